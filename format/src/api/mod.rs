@@ -1,0 +1,1 @@
+//! The high-level API: `File`, `Group`, `Dataset`, `Attribute`.

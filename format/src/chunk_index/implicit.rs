@@ -1,0 +1,13 @@
+//! Chunk index: implicit, chunks stored contiguously in grid order (Appendix C).
+
+use super::{Chunk, IndexParams};
+use crate::error::{Error, Result};
+use crate::io::{Addr, FileImage};
+
+/// Every chunk recorded by the index at `addr`.
+pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Result<Vec<Chunk>> {
+    let _ = (img, addr, params);
+    Err(Error::Unsupported(
+        "implicit chunk index not implemented yet".into(),
+    ))
+}

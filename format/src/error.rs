@@ -1,0 +1,73 @@
+//! The crate's one error type, organised by what the caller must know: the file is corrupt (which
+//! structure, at which byte offset), a feature is unsupported (which one), a limit was exceeded, the
+//! caller misused the API, or the operating system failed.
+
+use std::io;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong reading or writing an HDF5 file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file's bytes do not form a valid structure.
+    #[error("corrupt file: {structure} at byte offset {offset}: {detail}")]
+    Corrupt {
+        /// The structure being decoded (`"object header"`, `"v2 B-tree leaf node"`, ...).
+        structure: &'static str,
+        /// Absolute byte offset in the file where the problem was found.
+        offset: u64,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A stored checksum does not match the bytes it covers.
+    #[error("checksum mismatch: {structure} at byte offset {offset} (stored {stored:#010x}, computed {computed:#010x})")]
+    Checksum {
+        /// The structure whose checksum failed.
+        structure: &'static str,
+        /// Absolute byte offset of the structure.
+        offset: u64,
+        /// Checksum stored in the file.
+        stored: u32,
+        /// Checksum computed over the bytes.
+        computed: u32,
+    },
+    /// A valid HDF5 feature this crate does not implement.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// A filter in a dataset's pipeline that this crate cannot decode.
+    #[error("unsupported filter {id} ({name})")]
+    UnsupportedFilter {
+        /// The HDF5 filter identifier.
+        id: u16,
+        /// Its registered name, or the name stored in the file.
+        name: String,
+    },
+    /// A size or count in the file exceeds what the file could hold or a configured limit.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
+    /// The stored datatype cannot be converted to the requested one.
+    #[error("type error: {0}")]
+    Type(String),
+    /// A path or name that does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The caller passed an invalid argument (bad selection, bad name, wrong mode, ...).
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    /// Operating-system I/O failure.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Corrupt`].
+    pub fn corrupt(structure: &'static str, offset: u64, detail: impl Into<String>) -> Self {
+        Error::Corrupt {
+            structure,
+            offset,
+            detail: detail.into(),
+        }
+    }
+}

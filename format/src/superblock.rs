@@ -1,0 +1,1 @@
+//! The format signature and superblock (spec II.A), versions 0-3.

@@ -1,0 +1,1 @@
+//! `#[derive(Persistable)]` for the `jangada` crate (implemented in a later issue).

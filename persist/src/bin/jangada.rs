@@ -1,0 +1,3 @@
+//! The `jangada` command-line tool.
+
+fn main() {}

@@ -1,1 +1,29 @@
-//! The high-level API: `File`, `Group`, `Dataset`, `Attribute`.
+//! The high-level API: [`File`], [`Group`], [`Dataset`], [`Attribute`], typed reads into
+//! `ndarray` arrays ([`H5Type`]) and dynamic reads ([`Element`], [`DynArray`]).
+//!
+//! Handles are cheap to clone: they share the open file. Lookup by path follows hard and
+//! soft links; external links are reported ([`LinkTarget::External`]) but not followed.
+
+mod attribute;
+mod convert;
+mod dataset;
+mod file;
+mod group;
+mod node;
+mod read;
+mod selection;
+mod value;
+
+pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
+pub use crate::datatype::{ByteOrder, CharacterSet, Datatype, StringPadding, TypeClass};
+pub use crate::messages::fill_value::FillValue;
+pub use crate::messages::filter_pipeline::Filter;
+pub use crate::messages::link::{Link, LinkTarget};
+pub use attribute::Attribute;
+pub use convert::H5Type;
+pub use dataset::{Dataset, LayoutKind};
+pub use file::File;
+pub use group::Group;
+pub use node::{NamedDatatype, Node};
+pub use selection::{Selection, SliceArg};
+pub use value::{describe, numpy_str, DynArray, Element, VlenReader};

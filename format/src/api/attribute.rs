@@ -1,0 +1,211 @@
+//! Attributes: compact (Attribute messages in the object header) and dense (fractal heap
+//! indexed by v2 B-trees), read whole into memory.
+
+use std::sync::Arc;
+
+use ndarray::ArrayD;
+
+use crate::dataspace::{Dataspace, SpaceKind};
+use crate::datatype::Datatype;
+use crate::error::{Error, Result};
+use crate::io::Addr;
+use crate::links::dense;
+use crate::messages::attribute::{AttributeMessage, MaybeShared};
+use crate::messages::attribute_info::AttributeInfo;
+use crate::messages::kind;
+use crate::object_header::ObjectHeader;
+
+use super::convert::{self, H5Type};
+use super::file::FileInner;
+use super::node::resolve_shared_datatype;
+use super::value::{self, DynArray};
+
+/// An attribute, its value held in memory in the file's encoding.
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    file: Arc<FileInner>,
+    name: String,
+    datatype: Datatype,
+    dataspace: Dataspace,
+    raw: Vec<u8>,
+    creation_order: Option<u32>,
+}
+
+impl Attribute {
+    /// The attribute's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its datatype.
+    pub fn dtype(&self) -> &Datatype {
+        &self.datatype
+    }
+
+    /// Its dataspace.
+    pub fn dataspace(&self) -> &Dataspace {
+        &self.dataspace
+    }
+
+    /// Its shape (`[]` for scalar and null dataspaces).
+    pub fn shape(&self) -> &[u64] {
+        &self.dataspace.dims
+    }
+
+    /// Whether the dataspace is null (h5py's `Empty`): there is no value.
+    pub fn is_empty_value(&self) -> bool {
+        self.dataspace.kind == SpaceKind::Null
+    }
+
+    /// Creation order, when the object tracks it.
+    pub fn creation_order(&self) -> Option<u32> {
+        self.creation_order
+    }
+
+    /// The raw element bytes in the file's encoding.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    fn shape_usize(&self) -> Result<Vec<usize>> {
+        self.dataspace
+            .dims
+            .iter()
+            .map(|&d| {
+                usize::try_from(d).map_err(|_| Error::LimitExceeded(format!("dimension {d}")))
+            })
+            .collect()
+    }
+
+    /// The whole value as an array of `T`, converting numbers as h5py would.
+    pub fn read<T: H5Type>(&self) -> Result<ArrayD<T>> {
+        if self.is_empty_value() {
+            return Err(Error::Type(format!(
+                "attribute {} has no value (null dataspace)",
+                self.name
+            )));
+        }
+        let values = convert::decode_all::<T>(&self.datatype, &self.raw)?;
+        ArrayD::from_shape_vec(self.shape_usize()?, values)
+            .map_err(|e| Error::Invalid(format!("attribute {}: {e}", self.name)))
+    }
+
+    /// A scalar (or one-element) value.
+    pub fn read_scalar<T: H5Type>(&self) -> Result<T> {
+        let values = convert::decode_all::<T>(&self.datatype, &self.raw)?;
+        match values.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(Error::Type(format!(
+                "attribute {} holds {} values, not one",
+                self.name,
+                values.len()
+            ))),
+        }
+    }
+
+    /// The value decoded dynamically, for any datatype.
+    pub fn read_dyn(&self) -> Result<DynArray> {
+        let img = self.file.image();
+        let mut heap = value::VlenReader::new(img);
+        value::decode_array(&self.datatype, &self.dataspace, &self.raw, &mut heap)
+    }
+
+    /// A string value (variable- or fixed-length string, scalar or one element).
+    pub fn read_string(&self) -> Result<String> {
+        let mut strings = self.read_strings()?;
+        match strings.len() {
+            1 => Ok(strings.swap_remove(0)),
+            n => Err(Error::Type(format!(
+                "attribute {} holds {n} strings, not one",
+                self.name
+            ))),
+        }
+    }
+
+    /// Every element as a string (string datatypes only).
+    pub fn read_strings(&self) -> Result<Vec<String>> {
+        self.read_dyn()?.into_strings()
+    }
+}
+
+/// Decode every attribute of the object at `addr`, in name order.
+pub(crate) fn read_all(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
+    let mut attrs = read_unsorted(file, addr)?;
+    attrs.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    Ok(attrs)
+}
+
+/// Attributes in creation order (name order for those without one).
+pub(crate) fn read_all_in_creation_order(
+    file: &Arc<FileInner>,
+    addr: Addr,
+) -> Result<Vec<Attribute>> {
+    let mut attrs = read_all(file, addr)?;
+    attrs.sort_by_key(|a| a.creation_order.unwrap_or(u32::MAX));
+    Ok(attrs)
+}
+
+/// The attribute called `name` of the object at `addr` (reached by `path`).
+pub(crate) fn find(file: &Arc<FileInner>, addr: Addr, name: &str, path: &str) -> Result<Attribute> {
+    read_unsorted(file, addr)?
+        .into_iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| Error::NotFound(format!("attribute {name:?} of {path}")))
+}
+
+fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
+    let img = file.image();
+    let header = ObjectHeader::parse(&img, addr)?;
+    let mut found: Vec<(Option<u32>, AttributeMessage)> = Vec::new();
+    for msg in header.all(kind::ATTRIBUTE) {
+        let parsed = AttributeMessage::parse(&mut msg.cursor(&img, "attribute message"))?;
+        found.push((msg.creation_order.map(u32::from), parsed));
+    }
+    if let Some(msg) = header.find(kind::ATTRIBUTE_INFO) {
+        let info = AttributeInfo::parse(&mut msg.cursor(&img, "attribute info message"))?;
+        if info.fractal_heap.is_some() {
+            for (order, parsed) in dense::dense_attributes(&img, &info)? {
+                found.push((Some(order), parsed));
+            }
+        }
+    }
+    let tracked = header.tracks_attribute_order();
+    found
+        .into_iter()
+        .map(|(order, msg)| {
+            let datatype = match msg.datatype {
+                MaybeShared::Inline(t) => t,
+                MaybeShared::Shared(r) => resolve_shared_datatype(&img, &r, 0)?,
+            };
+            let count = msg
+                .dataspace
+                .element_count()
+                .and_then(|n| n.checked_mul(u64::from(datatype.size)))
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| {
+                    Error::LimitExceeded(format!("attribute {} is too large", msg.name))
+                })?;
+            let mut raw = msg.data;
+            if raw.len() < count {
+                return Err(Error::corrupt(
+                    "attribute message",
+                    img.absolute(addr),
+                    format!(
+                        "attribute {} holds {} bytes of data but needs {count}",
+                        msg.name,
+                        raw.len()
+                    ),
+                ));
+            }
+            raw.truncate(count);
+            Ok(Attribute {
+                file: file.clone(),
+                name: msg.name,
+                datatype,
+                dataspace: msg.dataspace,
+                raw,
+                creation_order: order.filter(|_| tracked),
+            })
+        })
+        .collect()
+}

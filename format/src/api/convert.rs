@@ -1,0 +1,432 @@
+//! Typed reads: converting stored elements into Rust numbers, with the conversions h5py
+//! (libhdf5) performs: between any integer and float widths and byte orders (integers
+//! saturate, floats to integers truncate toward zero and saturate, NaN gives 0), h5py
+//! booleans, and complex numbers from h5py's `{r, i}` compound or HDF5 2.0's complex class.
+//! Anything else (strings, compounds, ...) is a type error; use the dynamic reads instead.
+
+use num_complex::Complex;
+
+use crate::datatype::{ByteOrder, Datatype, TypeClass};
+use crate::error::{Error, Result};
+
+use super::read::Sink;
+
+/// How stored elements are decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Integer of `size` bytes.
+    Int {
+        /// Bytes.
+        size: usize,
+        /// Signed.
+        signed: bool,
+        /// Big-endian.
+        big: bool,
+    },
+    /// IEEE float of 2, 4 or 8 bytes.
+    Float {
+        /// Bytes.
+        size: usize,
+        /// Big-endian.
+        big: bool,
+    },
+    /// h5py boolean (enum of int8).
+    Bool,
+    /// Complex with float parts of `part` bytes.
+    Complex {
+        /// Bytes per part.
+        part: usize,
+        /// Big-endian.
+        big: bool,
+    },
+}
+
+impl Plan {
+    /// Bytes per element.
+    pub fn size(&self) -> usize {
+        match *self {
+            Plan::Int { size, .. } | Plan::Float { size, .. } => size,
+            Plan::Bool => 1,
+            Plan::Complex { part, .. } => 2 * part,
+        }
+    }
+}
+
+fn is_ieee(class: &TypeClass, size: u32) -> bool {
+    match class {
+        TypeClass::Float {
+            bit_offset: 0,
+            precision,
+            exponent_size,
+            mantissa_size,
+            ..
+        } => matches!(
+            (size, *precision, *exponent_size, *mantissa_size),
+            (2, 16, 5, 10) | (4, 32, 8, 23) | (8, 64, 11, 52)
+        ),
+        _ => false,
+    }
+}
+
+/// The plan for reading `dtype` as a real number (or bool), if it is numeric.
+pub fn numeric_plan(dtype: &Datatype) -> Result<Plan> {
+    if dtype.is_h5py_bool() {
+        return Ok(Plan::Bool);
+    }
+    match &dtype.class {
+        TypeClass::Integer {
+            order,
+            signed,
+            bit_offset: 0,
+            precision,
+        } if matches!(dtype.size, 1 | 2 | 4 | 8) && u32::from(*precision) == dtype.size * 8 => {
+            Ok(Plan::Int {
+                size: dtype.size(),
+                signed: *signed,
+                big: *order == ByteOrder::Big,
+            })
+        }
+        TypeClass::Float { order, .. } if is_ieee(&dtype.class, dtype.size) => Ok(Plan::Float {
+            size: dtype.size(),
+            big: *order == ByteOrder::Big,
+        }),
+        TypeClass::Enum { base, .. } => numeric_plan(base),
+        _ => Err(Error::Type(format!(
+            "cannot read {} as a number",
+            super::value::describe(dtype)
+        ))),
+    }
+}
+
+/// The plan for reading `dtype` as a complex number.
+pub fn complex_plan(dtype: &Datatype) -> Result<Plan> {
+    match dtype.h5py_complex_part() {
+        Some(part) => match (&part.class, part.size) {
+            (TypeClass::Float { order, .. }, 4 | 8) if is_ieee(&part.class, part.size) => {
+                Ok(Plan::Complex {
+                    part: part.size(),
+                    big: *order == ByteOrder::Big,
+                })
+            }
+            _ => Err(Error::Type(format!(
+                "complex parts of {} are not 32- or 64-bit IEEE floats",
+                super::value::describe(dtype)
+            ))),
+        },
+        None => Err(Error::Type(format!(
+            "cannot read {} as a complex number",
+            super::value::describe(dtype)
+        ))),
+    }
+}
+
+#[inline]
+fn uint(bytes: &[u8], big: bool) -> u64 {
+    if big {
+        bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+    } else {
+        crate::io::le_uint(bytes)
+    }
+}
+
+#[inline]
+fn sign_extend(v: u64, size: usize) -> i64 {
+    let shift = 64 - 8 * size as u32;
+    ((v << shift) as i64) >> shift
+}
+
+/// IEEE half precision to f64.
+pub fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((bits >> 10) & 0x1f);
+    let mant = f64::from(bits & 0x3ff);
+    match exp {
+        0 => sign * mant * 2f64.powi(-24),
+        31 if mant == 0.0 => sign * f64::INFINITY,
+        31 => f64::NAN,
+        e => sign * (1.0 + mant / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+/// Decode a float element of `size` bytes.
+#[inline]
+pub fn float(bytes: &[u8], size: usize, big: bool) -> f64 {
+    let v = uint(bytes, big);
+    match size {
+        2 => f16_to_f64(v as u16),
+        4 => f64::from(f32::from_bits(v as u32)),
+        _ => f64::from_bits(v),
+    }
+}
+
+/// A Rust type that stored elements can be read into.
+pub trait H5Type: Copy + Default + Send + Sync + 'static {
+    /// How to decode `dtype` into `Self`, or a type error.
+    fn plan(dtype: &Datatype) -> Result<Plan>;
+    /// Decode the elements in `src` (encoded per `plan`) into `dst` (same count).
+    fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]);
+}
+
+/// Conversions from the decoded value kinds.
+trait FromNumber: Copy {
+    fn from_i64(v: i64) -> Self;
+    fn from_u64(v: u64) -> Self;
+    fn from_f64(v: f64) -> Self;
+}
+
+#[inline]
+fn convert_number<T: FromNumber>(plan: &Plan, src: &[u8], dst: &mut [T]) {
+    match *plan {
+        Plan::Int { size, signed, big } => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
+                let v = uint(s, big);
+                *d = if signed {
+                    T::from_i64(sign_extend(v, size))
+                } else {
+                    T::from_u64(v)
+                };
+            }
+        }
+        Plan::Float { size, big } => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
+                *d = T::from_f64(float(s, size, big));
+            }
+        }
+        Plan::Bool => {
+            for (d, s) in dst.iter_mut().zip(src.iter()) {
+                *d = T::from_i64(i64::from(*s as i8));
+            }
+        }
+        Plan::Complex { .. } => {}
+    }
+}
+
+macro_rules! integer_type {
+    ($($t:ty),*) => {$(
+        impl FromNumber for $t {
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                <$t>::try_from(v).unwrap_or(if v < 0 { <$t>::MIN } else { <$t>::MAX })
+            }
+            #[inline]
+            fn from_u64(v: u64) -> Self {
+                <$t>::try_from(v).unwrap_or(<$t>::MAX)
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                // `as` truncates toward zero, saturates, and maps NaN to 0.
+                v as $t
+            }
+        }
+
+        impl H5Type for $t {
+            fn plan(dtype: &Datatype) -> Result<Plan> {
+                numeric_plan(dtype)
+            }
+
+            fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]) {
+                const N: usize = std::mem::size_of::<$t>();
+                let native = Plan::Int { size: N, signed: <$t>::MIN != 0, big: false };
+                if *plan == native {
+                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(N)) {
+                        *d = <$t>::from_le_bytes(s.try_into().unwrap_or_default());
+                    }
+                } else {
+                    convert_number(plan, src, dst);
+                }
+            }
+        }
+    )*};
+}
+
+integer_type!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! float_type {
+    ($($t:ty),*) => {$(
+        impl FromNumber for $t {
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+        }
+
+        impl H5Type for $t {
+            fn plan(dtype: &Datatype) -> Result<Plan> {
+                numeric_plan(dtype)
+            }
+
+            fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]) {
+                const N: usize = std::mem::size_of::<$t>();
+                if *plan == (Plan::Float { size: N, big: false }) {
+                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(N)) {
+                        *d = <$t>::from_le_bytes(s.try_into().unwrap_or_default());
+                    }
+                } else {
+                    convert_number(plan, src, dst);
+                }
+            }
+        }
+    )*};
+}
+
+float_type!(f32, f64);
+
+impl H5Type for bool {
+    fn plan(dtype: &Datatype) -> Result<Plan> {
+        match numeric_plan(dtype)? {
+            p @ (Plan::Bool | Plan::Int { .. }) => Ok(p),
+            _ => Err(Error::Type(format!(
+                "cannot read {} as bool",
+                super::value::describe(dtype)
+            ))),
+        }
+    }
+
+    fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]) {
+        let size = plan.size().max(1);
+        for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
+            *d = s.iter().any(|&b| b != 0);
+        }
+    }
+}
+
+macro_rules! complex_type {
+    ($($t:ty),*) => {$(
+        impl H5Type for Complex<$t> {
+            fn plan(dtype: &Datatype) -> Result<Plan> {
+                complex_plan(dtype)
+            }
+
+            fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]) {
+                if let Plan::Complex { part, big } = *plan {
+                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2 * part)) {
+                        let (re, im) = s.split_at(part);
+                        *d = Complex::new(float(re, part, big) as $t, float(im, part, big) as $t);
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+complex_type!(f32, f64);
+
+/// Decode a whole buffer of elements of `dtype`.
+pub fn decode_all<T: H5Type>(dtype: &Datatype, raw: &[u8]) -> Result<Vec<T>> {
+    let plan = T::plan(dtype)?;
+    let size = plan.size();
+    if size != dtype.size() {
+        return Err(Error::Type(format!(
+            "element size {} does not match the datatype size {}",
+            size, dtype.size
+        )));
+    }
+    let mut out = vec![T::default(); raw.len() / size];
+    T::convert(&plan, raw, &mut out);
+    Ok(out)
+}
+
+/// A sink converting elements straight into a `Vec<T>` (no intermediate byte buffer).
+pub(crate) struct TypedSink<T> {
+    plan: Plan,
+    out: Vec<T>,
+}
+
+impl<T: H5Type> TypedSink<T> {
+    pub(crate) fn new(dtype: &Datatype, n: usize) -> Result<Self> {
+        let plan = T::plan(dtype)?;
+        if plan.size() != dtype.size() {
+            return Err(Error::Type(format!(
+                "element size {} does not match the datatype size {}",
+                plan.size(),
+                dtype.size
+            )));
+        }
+        Ok(TypedSink {
+            plan,
+            out: vec![T::default(); n],
+        })
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        self.out
+    }
+}
+
+impl<T: H5Type> Sink for TypedSink<T> {
+    fn put(&mut self, dst: usize, src: &[u8]) -> Result<()> {
+        let n = src.len() / self.plan.size();
+        let slot = self
+            .out
+            .get_mut(dst..dst + n)
+            .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
+        T::convert(&self.plan, src, slot);
+        Ok(())
+    }
+
+    fn fill(&mut self, dst: usize, n: usize, elem: &[u8]) -> Result<()> {
+        let mut one = [T::default()];
+        T::convert(&self.plan, elem, &mut one);
+        let slot = self
+            .out
+            .get_mut(dst..dst + n)
+            .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
+        slot.fill(one[0]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn half_precision() {
+        assert_eq!(f16_to_f64(0x3c00), 1.0);
+        assert_eq!(f16_to_f64(0xc000), -2.0);
+        assert_eq!(f16_to_f64(0x7c00), f64::INFINITY);
+        assert!(f16_to_f64(0x7e00).is_nan());
+        assert_eq!(f16_to_f64(0x0001), 2f64.powi(-24));
+        assert_eq!(f16_to_f64(0x8000).to_bits(), (-0.0f64).to_bits());
+    }
+
+    #[test]
+    fn saturating_integer_conversion() {
+        let plan = Plan::Int {
+            size: 8,
+            signed: true,
+            big: false,
+        };
+        let src: Vec<u8> = [-300i64, 5, 300]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let mut dst = [0i8; 3];
+        i8::convert(&plan, &src, &mut dst);
+        assert_eq!(dst, [-128, 5, 127]);
+        let mut dst = [0u8; 3];
+        u8::convert(&plan, &src, &mut dst);
+        assert_eq!(dst, [0, 5, 255]);
+    }
+
+    #[test]
+    fn big_endian_floats() {
+        let plan = Plan::Float { size: 8, big: true };
+        let src = 1.5f64.to_be_bytes();
+        let mut dst = [0f64; 1];
+        f64::convert(&plan, &src, &mut dst);
+        assert_eq!(dst, [1.5]);
+        let mut dst = [0i32; 1];
+        i32::convert(&plan, &src, &mut dst);
+        assert_eq!(dst, [1]);
+    }
+}

@@ -1,0 +1,474 @@
+//! Datasets: metadata (datatype, shape, layout, chunking, filters, fill value) decoded once
+//! when opened, and reads of whole datasets or hyperslab selections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use ndarray::ArrayD;
+
+use crate::chunk_index::{self, Chunk, IndexParams};
+use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
+use crate::datatype::Datatype;
+use crate::error::{Error, Result};
+use crate::io::Addr;
+use crate::messages::fill_value::FillValue;
+use crate::messages::filter_pipeline::{Filter, FilterPipeline};
+use crate::messages::kind;
+use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
+use crate::object_header::ObjectHeader;
+
+use super::attribute::{self, Attribute};
+use super::convert::{self, H5Type};
+use super::file::FileInner;
+use super::node::decode_datatype;
+use super::read::{self, Block, RawSink, Sink};
+use super::selection::{AxisSel, Selection};
+use super::value::{self, DynArray};
+
+/// Storage layout of a dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutKind {
+    /// Data inside the object header.
+    Compact,
+    /// One contiguous block.
+    Contiguous,
+    /// Chunked.
+    Chunked,
+    /// Virtual (mapped from other datasets; not readable here).
+    Virtual,
+}
+
+impl LayoutKind {
+    /// Lower-case name as h5py and `h5ls` print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LayoutKind::Compact => "compact",
+            LayoutKind::Contiguous => "contiguous",
+            LayoutKind::Chunked => "chunked",
+            LayoutKind::Virtual => "virtual",
+        }
+    }
+}
+
+type ChunkMap = HashMap<Vec<u64>, Chunk>;
+
+/// A dataset in an open file.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    file: Arc<FileInner>,
+    addr: Addr,
+    path: String,
+    datatype: Datatype,
+    dataspace: Dataspace,
+    layout: Layout,
+    pipeline: FilterPipeline,
+    fill: Option<FillValue>,
+    chunk_map: Arc<OnceLock<ChunkMap>>,
+}
+
+impl Dataset {
+    pub(crate) fn from_header(
+        file: Arc<FileInner>,
+        header: &ObjectHeader<'_>,
+        path: String,
+    ) -> Result<Dataset> {
+        let img = file.image();
+        let missing = |what: &str| {
+            Error::corrupt(
+                "dataset object header",
+                img.absolute(header.addr),
+                format!("dataset {path} has no {what} message"),
+            )
+        };
+        let datatype = decode_datatype(
+            &img,
+            header
+                .find(kind::DATATYPE)
+                .ok_or_else(|| missing("datatype"))?,
+        )?;
+        let space_msg = header
+            .find(kind::DATASPACE)
+            .ok_or_else(|| missing("dataspace"))?;
+        if space_msg.is_shared() {
+            return Err(Error::Unsupported(format!(
+                "shared dataspace message in {path}"
+            )));
+        }
+        let dataspace = Dataspace::parse(&mut space_msg.cursor(&img, "dataspace message"))?;
+        let layout = Layout::parse(
+            &mut header
+                .find(kind::LAYOUT)
+                .ok_or_else(|| missing("layout"))?
+                .cursor(&img, "data layout message"),
+        )?;
+        let pipeline = match header.find(kind::FILTER_PIPELINE) {
+            Some(m) => FilterPipeline::parse(&mut m.cursor(&img, "filter pipeline message"))?,
+            None => FilterPipeline::default(),
+        };
+        let fill = match (
+            header.find(kind::FILL_VALUE),
+            header.find(kind::FILL_VALUE_OLD),
+        ) {
+            (Some(m), _) => Some(FillValue::parse(&mut m.cursor(&img, "fill value message"))?),
+            (None, Some(m)) => Some(FillValue::parse_old(
+                &mut m.cursor(&img, "old fill value message"),
+            )?),
+            (None, None) => None,
+        };
+        if datatype.size == 0 {
+            return Err(Error::corrupt(
+                "datatype message",
+                img.absolute(header.addr),
+                format!("dataset {path} has a zero-sized datatype"),
+            ));
+        }
+        Ok(Dataset {
+            addr: header.addr,
+            file,
+            path,
+            datatype,
+            dataspace,
+            layout,
+            pipeline,
+            fill,
+            chunk_map: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// The path this dataset was reached by.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Address of the object header.
+    pub fn addr(&self) -> Addr {
+        self.addr
+    }
+
+    /// The element datatype.
+    pub fn dtype(&self) -> &Datatype {
+        &self.datatype
+    }
+
+    /// The dataspace.
+    pub fn dataspace(&self) -> &Dataspace {
+        &self.dataspace
+    }
+
+    /// Current shape (`[]` for scalar and null dataspaces).
+    pub fn shape(&self) -> &[u64] {
+        &self.dataspace.dims
+    }
+
+    /// Whether the dataspace is null (h5py's `Empty`).
+    pub fn is_null(&self) -> bool {
+        self.dataspace.kind == SpaceKind::Null
+    }
+
+    /// Maximum shape; `None` marks an unlimited axis.
+    pub fn maxshape(&self) -> Vec<Option<u64>> {
+        self.dataspace
+            .max_dims_or_dims()
+            .iter()
+            .map(|&d| if d == UNLIMITED { None } else { Some(d) })
+            .collect()
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> u64 {
+        self.dataspace.element_count().unwrap_or(0)
+    }
+
+    /// The storage layout.
+    pub fn layout(&self) -> LayoutKind {
+        match &self.layout {
+            Layout::Compact { .. } => LayoutKind::Compact,
+            Layout::Contiguous { .. } => LayoutKind::Contiguous,
+            Layout::Chunked(_) => LayoutKind::Chunked,
+            Layout::Virtual => LayoutKind::Virtual,
+        }
+    }
+
+    /// The chunk index's name (`"btree-v1"`, `"single-chunk"`, `"implicit"`,
+    /// `"fixed-array"`, `"extensible-array"`, `"btree-v2"`), for chunked datasets.
+    pub fn chunk_index(&self) -> Option<&'static str> {
+        match &self.layout {
+            Layout::Chunked(c) => Some(match c.index {
+                ChunkIndexKind::BtreeV1 { .. } => "btree-v1",
+                ChunkIndexKind::SingleChunk { .. } => "single-chunk",
+                ChunkIndexKind::Implicit { .. } => "implicit",
+                ChunkIndexKind::FixedArray { .. } => "fixed-array",
+                ChunkIndexKind::ExtensibleArray { .. } => "extensible-array",
+                ChunkIndexKind::BtreeV2 { .. } => "btree-v2",
+            }),
+            _ => None,
+        }
+    }
+
+    /// Chunk shape, for chunked datasets.
+    pub fn chunks(&self) -> Option<&[u64]> {
+        match &self.layout {
+            Layout::Chunked(c) => Some(&c.chunk_dims),
+            _ => None,
+        }
+    }
+
+    /// The filter pipeline, in the order applied when writing.
+    pub fn filters(&self) -> &[Filter] {
+        &self.pipeline.filters
+    }
+
+    /// The fill value message, if present.
+    pub fn fill_value_message(&self) -> Option<&FillValue> {
+        self.fill.as_ref()
+    }
+
+    /// The fill value's bytes for one element: the stored value, or zeros (the library
+    /// default).
+    pub fn fill_value(&self) -> Vec<u8> {
+        match self.fill.as_ref().and_then(|f| f.value.as_ref()) {
+            Some(v) if v.len() == self.datatype.size() => v.clone(),
+            _ => vec![0; self.datatype.size()],
+        }
+    }
+
+    /// The fill value decoded dynamically.
+    pub fn fill_value_dyn(&self) -> Result<value::Element> {
+        let mut heap = value::VlenReader::new(self.file.image());
+        value::decode_element(&self.datatype, &self.fill_value(), &mut heap)
+    }
+
+    /// The dataset's attributes, in name order.
+    pub fn attrs(&self) -> Result<Vec<Attribute>> {
+        attribute::read_all(&self.file, self.addr)
+    }
+
+    /// The dataset's attributes in creation order (when tracked).
+    pub fn attrs_in_creation_order(&self) -> Result<Vec<Attribute>> {
+        attribute::read_all_in_creation_order(&self.file, self.addr)
+    }
+
+    /// The attribute called `name`.
+    pub fn attr(&self, name: &str) -> Result<Attribute> {
+        attribute::find(&self.file, self.addr, name, &self.path)
+    }
+
+    /// Every stored chunk (chunked datasets only; read once and cached).
+    pub fn stored_chunks(&self) -> Result<Vec<Chunk>> {
+        Ok(self.chunk_map()?.values().cloned().collect())
+    }
+
+    fn chunked(&self) -> Option<&ChunkedLayout> {
+        match &self.layout {
+            Layout::Chunked(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn chunk_map(&self) -> Result<&ChunkMap> {
+        if let Some(map) = self.chunk_map.get() {
+            return Ok(map);
+        }
+        let layout = self
+            .chunked()
+            .ok_or_else(|| Error::Invalid(format!("{} is not chunked", self.path)))?;
+        let img = self.file.image();
+        let max_dims: Vec<u64> = self.dataspace.max_dims_or_dims().to_vec();
+        if layout.chunk_dims.len() != self.dataspace.dims.len() || layout.chunk_dims.contains(&0) {
+            return Err(Error::corrupt(
+                "data layout message",
+                img.absolute(self.addr),
+                format!(
+                    "chunk rank {} does not match dataset rank {} (or a chunk dimension is 0)",
+                    layout.chunk_dims.len(),
+                    self.dataspace.dims.len()
+                ),
+            ));
+        }
+        let params = IndexParams {
+            dims: &self.dataspace.dims,
+            max_dims: &max_dims,
+            chunk_dims: &layout.chunk_dims,
+            element_size: u64::from(self.datatype.size),
+            filtered: !self.pipeline.filters.is_empty(),
+            layout_version: layout.version,
+        };
+        let chunks = chunk_index::read_index(&img, layout, &params)?;
+        let mut map = HashMap::with_capacity(chunks.len());
+        for chunk in chunks {
+            let grid: Vec<u64> = chunk
+                .offset
+                .iter()
+                .zip(&layout.chunk_dims)
+                .map(|(&o, &c)| o / c)
+                .collect();
+            map.insert(grid, chunk);
+        }
+        Ok(self.chunk_map.get_or_init(|| map))
+    }
+
+    /// Move the selected elements to `sink`.
+    fn read_into(&self, sel: &[AxisSel], sink: &mut dyn Sink) -> Result<()> {
+        let img = self.file.image();
+        let elem = self.datatype.size();
+        let fill = self.fill_value();
+        let dims = &self.dataspace.dims;
+        let total = self
+            .dataspace
+            .element_count()
+            .and_then(|n| n.checked_mul(elem as u64))
+            .ok_or_else(|| Error::LimitExceeded(format!("{} is too large", self.path)))?;
+        match &self.layout {
+            Layout::Compact { data } => {
+                let needed = usize::try_from(total)
+                    .map_err(|_| Error::LimitExceeded("compact data".into()))?;
+                let bytes = data.get(..needed).ok_or_else(|| {
+                    Error::corrupt(
+                        "data layout message",
+                        img.absolute(self.addr),
+                        format!("compact data holds {} bytes, {needed} needed", data.len()),
+                    )
+                })?;
+                read::copy_block(
+                    sel,
+                    &vec![0; dims.len()],
+                    dims,
+                    Block::Data(bytes),
+                    elem,
+                    sink,
+                )
+            }
+            Layout::Contiguous { addr: None, .. } => read::copy_block(
+                sel,
+                &vec![0; dims.len()],
+                dims,
+                Block::Fill(&fill),
+                elem,
+                sink,
+            ),
+            Layout::Contiguous {
+                addr: Some(a),
+                size,
+            } => {
+                if *size < total {
+                    return Err(Error::corrupt(
+                        "data layout message",
+                        img.absolute(self.addr),
+                        format!("contiguous storage of {size} bytes is smaller than the {total} bytes of data"),
+                    ));
+                }
+                let bytes = img.slice(*a, total, "contiguous dataset storage")?;
+                read::copy_block(
+                    sel,
+                    &vec![0; dims.len()],
+                    dims,
+                    Block::Data(bytes),
+                    elem,
+                    sink,
+                )
+            }
+            Layout::Chunked(layout) => {
+                let map = self.chunk_map()?;
+                read::read_chunked(
+                    &img,
+                    sel,
+                    &layout.chunk_dims,
+                    map,
+                    &self.pipeline,
+                    elem,
+                    &fill,
+                    sink,
+                )
+            }
+            Layout::Virtual => Err(Error::Unsupported(format!("virtual dataset {}", self.path))),
+        }
+    }
+
+    fn resolve(&self, selection: &Selection) -> Result<(Vec<AxisSel>, Vec<usize>)> {
+        if self.is_null() {
+            return Err(Error::Type(format!(
+                "dataset {} has no data (null dataspace)",
+                self.path
+            )));
+        }
+        let sel = selection.resolve(&self.dataspace.dims)?;
+        let shape = sel
+            .iter()
+            .filter(|a| a.keep)
+            .map(|a| usize::try_from(a.count).map_err(|_| Error::LimitExceeded("selection".into())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((sel, shape))
+    }
+
+    /// Raw element bytes of a selection, in the file's encoding, and the output shape.
+    pub fn read_raw(&self, selection: &Selection) -> Result<(Vec<usize>, Vec<u8>)> {
+        let (sel, shape) = self.resolve(selection)?;
+        let n = read::selected_count(&sel)?;
+        let bytes = n
+            .checked_mul(self.datatype.size())
+            .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
+        let mut sink = RawSink {
+            out: vec![0; bytes],
+            elem: self.datatype.size(),
+        };
+        self.read_into(&sel, &mut sink)?;
+        Ok((shape, sink.out))
+    }
+
+    /// The whole dataset as an array of `T`.
+    pub fn read<T: H5Type>(&self) -> Result<ArrayD<T>> {
+        self.read_slice(&Selection::all())
+    }
+
+    /// A hyperslab selection as an array of `T`; only the chunks it touches are read.
+    pub fn read_slice<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
+        let (sel, shape) = self.resolve(selection)?;
+        let n = read::selected_count(&sel)?;
+        let mut sink = convert::TypedSink::<T>::new(&self.datatype, n)?;
+        self.read_into(&sel, &mut sink)?;
+        ArrayD::from_shape_vec(shape, sink.into_vec())
+            .map_err(|e| Error::Invalid(format!("{}: {e}", self.path)))
+    }
+
+    /// A scalar dataset's value (or a one-element dataset's).
+    pub fn read_scalar<T: H5Type>(&self) -> Result<T> {
+        let a = self.read::<T>()?;
+        match a.as_slice() {
+            Some([one]) => Ok(*one),
+            _ => Err(Error::Type(format!(
+                "dataset {} holds {} values, not one",
+                self.path,
+                a.len()
+            ))),
+        }
+    }
+
+    /// The whole dataset decoded dynamically (any datatype).
+    pub fn read_dyn(&self) -> Result<DynArray> {
+        self.read_dyn_slice(&Selection::all())
+    }
+
+    /// A selection decoded dynamically.
+    pub fn read_dyn_slice(&self, selection: &Selection) -> Result<DynArray> {
+        if self.is_null() {
+            return Ok(DynArray {
+                dtype: self.datatype.clone(),
+                shape: None,
+                elements: Vec::new(),
+            });
+        }
+        let (shape, raw) = self.read_raw(selection)?;
+        let mut heap = value::VlenReader::new(self.file.image());
+        let elements = value::decode_elements(&self.datatype, &raw, &mut heap)?;
+        Ok(DynArray {
+            dtype: self.datatype.clone(),
+            shape: Some(shape.iter().map(|&d| d as u64).collect()),
+            elements,
+        })
+    }
+
+    /// Every element as a string (string datatypes only).
+    pub fn read_strings(&self) -> Result<Vec<String>> {
+        self.read_dyn()?.into_strings()
+    }
+}

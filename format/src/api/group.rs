@@ -1,0 +1,240 @@
+//! Groups: listing links in name or creation order, and resolving paths through hard and
+//! soft links.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::io::Addr;
+use crate::links::{dense, symbol_table};
+use crate::messages::kind;
+use crate::messages::link::{Link, LinkTarget};
+use crate::messages::link_info::LinkInfo;
+use crate::messages::symbol_table::SymbolTableMessage;
+use crate::object_header::ObjectHeader;
+
+use super::attribute::{self, Attribute};
+use super::dataset::Dataset;
+use super::file::FileInner;
+use super::node::Node;
+
+/// Most soft links followed while resolving one path (libhdf5's default is 16).
+const MAX_SOFT_LINK_HOPS: u32 = 16;
+
+/// How a group stores its links.
+#[derive(Clone, Debug)]
+enum LinkStore {
+    /// Old-style: symbol table (v1 B-tree + local heap).
+    SymbolTable(SymbolTableMessage),
+    /// New-style compact: Link messages in the header, already decoded.
+    Compact(Vec<Link>),
+    /// New-style dense: fractal heap + v2 B-trees.
+    Dense(LinkInfo),
+}
+
+/// A group in an open file.
+#[derive(Clone, Debug)]
+pub struct Group {
+    file: Arc<FileInner>,
+    addr: Addr,
+    path: String,
+    store: LinkStore,
+    order_tracked: bool,
+}
+
+impl Group {
+    pub(crate) fn open(file: Arc<FileInner>, addr: Addr, path: String) -> Result<Group> {
+        match Node::open(file, addr, path.clone())? {
+            Node::Group(g) => Ok(g),
+            _ => Err(Error::Invalid(format!("{path} is not a group"))),
+        }
+    }
+
+    pub(crate) fn from_header(
+        file: Arc<FileInner>,
+        header: &ObjectHeader<'_>,
+        path: String,
+    ) -> Result<Group> {
+        let img = file.image();
+        let mut order_tracked = false;
+        let store = if let Some(msg) = header.find(kind::SYMBOL_TABLE) {
+            LinkStore::SymbolTable(SymbolTableMessage::parse(
+                &mut msg.cursor(&img, "symbol table message"),
+            )?)
+        } else {
+            let info = match header.find(kind::LINK_INFO) {
+                Some(msg) => LinkInfo::parse(&mut msg.cursor(&img, "link info message"))?,
+                None => LinkInfo::default(),
+            };
+            order_tracked = info.max_creation_index.is_some();
+            if info.fractal_heap.is_some() {
+                LinkStore::Dense(info)
+            } else {
+                let links = header
+                    .all(kind::LINK)
+                    .map(|m| Link::parse(&mut m.cursor(&img, "link message")))
+                    .collect::<Result<Vec<_>>>()?;
+                LinkStore::Compact(links)
+            }
+        };
+        Ok(Group {
+            addr: header.addr,
+            file,
+            path,
+            store,
+            order_tracked,
+        })
+    }
+
+    /// The path this group was reached by.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Address of the group's object header.
+    pub fn addr(&self) -> Addr {
+        self.addr
+    }
+
+    /// Whether link creation order is tracked (h5py's `track_order=True`).
+    pub fn tracks_creation_order(&self) -> bool {
+        self.order_tracked
+    }
+
+    fn stored_links(&self) -> Result<Vec<Link>> {
+        let img = self.file.image();
+        match &self.store {
+            LinkStore::SymbolTable(msg) => symbol_table::read_links(&img, msg),
+            LinkStore::Compact(links) => Ok(links.clone()),
+            LinkStore::Dense(info) => dense::dense_links(&img, info),
+        }
+    }
+
+    /// All links, in name order (byte-wise, as HDF5 and h5py iterate).
+    pub fn links(&self) -> Result<Vec<Link>> {
+        let mut links = self.stored_links()?;
+        links.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        Ok(links)
+    }
+
+    /// All links in creation order; an error when the group does not track it.
+    pub fn links_in_creation_order(&self) -> Result<Vec<Link>> {
+        if !self.order_tracked {
+            return Err(Error::Invalid(format!(
+                "group {} does not track link creation order",
+                self.path
+            )));
+        }
+        let mut links = self.stored_links()?;
+        links.sort_by_key(|l| l.creation_order);
+        Ok(links)
+    }
+
+    /// Member names in name order.
+    pub fn member_names(&self) -> Result<Vec<String>> {
+        Ok(self.links()?.into_iter().map(|l| l.name).collect())
+    }
+
+    /// The link called `name` in this group, if any.
+    pub fn link(&self, name: &str) -> Result<Option<Link>> {
+        Ok(self.stored_links()?.into_iter().find(|l| l.name == name))
+    }
+
+    fn child_path(&self, name: &str) -> String {
+        if self.path.ends_with('/') {
+            format!("{}{name}", self.path)
+        } else {
+            format!("{}/{name}", self.path)
+        }
+    }
+
+    fn root(&self) -> Result<Group> {
+        let root = self.file.superblock_root();
+        Group::open(self.file.clone(), root, "/".to_string())
+    }
+
+    /// The object at `path`, absolute or relative to this group, following hard and soft
+    /// links. External links are not followed.
+    pub fn get(&self, path: &str) -> Result<Node> {
+        let mut hops = 0;
+        self.resolve(path, &mut hops)
+    }
+
+    fn resolve(&self, path: &str, hops: &mut u32) -> Result<Node> {
+        let (mut current, rest) = match path.strip_prefix('/') {
+            Some(rest) => (self.root()?, rest),
+            None => (self.clone(), path),
+        };
+        let parts: Vec<&str> = rest
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        let Some((last, dirs)) = parts.split_last() else {
+            return Ok(Node::Group(current));
+        };
+        for part in dirs {
+            current = match current.step(part, hops)? {
+                Node::Group(g) => g,
+                other => {
+                    return Err(Error::NotFound(format!(
+                        "{path}: {} is not a group",
+                        other.path()
+                    )))
+                }
+            };
+        }
+        current.step(last, hops)
+    }
+
+    fn step(&self, name: &str, hops: &mut u32) -> Result<Node> {
+        let link = self
+            .link(name)?
+            .ok_or_else(|| Error::NotFound(self.child_path(name)))?;
+        match link.target {
+            LinkTarget::Hard(addr) => Node::open(self.file.clone(), addr, self.child_path(name)),
+            LinkTarget::Soft(target) => {
+                *hops += 1;
+                if *hops > MAX_SOFT_LINK_HOPS {
+                    return Err(Error::Invalid(format!(
+                        "too many soft links while resolving {} (cycle?)",
+                        self.child_path(name)
+                    )));
+                }
+                self.resolve(&target, hops)
+            }
+            LinkTarget::External { file, path } => Err(Error::Unsupported(format!(
+                "{} is an external link to {file}:{path}, which is not followed",
+                self.child_path(name)
+            ))),
+            LinkTarget::UserDefined(t) => Err(Error::Unsupported(format!(
+                "{} is a user-defined link of type {t}",
+                self.child_path(name)
+            ))),
+        }
+    }
+
+    /// The group at `path`.
+    pub fn group(&self, path: &str) -> Result<Group> {
+        match self.get(path)? {
+            Node::Group(g) => Ok(g),
+            other => Err(Error::Invalid(format!("{} is not a group", other.path()))),
+        }
+    }
+
+    /// The dataset at `path`.
+    pub fn dataset(&self, path: &str) -> Result<Dataset> {
+        match self.get(path)? {
+            Node::Dataset(d) => Ok(d),
+            other => Err(Error::Invalid(format!("{} is not a dataset", other.path()))),
+        }
+    }
+
+    /// The group's attributes, in name order.
+    pub fn attrs(&self) -> Result<Vec<Attribute>> {
+        attribute::read_all(&self.file, self.addr)
+    }
+
+    /// The attribute called `name`.
+    pub fn attr(&self, name: &str) -> Result<Attribute> {
+        attribute::find(&self.file, self.addr, name, &self.path)
+    }
+}

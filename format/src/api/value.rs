@@ -1,0 +1,357 @@
+//! Dynamic reads: any datatype decoded into [`Element`]s, including variable-length strings
+//! and sequences (from the global heap), compounds, arrays, enums, opaque data and
+//! object references.
+
+use crate::dataspace::{Dataspace, SpaceKind};
+use crate::datatype::{ByteOrder, Datatype, ReferenceKind, StringPadding, TypeClass};
+use crate::error::{Error, Result};
+use crate::heap::global::{GlobalHeapId, GlobalHeapReader};
+use crate::io::{Cursor, FileImage, Sizes};
+
+use super::convert::{float, numeric_plan};
+
+/// Reads the global heap objects that variable-length elements point to.
+#[derive(Debug)]
+pub struct VlenReader<'a> {
+    heap: GlobalHeapReader<'a>,
+    sizes: Sizes,
+}
+
+impl<'a> VlenReader<'a> {
+    /// A reader over a file image.
+    pub fn new(img: FileImage<'a>) -> Self {
+        VlenReader {
+            heap: GlobalHeapReader::new(img),
+            sizes: img.sizes(),
+        }
+    }
+}
+
+/// Most nested levels of variable-length data decoded (guards against hostile files).
+const MAX_NESTING: u32 = 32;
+
+/// One decoded element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Element {
+    /// A signed integer (also enum values with a signed base).
+    Int(i64),
+    /// An unsigned integer (also enum values with an unsigned base, bit fields, times).
+    UInt(u64),
+    /// A float of any width, widened exactly to f64.
+    Float(f64),
+    /// An h5py boolean.
+    Bool(bool),
+    /// A complex number.
+    Complex(f64, f64),
+    /// A variable-length string.
+    Str(String),
+    /// A fixed-length string's bytes, padding removed.
+    Bytes(Vec<u8>),
+    /// A compound: (member name, value) in stored order.
+    Compound(Vec<(String, Element)>),
+    /// An array-type element: its base elements in row-major order.
+    Array(Vec<Element>),
+    /// A variable-length sequence.
+    Sequence(Vec<Element>),
+    /// Opaque bytes.
+    Opaque(Vec<u8>),
+    /// An object reference: the referenced object header's address (`None`: null).
+    Reference(Option<u64>),
+}
+
+/// A dynamically decoded array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DynArray {
+    /// The stored datatype.
+    pub dtype: Datatype,
+    /// The shape; `None` for a null dataspace (no data at all).
+    pub shape: Option<Vec<u64>>,
+    /// Elements in row-major order.
+    pub elements: Vec<Element>,
+}
+
+impl DynArray {
+    /// Every element as a string (variable-length strings; fixed strings decoded as UTF-8).
+    pub fn into_strings(self) -> Result<Vec<String>> {
+        self.elements
+            .into_iter()
+            .map(|e| match e {
+                Element::Str(s) => Ok(s),
+                Element::Bytes(b) => String::from_utf8(b)
+                    .map_err(|_| Error::Type("fixed-length string is not valid UTF-8".into())),
+                other => Err(Error::Type(format!("{other:?} is not a string"))),
+            })
+            .collect()
+    }
+}
+
+/// A short human description of a datatype, for errors and listings.
+pub fn describe(dtype: &Datatype) -> String {
+    if let Some(s) = numpy_str(dtype) {
+        return s;
+    }
+    match &dtype.class {
+        TypeClass::VarLenString { .. } => "variable-length string".into(),
+        TypeClass::VarLenSequence { base } => format!("vlen<{}>", describe(base)),
+        TypeClass::Compound { members } => format!(
+            "compound{{{}}}",
+            members
+                .iter()
+                .map(|m| format!("{}: {}", m.name, describe(&m.datatype)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TypeClass::Enum { base, members } => {
+            format!("enum<{}>({} members)", describe(base), members.len())
+        }
+        TypeClass::Array { dims, base } => format!("array{dims:?}<{}>", describe(base)),
+        TypeClass::Reference { kind } => format!("reference({kind:?})"),
+        TypeClass::Time { .. } => format!("time{}", dtype.size * 8),
+        TypeClass::Bitfield { .. } => format!("bitfield{}", dtype.size * 8),
+        _ => format!("{:?}", dtype.class),
+    }
+}
+
+/// numpy's `dtype.str` for numbers, h5py booleans, complex, fixed strings and opaque data
+/// (`"<i8"`, `"|b1"`, `"<c16"`, `"|S5"`, `"|V4"`); `None` for other types.
+pub fn numpy_str(dtype: &Datatype) -> Option<String> {
+    let order = |o: &ByteOrder, size: u32| {
+        if size == 1 {
+            '|'
+        } else if *o == ByteOrder::Big {
+            '>'
+        } else {
+            '<'
+        }
+    };
+    if dtype.is_h5py_bool() {
+        return Some("|b1".into());
+    }
+    if let Some(part) = dtype.h5py_complex_part() {
+        if let TypeClass::Float { order: o, .. } = &part.class {
+            return Some(format!("{}c{}", order(o, 2), dtype.size));
+        }
+    }
+    match &dtype.class {
+        TypeClass::Integer {
+            order: o, signed, ..
+        } => Some(format!(
+            "{}{}{}",
+            order(o, dtype.size),
+            if *signed { 'i' } else { 'u' },
+            dtype.size
+        )),
+        TypeClass::Float { order: o, .. } => {
+            Some(format!("{}f{}", order(o, dtype.size), dtype.size))
+        }
+        TypeClass::String { .. } => Some(format!("|S{}", dtype.size)),
+        TypeClass::Opaque { .. } => Some(format!("|V{}", dtype.size)),
+        _ => None,
+    }
+}
+
+/// Decode a whole array held in memory (an attribute's value).
+pub(crate) fn decode_array(
+    dtype: &Datatype,
+    space: &Dataspace,
+    raw: &[u8],
+    heap: &mut VlenReader<'_>,
+) -> Result<DynArray> {
+    if space.kind == SpaceKind::Null {
+        return Ok(DynArray {
+            dtype: dtype.clone(),
+            shape: None,
+            elements: Vec::new(),
+        });
+    }
+    Ok(DynArray {
+        dtype: dtype.clone(),
+        shape: Some(space.dims.clone()),
+        elements: decode_elements(dtype, raw, heap)?,
+    })
+}
+
+/// Decode consecutive elements of `dtype`.
+pub(crate) fn decode_elements(
+    dtype: &Datatype,
+    raw: &[u8],
+    heap: &mut VlenReader<'_>,
+) -> Result<Vec<Element>> {
+    let size = dtype.size();
+    if size == 0 {
+        return Err(Error::Type("zero-sized datatype".into()));
+    }
+    raw.chunks_exact(size)
+        .map(|e| decode_element(dtype, e, heap))
+        .collect()
+}
+
+/// Decode one element of `dtype` from `bytes` (at least `dtype.size` bytes).
+pub fn decode_element(
+    dtype: &Datatype,
+    bytes: &[u8],
+    heap: &mut VlenReader<'_>,
+) -> Result<Element> {
+    decode(dtype, bytes, heap, 0)
+}
+
+fn element_bytes<'b>(dtype: &Datatype, bytes: &'b [u8]) -> Result<&'b [u8]> {
+    bytes.get(..dtype.size()).ok_or_else(|| {
+        Error::Type(format!(
+            "element needs {} bytes, {} given",
+            dtype.size,
+            bytes.len()
+        ))
+    })
+}
+
+fn decode(
+    dtype: &Datatype,
+    bytes: &[u8],
+    heap: &mut VlenReader<'_>,
+    depth: u32,
+) -> Result<Element> {
+    if depth > MAX_NESTING {
+        return Err(Error::LimitExceeded(
+            "datatype nesting deeper than 32 levels".into(),
+        ));
+    }
+    let bytes = element_bytes(dtype, bytes)?;
+    if dtype.is_h5py_bool() {
+        return Ok(Element::Bool(bytes.first().is_some_and(|&b| b != 0)));
+    }
+    if let Some(part) = dtype.h5py_complex_part() {
+        if let TypeClass::Float { order, .. } = &part.class {
+            let (re, im) = bytes.split_at(part.size().min(bytes.len()));
+            let big = *order == ByteOrder::Big;
+            return Ok(Element::Complex(
+                float(re, part.size(), big),
+                float(im, part.size(), big),
+            ));
+        }
+    }
+    match &dtype.class {
+        TypeClass::Integer { .. } | TypeClass::Float { .. } | TypeClass::Enum { .. } => {
+            match numeric_plan(dtype)? {
+                super::convert::Plan::Int { size, signed, big } => {
+                    let v = if big {
+                        bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+                    } else {
+                        crate::io::le_uint(bytes)
+                    };
+                    if signed {
+                        let shift = 64 - 8 * size as u32;
+                        Ok(Element::Int(((v << shift) as i64) >> shift))
+                    } else {
+                        Ok(Element::UInt(v))
+                    }
+                }
+                super::convert::Plan::Float { size, big } => {
+                    Ok(Element::Float(float(bytes, size, big)))
+                }
+                other => Err(Error::Type(format!("unexpected plan {other:?}"))),
+            }
+        }
+        TypeClass::Time { order, .. } | TypeClass::Bitfield { order, .. } => {
+            Ok(Element::UInt(if *order == ByteOrder::Big {
+                bytes
+                    .iter()
+                    .take(8)
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+            } else {
+                crate::io::le_uint(bytes)
+            }))
+        }
+        TypeClass::String { padding, .. } => Ok(Element::Bytes(unpad(bytes, *padding).to_vec())),
+        TypeClass::Opaque { .. } => Ok(Element::Opaque(bytes.to_vec())),
+        TypeClass::Compound { members } => {
+            let mut out = Vec::with_capacity(members.len());
+            for m in members {
+                let start = m.offset as usize;
+                let field = bytes.get(start..).ok_or_else(|| {
+                    Error::Type(format!(
+                        "compound member {} lies outside its element",
+                        m.name
+                    ))
+                })?;
+                out.push((m.name.clone(), decode(&m.datatype, field, heap, depth + 1)?));
+            }
+            Ok(Element::Compound(out))
+        }
+        TypeClass::Array { base, .. } => Ok(Element::Array(
+            bytes
+                .chunks_exact(base.size().max(1))
+                .map(|e| decode(base, e, heap, depth + 1))
+                .collect::<Result<_>>()?,
+        )),
+        TypeClass::Complex { .. } => Err(Error::Unsupported(format!(
+            "complex type with non-float parts: {}",
+            describe(dtype)
+        ))),
+        TypeClass::Reference { kind } => match kind {
+            ReferenceKind::Object => {
+                let v = crate::io::le_uint(bytes);
+                let undefined = crate::io::is_undefined(v, bytes.len()) || v == 0;
+                Ok(Element::Reference(if undefined { None } else { Some(v) }))
+            }
+            _ => Ok(Element::Opaque(bytes.to_vec())),
+        },
+        TypeClass::VarLenString { padding, .. } => {
+            let data = vlen_bytes(bytes, 1, heap)?;
+            let data = unpad(data, *padding);
+            Ok(Element::Str(String::from_utf8_lossy(data).into_owned()))
+        }
+        TypeClass::VarLenSequence { base } => {
+            let data = vlen_bytes(bytes, base.size(), heap)?;
+            Ok(Element::Sequence(
+                data.chunks_exact(base.size().max(1))
+                    .map(|e| decode(base, e, heap, depth + 1))
+                    .collect::<Result<_>>()?,
+            ))
+        }
+    }
+}
+
+/// Remove padding from a string's bytes.
+fn unpad(bytes: &[u8], padding: StringPadding) -> &[u8] {
+    match padding {
+        StringPadding::NullTerminate => {
+            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            bytes.get(..end).unwrap_or_default()
+        }
+        StringPadding::NullPad => {
+            let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+            bytes.get(..end).unwrap_or_default()
+        }
+        StringPadding::SpacePad => {
+            let end = bytes
+                .iter()
+                .rposition(|&b| b != b' ' && b != 0)
+                .map_or(0, |p| p + 1);
+            bytes.get(..end).unwrap_or_default()
+        }
+    }
+}
+
+/// The bytes of a variable-length element: a 4-byte count, then a global heap ID.
+fn vlen_bytes<'a>(bytes: &[u8], elem: usize, heap: &mut VlenReader<'a>) -> Result<&'a [u8]> {
+    let mut c = Cursor::new(bytes, 0, heap.sizes, "variable-length element");
+    let count = c.u32()?;
+    let id = GlobalHeapId::parse(&mut c)?;
+    if count == 0 {
+        return Ok(&[]);
+    }
+    let object = heap.heap.get(id)?;
+    let need = (count as usize).checked_mul(elem.max(1));
+    match need.and_then(|n| object.get(..n)) {
+        Some(d) => Ok(d),
+        None => Err(Error::corrupt(
+            "global heap object",
+            id.collection.map_or(0, |a| a.0),
+            format!(
+                "variable-length element of {count} items needs more than the object's {} bytes",
+                object.len()
+            ),
+        )),
+    }
+}

@@ -5,3 +5,5 @@
 //! `jangada` command-line tool over `jangada-hdf5`.)
 
 pub use jangada_hdf5 as hdf5;
+
+pub mod cli;

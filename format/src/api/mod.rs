@@ -26,4 +26,6 @@ pub use file::File;
 pub use group::Group;
 pub use node::{NamedDatatype, Node};
 pub use selection::{Selection, SliceArg};
-pub use value::{describe, numpy_str, DynArray, Element, VlenReader};
+pub use value::{
+    decode_element, decode_number, describe, numpy_str, DynArray, Element, VlenReader,
+};

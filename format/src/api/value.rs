@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::heap::global::{GlobalHeapId, GlobalHeapReader};
 use crate::io::{Cursor, FileImage, Sizes};
 
-use super::convert::{float, numeric_plan};
+use super::convert::{float, numeric_plan, Plan};
 
 /// Reads the global heap objects that variable-length elements point to.
 #[derive(Debug)]
@@ -186,6 +186,30 @@ pub(crate) fn decode_elements(
         .collect()
 }
 
+/// Decode one integer or float element (no variable-length data involved), such as an
+/// enum member's value.
+pub fn decode_number(dtype: &Datatype, bytes: &[u8]) -> Result<Element> {
+    let bytes = element_bytes(dtype, bytes)?;
+    match numeric_plan(dtype)? {
+        Plan::Int { size, signed, big } => {
+            let v = if big {
+                bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+            } else {
+                crate::io::le_uint(bytes)
+            };
+            if signed {
+                let shift = 64 - 8 * size as u32;
+                Ok(Element::Int(((v << shift) as i64) >> shift))
+            } else {
+                Ok(Element::UInt(v))
+            }
+        }
+        Plan::Float { size, big } => Ok(Element::Float(float(bytes, size, big))),
+        Plan::Bool => Ok(Element::Bool(bytes.first().is_some_and(|&b| b != 0))),
+        Plan::Complex { .. } => Err(Error::Type("complex is not a plain number".into())),
+    }
+}
+
 /// Decode one element of `dtype` from `bytes` (at least `dtype.size` bytes).
 pub fn decode_element(
     dtype: &Datatype,
@@ -232,25 +256,7 @@ fn decode(
     }
     match &dtype.class {
         TypeClass::Integer { .. } | TypeClass::Float { .. } | TypeClass::Enum { .. } => {
-            match numeric_plan(dtype)? {
-                super::convert::Plan::Int { size, signed, big } => {
-                    let v = if big {
-                        bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-                    } else {
-                        crate::io::le_uint(bytes)
-                    };
-                    if signed {
-                        let shift = 64 - 8 * size as u32;
-                        Ok(Element::Int(((v << shift) as i64) >> shift))
-                    } else {
-                        Ok(Element::UInt(v))
-                    }
-                }
-                super::convert::Plan::Float { size, big } => {
-                    Ok(Element::Float(float(bytes, size, big)))
-                }
-                other => Err(Error::Type(format!("unexpected plan {other:?}"))),
-            }
+            decode_number(dtype, bytes)
         }
         TypeClass::Time { order, .. } | TypeClass::Bitfield { order, .. } => {
             Ok(Element::UInt(if *order == ByteOrder::Big {

@@ -1,3 +1,67 @@
 //! The `jangada` command-line tool.
 
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "jangada",
+    version,
+    about = "Inspect HDF5 and jangada files (pure Rust, no libhdf5)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every object recursively, like `h5ls -r`.
+    Ls {
+        /// The HDF5 file.
+        file: PathBuf,
+        /// Start at this path inside the file.
+        path: Option<String>,
+    },
+    /// Dump the raw tree.
+    Dump {
+        /// Print JSON (the only format; required so that the output format is explicit).
+        #[arg(long)]
+        json: bool,
+        /// The HDF5 file.
+        file: PathBuf,
+    },
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Ls { file, path } => {
+            let text = jangada::cli::ls::list(&file, path.as_deref())
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::Dump { json, file } => {
+            if !json {
+                return Err("only JSON output exists: pass --json".into());
+            }
+            let value = jangada::cli::dump::dump_file(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jangada: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

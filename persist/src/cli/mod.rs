@@ -1,0 +1,5 @@
+//! The `jangada` command-line tool's commands, as library functions so that tests (and other
+//! programs) can call them directly.
+
+pub mod dump;
+pub mod ls;

@@ -1,9 +1,18 @@
 //! The global heap (spec III.E, signature `GCOL`): storage of variable-length data.
+//!
+//! A collection is a header (signature, version 1, collection size) padded to a multiple
+//! of eight bytes, then objects: index (u16), reference count (u16), four reserved bytes,
+//! the object size ("size of lengths" bytes) and the data, padded to a multiple of eight.
+//! Object 0 describes the free space at the end of the collection and ends the list.
+//! (Layout details beyond the spec text follow libhdf5 `H5HGcache.c`.)
 
 use std::collections::HashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::{Addr, Cursor, FileImage};
+
+/// Structure name used in errors.
+const COLLECTION: &str = "global heap collection";
 
 /// A global heap ID as stored in variable-length elements and references.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,6 +30,12 @@ impl GlobalHeapId {
             collection: c.addr()?,
             index: c.u32()?,
         })
+    }
+
+    /// Whether the ID refers to no object (undefined collection or index 0); libhdf5
+    /// writes address 0, index 0 for an empty variable-length sequence.
+    pub fn is_null(&self) -> bool {
+        self.collection.is_none() || self.index == 0
     }
 }
 
@@ -41,10 +56,329 @@ impl<'a> GlobalHeapReader<'a> {
     }
 
     /// The bytes of the object `id` (an undefined collection address gives an empty slice).
+    ///
+    /// Index 0 (the free-space object, never a real object) also gives an empty slice:
+    /// libhdf5 stores empty variable-length sequences as address 0, index 0. An index the
+    /// collection does not hold is a corruption error.
     pub fn get(&mut self, id: GlobalHeapId) -> Result<&'a [u8]> {
-        let _ = (&self.img, &mut self.collections, id);
-        Err(crate::error::Error::Unsupported(
-            "global heap not implemented yet".into(),
-        ))
+        let addr = match id.collection {
+            Some(a) if id.index != 0 => a,
+            _ => return Ok(&[]),
+        };
+        if !self.collections.contains_key(&addr) {
+            let objects = parse_collection(&self.img, addr)?;
+            self.collections.insert(addr, objects);
+        }
+        self.collections
+            .get(&addr)
+            .and_then(|objects| objects.get(&id.index))
+            .copied()
+            .ok_or_else(|| {
+                Error::corrupt(
+                    COLLECTION,
+                    self.img.absolute(addr),
+                    format!(
+                        "collection at address {addr} has no object with index {}",
+                        id.index
+                    ),
+                )
+            })
+    }
+}
+
+/// Round `n` up to a multiple of eight.
+fn align8(n: u64) -> Option<u64> {
+    n.checked_add(7).map(|v| v & !7)
+}
+
+/// Parse the collection at `addr` into its object table (index -> data).
+fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<HashMap<u32, &'a [u8]>> {
+    let mut c = img.cursor_at(addr, COLLECTION)?;
+    c.signature(b"GCOL")?;
+    let version = c.u8()?;
+    if version != 1 {
+        return Err(c.error(format!("version {version} (only version 1 is defined)")));
+    }
+    c.skip(3)?;
+    let size_at = c.offset();
+    let size = c.length()?;
+    let length_bytes = u64::from(img.sizes().length);
+    let header = align8(8 + length_bytes).unwrap_or(u64::MAX);
+    let object_header = 8 + length_bytes;
+    if size < header {
+        return Err(Error::corrupt(
+            COLLECTION,
+            size_at,
+            format!("collection size {size} is smaller than its {header}-byte header"),
+        ));
+    }
+    let mut c = img.cursor(addr, size, COLLECTION)?;
+    c.skip(usize::try_from(header).unwrap_or(usize::MAX))?;
+    let mut objects = HashMap::new();
+    while c.remaining() as u64 >= object_header {
+        let at = c.offset();
+        let index = c.u16()?;
+        let _refcount = c.u16()?;
+        c.skip(4)?;
+        let len = c.length()?;
+        if index == 0 {
+            // The free-space object: always last.
+            break;
+        }
+        let data = c.take_u64(len)?;
+        let pad = align8(len).unwrap_or(len).saturating_sub(len);
+        // The last object's padding may be cut off by the end of the collection.
+        c.skip(usize::try_from(pad).unwrap_or(0).min(c.remaining()))?;
+        if objects.insert(u32::from(index), data).is_some() {
+            return Err(Error::corrupt(
+                COLLECTION,
+                at,
+                format!("object index {index} appears twice"),
+            ));
+        }
+    }
+    Ok(objects)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::io::Sizes;
+
+    /// A collection with the given (index, data) objects and `free` bytes of free space.
+    fn collection(objects: &[(u16, &[u8])], free: u64) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (index, data) in objects {
+            body.extend_from_slice(&index.to_le_bytes());
+            body.extend_from_slice(&1u16.to_le_bytes());
+            body.extend_from_slice(&[0; 4]);
+            body.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            body.extend_from_slice(data);
+            body.resize(body.len().div_ceil(8) * 8, 0);
+        }
+        if free >= 16 {
+            body.extend_from_slice(&[0; 8]);
+            body.extend_from_slice(&free.to_le_bytes());
+        }
+        body.resize(body.len() + free.saturating_sub(16) as usize, 0);
+        let mut b = b"GCOL\x01\0\0\0".to_vec();
+        b.extend_from_slice(&(16 + body.len() as u64).to_le_bytes());
+        b.extend_from_slice(&body);
+        b
+    }
+
+    fn id(addr: u64, index: u32) -> GlobalHeapId {
+        GlobalHeapId {
+            collection: Some(Addr(addr)),
+            index,
+        }
+    }
+
+    #[test]
+    fn objects_are_found_by_index() {
+        let bytes = collection(&[(1, b"hello"), (3, b""), (2, b"0123456789abcdef")], 64);
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let mut r = GlobalHeapReader::new(img);
+        assert_eq!(r.get(id(0, 1)).unwrap(), b"hello");
+        assert_eq!(r.get(id(0, 2)).unwrap(), b"0123456789abcdef");
+        assert_eq!(r.get(id(0, 3)).unwrap(), b"");
+        assert_eq!(r.collections.len(), 1);
+        let err = r.get(id(0, 4)).unwrap_err().to_string();
+        assert!(
+            err.contains("address 0x0") && err.contains("index 4"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn null_ids_give_empty_slices() {
+        let img = FileImage::new(&[], 0, Sizes::default());
+        let mut r = GlobalHeapReader::new(img);
+        let undefined = GlobalHeapId {
+            collection: None,
+            index: 7,
+        };
+        assert!(undefined.is_null());
+        assert_eq!(r.get(undefined).unwrap(), b"");
+        assert!(id(0, 0).is_null());
+        assert_eq!(r.get(id(0, 0)).unwrap(), b"");
+        assert!(!id(0, 1).is_null());
+        assert!(r.get(id(0, 1)).is_err());
+    }
+
+    #[test]
+    fn free_space_too_small_for_a_header() {
+        // 8 bytes of trailing free space: no object-0 header is written.
+        let mut bytes = collection(&[(1, b"abc")], 0);
+        bytes.extend_from_slice(&[0; 8]);
+        bytes[8] += 8;
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        assert_eq!(GlobalHeapReader::new(img).get(id(0, 1)).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn corrupt_collections_are_errors() {
+        let good = collection(&[(1, b"abc"), (2, b"defgh")], 32);
+        let mut bad_sig = good.clone();
+        bad_sig[1] = b'X';
+        let mut bad_version = good.clone();
+        bad_version[4] = 2;
+        let mut too_large = good.clone();
+        too_large[8] = 0xff;
+        let mut too_small = good.clone();
+        too_small[8] = 8;
+        let mut object_overflows = good.clone();
+        object_overflows[24] = 0xf0;
+        let mut duplicate = good.clone();
+        duplicate[40] = 1;
+        for (name, bytes) in [
+            ("signature", &bad_sig),
+            ("version", &bad_version),
+            ("too large", &too_large),
+            ("too small", &too_small),
+            ("object overflows", &object_overflows),
+            ("duplicate", &duplicate),
+        ] {
+            let img = FileImage::new(bytes, 0, Sizes::default());
+            assert!(GlobalHeapReader::new(img).get(id(0, 1)).is_err(), "{name}");
+        }
+        for n in 0..good.len() - 32 {
+            let img = FileImage::new(&good[..n], 0, Sizes::default());
+            assert!(GlobalHeapReader::new(img).get(id(0, 2)).is_err(), "{n}");
+        }
+    }
+
+    #[test]
+    fn four_byte_lengths() {
+        // Header 4+1+3+4 = 12 bytes, padded to 16; object headers are 12 bytes.
+        let sizes = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let mut b = b"GCOL\x01\0\0\0".to_vec();
+        b.extend_from_slice(&48u32.to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&[5, 0, 1, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&3u32.to_le_bytes());
+        b.extend_from_slice(b"xyz\0\0\0\0\0");
+        b.extend_from_slice(&[0; 12]);
+        let img = FileImage::new(&b, 0, sizes);
+        let mut r = GlobalHeapReader::new(img);
+        assert_eq!(r.get(id(0, 5)).unwrap(), b"xyz");
+    }
+}
+
+#[cfg(test)]
+mod real_file_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::io::Sizes;
+
+    /// The (sequence length, heap ID) of each 16-byte variable-length element at `at`.
+    fn elements(img: &FileImage<'_>, at: u64, count: usize) -> Vec<(u32, GlobalHeapId)> {
+        let mut c = img.cursor(Addr(at), 16 * count as u64, "test").unwrap();
+        (0..count)
+            .map(|_| {
+                let len = c.u32().unwrap();
+                (len, GlobalHeapId::parse(&mut c).unwrap())
+            })
+            .collect()
+    }
+
+    fn expected_id(v: &serde_json::Value) -> (u32, GlobalHeapId) {
+        let t: Vec<u64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        (
+            t[0] as u32,
+            GlobalHeapId {
+                collection: Some(Addr(t[1])),
+                index: t[2] as u32,
+            },
+        )
+    }
+
+    #[test]
+    fn real_variable_length_data() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/v1/");
+        let bytes = std::fs::read(format!("{dir}vlen.h5")).unwrap();
+        let exp: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(format!("{dir}expected.json")).unwrap()).unwrap();
+        let exp = &exp["vlen.h5"];
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let mut r = GlobalHeapReader::new(img);
+
+        // 600 strings spread over several collections.
+        for name in ["strings", "with_empty"] {
+            let d = &exp[name];
+            let values = d["values"].as_array().unwrap();
+            let els = elements(&img, d["raw_data"].as_u64().unwrap(), values.len());
+            for ((el, want_id), want) in els.iter().zip(d["ids"].as_array().unwrap()).zip(values) {
+                assert_eq!(*el, expected_id(want_id));
+                let got = r.get(el.1).unwrap();
+                let want = want.as_str().unwrap().as_bytes();
+                assert_eq!(got, want);
+                assert_eq!(got.len(), el.0 as usize);
+            }
+        }
+        let collections = exp["collections"].as_array().unwrap().len();
+        assert!(collections > 3, "{collections}");
+        assert_eq!(r.collections.len(), collections);
+
+        // Integer sequences; the empty one is stored as address 0, index 0.
+        let d = &exp["seqs"];
+        let values = d["values"].as_array().unwrap();
+        let els = elements(&img, d["raw_data"].as_u64().unwrap(), values.len());
+        assert_eq!(els[1].1.collection, Some(Addr(0)));
+        assert!(els[1].1.is_null());
+        for (el, want) in els.iter().zip(values) {
+            let got: Vec<i64> = r
+                .get(el.1)
+                .unwrap()
+                .chunks_exact(4)
+                .map(|w| i64::from(i32::from_le_bytes(w.try_into().unwrap())))
+                .collect();
+            let want: Vec<i64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_i64().unwrap())
+                .collect();
+            assert_eq!(got, want);
+            assert_eq!(got.len(), el.0 as usize);
+        }
+
+        // A scalar attribute's string.
+        let (len, id) = expected_id(&exp["attr"]["id"]);
+        let got = r.get(id).unwrap();
+        assert_eq!(got, exp["attr"]["value"].as_str().unwrap().as_bytes());
+        assert_eq!(got.len(), len as usize);
+
+        // An index the collection does not hold.
+        let missing = GlobalHeapId {
+            index: 60_000,
+            ..id
+        };
+        let err = r.get(missing).unwrap_err().to_string();
+        assert!(err.contains("index 60000"), "{err}");
+
+        // A corrupted collection signature is reported at the collection's offset.
+        let first = exp["collections"][0].as_u64().unwrap();
+        let mut b = bytes.clone();
+        b[first as usize] = b'X';
+        let img = FileImage::new(&b, 0, Sizes::default());
+        let id = els_first_id(&exp["strings"]["ids"][0]);
+        let err = GlobalHeapReader::new(img).get(id).unwrap_err().to_string();
+        assert!(err.contains(&format!("offset {first}")), "{err}");
+    }
+
+    fn els_first_id(v: &serde_json::Value) -> GlobalHeapId {
+        expected_id(v).1
     }
 }

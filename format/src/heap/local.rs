@@ -1,7 +1,16 @@
-//! Local heaps (spec III.D, signature `HEAP`).
+//! Local heaps (spec III.D, signature `HEAP`): the name storage of old-style groups.
+//!
+//! The header holds the size and address of the data segment; names and soft-link values
+//! are NUL-terminated strings at offsets into that segment. The free list is not needed to
+//! read objects and is not followed.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
+
+/// Structure name used in errors about the heap header.
+const HEADER: &str = "local heap";
+/// Structure name used in errors about the heap's data segment.
+const DATA: &str = "local heap data segment";
 
 /// A parsed local heap: the bytes of its data segment.
 #[derive(Clone, Debug)]
@@ -14,18 +23,140 @@ pub struct LocalHeap<'a> {
 
 impl<'a> LocalHeap<'a> {
     /// Parse the heap header at `addr` and locate its data segment.
+    ///
+    /// Checks the signature and version (0) and that the whole data segment lies inside
+    /// the file.
     pub fn parse(img: &FileImage<'a>, addr: Addr) -> Result<Self> {
-        let _ = (img, addr);
-        Err(crate::error::Error::Unsupported(
-            "local heaps not implemented yet".into(),
-        ))
+        let mut c = img.cursor_at(addr, HEADER)?;
+        c.signature(b"HEAP")?;
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(Error::Unsupported(format!(
+                "local heap version {version} at byte offset {} (only version 0 is defined)",
+                img.absolute(addr)
+            )));
+        }
+        c.skip(3)?;
+        let size = c.length()?;
+        // The free list is not needed for reading; an undefined offset means "no free block".
+        let _free_list_head = c.length()?;
+        let data_addr = c.addr_required("local heap data segment")?;
+        let data = img.slice(data_addr, size, DATA)?;
+        Ok(LocalHeap {
+            data,
+            data_offset: img.absolute(data_addr),
+        })
     }
 
     /// The NUL-terminated string starting at `offset` in the data segment (without the NUL).
+    ///
+    /// An offset outside the segment, or a string that runs to the end of the segment
+    /// without a terminator, is a corruption error.
     pub fn string_at(&self, offset: u64) -> Result<&'a [u8]> {
-        let _ = offset;
-        Err(crate::error::Error::Unsupported(
-            "local heaps not implemented yet".into(),
-        ))
+        let at = self.data_offset.saturating_add(offset);
+        let rest = usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.data.get(o..))
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                Error::corrupt(
+                    DATA,
+                    at,
+                    format!(
+                        "offset {offset} is outside the {}-byte data segment",
+                        self.data.len()
+                    ),
+                )
+            })?;
+        let end = rest.iter().position(|&b| b == 0).ok_or_else(|| {
+            Error::corrupt(
+                DATA,
+                at,
+                "string has no NUL terminator before the segment end",
+            )
+        })?;
+        Ok(rest.get(..end).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::io::Sizes;
+
+    /// A heap header at address 0 followed by its data segment.
+    fn heap_bytes(data: &[u8]) -> Vec<u8> {
+        let mut b = b"HEAP\0\0\0\0".to_vec();
+        b.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        b.extend_from_slice(&32u64.to_le_bytes());
+        b.extend_from_slice(data);
+        b
+    }
+
+    #[test]
+    fn strings_are_read_up_to_the_nul() {
+        let bytes = heap_bytes(b"\0\0\0\0\0\0\0\0alpha\0\0\0beta\0\0\0\0");
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let heap = LocalHeap::parse(&img, Addr(0)).unwrap();
+        assert_eq!(heap.data.len(), 24);
+        assert_eq!(heap.data_offset, 32);
+        assert_eq!(heap.string_at(0).unwrap(), b"");
+        assert_eq!(heap.string_at(8).unwrap(), b"alpha");
+        assert_eq!(heap.string_at(10).unwrap(), b"pha");
+        assert_eq!(heap.string_at(16).unwrap(), b"beta");
+    }
+
+    #[test]
+    fn bad_offsets_and_missing_terminators_are_corrupt() {
+        let bytes = heap_bytes(b"\0\0\0\0\0\0\0\0abc");
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let heap = LocalHeap::parse(&img, Addr(0)).unwrap();
+        let err = heap.string_at(8).unwrap_err().to_string();
+        assert!(err.contains("NUL terminator"), "{err}");
+        assert!(err.contains("offset 40"), "{err}");
+        assert!(heap.string_at(11).is_err());
+        assert!(heap.string_at(u64::MAX).is_err());
+    }
+
+    #[test]
+    fn header_is_validated() {
+        let good = heap_bytes(b"\0\0\0\0\0\0\0\0");
+        let mut bad_sig = good.clone();
+        bad_sig[0] = b'X';
+        let mut bad_version = good.clone();
+        bad_version[4] = 1;
+        let mut too_big = good.clone();
+        too_big[8] = 200;
+        let mut undefined_data = good.clone();
+        undefined_data[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+        for bytes in [&bad_sig, &bad_version, &too_big, &undefined_data] {
+            let img = FileImage::new(bytes, 0, Sizes::default());
+            assert!(LocalHeap::parse(&img, Addr(0)).is_err());
+        }
+        for n in 0..good.len() {
+            let img = FileImage::new(&good[..n], 0, Sizes::default());
+            assert!(LocalHeap::parse(&img, Addr(0)).is_err(), "truncated to {n}");
+        }
+        let img = FileImage::new(&good, 0, Sizes::default());
+        assert!(LocalHeap::parse(&img, Addr(u64::MAX - 3)).is_err());
+    }
+
+    #[test]
+    fn small_field_sizes() {
+        let sizes = Sizes {
+            offset: 4,
+            length: 2,
+        };
+        let mut b = b"HEAP\0\0\0\0".to_vec();
+        b.extend_from_slice(&8u16.to_le_bytes());
+        b.extend_from_slice(&0xffffu16.to_le_bytes());
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(b"\0name\0\0\0");
+        let img = FileImage::new(&b, 0, sizes);
+        let heap = LocalHeap::parse(&img, Addr(0)).unwrap();
+        assert_eq!(heap.string_at(1).unwrap(), b"name");
     }
 }

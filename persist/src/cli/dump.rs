@@ -29,9 +29,13 @@ use jangada_hdf5::{
     LinkTarget, Node, Result, TypeClass,
 };
 
-/// Dump the whole file as the JSON tree.
+/// Dump the whole file at `path` as the JSON tree.
 pub fn dump_file(path: impl AsRef<Path>) -> Result<Value> {
-    let file = File::open(path)?;
+    dump(&File::open(path)?)
+}
+
+/// Dump an open file as the JSON tree.
+pub fn dump(file: &File) -> Result<Value> {
     let root = file.root()?;
     let mut stack = Vec::new();
     group_json(&root, &mut stack)
@@ -190,4 +194,21 @@ fn group_json(group: &Group, stack: &mut Vec<u64>) -> Result<Value> {
         "attrs": attrs_json(&group.attrs()?)?,
         "members": Value::Object(members),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_always_print_with_a_fraction_or_exponent() {
+        let text = |f: f64| serde_json::to_string(&float_json(f)).unwrap_or_default();
+        assert_eq!(text(1.0), "1.0");
+        assert_eq!(text(-0.0), "-0.0");
+        assert_eq!(text(0.1), "0.1");
+        assert_eq!(text(1e300), "1e+300");
+        assert_eq!(text(f64::NAN), "\"nan\"");
+        assert_eq!(text(f64::NEG_INFINITY), "\"-inf\"");
+        assert_eq!(text(f64::from(f32::MAX)), "3.4028234663852886e+38");
+    }
 }

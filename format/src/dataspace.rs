@@ -1,7 +1,10 @@
 //! The Dataspace message (spec IV.A.2.b, message 0x0001), versions 1 and 2.
 
 use crate::error::Result;
-use crate::io::Cursor;
+use crate::io::{is_undefined, Cursor};
+
+/// Largest rank accepted (libhdf5's `H5S_MAX_RANK`).
+pub const MAX_RANK: usize = 32;
 
 /// Maximum dimension value meaning "unlimited" (spec Appendix A).
 pub const UNLIMITED: u64 = u64::MAX;
@@ -55,8 +58,66 @@ impl Dataspace {
         self.max_dims.as_deref().unwrap_or(&self.dims)
     }
 
-    /// Decode the message body.
+    /// Number of dimensions (0 for scalar and null).
+    pub fn rank(&self) -> usize {
+        self.dims.len()
+    }
+
+    /// Decode the message body (versions 1 and 2).
+    ///
+    /// Version 1 cannot express a null dataspace: rank 0 means scalar. Stored maximum
+    /// dimensions equal to the all-ones value of the "size of lengths" width are returned as
+    /// [`UNLIMITED`]. Version 1 permutation indices (never implemented by libhdf5) are
+    /// skipped.
     pub fn parse(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.error("dataspace decoding not implemented yet"))
+        let version = c.u8()?;
+        let rank = usize::from(c.u8()?);
+        let flags = c.u8()?;
+        if rank > MAX_RANK {
+            return Err(c.error(format!("dataspace rank {rank} exceeds {MAX_RANK}")));
+        }
+        let kind = match version {
+            1 => {
+                c.skip(5)?; // reserved
+                if rank == 0 {
+                    SpaceKind::Scalar
+                } else {
+                    SpaceKind::Simple
+                }
+            }
+            2 => match c.u8()? {
+                0 => SpaceKind::Scalar,
+                1 => SpaceKind::Simple,
+                2 => SpaceKind::Null,
+                t => return Err(c.error(format!("dataspace type {t} is not defined"))),
+            },
+            v => return Err(c.error(format!("dataspace message version {v} is not 1 or 2"))),
+        };
+        if kind != SpaceKind::Simple && rank != 0 {
+            return Err(c.error(format!("{kind:?} dataspace with rank {rank}")));
+        }
+        let width = usize::from(c.sizes().length);
+        let mut dims = Vec::with_capacity(rank);
+        for _ in 0..rank {
+            dims.push(c.length()?);
+        }
+        let max_dims = if flags & 0x01 != 0 {
+            let mut max = Vec::with_capacity(rank);
+            for _ in 0..rank {
+                let v = c.length()?;
+                max.push(if is_undefined(v, width) { UNLIMITED } else { v });
+            }
+            Some(max)
+        } else {
+            None
+        };
+        if version == 1 && flags & 0x02 != 0 {
+            c.skip(rank.saturating_mul(width))?;
+        }
+        Ok(Dataspace {
+            kind,
+            dims,
+            max_dims,
+        })
     }
 }

@@ -1,7 +1,10 @@
 //! The Filter Pipeline message (spec IV.A.2.l, message 0x000B), versions 1 and 2.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::Cursor;
+
+/// Most filters a pipeline may hold (libhdf5's `H5Z_MAX_NFILTERS`).
+pub const MAX_FILTERS: usize = 32;
 
 /// Standard filter identifiers.
 pub mod id {
@@ -67,8 +70,68 @@ pub struct FilterPipeline {
 }
 
 impl FilterPipeline {
-    /// Decode the message body.
+    /// Decode the message body (versions 1 and 2).
+    ///
+    /// Version 1: 6 reserved bytes after the count; every filter has a name length (names
+    /// NUL-padded to a multiple of 8) and an odd number of client data values is followed
+    /// by 4 bytes of padding. Version 2: the name length and name are present only for
+    /// filter ids >= 256, names are not padded, client data is not padded.
     pub fn parse(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.error("filter pipeline decoding not implemented yet"))
+        let version = c.u8()?;
+        if version != 1 && version != 2 {
+            return Err(c.error(format!("filter pipeline version {version} is not 1 or 2")));
+        }
+        let count = usize::from(c.u8()?);
+        if count > MAX_FILTERS {
+            return Err(c.error(format!("{count} filters exceed the limit of {MAX_FILTERS}")));
+        }
+        if version == 1 {
+            c.skip(6)?;
+        }
+        let mut filters = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = c.u16()?;
+            let name_len = if version == 1 || id >= 256 {
+                usize::from(c.u16()?)
+            } else {
+                0
+            };
+            let flags = c.u16()?;
+            let values = usize::from(c.u16()?);
+            let name = if name_len > 0 {
+                let at = c.offset();
+                let raw = c.take(name_len)?;
+                let end = raw.iter().position(|&b| b == 0).ok_or_else(|| {
+                    Error::corrupt(
+                        "filter pipeline message",
+                        at,
+                        "filter name is not NUL-terminated",
+                    )
+                })?;
+                Some(String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned())
+            } else {
+                None
+            };
+            if values > c.remaining() / 4 {
+                return Err(c.error(format!(
+                    "filter {id} claims {values} client data values but only {} bytes remain",
+                    c.remaining()
+                )));
+            }
+            let mut client_data = Vec::with_capacity(values);
+            for _ in 0..values {
+                client_data.push(c.u32()?);
+            }
+            if version == 1 && values % 2 == 1 {
+                c.skip(4)?;
+            }
+            filters.push(Filter {
+                id,
+                name,
+                flags,
+                client_data,
+            });
+        }
+        Ok(FilterPipeline { filters })
     }
 }

@@ -15,6 +15,29 @@ pub struct GroupInfo {
 impl GroupInfo {
     /// Decode the message body.
     pub fn parse(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.error("group info decoding not implemented yet"))
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(c.error(format!("group info message version {version} is not 0")));
+        }
+        let flags = c.u8()?;
+        if flags & !0x03 != 0 {
+            return Err(c.error(format!(
+                "group info flags {flags:#04x} has reserved bits set"
+            )));
+        }
+        let link_phase_change = if flags & 0x01 != 0 {
+            Some((c.u16()?, c.u16()?))
+        } else {
+            None
+        };
+        let estimates = if flags & 0x02 != 0 {
+            Some((c.u16()?, c.u16()?))
+        } else {
+            None
+        };
+        Ok(GroupInfo {
+            link_phase_change,
+            estimates,
+        })
     }
 }

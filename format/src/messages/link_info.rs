@@ -19,6 +19,29 @@ pub struct LinkInfo {
 impl LinkInfo {
     /// Decode the message body.
     pub fn parse(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.error("link info decoding not implemented yet"))
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(c.error(format!("link info message version {version} is not 0")));
+        }
+        let flags = c.u8()?;
+        if flags & !0x03 != 0 {
+            return Err(c.error(format!(
+                "link info flags {flags:#04x} has reserved bits set"
+            )));
+        }
+        let max_creation_index = if flags & 0x01 != 0 {
+            Some(c.u64()?)
+        } else {
+            None
+        };
+        let fractal_heap = c.addr()?;
+        let name_index = c.addr()?;
+        let order_index = if flags & 0x02 != 0 { c.addr()? } else { None };
+        Ok(LinkInfo {
+            max_creation_index,
+            fractal_heap,
+            name_index,
+            order_index,
+        })
     }
 }

@@ -126,3 +126,100 @@ fn read_value(c: &mut Cursor<'_>) -> Result<Option<Vec<u8>>> {
     }
     Ok(Some(c.take_u64(u64::from(size))?.to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    //! Golden bytes copied from files written by h5py 3.16.0 (HDF5 2.0.0).
+    use super::*;
+    use crate::io::Sizes;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn parse(s: &str) -> Result<FillValue> {
+        let b = hex(s);
+        FillValue::parse(&mut Cursor::new(&b, 0, Sizes::default(), "fill value message"))
+    }
+
+    #[test]
+    fn version_2_from_h5py_earliest() {
+        // create_dataset('nofill', shape=(3,), dtype='<i4'): defined, size 0 -> no value.
+        let f = parse("0202020100000000").unwrap();
+        assert_eq!(
+            f,
+            FillValue {
+                alloc_time: AllocTime::Late,
+                fill_time: FillTime::IfSet,
+                value: None
+            }
+        );
+        // fillvalue=5
+        let f = parse("02020201040000000500000000000000").unwrap();
+        assert_eq!(f.value, Some(vec![5, 0, 0, 0]));
+        // compact dataset: early allocation; chunked: incremental.
+        assert_eq!(parse("0201020100000000").unwrap().alloc_time, AllocTime::Early);
+        assert_eq!(
+            parse("0203020100000000").unwrap().alloc_time,
+            AllocTime::Incremental
+        );
+        // Version 2 not defined: no size field follows.
+        let f = parse("02020100").unwrap();
+        assert_eq!((f.fill_time, f.value), (FillTime::Never, None));
+    }
+
+    #[test]
+    fn version_3_from_h5py_v108() {
+        // nofill: flags 0x0a = late allocation, fill time "if set", nothing defined.
+        let f = parse("030a").unwrap();
+        assert_eq!(
+            f,
+            FillValue {
+                alloc_time: AllocTime::Late,
+                fill_time: FillTime::IfSet,
+                value: None
+            }
+        );
+        // compact (early) and chunked (incremental)
+        assert_eq!(parse("0309").unwrap().alloc_time, AllocTime::Early);
+        assert_eq!(parse("030b").unwrap().alloc_time, AllocTime::Incremental);
+        // fillvalue=5: bit 5 defined, size 4, value.
+        let f = parse("032a0400000005000000").unwrap();
+        assert_eq!(f.value, Some(vec![5, 0, 0, 0]));
+        // bit 4: undefined
+        assert_eq!(parse("031a").unwrap().value, None);
+    }
+
+    #[test]
+    fn version_1_and_old_message() {
+        // Version 1 always stores the size.
+        let f = parse("010201000200000009ff").unwrap();
+        assert_eq!(f.fill_time, FillTime::Never);
+        assert_eq!(f.value, Some(vec![9, 0xff]));
+        let b = hex("0300000001020300");
+        let f = FillValue::parse_old(&mut Cursor::new(&b, 0, Sizes::default(), "x")).unwrap();
+        assert_eq!(f.value, Some(vec![1, 2, 3]));
+        let b = hex("00000000");
+        let f = FillValue::parse_old(&mut Cursor::new(&b, 0, Sizes::default(), "x")).unwrap();
+        assert_eq!(f.value, None);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(parse("04").is_err());
+        assert!(parse("033a").is_err()); // both defined and undefined
+        assert!(parse("038a").is_err()); // reserved bit
+        assert!(parse("0200020100").is_err()); // alloc time 0
+        assert!(parse("0202030100").is_err()); // fill time 3
+        assert!(parse("032affffffff05").is_err()); // size past the end
+        let full = hex("02020201040000000500000000000000");
+        for n in 0..12 {
+            let r = FillValue::parse(&mut Cursor::new(&full[..n], 0, Sizes::default(), "x"));
+            assert!(r.is_err(), "prefix {n}");
+        }
+    }
+}

@@ -135,3 +135,87 @@ impl FilterPipeline {
         Ok(FilterPipeline { filters })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    //! Golden bytes copied from files written by h5py 3.16.0 (HDF5 2.0.0):
+    //! `create_dataset(..., chunks=(2, 5), compression='gzip', shuffle=True,
+    //! fletcher32=True)` and `compression='lzf'`, at libver 'earliest' (version 1) and
+    //! 'v108' (version 2).
+    use super::*;
+    use crate::io::Sizes;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn parse(s: &str) -> Result<(FilterPipeline, usize)> {
+        let b = hex(s);
+        let mut c = Cursor::new(&b, 0, Sizes::default(), "filter pipeline message");
+        let p = FilterPipeline::parse(&mut c)?;
+        Ok((p, c.pos()))
+    }
+
+    fn f(id: u16, name: Option<&str>, flags: u16, cd: &[u32]) -> Filter {
+        Filter {
+            id,
+            name: name.map(str::to_string),
+            flags,
+            client_data: cd.to_vec(),
+        }
+    }
+
+    #[test]
+    fn version_1() {
+        let s = "0103000000000000020008000100010073687566666c6500040000000000000001000800010001006465666c6174650004000000000000000300100000000000666c6574636865723332000000000000";
+        let (p, used) = parse(s).unwrap();
+        assert_eq!(used, s.len() / 2);
+        assert_eq!(
+            p.filters,
+            vec![
+                f(2, Some("shuffle"), 1, &[4]),
+                f(1, Some("deflate"), 1, &[4]),
+                f(3, Some("fletcher32"), 0, &[]),
+            ]
+        );
+        assert!(p.filters[0].is_optional());
+        assert!(!p.filters[2].is_optional());
+        let s = "0101000000000000007d0800010003006c7a66000000000004000000050100002800000000000000";
+        let (p, used) = parse(s).unwrap();
+        assert_eq!(used, s.len() / 2);
+        assert_eq!(p.filters, vec![f(32000, Some("lzf"), 1, &[4, 261, 40])]);
+    }
+
+    #[test]
+    fn version_2() {
+        let s = "02030200010001000400000001000100010004000000030000000000";
+        let (p, used) = parse(s).unwrap();
+        assert_eq!(used, s.len() / 2);
+        assert_eq!(
+            p.filters,
+            vec![f(2, None, 1, &[4]), f(1, None, 1, &[4]), f(3, None, 0, &[])]
+        );
+        assert_eq!(p.filters[1].display_name(), "deflate");
+        let (p, _) = parse("0201007d0400010003006c7a6600040000000501000028000000").unwrap();
+        assert_eq!(p.filters, vec![f(32000, Some("lzf"), 1, &[4, 261, 40])]);
+        let (p, _) = parse("020101000100010004000000").unwrap();
+        assert_eq!(p.filters, vec![f(1, None, 1, &[4])]);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(parse("03").is_err());
+        assert!(parse("0221").is_err()); // 33 filters
+        assert!(parse("020101000100ffff").is_err()); // 65535 client values
+        assert!(parse("0201007d04000100000061626364").is_err()); // name without NUL
+        let full = hex("0103000000000000020008000100010073687566666c6500040000000000000001000800010001006465666c6174650004000000000000000300100000000000666c6574636865723332000000000000");
+        for n in 0..full.len() {
+            let mut c = Cursor::new(&full[..n], 0, Sizes::default(), "x");
+            assert!(FilterPipeline::parse(&mut c).is_err(), "prefix {n}");
+        }
+    }
+}

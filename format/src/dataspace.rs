@@ -124,7 +124,7 @@ impl Dataspace {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     //! Golden bytes copied from files written by h5py 3.16.0 (HDF5 2.0.0).
     use super::*;
     use crate::io::Sizes;
@@ -138,19 +138,30 @@ mod tests {
 
     fn parse(s: &str) -> Result<Dataspace> {
         let b = hex(s);
-        Dataspace::parse(&mut Cursor::new(&b, 0, Sizes::default(), "dataspace message"))
+        Dataspace::parse(&mut Cursor::new(
+            &b,
+            0,
+            Sizes::default(),
+            "dataspace message",
+        ))
     }
 
     #[test]
     fn version_1_from_h5py_earliest() {
         // create_dataset('contig', data=np.arange(6).reshape(2, 3)), libver='earliest'
-        let s = parse("01020100000000000200000000000000030000000000000002000000000000000300000000000000").unwrap();
+        let s = parse(
+            "01020100000000000200000000000000030000000000000002000000000000000300000000000000",
+        )
+        .unwrap();
         assert_eq!(s.kind, SpaceKind::Simple);
         assert_eq!(s.dims, vec![2, 3]);
         assert_eq!(s.max_dims, Some(vec![2, 3]));
         assert_eq!(s.element_count(), Some(6));
         // maxshape=(None, None)
-        let s = parse("010201000000000004000000000000000400000000000000ffffffffffffffffffffffffffffffff").unwrap();
+        let s = parse(
+            "010201000000000004000000000000000400000000000000ffffffffffffffffffffffffffffffff",
+        )
+        .unwrap();
         assert_eq!(s.max_dims, Some(vec![UNLIMITED, UNLIMITED]));
         // create_dataset('scalar', data=3.0)
         let s = parse("0100000000000000").unwrap();
@@ -160,7 +171,8 @@ mod tests {
 
     #[test]
     fn version_2_from_h5py_v108() {
-        let s = parse("020201010200000000000000030000000000000002000000000000000300000000000000").unwrap();
+        let s = parse("020201010200000000000000030000000000000002000000000000000300000000000000")
+            .unwrap();
         assert_eq!((s.kind, s.dims.clone()), (SpaceKind::Simple, vec![2, 3]));
         let s = parse("020101010a00000000000000ffffffffffffffff").unwrap();
         assert_eq!(s.dims, vec![10]);
@@ -183,7 +195,10 @@ mod tests {
         b.extend(7u32.to_le_bytes());
         b.extend(u32::MAX.to_le_bytes());
         b.extend(0u32.to_le_bytes());
-        let sizes = Sizes { offset: 4, length: 4 };
+        let sizes = Sizes {
+            offset: 4,
+            length: 4,
+        };
         let mut c = Cursor::new(&b, 0, sizes, "dataspace message");
         let s = Dataspace::parse(&mut c).unwrap();
         assert_eq!(s.dims, vec![7]);

@@ -356,7 +356,7 @@ fn parse_array(c: &mut Cursor<'_>, version: u8, size: u32, depth: u32) -> Result
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     //! Golden bytes are datatype message bodies copied from files written by h5py 3.16.0
     //! (HDF5 2.0.0), `h5py.File(path, 'w', libver=...)`, `create_dataset(name, ...)` with the
     //! dtype given in each test; libver 'earliest' writes versions 1/2, 'v108' 3, 'v112' 4,

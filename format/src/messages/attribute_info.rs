@@ -45,3 +45,47 @@ impl AttributeInfo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    //! Golden bytes from h5py 3.16.0 (HDF5 2.0.0), libver='v108': a group with attributes,
+    //! and `create_group('tracked', track_order=True)` with one attribute.
+    use super::*;
+    use crate::io::Sizes;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn parse(s: &str) -> Result<AttributeInfo> {
+        let b = hex(s);
+        AttributeInfo::parse(&mut Cursor::new(&b, 0, Sizes::default(), "attribute info"))
+    }
+
+    #[test]
+    fn h5py_attribute_info() {
+        assert_eq!(
+            parse("0000ffffffffffffffffffffffffffffffff").unwrap(),
+            AttributeInfo::default()
+        );
+        let a = parse("00030100ffffffffffffffffffffffffffffffffffffffffffffffff").unwrap();
+        assert_eq!(a.max_creation_index, Some(1));
+        assert_eq!(a.order_index, None);
+        let a = parse("0002100000000000000020000000000000003000000000000000").unwrap();
+        assert_eq!(
+            (a.fractal_heap, a.name_index, a.order_index),
+            (Some(Addr(0x10)), Some(Addr(0x20)), Some(Addr(0x30)))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(parse("0100ffffffffffffffffffffffffffffffff").is_err());
+        assert!(parse("0080ffffffffffffffffffffffffffffffff").is_err());
+        assert!(parse("00030100ffffffffffffffffffffffffffffffff").is_err());
+    }
+}

@@ -129,7 +129,7 @@ fn read_value(c: &mut Cursor<'_>) -> Result<Option<Vec<u8>>> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     //! Golden bytes copied from files written by h5py 3.16.0 (HDF5 2.0.0).
     use super::*;
     use crate::io::Sizes;
@@ -143,7 +143,12 @@ mod tests {
 
     fn parse(s: &str) -> Result<FillValue> {
         let b = hex(s);
-        FillValue::parse(&mut Cursor::new(&b, 0, Sizes::default(), "fill value message"))
+        FillValue::parse(&mut Cursor::new(
+            &b,
+            0,
+            Sizes::default(),
+            "fill value message",
+        ))
     }
 
     #[test]
@@ -162,7 +167,10 @@ mod tests {
         let f = parse("02020201040000000500000000000000").unwrap();
         assert_eq!(f.value, Some(vec![5, 0, 0, 0]));
         // compact dataset: early allocation; chunked: incremental.
-        assert_eq!(parse("0201020100000000").unwrap().alloc_time, AllocTime::Early);
+        assert_eq!(
+            parse("0201020100000000").unwrap().alloc_time,
+            AllocTime::Early
+        );
         assert_eq!(
             parse("0203020100000000").unwrap().alloc_time,
             AllocTime::Incremental

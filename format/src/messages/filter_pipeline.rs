@@ -138,7 +138,7 @@ impl FilterPipeline {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     //! Golden bytes copied from files written by h5py 3.16.0 (HDF5 2.0.0):
     //! `create_dataset(..., chunks=(2, 5), compression='gzip', shuffle=True,
     //! fletcher32=True)` and `compression='lzf'`, at libver 'earliest' (version 1) and

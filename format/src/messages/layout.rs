@@ -285,7 +285,7 @@ fn parse_chunked_v4(c: &mut Cursor<'_>, version: u8) -> Result<Layout> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     //! Golden bytes are layout message bodies copied from files written by h5py 3.16.0
     //! (HDF5 2.0.0); the h5py call is named in each test.
     use super::*;
@@ -323,7 +323,10 @@ mod tests {
         // shape=(3,) '<i4' never written: undefined address
         assert_eq!(
             parse("0301ffffffffffffffff0c00000000000000").unwrap(),
-            Layout::Contiguous { addr: None, size: 12 }
+            Layout::Contiguous {
+                addr: None,
+                size: 12
+            }
         );
         // h5d.create(..., dcpl with set_layout(COMPACT)), then [:] = [1, 2, 3] as '<i2'
         assert_eq!(
@@ -456,7 +459,14 @@ mod tests {
         };
         assert_eq!(c.chunk_dims, vec![300]);
         assert_eq!(c.element_size, 8);
-        assert!(matches!(c.index, ChunkIndexKind::BtreeV2 { addr: None, node_size: 512, .. }));
+        assert!(matches!(
+            c.index,
+            ChunkIndexKind::BtreeV2 {
+                addr: None,
+                node_size: 512,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -494,7 +504,12 @@ mod tests {
         b.extend(3u32.to_le_bytes());
         b.extend([7, 8, 9]);
         let l = Layout::parse(&mut Cursor::new(&b, 0, Sizes::default(), "l")).unwrap();
-        assert_eq!(l, Layout::Compact { data: vec![7, 8, 9] });
+        assert_eq!(
+            l,
+            Layout::Compact {
+                data: vec![7, 8, 9]
+            }
+        );
     }
 
     #[test]

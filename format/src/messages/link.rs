@@ -122,3 +122,85 @@ fn parse_external(value: &[u8], at: u64) -> Result<LinkTarget> {
         path: String::from_utf8_lossy(path).into_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    //! Golden bytes copied from a file written by h5py 3.16.0 (HDF5 2.0.0), libver='v108':
+    //! `g['sub'] = h5py.SoftLink('/implicit'); g['ext'] = h5py.ExternalLink('other.h5',
+    //! '/path/x'); g['hard'] = f['implicit']`, and in `create_group('tracked',
+    //! track_order=True)`: `t['x'] = h5py.SoftLink('/g')`.
+    use super::*;
+    use crate::io::Sizes;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn parse(s: &str) -> Result<Link> {
+        let b = hex(s);
+        Link::parse(&mut Cursor::new(&b, 0, Sizes::default(), "link message"))
+    }
+
+    #[test]
+    fn h5py_links() {
+        let l = parse("0108010373756209002f696d706c69636974").unwrap();
+        assert_eq!(
+            l,
+            Link {
+                name: "sub".into(),
+                charset: CharacterSet::Ascii,
+                creation_order: None,
+                target: LinkTarget::Soft("/implicit".into())
+            }
+        );
+        let l = parse("010840036578741200006f746865722e6835002f706174682f7800").unwrap();
+        assert_eq!(l.name, "ext");
+        assert_eq!(
+            l.target,
+            LinkTarget::External {
+                file: "other.h5".into(),
+                path: "/path/x".into()
+            }
+        );
+        let l = parse("01000468617264b300000000000000").unwrap();
+        assert_eq!(
+            (l.name.as_str(), l.target),
+            ("hard", LinkTarget::Hard(Addr(0xb3)))
+        );
+        let l = parse("010c010000000000000000017802002f67").unwrap();
+        assert_eq!(l.creation_order, Some(0));
+        assert_eq!(
+            (l.name.as_str(), l.target),
+            ("x", LinkTarget::Soft("/g".into()))
+        );
+    }
+
+    #[test]
+    fn charset_wide_lengths_and_user_defined() {
+        // Synthetic: charset UTF-8, 2-byte name length, hard link.
+        let l = parse("0111010200c3a9b300000000000000").unwrap();
+        assert_eq!((l.name.as_str(), l.charset), ("é", CharacterSet::Utf8));
+        // User-defined type 65 with 3 bytes of data.
+        let l = parse("0108410175030061626300").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(l.target, LinkTarget::UserDefined(65));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(parse("0200017800").is_err()); // version
+        assert!(parse("01080501780000").is_err()); // type 5
+        assert!(parse("010000").is_err()); // empty name
+        assert!(parse("012001780000000000000000").is_err()); // reserved flag
+        assert!(parse("01084003657874030000ab").is_err()); // external without NULs
+        assert!(parse("010001").is_err());
+        let full = hex("010840036578741200006f746865722e6835002f706174682f7800");
+        for n in 0..full.len() {
+            let mut c = Cursor::new(&full[..n], 0, Sizes::default(), "x");
+            assert!(Link::parse(&mut c).is_err(), "prefix {n}");
+        }
+    }
+}

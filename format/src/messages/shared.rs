@@ -48,3 +48,52 @@ impl SharedRef {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use crate::io::Sizes;
+
+    fn parse(b: &[u8], sizes: Sizes) -> Result<SharedRef> {
+        SharedRef::parse(&mut Cursor::new(b, 0, sizes, "shared message"))
+    }
+
+    #[test]
+    fn all_versions() {
+        let d = Sizes::default();
+        // h5py committed datatype (f['tcommit'] = np.dtype('<i2')), libver='earliest':
+        // version 2 with type byte 2.
+        let b = [2, 2, 0x88, 0x19, 0, 0, 0, 0, 0, 0];
+        assert_eq!(parse(&b, d).unwrap(), SharedRef::ObjectHeader(Addr(0x1988)));
+        // Version 1: 6 reserved bytes, 4-byte offsets.
+        let b = [1, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x20, 0, 0];
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        assert_eq!(
+            parse(&b, s4).unwrap(),
+            SharedRef::ObjectHeader(Addr(0x2010))
+        );
+        // Version 3: SOHM heap ID and committed.
+        let b = [3, 1, 1, 2, 3, 4, 5, 6, 7, 8];
+        assert_eq!(
+            parse(&b, d).unwrap(),
+            SharedRef::SohmHeap([1, 2, 3, 4, 5, 6, 7, 8])
+        );
+        let b = [3, 2, 0x30, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(parse(&b, d).unwrap(), SharedRef::ObjectHeader(Addr(0x30)));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let d = Sizes::default();
+        assert!(parse(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0], d).is_err());
+        assert!(parse(&[3, 3, 0, 0, 0, 0, 0, 0, 0, 0], d).is_err());
+        assert!(parse(&[3, 9, 0, 0, 0, 0, 0, 0, 0, 0], d).is_err());
+        assert!(parse(&[4, 2, 0, 0, 0, 0, 0, 0, 0, 0], d).is_err());
+        assert!(parse(&[2, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], d).is_err());
+        assert!(parse(&[3, 1, 1, 2, 3], d).is_err());
+    }
+}

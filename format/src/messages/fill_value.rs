@@ -100,8 +100,10 @@ impl FillValue {
     }
 }
 
+/// Allocation time; 0 ("not used" in the spec, libhdf5's "default") is read as late.
 fn alloc_time(c: &Cursor<'_>, v: u8) -> Result<AllocTime> {
     match v {
+        0 => Ok(AllocTime::Late),
         1 => Ok(AllocTime::Early),
         2 => Ok(AllocTime::Late),
         3 => Ok(AllocTime::Incremental),
@@ -221,7 +223,11 @@ mod tests {
         assert!(parse("04").is_err());
         assert!(parse("033a").is_err()); // both defined and undefined
         assert!(parse("038a").is_err()); // reserved bit
-        assert!(parse("0200020100").is_err()); // alloc time 0
+        assert!(parse("0204020100").is_err()); // alloc time 4
+        assert_eq!(
+            parse("0200020100000000").unwrap().alloc_time,
+            AllocTime::Late
+        );
         assert!(parse("0202030100").is_err()); // fill time 3
         assert!(parse("032affffffff05").is_err()); // size past the end
         let full = hex("02020201040000000500000000000000");

@@ -427,3 +427,44 @@ fn attributes_and_links() {
         assert_eq!(t.links[0].creation_order, Some(0));
     }
 }
+
+/// Run the parser for `kind` over `body`, ignoring the result: it must return, not panic.
+fn parse_any(kind: u16, flags: u8, body: &[u8], sizes: Sizes) {
+    let mut c = Cursor::new(body, 0, sizes, "fuzzed message");
+    match kind {
+        kind::DATASPACE => drop(Dataspace::parse(&mut c)),
+        kind::DATATYPE if flags & 0x02 != 0 => drop(SharedRef::parse(&mut c)),
+        kind::DATATYPE => drop(parse_datatype(&mut c)),
+        kind::FILL_VALUE => drop(FillValue::parse(&mut c)),
+        kind::FILL_VALUE_OLD => drop(FillValue::parse_old(&mut c)),
+        kind::LAYOUT => drop(Layout::parse(&mut c)),
+        kind::FILTER_PIPELINE => drop(FilterPipeline::parse(&mut c)),
+        kind::ATTRIBUTE => drop(AttributeMessage::parse(&mut c)),
+        kind::LINK => drop(Link::parse(&mut c)),
+        kind::LINK_INFO => drop(LinkInfo::parse(&mut c)),
+        kind::ATTRIBUTE_INFO => drop(AttributeInfo::parse(&mut c)),
+        kind::GROUP_INFO => drop(GroupInfo::parse(&mut c)),
+        _ => {}
+    }
+}
+
+#[test]
+fn corrupted_and_truncated_messages_never_panic() {
+    for libver in ["earliest", "latest"] {
+        let (bytes, addrs) = load(libver);
+        let s = sizes(&bytes);
+        let img = FileImage::new(&bytes, 0, s);
+        for &addr in addrs.values() {
+            for m in messages(&img, addr) {
+                for n in 0..m.body.len() {
+                    parse_any(m.kind, m.flags, &m.body[..n], s);
+                    for x in [0xff, 0x80, 0x01] {
+                        let mut b = m.body.clone();
+                        b[n] ^= x;
+                        parse_any(m.kind, m.flags, &b, s);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@
 
 mod parse;
 
-pub use parse::parse_datatype;
+pub use parse::{parse_datatype, MAX_DEPTH};
 
 /// Byte order of an atomic type's elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,19 @@
 //! Helpers shared by the cross-crate tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("fixtures")
 }
 
 /// Every fixture file (`*.h5`), sorted.
@@ -32,7 +40,11 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 }
 
 /// The first difference between two JSON values, as a path and both sides.
-pub fn json_diff(path: &str, ours: &serde_json::Value, theirs: &serde_json::Value) -> Option<String> {
+pub fn json_diff(
+    path: &str,
+    ours: &serde_json::Value,
+    theirs: &serde_json::Value,
+) -> Option<String> {
     use serde_json::Value;
     match (ours, theirs) {
         (Value::Object(a), Value::Object(b)) => {

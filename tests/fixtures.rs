@@ -2,7 +2,12 @@
 //! and compared with what h5py read: the whole tree through `jangada dump --json`
 //! (`NAME.json`), the metadata h5py reports (`NAME.meta.json`), and the errors expected for
 //! unsupported features (`NAME.error.json`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -38,7 +43,12 @@ fn every_fixture_dumps_exactly_as_h5py_reads_it() {
         }
     }
     assert!(compared > 0);
-    assert!(failures.is_empty(), "{} of {compared} fixtures differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} fixtures differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -60,7 +70,11 @@ fn unsupported_features_give_clear_errors() {
             Err(e) => Some(e),
         };
         let msg = err.map(|e| e.to_string()).unwrap_or_default();
-        assert!(msg.contains(want), "{}: error {msg:?} does not contain {want:?}", h5.display());
+        assert!(
+            msg.contains(want),
+            "{}: error {msg:?} does not contain {want:?}",
+            h5.display()
+        );
     }
     assert!(checked > 0, "no .error.json fixtures");
 }
@@ -105,7 +119,11 @@ fn check_object(file: &File, path: &str, meta: &Value) -> Vec<String> {
                     let theirs: Vec<Value> = links
                         .iter()
                         .map(|l| {
-                            let target = if l["kind"] == "hard" { Value::Null } else { l["target"].clone() };
+                            let target = if l["kind"] == "hard" {
+                                Value::Null
+                            } else {
+                                l["target"].clone()
+                            };
                             json!({"name": l["name"], "kind": l["kind"], "target": target})
                         })
                         .collect();
@@ -147,12 +165,18 @@ fn check_object(file: &File, path: &str, meta: &Value) -> Vec<String> {
     if let Node::Dataset(d) = &node {
         if let Some(layout) = meta.get("layout").and_then(Value::as_str) {
             if d.layout().name() != layout {
-                out.push(format!("{path}: layout {}, h5py {layout}", d.layout().name()));
+                out.push(format!(
+                    "{path}: layout {}, h5py {layout}",
+                    d.layout().name()
+                ));
             }
         }
         if let Some(index) = meta.get("chunk_index").and_then(Value::as_str) {
             if d.chunk_index() != Some(index) {
-                out.push(format!("{path}: chunk index {:?}, h5py {index}", d.chunk_index()));
+                out.push(format!(
+                    "{path}: chunk index {:?}, h5py {index}",
+                    d.chunk_index()
+                ));
             }
         }
         if let Some(filters) = meta.get("filters").and_then(Value::as_array) {
@@ -165,7 +189,9 @@ fn check_object(file: &File, path: &str, meta: &Value) -> Vec<String> {
         if let Some(fill) = meta.get("fillvalue") {
             match d.fill_value_dyn() {
                 Ok(v) => {
-                    if let Some(diff) = json_diff(&format!("{path} fill value"), &element_json(&v), fill) {
+                    if let Some(diff) =
+                        json_diff(&format!("{path} fill value"), &element_json(&v), fill)
+                    {
                         out.push(diff);
                     }
                 }
@@ -197,19 +223,29 @@ fn every_fixture_matches_h5py_metadata() {
         if let Some(objects) = meta.get("objects").and_then(Value::as_object) {
             for (path, m) in objects {
                 checked += 1;
-                failures.extend(check_object(&file, path, m).into_iter().map(|f| format!("{name}: {f}")));
+                failures.extend(
+                    check_object(&file, path, m)
+                        .into_iter()
+                        .map(|f| format!("{name}: {f}")),
+                );
             }
         }
     }
     assert!(checked > 0);
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn ls_lists_every_readable_fixture() {
     for h5 in fixture_files() {
         if sidecar(&h5, ".json").exists() {
-            let text = jangada::cli::ls::list(&h5, None).unwrap_or_else(|e| panic!("{}: {e}", h5.display()));
+            let text = jangada::cli::ls::list(&h5, None)
+                .unwrap_or_else(|e| panic!("{}: {e}", h5.display()));
             assert!(text.starts_with('/'), "{}", h5.display());
         }
     }

@@ -233,6 +233,11 @@ impl Group {
         attribute::read_all(&self.file, self.addr)
     }
 
+    /// The group's attributes in creation order (when tracked).
+    pub fn attrs_in_creation_order(&self) -> Result<Vec<Attribute>> {
+        attribute::read_all_in_creation_order(&self.file, self.addr)
+    }
+
     /// The attribute called `name`.
     pub fn attr(&self, name: &str) -> Result<Attribute> {
         attribute::find(&self.file, self.addr, name, &self.path)

@@ -8,9 +8,10 @@
 //! they follow from the node size and record size exactly as libhdf5 computes them
 //! (`H5B2__hdr_init`), see [`NodeLevels`].
 //!
-//! Every structure carries a lookup3 checksum, verified here. The record decoders for the
-//! record types this crate uses (5, 6, 8, 9, 10, 11, and 1 for huge fractal heap objects) are
-//! in [`records`](self::LinkNameRecord).
+//! Every structure carries a lookup3 checksum, verified here. Typed decoders exist for the
+//! record types this crate uses: 1 ([`HugeObjectRecord`]), 5 ([`LinkNameRecord`]),
+//! 6 ([`LinkOrderRecord`]), 8 ([`AttributeNameRecord`]), 9 ([`AttributeOrderRecord`]) and
+//! 10/11 ([`ChunkRecord`]).
 
 use std::cmp::Ordering;
 use std::collections::HashSet;

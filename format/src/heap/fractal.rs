@@ -331,10 +331,10 @@ impl<'a> FractalHeap<'a> {
         if len == 0 {
             return Err(bad("managed object of length 0".into()));
         }
-        if off
+        let inside = off
             .checked_add(len)
-            .map_or(true, |end| end > self.header.managed_space)
-        {
+            .is_some_and(|end| end <= self.header.managed_space);
+        if !inside {
             return Err(bad(format!(
                 "object at heap offset {off} of {len} bytes lies outside the managed space of {} bytes",
                 self.header.managed_space

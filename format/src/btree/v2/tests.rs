@@ -460,3 +460,44 @@ fn corruption_with_valid_checksums_is_handled() {
         }
     }
 }
+
+#[test]
+fn two_byte_child_counts() {
+    // 1100-byte nodes of 4-byte records: a leaf holds up to 272 records, so child counts
+    // take 2 bytes. Root (depth 1) at 1100 with one record; leaves at 2200 and 3300.
+    let h = BTreeV2Header {
+        record_type: 0,
+        node_size: 1100,
+        record_size: 4,
+        depth: 1,
+        root: None,
+        root_records: 0,
+        total_records: 0,
+    };
+    let l = NodeLevels::new(&h, Sizes::default(), 0).unwrap();
+    assert_eq!(
+        (l.max_records[0], l.max_records_size, l.max_records[1]),
+        (272, 2, 77)
+    );
+
+    let mut f = vec![0u8; 4400];
+    let hd = header(0, 1100, 4, 1, 1100, 1, 521);
+    f[..hd.len()].copy_from_slice(&hd);
+    let mut root = b"BTIN".to_vec();
+    root.extend_from_slice(&[0, 0]);
+    root.extend_from_slice(&260u32.to_le_bytes());
+    for addr in [2200u64, 3300] {
+        root.extend_from_slice(&addr.to_le_bytes());
+        root.extend_from_slice(&260u16.to_le_bytes());
+    }
+    let root = push_sum(root);
+    f[1100..1100 + root.len()].copy_from_slice(&root);
+    let a: Vec<u32> = (0..260).collect();
+    let b: Vec<u32> = (261..521).collect();
+    let la = leaf(&a);
+    let lb = leaf(&b);
+    f[2200..2200 + la.len()].copy_from_slice(&la);
+    f[3300..3300 + lb.len()].copy_from_slice(&lb);
+    let img = FileImage::new(&f, 0, Sizes::default());
+    assert_eq!(keys(&img).unwrap(), (0..521).collect::<Vec<u32>>());
+}

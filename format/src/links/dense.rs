@@ -1,20 +1,139 @@
-//! Dense storage of links (Link Info message) and attributes (Attribute Info message): the
-//! messages live in a fractal heap, indexed by name hash (v2 B-tree types 5 and 8) and,
-//! optionally, creation order (types 6 and 9).
+//! Dense storage of links (Link Info message, spec IV.A.2.c) and attributes (Attribute Info
+//! message, spec IV.A.2.v): the messages live in a fractal heap (spec III.G), indexed by name
+//! hash (v2 B-tree record types 5 and 8, spec III.A.2) and, optionally, creation order
+//! (types 6 and 9).
 
-use crate::error::Result;
-use crate::io::FileImage;
+use std::borrow::Cow;
+
+use crate::btree::v2::{self as bt2, AttributeNameRecord, LinkNameRecord};
+use crate::checksum;
+use crate::error::{Error, Result};
+use crate::heap::fractal::FractalHeap;
+use crate::io::{Addr, Cursor, FileImage};
 use crate::messages::attribute::AttributeMessage;
 use crate::messages::attribute_info::AttributeInfo;
 use crate::messages::link::Link;
 use crate::messages::link_info::LinkInfo;
 
+/// One message stored densely: the raw bytes fetched from the fractal heap and what the
+/// name-index record says about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DenseObject<'a> {
+    /// The heap ID from the name-index record.
+    pub heap_id: Vec<u8>,
+    /// The name hash from the record (lookup3 of the name).
+    pub hash: u32,
+    /// Creation order from the record (attributes only; links carry it in the message).
+    pub creation_order: Option<u32>,
+    /// Object header message flags from the record (attributes only, else 0).
+    pub flags: u8,
+    /// Absolute file offset of the message bytes.
+    pub offset: u64,
+    /// The encoded message (a Link message or an Attribute message).
+    pub bytes: Cow<'a, [u8]>,
+}
+
+impl DenseObject<'_> {
+    /// A cursor over the message bytes, reporting errors as `structure`.
+    pub fn cursor(&self, img: &FileImage<'_>, structure: &'static str) -> Cursor<'_> {
+        Cursor::new(&self.bytes, self.offset, img.sizes(), structure)
+    }
+}
+
+/// Check that a B-tree holds the expected record type.
+fn expect_type(img: &FileImage<'_>, addr: Addr, got: u8, want: u8) -> Result<()> {
+    if got != want {
+        return Err(Error::corrupt(
+            "v2 B-tree header",
+            img.absolute(addr),
+            format!("record type {got}, expected {want}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The raw Link messages of a dense group, in name-index (hash) order. A group whose Link Info
+/// message has no fractal heap stores its links compactly: the result is empty.
+pub fn link_objects<'a>(img: &FileImage<'a>, info: &LinkInfo) -> Result<Vec<DenseObject<'a>>> {
+    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+        return Ok(Vec::new());
+    };
+    let heap = FractalHeap::parse(img, heap_addr)?;
+    let (header, records) = bt2::raw_records(img, index)?;
+    expect_type(img, index, header.record_type, 5)?;
+    records
+        .iter()
+        .map(|r| {
+            let rec = LinkNameRecord::decode(r)?;
+            // The heap ID follows the 4-byte hash.
+            let (bytes, offset) = heap.get_located(rec.heap_id, r.offset.saturating_add(4))?;
+            Ok(DenseObject {
+                heap_id: rec.heap_id.to_vec(),
+                hash: rec.hash,
+                creation_order: None,
+                flags: 0,
+                offset,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// The raw Attribute messages of an object with dense attribute storage, in name-index (hash)
+/// order. Without a fractal heap the attributes are compact: the result is empty.
+pub fn attribute_objects<'a>(
+    img: &FileImage<'a>,
+    info: &AttributeInfo,
+) -> Result<Vec<DenseObject<'a>>> {
+    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+        return Ok(Vec::new());
+    };
+    let heap = FractalHeap::parse(img, heap_addr)?;
+    let (header, records) = bt2::raw_records(img, index)?;
+    expect_type(img, index, header.record_type, 8)?;
+    records
+        .iter()
+        .map(|r| {
+            let rec = AttributeNameRecord::decode(r)?;
+            let (bytes, offset) = heap.get_located(rec.heap_id, r.offset)?;
+            Ok(DenseObject {
+                heap_id: rec.heap_id.to_vec(),
+                hash: rec.hash,
+                creation_order: Some(rec.creation_order),
+                flags: rec.flags,
+                offset,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// Check a decoded name against the hash stored in its index record.
+fn check_hash(structure: &'static str, obj: &DenseObject<'_>, name: &str) -> Result<()> {
+    let computed = checksum::metadata(name.as_bytes());
+    if computed != obj.hash {
+        return Err(Error::corrupt(
+            structure,
+            obj.offset,
+            format!(
+                "name {name:?} hashes to {computed:#010x} but its index record says {:#010x}",
+                obj.hash
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// All links of a dense group (unordered; callers sort by name or creation order).
 pub fn dense_links(img: &FileImage<'_>, info: &LinkInfo) -> Result<Vec<Link>> {
-    let _ = (img, info);
-    Err(crate::error::Error::Unsupported(
-        "dense links not implemented yet".into(),
-    ))
+    link_objects(img, info)?
+        .iter()
+        .map(|obj| {
+            let link = Link::parse(&mut obj.cursor(img, "dense link message"))?;
+            check_hash("dense link message", obj, &link.name)?;
+            Ok(link)
+        })
+        .collect()
 }
 
 /// All attributes in dense storage, each with its creation order.
@@ -22,8 +141,15 @@ pub fn dense_attributes(
     img: &FileImage<'_>,
     info: &AttributeInfo,
 ) -> Result<Vec<(u32, AttributeMessage)>> {
-    let _ = (img, info);
-    Err(crate::error::Error::Unsupported(
-        "dense attributes not implemented yet".into(),
-    ))
+    attribute_objects(img, info)?
+        .iter()
+        .map(|obj| {
+            let msg = AttributeMessage::parse(&mut obj.cursor(img, "dense attribute message"))?;
+            check_hash("dense attribute message", obj, &msg.name)?;
+            Ok((obj.creation_order.unwrap_or(0), msg))
+        })
+        .collect()
 }
+
+#[cfg(test)]
+mod tests;

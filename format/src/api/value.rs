@@ -325,15 +325,9 @@ fn unpad(bytes: &[u8], padding: StringPadding) -> &[u8] {
             let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
             bytes.get(..end).unwrap_or_default()
         }
-        StringPadding::NullPad => {
+        // h5py reads space-padded strings with their spaces: only NULs are padding here.
+        StringPadding::NullPad | StringPadding::SpacePad => {
             let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
-            bytes.get(..end).unwrap_or_default()
-        }
-        StringPadding::SpacePad => {
-            let end = bytes
-                .iter()
-                .rposition(|&b| b != b' ' && b != 0)
-                .map_or(0, |p| p + 1);
             bytes.get(..end).unwrap_or_default()
         }
     }

@@ -204,7 +204,8 @@ impl Datatype {
     }
 
     /// h5py's complex: a compound of exactly two floats of equal size named `r` and `i`
-    /// at offsets 0 and size/2. Returns the size of one part.
+    /// at offsets 0 and size/2, each 4 or 8 bytes (numpy has no complex of halfs), or HDF5
+    /// 2.0's complex class. Returns the type of one part.
     pub fn h5py_complex_part(&self) -> Option<&Datatype> {
         match &self.class {
             TypeClass::Compound { members } => match members.as_slice() {
@@ -214,6 +215,7 @@ impl Datatype {
                         && r.offset == 0
                         && matches!(r.datatype.class, TypeClass::Float { .. })
                         && r.datatype == i.datatype
+                    && matches!(r.datatype.size, 4 | 8)
                         && i.offset == r.datatype.size
                         && self.size == 2 * r.datatype.size =>
                 {

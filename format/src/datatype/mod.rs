@@ -215,7 +215,7 @@ impl Datatype {
                         && r.offset == 0
                         && matches!(r.datatype.class, TypeClass::Float { .. })
                         && r.datatype == i.datatype
-                    && matches!(r.datatype.size, 4 | 8)
+                        && matches!(r.datatype.size, 4 | 8)
                         && i.offset == r.datatype.size
                         && self.size == 2 * r.datatype.size =>
                 {

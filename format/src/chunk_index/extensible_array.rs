@@ -336,7 +336,7 @@ impl Walk<'_, '_> {
             }
             if s < in_index {
                 for d in 0..info.ndblks {
-                    let Some(slot) = usize::try_from(info.start_dblk + d)
+                    let Some(slot) = usize::try_from(info.start_dblk.saturating_add(d))
                         .ok()
                         .and_then(|i| dblks.get(i))
                     else {
@@ -346,7 +346,7 @@ impl Walk<'_, '_> {
                             "too few data block addresses",
                         ));
                     };
-                    let start = first + d * info.dblk_elements;
+                    let start = first.saturating_add(d.saturating_mul(info.dblk_elements));
                     if let Some(dblk) = *slot {
                         self.data_block(dblk, start, info.dblk_elements, None)?;
                     }
@@ -388,7 +388,7 @@ impl Walk<'_, '_> {
                 break;
             }
             if let Some(dblk) = dblk {
-                let pages = paged.then_some((bitmap, d * npages));
+                let pages = paged.then_some((bitmap, d.saturating_mul(npages)));
                 self.data_block(dblk, start, info.dblk_elements, pages)?;
             }
         }
@@ -470,5 +470,245 @@ impl Walk<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::checksum::metadata;
+    use crate::dataspace::UNLIMITED;
+    use crate::io::Sizes;
+
+    const UNDEF: u64 = u64::MAX;
+
+    /// A little assembler: the header lives at address 0 (written last), every other block
+    /// is appended.
+    struct File {
+        bytes: Vec<u8>,
+    }
+
+    impl File {
+        fn new() -> Self {
+            File { bytes: vec![0; 72] }
+        }
+
+        fn here(&self) -> u64 {
+            self.bytes.len() as u64
+        }
+
+        fn seal_from(&mut self, start: usize) {
+            let sum = metadata(&self.bytes[start..]);
+            self.bytes.extend_from_slice(&sum.to_le_bytes());
+        }
+
+        fn put(&mut self, v: u64, width: usize) {
+            self.bytes.extend_from_slice(&v.to_le_bytes()[..width]);
+        }
+
+        /// Block prefix: signature, version 0, client 0, header address 0.
+        fn prefix(&mut self, sig: &[u8; 4]) -> usize {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(sig);
+            self.bytes.extend_from_slice(&[0, 0]);
+            self.put(0, 8);
+            start
+        }
+
+        fn header(&mut self, params: [u8; 5], max_index_set: u64, iblock: u64) {
+            let mut h = b"EAHD".to_vec();
+            h.extend_from_slice(&[0, 0, 8]);
+            h.extend_from_slice(&params);
+            for v in [0, 0, 0, 0, max_index_set, 0, iblock] {
+                h.extend_from_slice(&u64::to_le_bytes(v));
+            }
+            let sum = metadata(&h);
+            h.extend_from_slice(&sum.to_le_bytes());
+            assert_eq!(h.len(), 72);
+            self.bytes[..72].copy_from_slice(&h);
+        }
+    }
+
+    /// Chunk address recorded for element `i`.
+    fn chunk_addr(i: u64) -> u64 {
+        5000 + i
+    }
+
+    /// Element addresses of elements `first..first + n`, undefined where `defined` is false.
+    fn elements(f: &mut File, first: u64, n: u64, defined: impl Fn(u64) -> bool) {
+        for i in first..first + n {
+            f.put(if defined(i) { chunk_addr(i) } else { UNDEF }, 8);
+        }
+    }
+
+    fn data_block(f: &mut File, first: u64, n: u64, defined: impl Fn(u64) -> bool) -> u64 {
+        let at = f.here();
+        let s = f.prefix(b"EADB");
+        f.put(first, 1);
+        elements(f, first, n, defined);
+        f.seal_from(s);
+        at
+    }
+
+    /// Max bits 8, 2 index block elements, minimum 2 elements a data block, minimum 2 data
+    /// pointers a super block, 4 elements a page. Super blocks: s0 = 1 block of 2 elements
+    /// (indexes 2-3), s1 = 1 x 4 (4-7), both addressed from the index block; s2 = 2 x 4
+    /// (8-15), s3 = 2 x 8 (16-31, paged 2 x 4), through super blocks.
+    fn build(max_index_set: u64) -> (Vec<u8>, Vec<u64>) {
+        let mut f = File::new();
+        let all = |_| true;
+        let d0 = data_block(&mut f, 2, 2, all);
+        let d1 = data_block(&mut f, 4, 4, |i| i != 5);
+        let d2 = data_block(&mut f, 8, 4, all);
+        let s2 = f.here();
+        let s = f.prefix(b"EASB");
+        f.put(6, 1);
+        f.put(d2, 8);
+        f.put(UNDEF, 8);
+        f.seal_from(s);
+        // Paged data block of super block 3: prefix + checksum, then two pages of 4.
+        let d3 = f.here();
+        let s = f.prefix(b"EADB");
+        f.put(14, 1);
+        f.seal_from(s);
+        for page in 0..2u64 {
+            let s = f.bytes.len();
+            elements(&mut f, 16 + 4 * page, 4, all);
+            f.seal_from(s);
+        }
+        let s3 = f.here();
+        let s = f.prefix(b"EASB");
+        f.put(14, 1);
+        // Page bitmap: 1 byte per data block; block 0 page 0 initialised only.
+        f.bytes.extend_from_slice(&[0b1000_0000, 0]);
+        f.put(d3, 8);
+        f.put(UNDEF, 8);
+        f.seal_from(s);
+        let ib = f.here();
+        let s = f.prefix(b"EAIB");
+        elements(&mut f, 0, 2, |i| i == 1);
+        f.put(d0, 8);
+        f.put(d1, 8);
+        for a in [s2, s3, UNDEF, UNDEF, UNDEF, UNDEF] {
+            f.put(a, 8);
+        }
+        f.seal_from(s);
+        f.header([8, 2, 2, 2, 2], max_index_set, ib);
+        // The defined elements a reader must find.
+        let mut want: Vec<u64> = vec![1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19];
+        want.retain(|&i| i < max_index_set);
+        (f.bytes, want)
+    }
+
+    const MAX: [u64; 1] = [UNLIMITED];
+
+    fn params(dims: &[u64]) -> IndexParams<'_> {
+        IndexParams {
+            dims,
+            max_dims: &MAX,
+            chunk_dims: &[1],
+            element_size: 1,
+            filtered: false,
+            layout_version: 4,
+        }
+    }
+
+    fn found(bytes: &[u8]) -> Result<Vec<u64>> {
+        let img = FileImage::new(bytes, 0, Sizes::default());
+        let c = chunks(&img, Addr(0), &params(&[32]))?;
+        for c in &c {
+            assert_eq!(c.addr.get(), chunk_addr(c.offset[0]));
+            assert_eq!((c.size, c.filter_mask), (1, 0));
+        }
+        Ok(c.iter().map(|c| c.offset[0]).collect())
+    }
+
+    #[test]
+    fn walks_every_kind_of_block() {
+        let (bytes, want) = build(32);
+        assert_eq!(found(&bytes).unwrap(), want);
+    }
+
+    #[test]
+    fn stops_at_max_index_set() {
+        let (bytes, want) = build(9);
+        assert_eq!(found(&bytes).unwrap(), want);
+        assert_eq!(want.last(), Some(&8));
+    }
+
+    #[test]
+    fn every_checksum_is_verified() {
+        let (bytes, _) = build(32);
+        let mut caught = 0;
+        for pos in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[pos] ^= 0x10;
+            match found(&b) {
+                Err(Error::Checksum { .. }) => caught += 1,
+                // Flips of the uninitialised page 1 are not read; anything else must fail.
+                Ok(v) => assert_eq!(v, build(32).1, "byte {pos}"),
+                Err(_) => {}
+            }
+        }
+        // Everything but the 36 bytes of the uninitialised page is covered by a checksum.
+        assert_eq!(caught, bytes.len() - 36);
+    }
+
+    #[test]
+    fn truncation_is_an_error() {
+        let (bytes, _) = build(32);
+        for cut in 0..bytes.len() {
+            assert!(found(&bytes[..cut]).is_err(), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn block_referenced_twice_is_corrupt() {
+        let mut f = File::new();
+        let d0 = data_block(&mut f, 2, 2, |_| true);
+        let ib = f.here();
+        let s = f.prefix(b"EAIB");
+        elements(&mut f, 0, 2, |_| false);
+        f.put(d0, 8);
+        f.put(d0, 8);
+        for _ in 0..6 {
+            f.put(UNDEF, 8);
+        }
+        f.seal_from(s);
+        f.header([8, 2, 2, 2, 2], 8, ib);
+        let err = found(&f.bytes).unwrap_err();
+        assert!(err.to_string().contains("referenced twice"), "{err}");
+    }
+
+    #[test]
+    fn header_validation() {
+        let (mut bytes, _) = build(32);
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let h = ExtensibleArrayHeader::read(&img, Addr(0)).unwrap();
+        assert_eq!(h.max_index_set, 32);
+        assert_eq!(h.super_block_min_data_ptrs, 2);
+        // Non-power-of-two minimum data pointers, re-sealed so only validation can fail.
+        bytes[10] = 3;
+        let sum = metadata(&bytes[..68]);
+        bytes[68..72].copy_from_slice(&sum.to_le_bytes());
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        assert!(matches!(
+            ExtensibleArrayHeader::read(&img, Addr(0)),
+            Err(Error::Corrupt { .. })
+        ));
+        // Filtered parameters do not match client 0.
+        let (bytes, _) = build(32);
+        let img = FileImage::new(&bytes, 0, Sizes::default());
+        let mut p = params(&[32]);
+        p.filtered = true;
+        assert!(chunks(&img, Addr(0), &p).is_err());
+    }
+
+    #[test]
+    fn undefined_index_block_means_no_chunks() {
+        let mut f = File::new();
+        f.header([8, 2, 2, 2, 2], 0, UNDEF);
+        assert_eq!(found(&f.bytes).unwrap(), Vec::<u64>::new());
     }
 }

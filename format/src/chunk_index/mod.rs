@@ -3,6 +3,7 @@
 
 pub mod btree_v1;
 pub mod btree_v2;
+pub mod common;
 pub mod extensible_array;
 pub mod fixed_array;
 pub mod implicit;

@@ -1,4 +1,6 @@
-//! Chunk index: single chunk, the whole dataset in one chunk (Appendix C).
+//! Chunk index: single chunk, the whole dataset in one chunk (spec Appendix C,
+//! `#SingleChunk`). The chunk's address, and for filtered datasets its stored size and
+//! filter mask, are stored in the Data Layout message itself.
 
 use super::{Chunk, IndexParams};
 use crate::error::{Error, Result};
@@ -10,8 +12,74 @@ pub fn chunks(
     filtered: Option<(u64, u32)>,
     params: &IndexParams<'_>,
 ) -> Result<Vec<Chunk>> {
-    let _ = (addr, filtered, params);
-    Err(Error::Unsupported(
-        "single chunk index not implemented yet".into(),
-    ))
+    let (size, filter_mask) = match filtered {
+        Some(f) => f,
+        None => (
+            params.chunk_bytes().ok_or_else(|| {
+                Error::LimitExceeded("single chunk size in bytes overflows 64 bits".into())
+            })?,
+            0,
+        ),
+    };
+    Ok(vec![Chunk {
+        offset: vec![0; params.dims.len()],
+        addr,
+        size,
+        filter_mask,
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn params(filtered: bool) -> IndexParams<'static> {
+        IndexParams {
+            dims: &[5, 7],
+            max_dims: &[5, 7],
+            chunk_dims: &[5, 7],
+            element_size: 4,
+            filtered,
+            layout_version: 4,
+        }
+    }
+
+    #[test]
+    fn unfiltered_chunk_has_full_size() {
+        let c = chunks(Addr(2048), None, &params(false)).unwrap();
+        assert_eq!(
+            c,
+            vec![Chunk {
+                offset: vec![0, 0],
+                addr: Addr(2048),
+                size: 140,
+                filter_mask: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn filtered_chunk_uses_layout_size_and_mask() {
+        let c = chunks(Addr(2188), Some((155, 2)), &params(true)).unwrap();
+        assert_eq!(c[0].size, 155);
+        assert_eq!(c[0].filter_mask, 2);
+        assert_eq!(c[0].offset, vec![0, 0]);
+    }
+
+    #[test]
+    fn overflowing_chunk_size_is_an_error() {
+        let p = IndexParams {
+            dims: &[u64::MAX],
+            max_dims: &[u64::MAX],
+            chunk_dims: &[u64::MAX],
+            element_size: 8,
+            filtered: false,
+            layout_version: 4,
+        };
+        assert!(matches!(
+            chunks(Addr(0), None, &p),
+            Err(Error::LimitExceeded(_))
+        ));
+    }
 }

@@ -1,0 +1,199 @@
+//! Unit and property tests of the filter pipeline.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use super::*;
+use proptest::prelude::*;
+
+fn filter(id: u16, flags: u16, client_data: Vec<u32>) -> Filter {
+    Filter {
+        id,
+        name: None,
+        flags,
+        client_data,
+    }
+}
+
+/// h5py's gzip + shuffle + fletcher32 pipeline for `size`-byte elements.
+fn h5py_pipeline(size: u32, level: u32) -> FilterPipeline {
+    FilterPipeline {
+        filters: vec![
+            filter(id::SHUFFLE, 1, vec![size]),
+            filter(id::DEFLATE, 1, vec![level]),
+            filter(id::FLETCHER32, 0, vec![]),
+        ],
+    }
+}
+
+#[test]
+fn round_trip_h5py_pipeline() {
+    let data: Vec<u8> = (0..4000u32).flat_map(|i| (i / 3).to_le_bytes()).collect();
+    let p = h5py_pipeline(4, 6);
+    let (stored, mask) = encode_chunk(&p, &data, 4).unwrap();
+    assert_eq!(mask, 0);
+    assert!(stored.len() < data.len() / 4);
+    assert_eq!(decode_chunk(&p, 0, &stored, 4, data.len()).unwrap(), data);
+}
+
+#[test]
+fn masked_filters_are_skipped() {
+    let data: Vec<u8> = (0..64u8).collect();
+    let p = h5py_pipeline(4, 6);
+    // Every filter skipped: the stored bytes are the data.
+    assert_eq!(decode_chunk(&p, 0b111, &data, 4, 64).unwrap(), data);
+    // Only fletcher32 applied.
+    let sealed = fletcher32::append(&data);
+    assert_eq!(decode_chunk(&p, 0b011, &sealed, 4, 64).unwrap(), data);
+}
+
+#[test]
+fn unknown_filters() {
+    let lzf = FilterPipeline {
+        filters: vec![filter(id::LZF, 1, vec![4, 261, 400])],
+    };
+    let err = decode_chunk(&lzf, 0, b"xxxx", 4, 4).unwrap_err();
+    assert!(matches!(err, Error::UnsupportedFilter { id: 32000, .. }));
+    assert_eq!(err.to_string(), "unsupported filter 32000 (lzf)");
+    // Skipped by the mask: fine.
+    assert_eq!(decode_chunk(&lzf, 1, b"abcd", 4, 4).unwrap(), b"abcd");
+    // Named filter: its stored name is used.
+    let mut named = filter(307, 0, vec![]);
+    named.name = Some("bzip2".into());
+    let p = FilterPipeline {
+        filters: vec![named],
+    };
+    assert_eq!(
+        decode_chunk(&p, 0, b"", 1, 0).unwrap_err().to_string(),
+        "unsupported filter 307 (bzip2)"
+    );
+    // Encoding: the optional lzf is skipped with its mask bit set; a required one fails.
+    assert_eq!(
+        encode_chunk(&lzf, b"abcd", 4).unwrap(),
+        (b"abcd".to_vec(), 1)
+    );
+    assert!(matches!(
+        encode_chunk(&p, b"abcd", 4),
+        Err(Error::UnsupportedFilter { id: 307, .. })
+    ));
+    let szip = FilterPipeline {
+        filters: vec![filter(id::SZIP, 0, vec![])],
+    };
+    assert_eq!(
+        decode_chunk(&szip, 0, b"", 1, 0).unwrap_err().to_string(),
+        "unsupported filter 4 (szip)"
+    );
+}
+
+#[test]
+fn zip_bomb_is_bounded() {
+    let zeros = vec![0u8; 1 << 20];
+    let bomb = deflate::encode(&zeros, 9).unwrap();
+    assert!(bomb.len() < 2000);
+    let p = FilterPipeline {
+        filters: vec![filter(id::DEFLATE, 0, vec![9])],
+    };
+    let err = decode_chunk(&p, 0, &bomb, 1, 1000).unwrap_err();
+    assert!(
+        err.to_string().contains("more than the 1000 bytes"),
+        "{err}"
+    );
+    // Exactly the right size decodes.
+    assert_eq!(
+        decode_chunk(&p, 0, &bomb, 1, 1 << 20).unwrap().len(),
+        1 << 20
+    );
+    // A stream shorter than expected is corrupt too.
+    assert!(decode_chunk(&p, 0, &bomb, 1, (1 << 20) + 1).is_err());
+}
+
+#[test]
+fn corrupt_streams_are_errors() {
+    let data: Vec<u8> = (0..1000u32).map(|i| (i % 7) as u8).collect();
+    let z = deflate::encode(&data, 6).unwrap();
+    let p = FilterPipeline {
+        filters: vec![filter(id::DEFLATE, 0, vec![6])],
+    };
+    for cut in [0, 1, 2, z.len() / 2, z.len() - 1] {
+        assert!(
+            decode_chunk(&p, 0, &z[..cut], 1, 1000).is_err(),
+            "cut {cut}"
+        );
+    }
+    let mut bad = z.clone();
+    bad[0] ^= 0xff;
+    assert!(decode_chunk(&p, 0, &bad, 1, 1000).is_err());
+    // Bad Adler-32 trailer.
+    let mut bad = z.clone();
+    let n = bad.len();
+    bad[n - 1] ^= 1;
+    assert!(decode_chunk(&p, 0, &bad, 1, 1000).is_err());
+    // Trailing bytes after the stream are ignored.
+    let mut extra = z;
+    extra.extend_from_slice(b"junk");
+    assert_eq!(decode_chunk(&p, 0, &extra, 1, 1000).unwrap(), data);
+    // Fletcher-32 mismatch is a checksum error naming the offset.
+    let f = FilterPipeline {
+        filters: vec![filter(id::FLETCHER32, 0, vec![])],
+    };
+    let mut sealed = fletcher32::append(&data);
+    sealed[3] ^= 1;
+    assert!(matches!(
+        decode_chunk_at(&f, 0, &sealed, 1, 1000, 4242),
+        Err(Error::Checksum { offset: 4242, .. })
+    ));
+}
+
+#[test]
+fn fletcher_before_deflate_allows_larger_inflate() {
+    let data: Vec<u8> = (0..300u32).map(|i| (i % 5) as u8).collect();
+    let p = FilterPipeline {
+        filters: vec![
+            filter(id::FLETCHER32, 0, vec![]),
+            filter(id::DEFLATE, 0, vec![1]),
+        ],
+    };
+    let (stored, mask) = encode_chunk(&p, &data, 1).unwrap();
+    assert_eq!(mask, 0);
+    assert_eq!(decode_chunk(&p, 0, &stored, 1, 300).unwrap(), data);
+}
+
+fn pipeline_strategy() -> impl Strategy<Value = (Vec<bool>, u32, u32)> {
+    (prop::collection::vec(any::<bool>(), 3), 0u32..=9, 1u32..=16)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn encode_decode_round_trip(
+        data in prop::collection::vec(any::<u8>(), 0..3000),
+        (use_filter, level, size) in pipeline_strategy(),
+        repeat in 1usize..8,
+    ) {
+        // Repeating each byte makes the data compressible some of the time.
+        let data: Vec<u8> = data.iter().flat_map(|&b| std::iter::repeat_n(b, repeat)).collect();
+        let mut filters = Vec::new();
+        if use_filter[0] { filters.push(filter(id::SHUFFLE, 1, vec![size])); }
+        if use_filter[1] { filters.push(filter(id::DEFLATE, 1, vec![level])); }
+        if use_filter[2] { filters.push(filter(id::FLETCHER32, 0, vec![])); }
+        let p = FilterPipeline { filters };
+        let (stored, mask) = encode_chunk(&p, &data, size as usize).unwrap();
+        prop_assert_eq!(mask, 0);
+        let back = decode_chunk(&p, mask, &stored, size as usize, data.len()).unwrap();
+        prop_assert_eq!(back, data);
+    }
+
+    #[test]
+    fn shuffle_round_trip(data in prop::collection::vec(any::<u8>(), 0..500), size in 0usize..20) {
+        prop_assert_eq!(shuffle::unshuffle(&shuffle::shuffle(&data, size), size), data);
+    }
+
+    #[test]
+    fn decoding_garbage_never_panics(
+        data in prop::collection::vec(any::<u8>(), 0..200),
+        mask in 0u32..8,
+        expected in 0usize..400,
+    ) {
+        let p = h5py_pipeline(4, 6);
+        let _ = decode_chunk(&p, mask, &data, 4, expected);
+    }
+}

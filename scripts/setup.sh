@@ -23,9 +23,8 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         SUDO="sudo"
     fi
-    export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
     echo "setup: installed ${pkgs[*]}"
 fi
 

@@ -125,6 +125,10 @@ fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<HashMap<u32, 
             // The free-space object: always last.
             break;
         }
+        // The object header is padded to a multiple of eight (libhdf5's
+        // `H5HG_SIZEOF_OBJHDR`): 4 more bytes when lengths are 4 bytes wide.
+        let header_pad = align8(object_header).unwrap_or(object_header) - object_header;
+        c.skip(usize::try_from(header_pad).unwrap_or(0))?;
         let data = c.take_u64(len)?;
         let pad = align8(len).unwrap_or(len).saturating_sub(len);
         // The last object's padding may be cut off by the end of the collection.
@@ -252,7 +256,8 @@ mod tests {
 
     #[test]
     fn four_byte_lengths() {
-        // Header 4+1+3+4 = 12 bytes, padded to 16; object headers are 12 bytes.
+        // Header 4+1+3+4 = 12 bytes, padded to 16; object headers are 12 bytes, padded to
+        // 16 as libhdf5 writes them (checked on fixtures/sizes_4byte_*.h5).
         let sizes = Sizes {
             offset: 4,
             length: 4,
@@ -262,8 +267,9 @@ mod tests {
         b.extend_from_slice(&[0; 4]);
         b.extend_from_slice(&[5, 0, 1, 0, 0, 0, 0, 0]);
         b.extend_from_slice(&3u32.to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
         b.extend_from_slice(b"xyz\0\0\0\0\0");
-        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&[0; 8]);
         let img = FileImage::new(&b, 0, sizes);
         let mut r = GlobalHeapReader::new(img);
         assert_eq!(r.get(id(0, 5)).unwrap(), b"xyz");

@@ -189,17 +189,17 @@ impl Dataset {
         }
     }
 
-    /// The chunk index's name (`"btree-v1"`, `"single-chunk"`, `"implicit"`,
-    /// `"fixed-array"`, `"extensible-array"`, `"btree-v2"`), for chunked datasets.
+    /// The chunk index's name (`"btree1"`, `"single"`, `"implicit"`, `"fixed_array"`,
+    /// `"extensible_array"`, `"btree2"`), for chunked datasets.
     pub fn chunk_index(&self) -> Option<&'static str> {
         match &self.layout {
             Layout::Chunked(c) => Some(match c.index {
-                ChunkIndexKind::BtreeV1 { .. } => "btree-v1",
-                ChunkIndexKind::SingleChunk { .. } => "single-chunk",
+                ChunkIndexKind::BtreeV1 { .. } => "btree1",
+                ChunkIndexKind::SingleChunk { .. } => "single",
                 ChunkIndexKind::Implicit { .. } => "implicit",
-                ChunkIndexKind::FixedArray { .. } => "fixed-array",
-                ChunkIndexKind::ExtensibleArray { .. } => "extensible-array",
-                ChunkIndexKind::BtreeV2 { .. } => "btree-v2",
+                ChunkIndexKind::FixedArray { .. } => "fixed_array",
+                ChunkIndexKind::ExtensibleArray { .. } => "extensible_array",
+                ChunkIndexKind::BtreeV2 { .. } => "btree2",
             }),
             _ => None,
         }

@@ -66,8 +66,16 @@ fn unsupported_features_give_clear_errors() {
         // Dumping the file must fail, naming the problem; so must reading the object.
         let err = dump_file(&h5).err();
         if let Ok(Node::Dataset(d)) = File::open(&h5).unwrap().get(path) {
-            let direct = d.read_dyn().err().map(|e| e.to_string()).unwrap_or_default();
-            assert!(direct.contains(want), "{}: reading {path}: {direct:?} lacks {want:?}", h5.display());
+            let direct = d
+                .read_dyn()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                direct.contains(want),
+                "{}: reading {path}: {direct:?} lacks {want:?}",
+                h5.display()
+            );
         }
         let msg = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(

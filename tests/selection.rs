@@ -178,7 +178,10 @@ fn a_selection_reads_only_the_chunks_it_touches() {
         let base = File::open(&h5).unwrap().superblock().base;
         let start = (base + last.addr.get()) as usize;
         // A varying pattern: a constant one can satisfy Fletcher-32 by accident.
-        for (i, b) in bytes[start..start + last.size as usize].iter_mut().enumerate() {
+        for (i, b) in bytes[start..start + last.size as usize]
+            .iter_mut()
+            .enumerate()
+        {
             *b = (i * 31 + 7) as u8;
         }
         let file = File::from_bytes(bytes).unwrap();

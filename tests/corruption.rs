@@ -63,26 +63,24 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+fn read_attrs(attrs: jangada_hdf5::Result<Vec<jangada_hdf5::Attribute>>) {
+    for a in attrs.unwrap_or_default() {
+        let _ = a.read_dyn();
+    }
+}
+
 /// Walk everything reachable, reading attributes and (bounded) datasets; errors are fine.
 fn walk(group: &Group, budget: u64, depth: u32) {
     if depth > 40 {
         return;
     }
-    let _ = group
-        .attrs()
-        .map(|a| a.iter().map(|a| a.read_dyn().is_ok()).count());
+    read_attrs(group.attrs());
     let Ok(links) = group.links() else { return };
     for link in links.iter().take(2000) {
         match group.get(&link.name) {
-            Ok(Node::Group(g)) => {
-                if g.addr() != group.addr() {
-                    walk(&g, budget, depth + 1);
-                }
-            }
+            Ok(Node::Group(g)) if g.addr() != group.addr() => walk(&g, budget, depth + 1),
             Ok(Node::Dataset(d)) => {
-                let _ = d
-                    .attrs()
-                    .map(|a| a.iter().map(|a| a.read_dyn().is_ok()).count());
+                read_attrs(d.attrs());
                 let bytes = d.size().saturating_mul(u64::from(d.dtype().size));
                 if bytes <= budget {
                     let _ = d.read_dyn();

@@ -140,7 +140,11 @@ fn load_corpus() -> Vec<(String, Vec<u8>)> {
         .collect();
     // Small files first; the largest add little and cost the most.
     files.sort_by_key(|f| f.1.len());
-    files.truncate(60);
+    let keep = std::env::var("JANGADA_CORRUPTION_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    files.truncate(keep);
     files
 }
 
@@ -161,21 +165,33 @@ fn truncated_fixtures_are_rejected_cleanly() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, .. ProptestConfig::default() })]
+    // JANGADA_CORRUPTION_CASES raises the count for long local runs.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("JANGADA_CORRUPTION_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300),
+        failure_persistence: None,
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn flipped_bytes_never_panic_hang_or_overallocate(
         pick in any::<prop::sample::Index>(),
         flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..16),
+        overwrite in any::<bool>(),
     ) {
         let files = corpus();
         prop_assume!(!files.is_empty());
         let (name, bytes) = &files[pick.index(files.len())];
         let mut bytes = bytes.clone();
         let len = bytes.len();
+        // XOR a mask in, or overwrite with 0x00 / 0xff (undefined addresses, huge sizes).
         for (at, mask) in &flips {
-            bytes[at.index(len)] ^= mask;
+            let b = &mut bytes[at.index(len)];
+            *b = match (overwrite, mask % 2) {
+                (false, _) => *b ^ mask,
+                (true, 0) => 0x00,
+                (true, _) => 0xff,
+            };
         }
-        survive(bytes, format!("{name} with flips {:?}", flips.iter().map(|(i, m)| (i.index(len), *m)).collect::<Vec<_>>()));
+        survive(bytes, format!("{name} with flips (overwrite: {overwrite}) {:?}", flips.iter().map(|(i, m)| (i.index(len), *m)).collect::<Vec<_>>()));
     }
 }

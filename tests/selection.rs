@@ -211,3 +211,58 @@ fn a_selection_reads_only_the_chunks_it_touches() {
         "no filtered 1-D dataset with 3+ chunks in the corpus"
     );
 }
+
+#[test]
+fn typed_attribute_and_string_reads() {
+    use num_complex::Complex;
+    let file = File::open(common::fixtures_dir().join("types_latest.h5")).unwrap();
+    let attrs = file.group("attributes").unwrap();
+    let bools: ArrayD<bool> = attrs.attr("bool").unwrap().read().unwrap();
+    assert_eq!(bools.as_slice().unwrap(), &[true, false, true, true]);
+    let u8s: ArrayD<u64> = attrs.attr("int_u8").unwrap().read().unwrap();
+    assert_eq!(u8s.as_slice().unwrap().last(), Some(&u64::MAX));
+    let c: ArrayD<Complex<f64>> = attrs.attr("complex128").unwrap().read().unwrap();
+    assert_eq!(c[[1]], Complex::new(-0.0, -1.0));
+    assert_eq!(
+        attrs
+            .attr("vlen_utf8_scalar")
+            .unwrap()
+            .read_string()
+            .unwrap(),
+        ""
+    );
+    let fixed = attrs.attr("fixed_S5").unwrap().read_strings().unwrap();
+    assert_eq!(fixed, ["abc", "hello", "", "x y"]);
+    let text = file
+        .dataset("datasets/vlen_ascii")
+        .unwrap()
+        .read_strings()
+        .unwrap();
+    assert_eq!(text, ["", "plain ascii", "x"]);
+    let c64: ArrayD<Complex<f32>> = file.dataset("datasets/complex64").unwrap().read().unwrap();
+    assert_eq!(c64[[0]], Complex::new(1.0, 2.0));
+    assert!(c64[[2]].re.is_nan() && c64[[2]].im == f32::INFINITY);
+}
+
+#[test]
+fn impossible_conversions_are_type_errors() {
+    let file = File::open(common::fixtures_dir().join("types_latest.h5")).unwrap();
+    let strings = file.dataset("datasets/vlen_ascii").unwrap();
+    let err = strings.read::<f64>().unwrap_err();
+    assert!(matches!(err, jangada_hdf5::Error::Type(_)), "{err}");
+    assert!(err.to_string().contains("cannot read"), "{err}");
+    let complex = file.dataset("datasets/complex64").unwrap();
+    assert!(matches!(
+        complex.read::<f64>(),
+        Err(jangada_hdf5::Error::Type(_))
+    ));
+    let ints = file.dataset("datasets/int_i4").unwrap();
+    assert!(matches!(
+        ints.read::<num_complex::Complex<f64>>(),
+        Err(jangada_hdf5::Error::Type(_))
+    ));
+    assert!(matches!(
+        ints.read_strings(),
+        Err(jangada_hdf5::Error::Type(_))
+    ));
+}

@@ -309,6 +309,9 @@ impl Dataset {
 
     /// Move the selected elements to `sink`.
     fn read_into(&self, sel: &[AxisSel], sink: &mut dyn Sink) -> Result<()> {
+        if read::selected_count(sel)? == 0 {
+            return Ok(());
+        }
         let img = self.file.image();
         let elem = self.datatype.size();
         let fill = self.fill_value();

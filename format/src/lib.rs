@@ -31,6 +31,7 @@ pub mod links;
 pub mod messages;
 pub mod object_header;
 pub mod superblock;
+pub mod writer;
 
 pub use api::*;
 pub use error::{Error, Result};

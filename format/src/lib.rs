@@ -30,6 +30,7 @@ pub mod io;
 pub mod links;
 pub mod messages;
 pub mod object_header;
+pub mod store;
 pub mod superblock;
 pub mod writer;
 

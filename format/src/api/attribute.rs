@@ -105,8 +105,8 @@ impl Attribute {
 
     /// The value decoded dynamically, for any datatype.
     pub fn read_dyn(&self) -> Result<DynArray> {
-        let img = self.file.image();
-        let mut heap = value::VlenReader::new(img);
+        let snap = self.file.snapshot()?;
+        let mut heap = value::VlenReader::new(snap.image());
         value::decode_array(&self.datatype, &self.dataspace, &self.raw, &mut heap)
     }
 
@@ -154,7 +154,8 @@ pub(crate) fn find(file: &Arc<FileInner>, addr: Addr, name: &str, path: &str) ->
 }
 
 fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
-    let img = file.image();
+    let snap = file.snapshot()?;
+    let img = snap.image();
     let header = ObjectHeader::parse(&img, addr)?;
     let mut found: Vec<(Option<u32>, AttributeMessage)> = Vec::new();
     for msg in header.all(kind::ATTRIBUTE) {

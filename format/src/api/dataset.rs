@@ -72,7 +72,8 @@ impl Dataset {
         header: &ObjectHeader<'_>,
         path: String,
     ) -> Result<Dataset> {
-        let img = file.image();
+        let snap = file.snapshot()?;
+        let img = snap.image();
         let missing = |what: &str| {
             Error::corrupt(
                 "dataset object header",
@@ -234,7 +235,8 @@ impl Dataset {
 
     /// The fill value decoded dynamically.
     pub fn fill_value_dyn(&self) -> Result<value::Element> {
-        let mut heap = value::VlenReader::new(self.file.image());
+        let snap = self.file.snapshot()?;
+        let mut heap = value::VlenReader::new(snap.image());
         value::decode_element(&self.datatype, &self.fill_value(), &mut heap)
     }
 
@@ -272,7 +274,8 @@ impl Dataset {
         let layout = self
             .chunked()
             .ok_or_else(|| Error::Invalid(format!("{} is not chunked", self.path)))?;
-        let img = self.file.image();
+        let snap = self.file.snapshot()?;
+        let img = snap.image();
         let max_dims: Vec<u64> = self.dataspace.max_dims_or_dims().to_vec();
         if layout.chunk_dims.len() != self.dataspace.dims.len() || layout.chunk_dims.contains(&0) {
             return Err(Error::corrupt(
@@ -312,7 +315,8 @@ impl Dataset {
         if read::selected_count(sel)? == 0 {
             return Ok(());
         }
-        let img = self.file.image();
+        let snap = self.file.snapshot()?;
+        let img = snap.image();
         let elem = self.datatype.size();
         let fill = self.fill_value();
         let dims = &self.dataspace.dims;
@@ -461,7 +465,8 @@ impl Dataset {
             });
         }
         let (shape, raw) = self.read_raw(selection)?;
-        let mut heap = value::VlenReader::new(self.file.image());
+        let snap = self.file.snapshot()?;
+        let mut heap = value::VlenReader::new(snap.image());
         let elements = value::decode_elements(&self.datatype, &raw, &mut heap)?;
         Ok(DynArray {
             dtype: self.datatype.clone(),

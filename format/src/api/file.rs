@@ -1,47 +1,134 @@
-//! Opening a file: memory-map it, find the superblock, hand out the root group.
+//! Opening and creating files: the storage, the superblock and (when writable) the write
+//! session, shared by every handle of one open file.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use crate::error::Result;
-use crate::io::FileImage;
+use crate::error::{Error, Result};
+use crate::io::{Addr, FileImage, Sizes};
+use crate::store::{Snapshot, Store};
 use crate::superblock::Superblock;
+use crate::writer::session::Session;
 
 use super::group::Group;
 use super::node::Node;
 
-/// The bytes of an open file.
-#[derive(Debug)]
-enum Bytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
+/// How to open a file, as in h5py.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `r`: read only; the file must exist.
+    Read,
+    /// `r+`: read and write; the file must exist.
+    ReadWrite,
+    /// `w`: create, truncating an existing file.
+    Truncate,
+    /// `w-` / `x`: create; fail if the file exists.
+    CreateNew,
+    /// `a`: read and write if the file exists, create it otherwise.
+    Append,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Mode> {
+        match s {
+            "r" => Ok(Mode::Read),
+            "r+" => Ok(Mode::ReadWrite),
+            "w" => Ok(Mode::Truncate),
+            "w-" | "x" => Ok(Mode::CreateNew),
+            "a" => Ok(Mode::Append),
+            other => Err(Error::Invalid(format!(
+                "unknown mode {other:?} (expected r, r+, w, w-, x or a)"
+            ))),
+        }
+    }
+}
+
+/// A snapshot of the file's bytes with the superblock's base and field sizes.
+pub(crate) struct Snap {
+    bytes: Snapshot,
+    base: u64,
+    sizes: Sizes,
+}
+
+impl Snap {
+    /// The image structures are decoded from.
+    pub(crate) fn image(&self) -> FileImage<'_> {
+        FileImage::new(self.bytes.bytes(), self.base, self.sizes)
+    }
 }
 
 /// State shared by every handle of one open file.
 #[derive(Debug)]
 pub(crate) struct FileInner {
-    bytes: Bytes,
-    superblock: Superblock,
+    pub(crate) store: Store,
+    superblock: RwLock<Superblock>,
     path: Option<PathBuf>,
+    session: Option<Mutex<Session>>,
 }
 
 impl FileInner {
-    /// The file image all structures are decoded from.
-    pub(crate) fn image(&self) -> FileImage<'_> {
-        let bytes: &[u8] = match &self.bytes {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
-        };
-        FileImage::new(bytes, self.superblock.base, self.superblock.sizes)
+    /// A snapshot to decode from.
+    pub(crate) fn snapshot(&self) -> Result<Snap> {
+        let sb = self.superblock()?;
+        Ok(Snap {
+            bytes: self.store.snapshot()?,
+            base: sb.base,
+            sizes: sb.sizes,
+        })
+    }
+
+    /// A copy of the current superblock.
+    pub(crate) fn superblock(&self) -> Result<Superblock> {
+        self.superblock
+            .read()
+            .map(|s| s.clone())
+            .map_err(|_| Error::Invalid("file state poisoned by a panic in another thread".into()))
+    }
+
+    /// Replace the in-memory superblock (after the writer rewrote it).
+    pub(crate) fn set_superblock(&self, sb: Superblock) -> Result<()> {
+        let mut guard = self
+            .superblock
+            .write()
+            .map_err(|_| Error::Invalid("file state poisoned".into()))?;
+        *guard = sb;
+        Ok(())
     }
 
     /// Address of the root group's object header.
-    pub(crate) fn superblock_root(&self) -> crate::io::Addr {
-        self.superblock.root
+    pub(crate) fn superblock_root(&self) -> Result<Addr> {
+        Ok(self.superblock()?.root)
+    }
+
+    /// The write session; an error for read-only files.
+    pub(crate) fn session(&self) -> Result<MutexGuard<'_, Session>> {
+        let s = self.session.as_ref().ok_or_else(|| {
+            Error::Invalid("the file is open read-only (mode r); open it with r+, a or w to write".into())
+        })?;
+        s.lock()
+            .map_err(|_| Error::Invalid("write session poisoned by a panic in another thread".into()))
+    }
+
+    /// Whether the file is writable.
+    pub(crate) fn writable(&self) -> bool {
+        self.session.is_some()
     }
 }
 
-/// An HDF5 file opened for reading.
+impl Drop for FileInner {
+    fn drop(&mut self) {
+        // Close leaves a complete file; errors here can only be reported by `File::close`.
+        if let Some(session) = &self.session {
+            if let Ok(mut s) = session.lock() {
+                let _ = s.flush(&self.store, &self.superblock);
+            }
+        }
+    }
+}
+
+/// An open HDF5 file.
 #[derive(Clone, Debug)]
 pub struct File {
     inner: Arc<FileInner>,
@@ -51,42 +138,95 @@ impl File {
     /// Open an existing file read-only. The file is memory-mapped; it must not be truncated
     /// by another process while open.
     pub fn open(path: impl AsRef<Path>) -> Result<File> {
+        Self::open_with(path, Mode::Read)
+    }
+
+    /// Open an existing file for reading and writing (`r+`).
+    pub fn open_rw(path: impl AsRef<Path>) -> Result<File> {
+        Self::open_with(path, Mode::ReadWrite)
+    }
+
+    /// Create a new file; fails if it exists (`w-`).
+    pub fn create(path: impl AsRef<Path>) -> Result<File> {
+        Self::open_with(path, Mode::CreateNew)
+    }
+
+    /// Create a file, truncating it if it exists (`w`).
+    pub fn create_truncate(path: impl AsRef<Path>) -> Result<File> {
+        Self::open_with(path, Mode::Truncate)
+    }
+
+    /// Open in one of h5py's modes.
+    pub fn open_with(path: impl AsRef<Path>, mode: Mode) -> Result<File> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        let bytes = if len == 0 {
-            Bytes::Owned(Vec::new())
-        } else {
-            // SAFETY: the map is read-only and private to this handle. Like every reader
-            // that maps files, we rely on no other process truncating the file while open.
-            Bytes::Mapped(unsafe { memmap2::Mmap::map(&file)? })
+        let mut options = std::fs::OpenOptions::new();
+        let create = match mode {
+            Mode::Read => return Self::from_store(Store::open_read(path)?, Some(path), None),
+            Mode::ReadWrite => {
+                options.read(true).write(true);
+                false
+            }
+            Mode::Append => {
+                if path.exists() {
+                    options.read(true).write(true);
+                    false
+                } else {
+                    options.read(true).write(true).create_new(true);
+                    true
+                }
+            }
+            Mode::Truncate => {
+                options.read(true).write(true).create(true).truncate(true);
+                true
+            }
+            Mode::CreateNew => {
+                options.read(true).write(true).create_new(true);
+                true
+            }
         };
-        Self::from_parts(bytes, Some(path.to_path_buf()))
+        let file = options.open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                Error::Invalid(format!("{} already exists (mode {mode:?})", path.display()))
+            }
+            _ => Error::Io(e),
+        })?;
+        let store = Store::from_file(file, true)?;
+        if create {
+            let (superblock, session) = Session::create(&store, Sizes::default())?;
+            return Self::from_parts(store, superblock, Some(path), Some(session));
+        }
+        let superblock = Superblock::read(store.snapshot()?.bytes())?;
+        let session = Session::open(&store, &superblock)?;
+        Self::from_parts(store, superblock, Some(path), Some(session))
     }
 
     /// Read a file image held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<File> {
-        Self::from_parts(Bytes::Owned(bytes), None)
+        Self::from_store(Store::from_vec(bytes), None, None)
     }
 
-    fn from_parts(bytes: Bytes, path: Option<PathBuf>) -> Result<File> {
-        let all: &[u8] = match &bytes {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
-        };
-        let superblock = Superblock::read(all)?;
+    fn from_store(store: Store, path: Option<&Path>, session: Option<Session>) -> Result<File> {
+        let superblock = Superblock::read(store.snapshot()?.bytes())?;
+        Self::from_parts(store, superblock, path, session)
+    }
+
+    fn from_parts(store: Store, superblock: Superblock, path: Option<&Path>, session: Option<Session>) -> Result<File> {
         Ok(File {
             inner: Arc::new(FileInner {
-                bytes,
-                superblock,
-                path,
+                store,
+                superblock: RwLock::new(superblock),
+                path: path.map(Path::to_path_buf),
+                session: session.map(Mutex::new),
             }),
         })
     }
 
     /// The decoded superblock.
-    pub fn superblock(&self) -> &Superblock {
-        &self.inner.superblock
+    pub fn superblock(&self) -> Superblock {
+        match self.inner.superblock.read() {
+            Ok(sb) => sb.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// The path the file was opened from, if any.
@@ -94,13 +234,14 @@ impl File {
         self.inner.path.as_deref()
     }
 
+    /// Whether the file was opened for writing.
+    pub fn is_writable(&self) -> bool {
+        self.inner.writable()
+    }
+
     /// The root group `/`.
     pub fn root(&self) -> Result<Group> {
-        Group::open(
-            self.inner.clone(),
-            self.inner.superblock.root,
-            "/".to_string(),
-        )
+        Group::open(self.inner.clone(), self.inner.superblock_root()?, "/".to_string())
     }
 
     /// The object at `path` (absolute or relative to the root).
@@ -118,12 +259,27 @@ impl File {
         self.root()?.dataset(path)
     }
 
-    /// Size of the file image in bytes.
-    pub fn len(&self) -> u64 {
-        self.inner.image().bytes().len() as u64
+    /// Write everything pending (dense link and attribute storage, chunk indexes, the
+    /// superblock) so that the file on disk is complete.
+    pub fn flush(&self) -> Result<()> {
+        let mut session = self.inner.session()?;
+        session.flush(&self.inner.store, &self.inner.superblock)
     }
 
-    /// Whether the file image is empty (never true for an opened file).
+    /// Flush and close this handle (other handles to the same file keep it open).
+    pub fn close(self) -> Result<()> {
+        if self.inner.writable() {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Size of the file in bytes.
+    pub fn len(&self) -> u64 {
+        self.inner.store.len().unwrap_or(0)
+    }
+
+    /// Whether the file is empty (never true for an opened file).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

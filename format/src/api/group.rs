@@ -54,7 +54,8 @@ impl Group {
         header: &ObjectHeader<'_>,
         path: String,
     ) -> Result<Group> {
-        let img = file.image();
+        let snap = file.snapshot()?;
+        let img = snap.image();
         let mut order_tracked = false;
         let store = if let Some(msg) = header.find(kind::SYMBOL_TABLE) {
             LinkStore::SymbolTable(SymbolTableMessage::parse(
@@ -101,7 +102,8 @@ impl Group {
     }
 
     fn stored_links(&self) -> Result<Vec<Link>> {
-        let img = self.file.image();
+        let snap = self.file.snapshot()?;
+        let img = snap.image();
         match &self.store {
             LinkStore::SymbolTable(msg) => symbol_table::read_links(&img, msg),
             LinkStore::Compact(links) => Ok(links.clone()),
@@ -148,7 +150,7 @@ impl Group {
     }
 
     fn root(&self) -> Result<Group> {
-        let root = self.file.superblock_root();
+        let root = self.file.superblock_root()?;
         Group::open(self.file.clone(), root, "/".to_string())
     }
 

@@ -29,7 +29,8 @@ pub enum Node {
 impl Node {
     /// Open the object whose header is at `addr`; `path` is how it was reached.
     pub(crate) fn open(file: Arc<FileInner>, addr: Addr, path: String) -> Result<Node> {
-        let img = file.image();
+        let snap = file.snapshot()?;
+        let img = snap.image();
         let header = ObjectHeader::parse(&img, addr)?;
         let has = |k| header.find(k).is_some();
         if has(kind::LAYOUT) {

@@ -6,6 +6,7 @@
 //! root address (a header message, a superblock field) last.
 
 pub mod chunking;
+pub mod session;
 
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};

@@ -1,0 +1,178 @@
+//! The bytes of an open file: a read-only memory map for decoding, positional writes for
+//! modifying. Readers take a [`Snapshot`] (a shared map of the file as it was); after
+//! writes that grow the file, the next snapshot remaps it. Writes and the map share the
+//! operating system's page cache, so a snapshot sees in-place writes at once.
+
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::{Error, Result};
+
+/// The mapped or owned bytes behind a snapshot.
+#[derive(Debug)]
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+    Empty,
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+            Bytes::Empty => &[],
+        }
+    }
+}
+
+/// A view of the whole file, valid as long as it is held.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    bytes: Arc<Bytes>,
+}
+
+impl Snapshot {
+    /// All bytes of the file when the snapshot was taken.
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.as_slice()
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    file: Option<fs::File>,
+    current: Arc<Bytes>,
+    /// Length of the file on disk (may exceed the mapped length).
+    len: u64,
+    writable: bool,
+}
+
+/// An open file's storage.
+#[derive(Debug)]
+pub struct Store {
+    state: Mutex<State>,
+}
+
+fn map(file: &fs::File, len: u64) -> Result<Bytes> {
+    if len == 0 {
+        return Ok(Bytes::Empty);
+    }
+    // SAFETY: the map is read-only. Like every reader that maps files, we rely on no other
+    // process truncating the file while it is open (issue 5 adds advisory locking).
+    let m = unsafe { memmap2::Mmap::map(file)? };
+    Ok(Bytes::Mapped(m))
+}
+
+impl Store {
+    /// Open `path` for reading only.
+    pub fn open_read(path: &Path) -> Result<Store> {
+        let file = fs::File::open(path)?;
+        Self::from_file(file, false)
+    }
+
+    /// Use an already opened file; `writable` when it was opened for writing.
+    pub fn from_file(file: fs::File, writable: bool) -> Result<Store> {
+        let len = file.metadata()?.len();
+        let current = Arc::new(map(&file, len)?);
+        Ok(Store {
+            state: Mutex::new(State {
+                file: Some(file),
+                current,
+                len,
+                writable,
+            }),
+        })
+    }
+
+    /// A read-only store over bytes in memory.
+    pub fn from_vec(bytes: Vec<u8>) -> Store {
+        let len = bytes.len() as u64;
+        Store {
+            state: Mutex::new(State {
+                file: None,
+                current: Arc::new(Bytes::Owned(bytes)),
+                len,
+                writable: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| Error::Invalid("file state poisoned by a panic in another thread".into()))
+    }
+
+    /// The current bytes of the file, remapped if the file grew since the last snapshot.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let mut st = self.lock()?;
+        if st.current.as_slice().len() as u64 != st.len {
+            if let Some(file) = &st.file {
+                let fresh = map(file, st.len)?;
+                st.current = Arc::new(fresh);
+            }
+        }
+        Ok(Snapshot {
+            bytes: st.current.clone(),
+        })
+    }
+
+    /// Whether writes are allowed.
+    pub fn is_writable(&self) -> bool {
+        self.lock().map(|s| s.writable).unwrap_or(false)
+    }
+
+    /// Current length of the file in bytes.
+    pub fn len(&self) -> Result<u64> {
+        Ok(self.lock()?.len)
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Write `data` at absolute `offset`, growing the file if needed.
+    pub fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let mut st = self.lock()?;
+        if !st.writable {
+            return Err(Error::Invalid("the file is open read-only".into()));
+        }
+        let file = st
+            .file
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("in-memory files cannot be written".into()))?;
+        file.write_all_at(data, offset)?;
+        let end = offset
+            .checked_add(data.len() as u64)
+            .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
+        if end > st.len {
+            st.len = end;
+        }
+        Ok(())
+    }
+
+    /// Cut or extend the file to exactly `len` bytes.
+    pub fn set_len(&self, len: u64) -> Result<()> {
+        let mut st = self.lock()?;
+        if let Some(file) = &st.file {
+            file.set_len(len)?;
+            st.len = len;
+        }
+        Ok(())
+    }
+
+    /// Flush written data to the storage device.
+    pub fn sync(&self) -> Result<()> {
+        let st = self.lock()?;
+        if let Some(file) = &st.file {
+            if st.writable {
+                file.sync_data()?;
+            }
+        }
+        Ok(())
+    }
+}

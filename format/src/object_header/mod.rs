@@ -54,6 +54,11 @@ pub struct ObjectHeader<'a> {
     pub attribute_phase_change: Option<(u16, u16)>,
     /// All messages, in the order found (continuation messages themselves excluded).
     pub messages: Vec<RawMessage<'a>>,
+    /// Bytes of message space in the first chunk (v1: the header size field; v2: the
+    /// chunk-0 size field).
+    pub chunk0_len: u64,
+    /// Continuation blocks (address, length), in the order they were followed.
+    pub continuations: Vec<(Addr, u64)>,
 }
 
 /// Where a continuation message points.
@@ -91,6 +96,7 @@ impl<'a> ObjectHeader<'a> {
                     "continuation chain loops back on itself",
                 ));
             }
+            header.continuations.push((next.addr, next.length));
             let mut more = if header.version == 2 {
                 v2::parse_continuation(img, next.addr, next.length, header.flags)?
             } else {

@@ -28,6 +28,8 @@ pub fn parse_prefix<'a>(img: &FileImage<'a>, addr: Addr) -> Result<ObjectHeader<
         flags: 0,
         attribute_phase_change: None,
         messages: parse_messages(block)?,
+        chunk0_len: u64::from(size),
+        continuations: Vec::new(),
     })
 }
 

@@ -47,6 +47,8 @@ pub fn parse_prefix<'a>(img: &FileImage<'a>, addr: Addr) -> Result<ObjectHeader<
         flags,
         attribute_phase_change,
         messages,
+        chunk0_len: chunk_size,
+        continuations: Vec::new(),
     })
 }
 

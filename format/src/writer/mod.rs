@@ -7,6 +7,7 @@
 
 pub mod chunking;
 pub mod session;
+pub mod space;
 
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};

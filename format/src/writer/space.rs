@@ -1,0 +1,153 @@
+//! File space management for a write session: allocation at the end of the file or from
+//! freed extents (first fit, coalescing neighbours, shrinking the end of file when the last
+//! extent is freed).
+
+use std::collections::BTreeMap;
+
+use super::Space;
+use crate::error::{Error, Result};
+use crate::io::{Addr, Sizes};
+
+/// Alignment of every allocation (libhdf5 does not require it; it keeps dumps readable and
+/// element data naturally aligned in the memory map).
+pub const ALIGN: u64 = 8;
+
+fn align_up(v: u64) -> Option<u64> {
+    v.checked_add(ALIGN - 1).map(|x| x / ALIGN * ALIGN)
+}
+
+/// Free extents and the end of the allocated file.
+#[derive(Clone, Debug)]
+pub struct FileSpace {
+    sizes: Sizes,
+    /// First address past everything allocated.
+    eof: u64,
+    /// Free extents: start -> length.
+    free: BTreeMap<u64, u64>,
+}
+
+impl FileSpace {
+    /// Space for a file whose allocated part ends at `eof`.
+    pub fn new(sizes: Sizes, eof: u64) -> Self {
+        FileSpace {
+            sizes,
+            eof,
+            free: BTreeMap::new(),
+        }
+    }
+
+    /// First address past everything allocated (the superblock's end-of-file address).
+    pub fn eof(&self) -> u64 {
+        self.eof
+    }
+
+    /// Bytes currently free inside the file.
+    pub fn free_bytes(&self) -> u64 {
+        self.free.values().sum()
+    }
+
+    /// Give an extent back. Overlapping or out-of-range extents are an error (a bug).
+    pub fn release(&mut self, addr: Addr, len: u64) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        let mut start = addr.0;
+        let mut end = start
+            .checked_add(len)
+            .ok_or_else(|| Error::LimitExceeded("freed extent".into()))?;
+        if end > self.eof {
+            return Err(Error::Invalid(format!(
+                "freeing {len} bytes at {addr} past the end of the file ({})",
+                self.eof
+            )));
+        }
+        // Merge with the previous and next extents.
+        if let Some((&p, &plen)) = self.free.range(..=start).next_back() {
+            if p + plen > start {
+                return Err(Error::Invalid(format!("extent at {addr} freed twice")));
+            }
+            if p + plen == start {
+                start = p;
+                self.free.remove(&p);
+            }
+        }
+        if let Some((&n, &nlen)) = self.free.range(start..).next() {
+            if n < end {
+                return Err(Error::Invalid(format!("extent at {addr} freed twice")));
+            }
+            if n == end {
+                end = n + nlen;
+                self.free.remove(&n);
+            }
+        }
+        if end == self.eof {
+            self.eof = start;
+        } else {
+            self.free.insert(start, end - start);
+        }
+        Ok(())
+    }
+
+    /// Mark an extent as free without checks of prior state (used when a walk of the file
+    /// finds unused gaps).
+    pub fn add_gap(&mut self, addr: Addr, len: u64) -> Result<()> {
+        self.release(addr, len)
+    }
+}
+
+impl Space for FileSpace {
+    fn alloc(&mut self, len: u64) -> Result<Addr> {
+        let need = align_up(len.max(1)).ok_or_else(|| Error::LimitExceeded("allocation".into()))?;
+        let found = self
+            .free
+            .iter()
+            .find(|(&start, &flen)| start % ALIGN == 0 && flen >= need)
+            .map(|(&s, &l)| (s, l));
+        if let Some((start, flen)) = found {
+            self.free.remove(&start);
+            if flen > need {
+                self.free.insert(start + need, flen - need);
+            }
+            return Ok(Addr(start));
+        }
+        let start = align_up(self.eof).ok_or_else(|| Error::LimitExceeded("file size".into()))?;
+        if start > self.eof {
+            self.free.insert(self.eof, start - self.eof);
+        }
+        self.eof = start
+            .checked_add(need)
+            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
+        Ok(Addr(start))
+    }
+
+    fn sizes(&self) -> Sizes {
+        self.sizes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn allocates_reuses_and_coalesces() {
+        let mut s = FileSpace::new(Sizes::default(), 96);
+        let a = s.alloc(10).unwrap();
+        assert_eq!(a, Addr(96));
+        let b = s.alloc(16).unwrap();
+        assert_eq!(b, Addr(112));
+        let c = s.alloc(8).unwrap();
+        assert_eq!(c, Addr(128));
+        s.release(a, 16).unwrap();
+        s.release(b, 16).unwrap();
+        assert_eq!(s.free_bytes(), 32);
+        // Reused, first fit.
+        assert_eq!(s.alloc(24).unwrap(), Addr(96));
+        // Freeing the last extent shrinks the file.
+        s.release(c, 8).unwrap();
+        assert_eq!(s.eof(), 120);
+        assert!(s.release(Addr(96), 8).is_ok());
+        assert!(s.release(Addr(96), 8).is_err());
+    }
+}

@@ -6,6 +6,7 @@
 //! root address (a header message, a superblock field) last.
 
 pub mod chunking;
+pub mod header;
 pub mod session;
 pub mod space;
 

@@ -7,9 +7,10 @@
 use crate::datatype::CharacterSet;
 use crate::error::{Error, Result};
 use crate::heap::local::LocalHeap;
-use crate::io::{Addr, Cursor, FileImage};
+use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::link::{Link, LinkTarget};
 use crate::messages::symbol_table::SymbolTableMessage;
+use crate::writer::PutLe;
 
 /// Structure name used in errors about entries.
 const ENTRY: &str = "symbol table entry";
@@ -41,6 +42,19 @@ impl SymbolTableEntry {
             cache_type,
             scratch,
         })
+    }
+
+    /// Encode the entry (the inverse of [`SymbolTableEntry::parse`]): name offset, object
+    /// header address, cache type, four reserved bytes and the scratch pad.
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(usize::from(sizes.length) + usize::from(sizes.offset) + 24);
+        out.put_length(self.name_offset, sizes);
+        out.put_addr(self.object_header, sizes);
+        out.put_uint(u64::from(self.cache_type), 4);
+        out.put_uint(0, 4);
+        out.extend_from_slice(&self.scratch);
+        out
     }
 }
 

@@ -8,8 +8,9 @@ pub mod v2;
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::io::{Addr, Cursor, FileImage};
+use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::kind;
+use crate::writer::PutLe;
 
 /// Most continuation blocks one header may chain before we call it hostile.
 const MAX_CONTINUATIONS: usize = 100_000;
@@ -39,6 +40,52 @@ impl<'a> RawMessage<'a> {
     pub fn is_shared(&self) -> bool {
         self.flags & 0x02 != 0
     }
+}
+
+/// One header message to encode: the owned counterpart of [`RawMessage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBytes {
+    /// Message type (see [`crate::messages::kind`]); at most 255 in version 2 headers.
+    pub kind: u16,
+    /// Message flags (bit 0 constant, bit 1 shared, ...).
+    pub flags: u8,
+    /// Creation order; written only in version 2 headers whose flag bit 2 is set (0 when
+    /// `None` there).
+    pub creation_order: Option<u16>,
+    /// The message body (at most 65535 bytes).
+    pub data: Vec<u8>,
+}
+
+impl MessageBytes {
+    /// A message of type `kind` with no flags and no creation order.
+    pub fn new(kind: u16, data: Vec<u8>) -> Self {
+        MessageBytes {
+            kind,
+            flags: 0,
+            creation_order: None,
+            data,
+        }
+    }
+}
+
+impl From<&RawMessage<'_>> for MessageBytes {
+    fn from(m: &RawMessage<'_>) -> Self {
+        MessageBytes {
+            kind: m.kind,
+            flags: m.flags,
+            creation_order: m.creation_order,
+            data: m.data.to_vec(),
+        }
+    }
+}
+
+/// Encode the body of an Object Header Continuation message (spec IV.A.2.q, type 0x0010):
+/// the block's address and its length in bytes.
+pub fn encode_continuation(addr: Addr, length: u64, sizes: Sizes) -> Vec<u8> {
+    let mut out = Vec::with_capacity(usize::from(sizes.offset) + usize::from(sizes.length));
+    out.put_addr(Some(addr), sizes);
+    out.put_length(length, sizes);
+    out
 }
 
 /// A decoded object header: its version, flags and every message.

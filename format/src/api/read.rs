@@ -35,14 +35,23 @@ pub(crate) fn selected_count(sel: &[AxisSel]) -> Result<usize> {
         .ok_or_else(|| Error::LimitExceeded("selection has too many elements".into()))
 }
 
-/// Copy the selected elements that fall inside the block at `origin` with `block_dims`.
-pub(crate) fn copy_block(
+/// One run of selected elements inside a block: `n` elements going to output positions
+/// `out..out + n`, taken from block element `block`, `block + step`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Run {
+    pub out: usize,
+    pub block: usize,
+    pub n: usize,
+    pub step: usize,
+}
+
+/// Call `f` for every run of selected elements that fall inside the block at `origin` with
+/// `block_dims` (runs go along the last axis).
+pub(crate) fn for_each_run(
     sel: &[AxisSel],
     origin: &[u64],
     block_dims: &[u64],
-    block: Block<'_>,
-    elem: usize,
-    sink: &mut dyn Sink,
+    f: &mut dyn FnMut(Run) -> Result<()>,
 ) -> Result<()> {
     let rank = sel.len();
     // Per axis: the range of selection indices k whose positions fall inside the block.
@@ -83,20 +92,8 @@ pub(crate) fn copy_block(
             *b = next_blk.saturating_mul(bd);
         }
     }
-    let block_elems = block_dims
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d));
-    if let (Block::Data(bytes), Some(n)) = (block, block_elems) {
-        let need = n.checked_mul(elem as u64);
-        if need.is_none_or(|need| (bytes.len() as u64) < need) {
-            return Err(Error::Invalid(format!(
-                "stored block holds {} bytes, fewer than its {n} elements need",
-                bytes.len()
-            )));
-        }
-    }
     if rank == 0 {
-        return emit(block, 0, 0, 1, 1, elem, sink);
+        return f(Run { out: 0, block: 0, n: 1, step: 1 });
     }
     let (inner_sel, inner_range) = match (sel.last(), ranges.last()) {
         (Some(a), Some(&r)) => (*a, r),
@@ -118,15 +115,12 @@ pub(crate) fn copy_block(
         }
         let (kmin, kmax) = inner_range;
         let first_pos = inner_sel.start + kmin * inner_sel.step;
-        emit(
-            block,
-            (dst + kmin) as usize,
-            (src + first_pos - inner_origin) as usize,
-            (kmax - kmin) as usize,
-            inner_sel.step as usize,
-            elem,
-            sink,
-        )?;
+        f(Run {
+            out: (dst + kmin) as usize,
+            block: (src + first_pos - inner_origin) as usize,
+            n: (kmax - kmin) as usize,
+            step: inner_sel.step as usize,
+        })?;
         // Advance the odometer (axes rank-2 down to 0).
         let mut axis = rank - 1;
         loop {
@@ -146,6 +140,60 @@ pub(crate) fn copy_block(
     }
 }
 
+/// Copy the selected elements that fall inside the block at `origin` with `block_dims`.
+pub(crate) fn copy_block(
+    sel: &[AxisSel],
+    origin: &[u64],
+    block_dims: &[u64],
+    block: Block<'_>,
+    elem: usize,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let block_elems = block_dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+    if let (Block::Data(bytes), Some(n)) = (block, block_elems) {
+        let need = n.checked_mul(elem as u64);
+        if need.is_none_or(|need| (bytes.len() as u64) < need) {
+            return Err(Error::Invalid(format!(
+                "stored block holds {} bytes, fewer than its {n} elements need",
+                bytes.len()
+            )));
+        }
+    }
+    for_each_run(sel, origin, block_dims, &mut |run| {
+        emit(block, run.out, run.block, run.n, run.step, elem, sink)
+    })
+}
+
+/// Copy selected elements the other way: from `src` (the selection's elements in output
+/// order) into a block's bytes.
+pub(crate) fn scatter_block(
+    sel: &[AxisSel],
+    origin: &[u64],
+    block_dims: &[u64],
+    block: &mut [u8],
+    src: &[u8],
+    elem: usize,
+) -> Result<()> {
+    let outside = || Error::Invalid("selection outside the block being written".into());
+    for_each_run(sel, origin, block_dims, &mut |run| {
+        if run.step == 1 {
+            let to = block
+                .get_mut(run.block * elem..(run.block + run.n) * elem)
+                .ok_or_else(outside)?;
+            let from = src.get(run.out * elem..(run.out + run.n) * elem).ok_or_else(outside)?;
+            to.copy_from_slice(from);
+        } else {
+            for i in 0..run.n {
+                let b = (run.block + i * run.step) * elem;
+                let o = (run.out + i) * elem;
+                let to = block.get_mut(b..b + elem).ok_or_else(outside)?;
+                to.copy_from_slice(src.get(o..o + elem).ok_or_else(outside)?);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Emit `n` elements to `dst..`, taken from element `src` of the block every `step` elements.
 fn emit(
     block: Block<'_>,
@@ -159,19 +207,14 @@ fn emit(
     match block {
         Block::Fill(value) => sink.fill(dst, n, value),
         Block::Data(bytes) => {
+            let outside = || Error::Invalid("selection outside the stored block".into());
             if step == 1 {
                 let start = src * elem;
-                let run = bytes
-                    .get(start..start + n * elem)
-                    .ok_or_else(|| Error::Invalid("selection outside the stored block".into()))?;
-                sink.put(dst, run)
+                sink.put(dst, bytes.get(start..start + n * elem).ok_or_else(outside)?)
             } else {
                 for i in 0..n {
                     let start = (src + i * step) * elem;
-                    let one = bytes.get(start..start + elem).ok_or_else(|| {
-                        Error::Invalid("selection outside the stored block".into())
-                    })?;
-                    sink.put(dst + i, one)?;
+                    sink.put(dst + i, bytes.get(start..start + elem).ok_or_else(outside)?)?;
                 }
                 Ok(())
             }

@@ -74,8 +74,7 @@ impl HeaderEditor {
     pub fn create(flags: u8, messages: Vec<MessageBytes>, space: &mut FileSpace, emit: &mut Emit) -> Result<Self> {
         let sizes = space.sizes();
         let need = v2::message_space(flags, &messages) + SLACK;
-        let prefix = v2_prefix_len(flags, need);
-        let addr = space.alloc((prefix + need + 4) as u64)?;
+        let addr = space.alloc(v2::encoded_header_len(need, false) as u64)?;
         let editor = HeaderEditor {
             addr,
             version: 2,
@@ -115,75 +114,71 @@ impl HeaderEditor {
         self.messages.retain(|m| !pred(m));
     }
 
-    fn msg_len(&self, m: &MessageBytes) -> usize {
+    /// Bytes `messages` take in a chunk of this header.
+    fn space_for(&self, messages: &[MessageBytes]) -> usize {
         if self.version == 1 {
-            8 + m.data.len().div_ceil(8) * 8
+            v1::message_space(messages)
         } else {
-            (if self.tracks_order() { 6 } else { 4 }) + m.data.len()
+            v2::message_space(self.flags, messages)
         }
-    }
-
-    fn continuation_len(&self) -> usize {
-        let body = usize::from(self.sizes.offset) + usize::from(self.sizes.length);
-        self.msg_len(&MessageBytes {
-            kind: kind::CONTINUATION,
-            flags: 0,
-            creation_order: None,
-            data: vec![0; body],
-        })
     }
 
     /// Lay the messages out and queue the writes; frees continuation blocks no longer used.
     pub fn save(&mut self, space: &mut FileSpace, emit: &mut Emit) -> Result<()> {
         let chunk0 = usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
-        let total: usize = self.messages.iter().map(|m| self.msg_len(m)).sum();
-        let (first, rest): (Vec<MessageBytes>, Vec<MessageBytes>) = if total <= chunk0 {
-            (self.messages.clone(), Vec::new())
+        let continuation = MessageBytes {
+            kind: kind::CONTINUATION,
+            flags: 0,
+            creation_order: None,
+            data: object_header::encode_continuation(Addr(0), 0, self.sizes),
+        };
+        let mut first = Vec::new();
+        let mut rest = Vec::new();
+        if self.space_for(&self.messages) <= chunk0 {
+            first = self.messages.clone();
         } else {
+            // Keep room for the continuation message; the first message that does not fit
+            // and everything after it go to the continuation block.
             let budget = chunk0
-                .checked_sub(self.continuation_len())
-                .ok_or_else(|| Error::Unsupported("object header too small to hold a continuation".into()))?;
-            let mut used = 0;
-            let mut first = Vec::new();
-            let mut rest = Vec::new();
+                .checked_sub(self.space_for(std::slice::from_ref(&continuation)))
+                .ok_or_else(|| Error::Unsupported("object header too small for a continuation".into()))?;
             for m in &self.messages {
-                let len = self.msg_len(m);
-                if used + len <= budget && rest.is_empty() {
-                    used += len;
-                    first.push(m.clone());
+                let mut trial = first.clone();
+                trial.push(m.clone());
+                if rest.is_empty() && self.space_for(&trial) <= budget {
+                    first = trial;
                 } else {
                     rest.push(m.clone());
                 }
             }
-            (first, rest)
-        };
-        let mut first = first;
+        }
         let mut new_conts = Vec::new();
+        let mut cont_count = 0;
         if !rest.is_empty() {
-            let need: usize = rest.iter().map(|m| self.msg_len(m)).sum();
-            let overhead = if self.version == 2 { 8 } else { 0 };
+            let overhead = if self.version == 2 { v2::CONTINUATION_OVERHEAD } else { 0 };
+            let need = self.space_for(&rest) + overhead;
             let reuse = match self.continuations.as_slice() {
-                [(a, len)] if *len as usize >= need + overhead => Some((*a, *len)),
+                [(a, len)] if *len >= need as u64 => Some((*a, *len)),
                 _ => None,
             };
             let (addr, len) = match reuse {
                 Some(block) => block,
                 None => {
-                    let len = (need + SLACK + overhead) as u64;
+                    let len = (need + SLACK) as u64;
                     (space.alloc(len)?, len)
                 }
             };
+            let len_usize = usize::try_from(len).map_err(|_| Error::LimitExceeded("header".into()))?;
             let block = if self.version == 2 {
-                v2::encode_continuation_block(self.flags, &rest, len as usize)?
+                v2::encode_continuation_block(self.flags, &rest, len_usize)?
             } else {
-                v1::encode_messages(&rest, len as usize)?
+                cont_count = v1::encoded_message_count(&rest, len_usize)?;
+                v1::encode_messages(&rest, len_usize)?
             };
             emit.put(addr, block);
             first.push(MessageBytes {
-                kind: kind::CONTINUATION,
-                flags: 0,
-                creation_order: None,
                 data: object_header::encode_continuation(addr, len, self.sizes),
+                ..continuation
             });
             new_conts.push((addr, len));
         }
@@ -194,41 +189,16 @@ impl HeaderEditor {
         }
         self.continuations = new_conts;
         if self.version == 2 {
-            let bytes = v2::encode_header(self.flags, self.phase_change, &first, chunk0)?;
+            let bytes = v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?;
             emit.put(self.addr, bytes);
         } else {
-            let area = v1::encode_messages(&first, chunk0)?;
-            let count = v1::count_messages(&area)? + self.continuations.iter().map(|_| 0).sum::<u16>();
-            let count = count + self.continuation_message_count(&emit.blocks)?;
-            let prefix = v1::encode_prefix(count, self.ref_count, chunk0 as u32);
-            let mut bytes = prefix.to_vec();
-            bytes.extend_from_slice(&area);
+            let count = v1::encoded_message_count(&first, chunk0)? + cont_count;
+            let count = u16::try_from(count).map_err(|_| Error::LimitExceeded("header messages".into()))?;
+            let chunk0_u32 = u32::try_from(chunk0).map_err(|_| Error::LimitExceeded("header".into()))?;
+            let mut bytes = v1::encode_prefix(count, self.ref_count, chunk0_u32).to_vec();
+            bytes.extend_from_slice(&v1::encode_messages(&first, chunk0)?);
             emit.put(self.addr, bytes);
         }
         Ok(())
     }
-
-    /// Messages (NIL included) in this header's continuation blocks, counted from the
-    /// queued blocks (v1 prefixes count every message of every block).
-    fn continuation_message_count(&self, blocks: &[(Addr, Vec<u8>)]) -> Result<u16> {
-        let mut n = 0;
-        for (addr, _) in &self.continuations {
-            if let Some((_, bytes)) = blocks.iter().rev().find(|(a, _)| a == addr) {
-                n += v1::count_messages(bytes)?;
-            }
-        }
-        Ok(n)
-    }
-}
-
-/// Length of a v2 prefix (signature through chunk-0 size) for a chunk of `len` bytes.
-fn v2_prefix_len(flags: u8, len: usize) -> usize {
-    let width = if len <= 0xff {
-        1
-    } else if len <= 0xffff {
-        2
-    } else {
-        4
-    };
-    6 + if flags & 0x10 != 0 { 4 } else { 0 } + width
 }

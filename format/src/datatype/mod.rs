@@ -1,8 +1,11 @@
 //! Datatypes: the in-memory model of the Datatype message (spec IV.A.2.d, message 0x0003),
 //! with every class of versions 1-5, including HDF5 2.0's Complex class (11).
 //!
-//! `parse.rs` decodes the message; the rest of the crate works on [`Datatype`].
+//! `parse.rs` decodes the message, `encode.rs` writes it, `build.rs` has constructors for
+//! the common types; the rest of the crate works on [`Datatype`].
 
+mod build;
+mod encode;
 mod parse;
 
 pub use parse::{parse_datatype, MAX_DEPTH};

@@ -77,3 +77,102 @@ pub fn json_diff(
         (a, b) => Some(format!("{path}: ours {a}, h5py {b}")),
     }
 }
+
+// ------------------------------------------------------------------ interop with h5py / h5dump
+
+/// The repository root (the workspace folder holding `fixtures/`, `format/`, `persist/`).
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The Python of the repository venv, `<root>/.venv/bin/python` (h5py, numpy, jangada).
+///
+/// The environment variable `JANGADA_PYTHON`, when set, names another interpreter instead.
+/// Panics, telling to run `scripts/setup.sh`, when the interpreter is missing.
+pub fn venv_python() -> PathBuf {
+    let python = match std::env::var_os("JANGADA_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join(".venv").join("bin").join("python"),
+    };
+    if !python.exists() {
+        panic!(
+            "{} is missing: run scripts/setup.sh to create the Python venv (h5py) \
+             (or set JANGADA_PYTHON to a Python with h5py)",
+            python.display()
+        );
+    }
+    python
+}
+
+/// The dump-schema JSON of `path` as h5py reads it: `fixtures/dumplib.py FILE`, the same
+/// document as a fixture's committed `NAME.json`. Panics with Python's stderr on failure
+/// (including a link cycle, which the reference dump refuses).
+pub fn h5py_dump(path: &Path) -> serde_json::Value {
+    let script = repo_root().join("fixtures").join("dumplib.py");
+    let out = std::process::Command::new(venv_python())
+        .arg(&script)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    if !out.status.success() {
+        panic!(
+            "dumplib.py {} failed ({}):\n{}",
+            path.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("dumplib.py {}: bad JSON: {e}", path.display()))
+}
+
+/// Whether the system `h5dump` (Debian's hdf5-tools, libhdf5 1.10) reads the whole of `path`
+/// (structure and data): `Ok(())` when it exits with status 0 and reports no `h5dump error`;
+/// otherwise `Err` with its status, stderr and the start of its stdout. Runs in the file's
+/// folder, so that external links resolve like h5py's. Panics if `h5dump` cannot be started.
+pub fn h5dump_ok(path: &Path) -> Result<(), String> {
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut cmd = std::process::Command::new("h5dump");
+    cmd.arg("--enable-error-stack").arg(&abs);
+    if let Some(dir) = abs.parent() {
+        cmd.current_dir(dir);
+    }
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run h5dump (install hdf5-tools: scripts/setup.sh): {e}")
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() && !stdout.contains("h5dump error") && !stderr.contains("h5dump error")
+    {
+        return Ok(());
+    }
+    let head: String = stdout.chars().take(4000).collect();
+    Err(format!(
+        "h5dump {} failed ({}):\n--- stderr\n{stderr}\n--- stdout (start)\n{head}",
+        path.display(),
+        out.status
+    ))
+}
+
+/// Run an inline Python `script` with the venv's Python (`python -c SCRIPT ARGS...`, so the
+/// script sees `args` as `sys.argv[1:]`). `Ok(stdout)` on exit status 0, otherwise `Err` with
+/// the status, stderr and stdout. Panics if the interpreter cannot be started.
+pub fn run_python(script: &str, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new(venv_python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the venv Python: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "python failed ({}):\n--- stderr\n{}\n--- stdout\n{stdout}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}

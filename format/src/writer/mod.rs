@@ -9,6 +9,7 @@ pub mod chunking;
 pub mod header;
 pub mod session;
 pub mod space;
+pub mod vlen;
 
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};

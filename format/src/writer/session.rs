@@ -1,37 +1,211 @@
-//! The write session of a file open for writing: file space, pending structures, flush.
+//! The write session of a file open for writing: file space, the structures held in memory
+//! until the next flush (dense link and attribute storage, symbol tables, chunk maps), and
+//! the flush that writes them and the superblock.
+//!
+//! Object headers are edited in place as soon as a change is made; structures that grow
+//! with the number of entries are rebuilt once per flush, so that adding 100,000 links or
+//! appending 10,000 times costs one rebuild, not one per call.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
+use super::header::HeaderEditor;
+use super::space::FileSpace;
+use super::vlen::VlenHeap;
+use super::Emit;
+use crate::chunk_index::Chunk;
 use crate::error::{Error, Result};
-use crate::io::Sizes;
+use crate::io::{Addr, FileImage, Sizes};
+use crate::links::symbol_table::SymbolTableEntry;
+use crate::messages::attribute::AttributeMessage;
+use crate::messages::group_info::GroupInfo;
+use crate::messages::kind;
+use crate::messages::link::Link;
+use crate::messages::link_info::LinkInfo;
+use crate::object_header::MessageBytes;
 use crate::store::Store;
-use crate::superblock::Superblock;
+use crate::superblock::{self, Superblock};
+
+/// A group's links held in memory until the next flush.
+#[derive(Clone, Debug)]
+pub enum GroupLinks {
+    /// New-style dense storage (fractal heap + v2 B-trees), rebuilt at flush.
+    Dense {
+        /// Links by name.
+        links: BTreeMap<String, Link>,
+        /// Whether creation order is tracked and indexed.
+        track_order: bool,
+        /// Next creation order to give.
+        next_order: u64,
+    },
+    /// Old-style symbol table, rebuilt at flush (B-tree root and heap header stay put).
+    SymbolTable {
+        /// Entries by name; soft links carry their target.
+        entries: BTreeMap<String, (SymbolTableEntry, Option<String>)>,
+    },
+}
+
+/// Dense attributes held in memory until the next flush.
+#[derive(Clone, Debug)]
+pub struct DenseAttrs {
+    /// Attributes by name, with their creation order.
+    pub attrs: BTreeMap<String, (u32, AttributeMessage)>,
+    /// Whether creation order is tracked (and indexed).
+    pub track_order: bool,
+    /// Next creation order to give.
+    pub next_order: u32,
+}
+
+/// A chunked dataset's chunks, held in memory once written to in this session.
+#[derive(Clone, Debug)]
+pub struct ChunkState {
+    /// Chunks by grid position.
+    pub chunks: HashMap<Vec<u64>, Chunk>,
+    /// Whether the index must be rebuilt.
+    pub dirty: bool,
+}
 
 /// Everything a writable file keeps between calls.
 #[derive(Debug)]
 pub struct Session {
-    sizes: Sizes,
+    /// Field sizes of the file.
+    pub sizes: Sizes,
+    /// Absolute offset of address 0.
+    pub base: u64,
+    /// Space allocation.
+    pub space: FileSpace,
+    /// Groups whose links are held in memory.
+    pub groups: HashMap<Addr, GroupLinks>,
+    /// Objects whose attributes are held in memory (dense storage).
+    pub attrs: HashMap<Addr, DenseAttrs>,
+    /// Chunked datasets written in this session.
+    pub chunks: HashMap<Addr, ChunkState>,
+    /// Where variable-length data goes.
+    pub vlen: VlenHeap,
 }
 
 impl Session {
-    /// Start a new, empty file in `store`.
+    /// Start a new, empty file in `store`: superblock version 3 and an empty root group.
     pub fn create(store: &Store, sizes: Sizes) -> Result<(Superblock, Session)> {
-        let _ = store;
-        let _ = sizes;
-        Err(Error::Unsupported("writing is not implemented yet".into()))
+        let sb_len = superblock::encoded_len(3, sizes) as u64;
+        let mut session = Session {
+            sizes,
+            base: 0,
+            space: FileSpace::new(sizes, sb_len),
+            groups: HashMap::new(),
+            attrs: HashMap::new(),
+            chunks: HashMap::new(),
+            vlen: VlenHeap::default(),
+        };
+        let mut emit = Emit::default();
+        let root = HeaderEditor::create(0, group_messages(sizes, false)?, &mut session.space, &mut emit)?;
+        let sb = Superblock::new_v3(sizes, root.addr, session.space.eof());
+        session.commit(store, &emit)?;
+        store.write_at(0, &sb.encode())?;
+        Ok((sb, session))
     }
 
     /// Start writing to the existing file described by `superblock`.
     pub fn open(store: &Store, superblock: &Superblock) -> Result<Session> {
-        let _ = store;
+        let file_len = store.len()?.saturating_sub(superblock.base);
+        let eof = superblock.eof.max(file_len);
         Ok(Session {
             sizes: superblock.sizes,
+            base: superblock.base,
+            space: FileSpace::new(superblock.sizes, eof),
+            groups: HashMap::new(),
+            attrs: HashMap::new(),
+            chunks: HashMap::new(),
+            vlen: VlenHeap::default(),
         })
+    }
+
+    /// Write queued blocks to the file.
+    pub fn commit(&self, store: &Store, emit: &Emit) -> Result<()> {
+        for (addr, bytes) in &emit.blocks {
+            let at = self
+                .base
+                .checked_add(addr.0)
+                .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
+            store.write_at(at, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// A file image of the current bytes.
+    pub fn with_image<T>(&self, store: &Store, f: impl FnOnce(&FileImage<'_>) -> Result<T>) -> Result<T> {
+        let snap = store.snapshot()?;
+        let img = FileImage::new(snap.bytes(), self.base, self.sizes);
+        f(&img)
     }
 
     /// Write everything pending and the superblock.
     pub fn flush(&mut self, store: &Store, superblock: &RwLock<Superblock>) -> Result<()> {
-        let _ = (store, superblock, self.sizes);
+        let mut emit = Emit::default();
+        self.flush_groups(store, &mut emit)?;
+        self.flush_attrs(store, &mut emit)?;
+        self.flush_chunks(store, &mut emit)?;
+        self.commit(store, &emit)?;
+        let mut sb = superblock
+            .write()
+            .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
+        sb.eof = self.space.eof();
+        store.write_at(self.base, &sb.encode())?;
+        store.set_len(self.base + self.space.eof())?;
         Ok(())
     }
+
+    fn flush_groups(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
+        let groups: Vec<(Addr, GroupLinks)> = self.groups.drain().collect();
+        for (addr, links) in &groups {
+            super::groups::write_links(self, store, *addr, links, emit)?;
+        }
+        self.groups.extend(groups);
+        Ok(())
+    }
+
+    fn flush_attrs(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
+        let attrs: Vec<(Addr, DenseAttrs)> = self.attrs.drain().collect();
+        for (addr, dense) in &attrs {
+            super::attrs::write_dense(self, store, *addr, dense, emit)?;
+        }
+        self.attrs.extend(attrs);
+        Ok(())
+    }
+
+    fn flush_chunks(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
+        let dirty: Vec<Addr> = self.chunks.iter().filter(|(_, c)| c.dirty).map(|(a, _)| *a).collect();
+        for addr in dirty {
+            super::datasets::write_index(self, store, addr, emit)?;
+            if let Some(state) = self.chunks.get_mut(&addr) {
+                state.dirty = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Load an object header for editing.
+    pub fn editor(&self, store: &Store, addr: Addr) -> Result<HeaderEditor> {
+        self.with_image(store, |img| HeaderEditor::load(img, addr))
+    }
+}
+
+/// The messages of a new, empty new-style group.
+pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageBytes>> {
+    let info = LinkInfo {
+        max_creation_index: track_order.then_some(0),
+        ..LinkInfo::default()
+    };
+    let mut msgs = vec![
+        MessageBytes::new(kind::LINK_INFO, info.encode(sizes)),
+        MessageBytes::new(kind::GROUP_INFO, GroupInfo::default().encode()),
+    ];
+    if track_order {
+        let ainfo = crate::messages::attribute_info::AttributeInfo {
+            max_creation_index: Some(0),
+            ..Default::default()
+        };
+        msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
+    }
+    Ok(msgs)
 }

@@ -22,7 +22,8 @@ use super::convert::{self, H5Type};
 use super::file::FileInner;
 use super::node::decode_datatype;
 use super::read::{self, Block, RawSink, Sink};
-use super::selection::{AxisSel, Selection};
+use super::selection::Selection;
+use crate::hyperslab::{self, AxisSel};
 use super::value::{self, DynArray};
 
 /// Storage layout of a dataset.
@@ -312,7 +313,7 @@ impl Dataset {
 
     /// Move the selected elements to `sink`.
     fn read_into(&self, sel: &[AxisSel], sink: &mut dyn Sink) -> Result<()> {
-        if read::selected_count(sel)? == 0 {
+        if hyperslab::selected_count(sel)? == 0 {
             return Ok(());
         }
         let snap = self.file.snapshot()?;
@@ -410,7 +411,7 @@ impl Dataset {
     /// Raw element bytes of a selection, in the file's encoding, and the output shape.
     pub fn read_raw(&self, selection: &Selection) -> Result<(Vec<usize>, Vec<u8>)> {
         let (sel, shape) = self.resolve(selection)?;
-        let n = read::selected_count(&sel)?;
+        let n = hyperslab::selected_count(&sel)?;
         let bytes = n
             .checked_mul(self.datatype.size())
             .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
@@ -430,7 +431,7 @@ impl Dataset {
     /// A hyperslab selection as an array of `T`; only the chunks it touches are read.
     pub fn read_slice<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
         let (sel, shape) = self.resolve(selection)?;
-        let n = read::selected_count(&sel)?;
+        let n = hyperslab::selected_count(&sel)?;
         let mut sink = convert::TypedSink::<T>::new(&self.datatype, n)?;
         self.read_into(&sel, &mut sink)?;
         ArrayD::from_shape_vec(shape, sink.into_vec())

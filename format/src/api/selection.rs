@@ -2,6 +2,7 @@
 //! axis) or `start:stop:step` (negative positions count from the end, a positive step).
 
 use crate::error::{Error, Result};
+use crate::hyperslab::AxisSel;
 
 /// One axis of a selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +101,7 @@ impl Selection {
     }
 
     /// Resolve against a dataset shape.
-    pub(crate) fn resolve(&self, dims: &[u64]) -> Result<Vec<AxisSel>> {
+    pub fn resolve(&self, dims: &[u64]) -> Result<Vec<AxisSel>> {
         if self.0.len() > dims.len() {
             return Err(Error::Invalid(format!(
                 "selection has {} axes but the dataset has {}",
@@ -116,16 +117,6 @@ impl Selection {
             })
             .collect()
     }
-}
-
-/// One resolved axis: positions `start + k * step` for `k < count`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct AxisSel {
-    pub start: u64,
-    pub step: u64,
-    pub count: u64,
-    /// False when selected by an index: the axis is dropped from the output shape.
-    pub keep: bool,
 }
 
 fn resolve_axis(arg: SliceArg, len: u64, axis: usize) -> Result<AxisSel> {

@@ -5,7 +5,9 @@
 //! pushes them to an [`Emit`] list; the caller then writes the blocks and publishes the new
 //! root address (a header message, a superblock field) last.
 
+pub mod attrs;
 pub mod chunking;
+pub mod groups;
 pub mod header;
 pub mod session;
 pub mod space;

@@ -1,0 +1,193 @@
+//! Hyperslab selections resolved against a shape, and the runs of elements they select
+//! inside a block (a chunk, or a whole contiguous dataset): shared by reading (block to
+//! output) and writing (input to block).
+
+use crate::error::{Error, Result};
+
+/// One resolved axis: positions `start + k * step` for `k < count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AxisSel {
+    /// First position.
+    pub start: u64,
+    /// Step (at least 1).
+    pub step: u64,
+    /// Number of positions.
+    pub count: u64,
+    /// False when selected by an index: the axis is dropped from the output shape.
+    /// Whether the axis stays in the output shape.
+    pub keep: bool,
+}
+
+/// Number of selected elements (the product of the per-axis counts).
+pub fn selected_count(sel: &[AxisSel]) -> Result<usize> {
+    sel.iter()
+        .try_fold(1u64, |acc, a| acc.checked_mul(a.count))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| Error::LimitExceeded("selection has too many elements".into()))
+}
+
+/// One run of selected elements inside a block: `n` elements going to output positions
+/// `out..out + n`, taken from block element `block`, `block + step`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// First output element.
+    pub out: usize,
+    /// First block element.
+    pub block: usize,
+    /// Number of elements.
+    pub n: usize,
+    /// Step between block elements.
+    pub step: usize,
+}
+
+/// Call `f` for every run of selected elements that fall inside the block at `origin` with
+/// `block_dims` (runs go along the last axis).
+pub fn for_each_run(
+    sel: &[AxisSel],
+    origin: &[u64],
+    block_dims: &[u64],
+    f: &mut dyn FnMut(Run) -> Result<()>,
+) -> Result<()> {
+    let rank = sel.len();
+    // Per axis: the range of selection indices k whose positions fall inside the block.
+    let mut ranges = Vec::with_capacity(rank);
+    for ((a, &o), &d) in sel.iter().zip(origin).zip(block_dims) {
+        if a.count == 0 || d == 0 {
+            return Ok(());
+        }
+        let last = o.saturating_add(d - 1);
+        let kmin = if o > a.start {
+            (o - a.start).div_ceil(a.step)
+        } else {
+            0
+        };
+        if last < a.start {
+            return Ok(());
+        }
+        let kmax = ((last - a.start) / a.step + 1).min(a.count);
+        if kmin >= kmax {
+            return Ok(());
+        }
+        ranges.push((kmin, kmax));
+    }
+    // Strides in elements, row-major.
+    let mut out_stride = vec![1u64; rank];
+    let mut blk_stride = vec![1u64; rank];
+    for i in (0..rank.saturating_sub(1)).rev() {
+        let (next_out, next_blk) = (
+            out_stride.get(i + 1).copied().unwrap_or(1),
+            blk_stride.get(i + 1).copied().unwrap_or(1),
+        );
+        let (cnt, bd) = (
+            sel.get(i + 1).map_or(1, |a| a.count),
+            block_dims.get(i + 1).copied().unwrap_or(1),
+        );
+        if let (Some(o), Some(b)) = (out_stride.get_mut(i), blk_stride.get_mut(i)) {
+            *o = next_out.saturating_mul(cnt);
+            *b = next_blk.saturating_mul(bd);
+        }
+    }
+    if rank == 0 {
+        return f(Run { out: 0, block: 0, n: 1, step: 1 });
+    }
+    let (inner_sel, inner_range) = match (sel.last(), ranges.last()) {
+        (Some(a), Some(&r)) => (*a, r),
+        _ => return Ok(()),
+    };
+    let inner_origin = origin.last().copied().unwrap_or(0);
+    // Odometer over the outer axes.
+    let mut ks: Vec<u64> = ranges.iter().map(|r| r.0).collect();
+    loop {
+        let mut dst = 0u64;
+        let mut src = 0u64;
+        for i in 0..rank - 1 {
+            let (a, k, o) = (sel.get(i), ks.get(i), origin.get(i));
+            if let (Some(a), Some(&k), Some(&o)) = (a, k, o) {
+                let pos = a.start + k * a.step;
+                dst += k * out_stride.get(i).copied().unwrap_or(1);
+                src += (pos - o) * blk_stride.get(i).copied().unwrap_or(1);
+            }
+        }
+        let (kmin, kmax) = inner_range;
+        let first_pos = inner_sel.start + kmin * inner_sel.step;
+        f(Run {
+            out: (dst + kmin) as usize,
+            block: (src + first_pos - inner_origin) as usize,
+            n: (kmax - kmin) as usize,
+            step: inner_sel.step as usize,
+        })?;
+        // Advance the odometer (axes rank-2 down to 0).
+        let mut axis = rank - 1;
+        loop {
+            if axis == 0 {
+                return Ok(());
+            }
+            axis -= 1;
+            let (Some(k), Some(r)) = (ks.get_mut(axis), ranges.get(axis)) else {
+                return Ok(());
+            };
+            *k += 1;
+            if *k < r.1 {
+                break;
+            }
+            *k = r.0;
+        }
+    }
+}
+
+/// Copy selected elements the other way: from `src` (the selection's elements in output
+/// order) into a block's bytes.
+pub fn scatter_block(
+    sel: &[AxisSel],
+    origin: &[u64],
+    block_dims: &[u64],
+    block: &mut [u8],
+    src: &[u8],
+    elem: usize,
+) -> Result<()> {
+    let outside = || Error::Invalid("selection outside the block being written".into());
+    for_each_run(sel, origin, block_dims, &mut |run| {
+        if run.step == 1 {
+            let to = block
+                .get_mut(run.block * elem..(run.block + run.n) * elem)
+                .ok_or_else(outside)?;
+            let from = src.get(run.out * elem..(run.out + run.n) * elem).ok_or_else(outside)?;
+            to.copy_from_slice(from);
+        } else {
+            for i in 0..run.n {
+                let b = (run.block + i * run.step) * elem;
+                let o = (run.out + i) * elem;
+                let to = block.get_mut(b..b + elem).ok_or_else(outside)?;
+                to.copy_from_slice(src.get(o..o + elem).ok_or_else(outside)?);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// For each axis, the chunk grid indices that the selection touches, ascending.
+pub fn touched_chunks(sel: &[AxisSel], chunk_dims: &[u64]) -> Vec<Vec<u64>> {
+    sel.iter()
+        .zip(chunk_dims)
+        .map(|(a, &cd)| {
+            let mut out: Vec<u64> = Vec::new();
+            if cd == 0 {
+                return out;
+            }
+            if a.step >= cd {
+                for k in 0..a.count {
+                    let idx = (a.start + k * a.step) / cd;
+                    if out.last() != Some(&idx) {
+                        out.push(idx);
+                    }
+                }
+            } else if a.count > 0 {
+                let first = a.start / cd;
+                let last = (a.start + (a.count - 1) * a.step) / cd;
+                out.extend(first..=last);
+            }
+            out
+        })
+        .collect()
+}
+

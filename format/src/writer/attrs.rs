@@ -1,0 +1,213 @@
+//! Writing attributes: create, overwrite, delete. Compact attributes are Attribute
+//! messages in the object header; past libhdf5's threshold (8) or for a message too large
+//! for a header (64 KiB), a version 2 header's attributes move to dense storage, held in
+//! memory and rebuilt at flush.
+
+use std::collections::BTreeMap;
+
+use super::header::HeaderEditor;
+use super::session::{DenseAttrs, Session};
+use super::Emit;
+use crate::error::{Error, Result};
+use crate::io::{Addr, Cursor, Sizes};
+use crate::links::dense;
+use crate::links::dense::build::{build_dense_attributes, DenseEntry};
+use crate::messages::attribute::AttributeMessage;
+use crate::messages::attribute_info::AttributeInfo;
+use crate::messages::kind;
+use crate::object_header::MessageBytes;
+use crate::store::Store;
+
+/// libhdf5's default maximum number of compact attributes.
+pub const MAX_COMPACT: usize = 8;
+/// libhdf5's default minimum number of dense attributes.
+pub const MIN_DENSE: usize = 6;
+/// Largest message body a header can hold (the size field is 16 bits).
+pub const MAX_MESSAGE: usize = 65_535;
+
+fn ainfo(editor: &HeaderEditor, sizes: Sizes) -> Result<Option<AttributeInfo>> {
+    editor
+        .find(kind::ATTRIBUTE_INFO)
+        .map(|m| AttributeInfo::parse(&mut Cursor::new(&m.data, 0, sizes, "attribute info message")))
+        .transpose()
+}
+
+fn parse_attr(m: &MessageBytes, sizes: Sizes) -> Result<AttributeMessage> {
+    AttributeMessage::parse(&mut Cursor::new(&m.data, 0, sizes, "attribute message"))
+}
+
+/// Attributes of `obj` held in memory by the session, with creation orders.
+pub fn attrs_in_memory(session: &Session, obj: Addr) -> Option<Vec<(u32, AttributeMessage)>> {
+    session
+        .attrs
+        .get(&obj)
+        .map(|d| d.attrs.values().cloned().collect())
+}
+
+fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
+    if session.attrs.contains_key(&obj) {
+        return Ok(true);
+    }
+    let sizes = session.sizes;
+    let state = session.with_image(store, |img| {
+        let editor = HeaderEditor::load(img, obj)?;
+        let Some(info) = ainfo(&editor, sizes)? else { return Ok(None) };
+        if info.fractal_heap.is_none() {
+            return Ok(None);
+        }
+        let mut attrs = BTreeMap::new();
+        let mut next = info.max_creation_index.map_or(0, u32::from);
+        for (order, msg) in dense::dense_attributes(img, &info)? {
+            next = next.max(order.saturating_add(1));
+            attrs.insert(msg.name.clone(), (order, msg));
+        }
+        Ok(Some(DenseAttrs {
+            attrs,
+            track_order: editor.tracks_order(),
+            next_order: next,
+        }))
+    })?;
+    match state {
+        Some(s) => {
+            session.attrs.insert(obj, s);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Create or overwrite the attribute `msg.name` of the object at `obj`.
+pub fn set_attr(session: &mut Session, store: &Store, obj: Addr, msg: AttributeMessage) -> Result<()> {
+    super::groups::check_attr_name(&msg.name)?;
+    let sizes = session.sizes;
+    let encoded = msg.encode(sizes)?;
+    if load_dense(session, store, obj)? {
+        if let Some(d) = session.attrs.get_mut(&obj) {
+            let order = d.next_order;
+            d.next_order += 1;
+            d.attrs.insert(msg.name.clone(), (order, msg));
+        }
+        return Ok(());
+    }
+    let mut editor = session.editor(store, obj)?;
+    let mut existing: Vec<(Option<u16>, AttributeMessage)> = Vec::new();
+    for m in editor.messages.iter().filter(|m| m.kind == kind::ATTRIBUTE) {
+        let a = parse_attr(m, sizes)?;
+        if a.name != msg.name {
+            existing.push((m.creation_order, a));
+        }
+    }
+    let tracked = editor.tracks_order();
+    let mut info = ainfo(&editor, sizes)?;
+    let next = info.as_ref().and_then(|i| i.max_creation_index).unwrap_or(0);
+    let too_big = encoded.len() > MAX_MESSAGE;
+    let mut emit = Emit::default();
+    if editor.version == 2 && (existing.len() + 1 > MAX_COMPACT || too_big) {
+        editor.remove_where(|m| m.kind == kind::ATTRIBUTE);
+        let mut info = info.unwrap_or_default();
+        if tracked {
+            info.max_creation_index = Some(next.saturating_add(1));
+        }
+        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
+        editor.save(&mut session.space, &mut emit)?;
+        let mut attrs = BTreeMap::new();
+        for (i, (order, a)) in existing.into_iter().enumerate() {
+            let order = order.map_or(i as u32, u32::from);
+            attrs.insert(a.name.clone(), (order, a));
+        }
+        let order = u32::from(next);
+        attrs.insert(msg.name.clone(), (order, msg));
+        session.attrs.insert(
+            obj,
+            DenseAttrs {
+                attrs,
+                track_order: tracked,
+                next_order: order + 1,
+            },
+        );
+    } else {
+        if too_big {
+            return Err(Error::Unsupported(format!(
+                "attribute {:?} needs {} bytes, more than a version 1 object header message can hold",
+                msg.name,
+                encoded.len()
+            )));
+        }
+        editor.remove_where(|m| m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == msg.name));
+        let mut m = MessageBytes::new(kind::ATTRIBUTE, encoded);
+        if tracked {
+            m.creation_order = Some(next);
+            let mut i = info.take().unwrap_or_default();
+            i.max_creation_index = Some(next.saturating_add(1));
+            editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+        }
+        editor.messages.push(m);
+        editor.save(&mut session.space, &mut emit)?;
+    }
+    session.commit(store, &emit)
+}
+
+/// Delete the attribute `name` of the object at `obj`.
+pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) -> Result<()> {
+    let missing = || Error::NotFound(format!("no attribute named {name:?}"));
+    if load_dense(session, store, obj)? {
+        return match session.attrs.get_mut(&obj).and_then(|d| d.attrs.remove(name)) {
+            Some(_) => Ok(()),
+            None => Err(missing()),
+        };
+    }
+    let sizes = session.sizes;
+    let mut editor = session.editor(store, obj)?;
+    let before = editor.messages.len();
+    editor.remove_where(|m| m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == name));
+    if editor.messages.len() == before {
+        return Err(missing());
+    }
+    let mut emit = Emit::default();
+    editor.save(&mut session.space, &mut emit)?;
+    session.commit(store, &emit)
+}
+
+/// Write an object's in-memory dense attributes (at flush).
+pub fn write_dense(session: &mut Session, store: &Store, obj: Addr, dense: &DenseAttrs, emit: &mut Emit) -> Result<()> {
+    let sizes = session.sizes;
+    let mut editor = session.editor(store, obj)?;
+    let mut encoded = Vec::with_capacity(dense.attrs.len());
+    for (order, msg) in dense.attrs.values() {
+        encoded.push((*order, msg.name.clone(), msg.encode(sizes)?));
+    }
+    let mut info = ainfo(&editor, sizes)?.unwrap_or_default();
+    let fits_compact = encoded.len() < MIN_DENSE && encoded.iter().all(|e| e.2.len() <= MAX_MESSAGE);
+    editor.remove_where(|m| m.kind == kind::ATTRIBUTE);
+    if fits_compact {
+        encoded.sort_by_key(|e| e.0);
+        for (order, _, bytes) in encoded {
+            let mut m = MessageBytes::new(kind::ATTRIBUTE, bytes);
+            if dense.track_order {
+                m.creation_order = u16::try_from(order).ok();
+            }
+            editor.messages.push(m);
+        }
+        info = AttributeInfo {
+            max_creation_index: info.max_creation_index,
+            ..AttributeInfo::default()
+        };
+    } else {
+        let entries: Vec<DenseEntry> = encoded
+            .into_iter()
+            .map(|(order, name, message)| DenseEntry {
+                name,
+                creation_order: u64::from(order),
+                message,
+            })
+            .collect();
+        let keep = info.max_creation_index;
+        info = build_dense_attributes(&entries, dense.track_order, &mut session.space, emit)?;
+        info.max_creation_index = keep.or(dense.track_order.then_some(0));
+    }
+    if dense.track_order {
+        info.max_creation_index = u16::try_from(dense.next_order).ok();
+    }
+    editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
+    editor.save(&mut session.space, emit)
+}

@@ -1,0 +1,291 @@
+//! Writing groups: creating them, adding and removing links. Compact groups get Link
+//! messages in their header; past libhdf5's threshold (8 links) the links move to dense
+//! storage, held in memory and rebuilt at flush; old-style (symbol table) groups written by
+//! other tools are held in memory and rebuilt at flush too.
+
+use std::collections::BTreeMap;
+
+use super::header::HeaderEditor;
+use super::session::{group_messages, GroupLinks, Session};
+use super::Emit;
+use crate::error::{Error, Result};
+use crate::io::Addr;
+use crate::links::dense;
+use crate::links::dense::build::{build_dense_links, DenseEntry};
+use crate::links::symbol_table;
+use crate::messages::group_info::GroupInfo;
+use crate::messages::kind;
+use crate::messages::link::{Link, LinkTarget};
+use crate::messages::link_info::LinkInfo;
+use crate::messages::symbol_table::SymbolTableMessage;
+use crate::object_header::MessageBytes;
+use crate::store::Store;
+
+/// libhdf5's default maximum number of links in compact storage.
+pub const MAX_COMPACT: usize = 8;
+/// libhdf5's default minimum number of links in dense storage.
+pub const MIN_DENSE: usize = 6;
+
+/// Check an attribute name: non-empty (HDF5 allows any other characters).
+pub fn check_attr_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::Invalid("attribute names cannot be empty".into()));
+    }
+    Ok(())
+}
+
+/// Check a link name as HDF5 requires: non-empty, no `/`, not `.`.
+pub fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() || name == "." || name.contains('/') {
+        return Err(Error::Invalid(format!(
+            "{name:?} cannot be a link name (empty, \".\" or containing \"/\")"
+        )));
+    }
+    Ok(())
+}
+
+fn link_info(editor: &HeaderEditor, sizes: crate::io::Sizes, at: u64) -> Result<LinkInfo> {
+    match editor.find(kind::LINK_INFO) {
+        Some(m) => LinkInfo::parse(&mut crate::io::Cursor::new(&m.data, at, sizes, "link info message")),
+        None => Ok(LinkInfo::default()),
+    }
+}
+
+fn compact_links(editor: &HeaderEditor, sizes: crate::io::Sizes) -> Result<Vec<Link>> {
+    editor
+        .messages
+        .iter()
+        .filter(|m| m.kind == kind::LINK)
+        .map(|m| Link::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "link message")))
+        .collect()
+}
+
+/// Make sure the links of the group at `addr` are held in memory if they live in dense or
+/// symbol-table storage; returns whether they are.
+fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
+    if session.groups.contains_key(&addr) {
+        return Ok(true);
+    }
+    let sizes = session.sizes;
+    let loaded = session.with_image(store, |img| {
+        let editor = HeaderEditor::load(img, addr)?;
+        if let Some(m) = editor.find(kind::SYMBOL_TABLE) {
+            let msg = SymbolTableMessage::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "symbol table message"))?;
+            let mut entries = BTreeMap::new();
+            for (name, entry, soft) in symbol_table::read_entries(img, &msg)? {
+                entries.insert(name, (entry, soft));
+            }
+            return Ok(Some(GroupLinks::SymbolTable { entries }));
+        }
+        let info = link_info(&editor, sizes, img.absolute(addr))?;
+        if info.fractal_heap.is_none() {
+            return Ok(None);
+        }
+        let mut links = BTreeMap::new();
+        let mut next_order = info.max_creation_index.unwrap_or(0);
+        for link in dense::dense_links(img, &info)? {
+            if let Some(o) = link.creation_order {
+                next_order = next_order.max(o + 1);
+            }
+            links.insert(link.name.clone(), link);
+        }
+        Ok(Some(GroupLinks::Dense {
+            links,
+            track_order: info.max_creation_index.is_some(),
+            next_order,
+        }))
+    })?;
+    match loaded {
+        Some(state) => {
+            session.groups.insert(addr, state);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// The links of a group as the session holds them, if it holds them.
+pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
+    match session.groups.get(&addr)? {
+        GroupLinks::Dense { links, .. } => Some(links.values().cloned().collect()),
+        GroupLinks::SymbolTable { entries } => Some(
+            entries
+                .iter()
+                .map(|(name, (entry, soft))| Link {
+                    name: name.clone(),
+                    charset: crate::datatype::CharacterSet::Ascii,
+                    creation_order: None,
+                    target: match (soft, entry.object_header) {
+                        (Some(t), _) => LinkTarget::Soft(t.clone()),
+                        (None, Some(a)) => LinkTarget::Hard(a),
+                        (None, None) => LinkTarget::UserDefined(0),
+                    },
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Add `link` to the group at `parent`.
+pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Link) -> Result<()> {
+    check_name(&link.name)?;
+    if load(session, store, parent)? {
+        return match session.groups.get_mut(&parent) {
+            Some(GroupLinks::Dense { links, track_order, next_order }) => {
+                if links.contains_key(&link.name) {
+                    return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+                }
+                link.creation_order = track_order.then_some(*next_order);
+                *next_order += 1;
+                links.insert(link.name.clone(), link);
+                Ok(())
+            }
+            Some(GroupLinks::SymbolTable { entries }) => {
+                if entries.contains_key(&link.name) {
+                    return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+                }
+                let (entry, soft) = match &link.target {
+                    LinkTarget::Hard(a) => (symbol_table::hard_entry(*a), None),
+                    LinkTarget::Soft(t) => (symbol_table::hard_entry(Addr(0)), Some(t.clone())),
+                    _ => {
+                        return Err(Error::Unsupported(
+                            "external links in an old-style (symbol table) group".into(),
+                        ))
+                    }
+                };
+                entries.insert(link.name.clone(), (entry, soft));
+                Ok(())
+            }
+            None => Err(Error::Invalid("group state vanished".into())),
+        };
+    }
+    let sizes = session.sizes;
+    let mut editor = session.editor(store, parent)?;
+    let mut info = link_info(&editor, sizes, 0)?;
+    let existing = compact_links(&editor, sizes)?;
+    if existing.iter().any(|l| l.name == link.name) {
+        return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+    }
+    let track_order = info.max_creation_index.is_some();
+    let next = info.max_creation_index.unwrap_or(0);
+    link.creation_order = track_order.then_some(next);
+    let max_compact = match editor.find(kind::GROUP_INFO) {
+        Some(m) => GroupInfo::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "group info message"))?
+            .link_phase_change
+            .map_or(MAX_COMPACT, |(max, _)| usize::from(max)),
+        None => MAX_COMPACT,
+    };
+    let mut emit = Emit::default();
+    if existing.len() < max_compact {
+        editor.messages.push(MessageBytes::new(kind::LINK, link.encode(sizes)));
+        if track_order {
+            info.max_creation_index = Some(next + 1);
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+        }
+        editor.save(&mut session.space, &mut emit)?;
+    } else {
+        // Past the compact threshold: the links move to dense storage, written at flush.
+        editor.remove_where(|m| m.kind == kind::LINK);
+        editor.save(&mut session.space, &mut emit)?;
+        let mut links: BTreeMap<String, Link> = existing.into_iter().map(|l| (l.name.clone(), l)).collect();
+        links.insert(link.name.clone(), link);
+        session.groups.insert(
+            parent,
+            GroupLinks::Dense {
+                links,
+                track_order,
+                next_order: next + 1,
+            },
+        );
+    }
+    session.commit(store, &emit)
+}
+
+/// Remove the link `name` from the group at `parent`; an error when there is none.
+pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &str) -> Result<()> {
+    let missing = || Error::NotFound(format!("no link named {name:?}"));
+    if load(session, store, parent)? {
+        let removed = match session.groups.get_mut(&parent) {
+            Some(GroupLinks::Dense { links, .. }) => links.remove(name).is_some(),
+            Some(GroupLinks::SymbolTable { entries }) => entries.remove(name).is_some(),
+            None => false,
+        };
+        return if removed { Ok(()) } else { Err(missing()) };
+    }
+    let sizes = session.sizes;
+    let mut editor = session.editor(store, parent)?;
+    let before = editor.messages.len();
+    editor.remove_where(|m| {
+        m.kind == kind::LINK
+            && Link::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "link message")).is_ok_and(|l| l.name == name)
+    });
+    if editor.messages.len() == before {
+        return Err(missing());
+    }
+    let mut emit = Emit::default();
+    editor.save(&mut session.space, &mut emit)?;
+    session.commit(store, &emit)
+}
+
+/// Create an empty new-style group and return its header address (not yet linked).
+pub fn create_group(session: &mut Session, store: &Store, track_order: bool) -> Result<Addr> {
+    let mut emit = Emit::default();
+    let flags = if track_order { 0x0c } else { 0 };
+    let editor = HeaderEditor::create(flags, group_messages(session.sizes, track_order)?, &mut session.space, &mut emit)?;
+    session.commit(store, &emit)?;
+    Ok(editor.addr)
+}
+
+/// Write a group's in-memory links (at flush).
+pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &GroupLinks, emit: &mut Emit) -> Result<()> {
+    let sizes = session.sizes;
+    let mut editor = session.editor(store, addr)?;
+    match state {
+        GroupLinks::Dense {
+            links,
+            track_order,
+            next_order,
+        } => {
+            let mut info = link_info(&editor, sizes, 0)?;
+            if links.len() < MIN_DENSE {
+                // Few enough to go back to compact storage.
+                editor.remove_where(|m| m.kind == kind::LINK);
+                let mut ordered: Vec<&Link> = links.values().collect();
+                ordered.sort_by_key(|l| l.creation_order);
+                for l in ordered {
+                    editor.messages.push(MessageBytes::new(kind::LINK, l.encode(sizes)));
+                }
+                info = LinkInfo {
+                    max_creation_index: track_order.then_some(*next_order),
+                    ..LinkInfo::default()
+                };
+            } else {
+                let entries: Vec<DenseEntry> = links
+                    .values()
+                    .map(|l| DenseEntry {
+                        name: l.name.clone(),
+                        creation_order: l.creation_order.unwrap_or(0),
+                        message: l.encode(sizes),
+                    })
+                    .collect();
+                info = build_dense_links(&entries, *track_order, &mut session.space, emit)?;
+                info.max_creation_index = track_order.then_some(*next_order);
+            }
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+            editor.save(&mut session.space, emit)
+        }
+        GroupLinks::SymbolTable { entries } => {
+            let m = editor
+                .find(kind::SYMBOL_TABLE)
+                .ok_or_else(|| Error::Invalid("symbol table message vanished".into()))?;
+            let old = SymbolTableMessage::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "symbol table message"))?;
+            let list: Vec<(String, crate::links::symbol_table::SymbolTableEntry, Option<String>)> = entries
+                .iter()
+                .map(|(n, (e, s))| (n.clone(), e.clone(), s.clone()))
+                .collect();
+            let sb_k = session.group_k;
+            symbol_table::rebuild_group(&list, sb_k, old, &mut session.space, emit)?;
+            Ok(())
+        }
+    }
+}

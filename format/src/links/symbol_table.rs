@@ -4,12 +4,14 @@
 //! table nodes, plus a local heap holding the link names; soft links keep their target
 //! path in the same heap (cache type 2, scratch-pad offset).
 
+use crate::btree::v1::build_tree;
 use crate::datatype::CharacterSet;
 use crate::error::{Error, Result};
-use crate::heap::local::LocalHeap;
-use crate::io::{Addr, Cursor, FileImage};
+use crate::heap::local::{LocalHeap, LocalHeapBuilder};
+use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::link::{Link, LinkTarget};
 use crate::messages::symbol_table::SymbolTableMessage;
+use crate::writer::{Emit, PutLe, Space};
 
 /// Structure name used in errors about entries.
 const ENTRY: &str = "symbol table entry";
@@ -99,6 +101,159 @@ fn heap_string(heap: &LocalHeap<'_>, offset: u64, what: &str) -> Result<String> 
             format!("{what} is not valid UTF-8: {e}"),
         )
     })
+}
+
+/// One member of an old-style group being built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupMember {
+    /// A symbol table entry (cache type 0 or 1); its name offset is assigned by the builder.
+    Entry(SymbolTableEntry),
+    /// A soft link to this path (cache type 2; the value is stored in the group's heap).
+    Soft(String),
+}
+
+/// Build a whole old-style group from `entries` (name and entry, any order; the name
+/// offsets are assigned here): the local heap of names (its header at `heap_at` when
+/// given, rewriting an existing heap in place), symbol table nodes of up to `2 x leaf_k`
+/// entries in name order, and the v1 B-tree (node type 0, `2 x internal_k` children per
+/// node) over them, its root at `btree_root_at` when given. Soft-link entries (cache type
+/// 2) must go through [`build_group_members`], which stores their values.
+pub fn build_group(
+    entries: &[(String, SymbolTableEntry)],
+    leaf_k: u16,
+    internal_k: u16,
+    btree_root_at: Option<Addr>,
+    heap_at: Option<Addr>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<SymbolTableMessage> {
+    if entries.iter().any(|(_, e)| e.cache_type == 2) {
+        return Err(Error::Invalid(
+            "soft-link symbol table entries need their values: use build_group_members".into(),
+        ));
+    }
+    let members: Vec<(String, GroupMember)> = entries
+        .iter()
+        .map(|(n, e)| (n.clone(), GroupMember::Entry(e.clone())))
+        .collect();
+    build_group_members(
+        &members,
+        leaf_k,
+        internal_k,
+        btree_root_at,
+        heap_at,
+        space,
+        emit,
+    )
+}
+
+/// [`build_group`] for members that may be soft links.
+pub fn build_group_members(
+    members: &[(String, GroupMember)],
+    leaf_k: u16,
+    internal_k: u16,
+    btree_root_at: Option<Addr>,
+    heap_at: Option<Addr>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<SymbolTableMessage> {
+    if leaf_k == 0 || internal_k == 0 {
+        return Err(Error::Invalid("symbol table K of 0".into()));
+    }
+    let sizes = space.sizes();
+    let mut sorted: Vec<&(String, GroupMember)> = members.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    if sorted.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        return Err(Error::Invalid(
+            "two group members have the same name".into(),
+        ));
+    }
+    if sorted
+        .iter()
+        .any(|m| m.0.is_empty() || m.0.as_bytes().contains(&0))
+    {
+        return Err(Error::Invalid(
+            "a group member name is empty or contains NUL".into(),
+        ));
+    }
+    let mut heap = LocalHeapBuilder::new();
+    let mut entries = Vec::with_capacity(sorted.len());
+    for (name, member) in sorted {
+        let name_offset = heap.insert(name.as_bytes());
+        let entry = match member {
+            GroupMember::Entry(e) => SymbolTableEntry {
+                name_offset,
+                ..e.clone()
+            },
+            GroupMember::Soft(value) => {
+                let at = u32::try_from(heap.insert(value.as_bytes()))
+                    .map_err(|_| Error::LimitExceeded("local heap beyond 4 GiB".into()))?;
+                let mut scratch = [0u8; 16];
+                for (d, s) in scratch.iter_mut().zip(at.to_le_bytes()) {
+                    *d = s;
+                }
+                SymbolTableEntry {
+                    name_offset,
+                    object_header: None,
+                    cache_type: 2,
+                    scratch,
+                }
+            }
+        };
+        entries.push(entry);
+    }
+    // Symbol table nodes, filled evenly.
+    let cap = 2 * usize::from(leaf_k);
+    let nodes = entries.len().div_ceil(cap);
+    let entry_size = 24 + usize::from(sizes.offset) + usize::from(sizes.length);
+    let snod_size = 8 + cap * entry_size;
+    let mut items = Vec::with_capacity(nodes);
+    let mut start = 0;
+    let key = |offset: u64| {
+        let mut k = Vec::new();
+        k.put_length(offset, sizes);
+        k
+    };
+    let mut left_key = 0u64;
+    for j in 0..nodes {
+        let end = entries.len() * (j + 1) / nodes;
+        let part = entries.get(start..end).unwrap_or_default();
+        let mut b = Vec::with_capacity(snod_size);
+        b.extend_from_slice(b"SNOD\x01\0");
+        b.put_uint(part.len() as u64, 2);
+        for e in part {
+            b.extend_from_slice(&encode_entry(e, sizes));
+        }
+        b.resize(snod_size, 0);
+        let addr = space.alloc(snod_size as u64)?;
+        emit.put(addr, b);
+        items.push((key(left_key), addr));
+        left_key = part.last().map_or(0, |e| e.name_offset);
+        start = end;
+    }
+    let btree = build_tree(
+        0,
+        internal_k,
+        usize::from(sizes.length),
+        items,
+        key(left_key),
+        btree_root_at,
+        space,
+        emit,
+    )?;
+    let heap = heap.write(heap_at, space, emit)?;
+    Ok(SymbolTableMessage { btree, heap })
+}
+
+/// Encode one symbol table entry.
+fn encode_entry(e: &SymbolTableEntry, sizes: Sizes) -> Vec<u8> {
+    let mut b = Vec::with_capacity(24 + usize::from(sizes.offset) + usize::from(sizes.length));
+    b.put_length(e.name_offset, sizes);
+    b.put_addr(e.object_header, sizes);
+    b.put_uint(u64::from(e.cache_type), 4);
+    b.put_uint(0, 4);
+    b.extend_from_slice(&e.scratch);
+    b
 }
 
 #[cfg(test)]

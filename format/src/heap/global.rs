@@ -263,6 +263,55 @@ mod tests {
 
     use super::*;
     use crate::io::Sizes;
+    use crate::writer::MemSpace;
+
+    #[test]
+    fn writer_packs_collections_that_read_back() {
+        for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+            let mut w = GlobalHeapWriter::new();
+            let objects: Vec<Vec<u8>> = (0..700u32)
+                .map(|i| (0..(i % 23)).map(|k| (i + k) as u8).collect())
+                .chain([vec![7u8; 10_000], b"tail".to_vec()])
+                .collect();
+            for (i, o) in objects.iter().enumerate() {
+                assert_eq!(w.add(o), i);
+            }
+            let mut space = MemSpace::new(sizes, 0);
+            let mut emit = Emit::default();
+            let ids = w.finish(&mut space, &mut emit).unwrap();
+            space.apply(&emit).unwrap();
+            assert_eq!(ids.len(), objects.len());
+            let mut r = GlobalHeapReader::new(space.image());
+            for (id, o) in ids.iter().zip(&objects) {
+                assert_eq!(r.get(*id).unwrap(), o.as_slice());
+            }
+            // Every collection is at least 4096 bytes; the big object has its own.
+            for (addr, block) in &emit.blocks {
+                assert!(block.len() >= 4096, "{addr}");
+                let size = crate::io::le_uint(&block[8..8 + usize::from(sizes.length)]);
+                assert_eq!(size, block.len() as u64);
+            }
+            let big = ids[700];
+            assert_eq!(big.index, 1);
+            assert_ne!(big.collection, ids[699].collection);
+            assert_ne!(big.collection, ids[701].collection);
+            assert!(emit.blocks.len() >= 3);
+        }
+    }
+
+    #[test]
+    fn vlen_element_encoding() {
+        let id = GlobalHeapId {
+            collection: Some(Addr(0x1234)),
+            index: 3,
+        };
+        let b = encode_vlen(5, id, Sizes::default());
+        assert_eq!(b.len(), 16);
+        assert_eq!(&b[..4], &5u32.to_le_bytes());
+        let mut c = Cursor::new(&b[4..], 0, Sizes::default(), "t");
+        assert_eq!(GlobalHeapId::parse(&mut c).unwrap(), id);
+    }
+
 
     /// A collection with the given (index, data) objects and `free` bytes of free space.
     fn collection(objects: &[(u16, &[u8])], free: u64) -> Vec<u8> {

@@ -262,6 +262,87 @@ mod tests {
 
     use super::*;
     use crate::io::Sizes;
+    use crate::writer::MemSpace;
+
+    fn hard(addr: u64) -> SymbolTableEntry {
+        SymbolTableEntry {
+            name_offset: 0,
+            object_header: Some(Addr(addr)),
+            cache_type: 0,
+            scratch: [0; 16],
+        }
+    }
+
+    #[test]
+    fn built_groups_read_back() {
+        for n in [0usize, 1, 7, 8, 9, 300, 1000] {
+            for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+                let mut members: Vec<(String, GroupMember)> = (0..n)
+                    .rev()
+                    .map(|i| (format!("m{i}"), GroupMember::Entry(hard(1000 + i as u64))))
+                    .collect();
+                if n > 3 {
+                    members.push(("zsoft".into(), GroupMember::Soft("/m1".into())));
+                }
+                let mut space = MemSpace::new(sizes, 0);
+                let mut emit = Emit::default();
+                let msg =
+                    build_group_members(&members, 4, 16, None, None, &mut space, &mut emit)
+                        .unwrap();
+                space.apply(&emit).unwrap();
+                let links = read_links(&space.image(), &msg).unwrap();
+                let mut want: Vec<(String, LinkTarget)> = members
+                    .iter()
+                    .map(|(name, m)| {
+                        let t = match m {
+                            GroupMember::Entry(e) => LinkTarget::Hard(e.object_header.unwrap()),
+                            GroupMember::Soft(v) => LinkTarget::Soft(v.clone()),
+                        };
+                        (name.clone(), t)
+                    })
+                    .collect();
+                want.sort_by(|a, b| a.0.cmp(&b.0));
+                let got: Vec<(String, LinkTarget)> =
+                    links.into_iter().map(|l| (l.name, l.target)).collect();
+                assert_eq!(got, want, "{n} members");
+            }
+        }
+    }
+
+    #[test]
+    fn group_rebuilt_in_place_and_bad_input() {
+        let entries: Vec<(String, SymbolTableEntry)> =
+            (0..50).map(|i| (format!("g{i:02}"), hard(500 + i))).collect();
+        let mut space = MemSpace::new(Sizes::default(), 4096);
+        let mut emit = Emit::default();
+        // A root node of K 16 needs 8 + 16 + 32 * 8 + 33 * 8 = 544 bytes; a heap header 32.
+        let msg = build_group(
+            &entries,
+            4,
+            16,
+            Some(Addr(1000)),
+            Some(Addr(64)),
+            &mut space,
+            &mut emit,
+        )
+        .unwrap();
+        assert_eq!((msg.btree, msg.heap), (Addr(1000), Addr(64)));
+        space.apply(&emit).unwrap();
+        let names: Vec<String> = read_links(&space.image(), &msg)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(names, entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>());
+        let mut emit = Emit::default();
+        let dup = vec![("a".to_string(), hard(1)), ("a".to_string(), hard(2))];
+        assert!(build_group(&dup, 4, 16, None, None, &mut space, &mut emit).is_err());
+        let mut soft = hard(1);
+        soft.cache_type = 2;
+        let soft = vec![("a".to_string(), soft)];
+        assert!(build_group(&soft, 4, 16, None, None, &mut space, &mut emit).is_err());
+    }
+
 
     const UNDEF: u64 = u64::MAX;
 

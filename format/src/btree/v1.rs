@@ -13,6 +13,7 @@ use crate::chunk_index::{Chunk, IndexParams};
 use crate::error::{Error, Result};
 use crate::io::{Addr, Cursor, FileImage};
 use crate::links::symbol_table::SymbolTableEntry;
+use crate::writer::{Emit, PutLe, Space};
 
 /// Structure name used in errors about B-tree nodes.
 const NODE: &str = "v1 B-tree node";
@@ -247,6 +248,155 @@ fn check_offset(params: &IndexParams<'_>, axis: usize, o: u64) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// Size in bytes of a node of `node_type` holding up to `2k` children with keys of
+/// `key_size` bytes, in a file whose addresses are `offset_size` bytes.
+pub fn node_size(k: u16, key_size: usize, offset_size: u8) -> usize {
+    let k2 = 2 * usize::from(k);
+    let o = usize::from(offset_size);
+    8 + 2 * o + k2 * o + (k2 + 1) * key_size
+}
+
+/// Encode one node: `keys` has one more element than `children` (each key `key_size`
+/// bytes); the node is zero-padded to its full capacity of `2k` children.
+#[allow(clippy::too_many_arguments)]
+pub fn encode_node(
+    node_type: u8,
+    level: u8,
+    siblings: (Option<Addr>, Option<Addr>),
+    keys: &[Vec<u8>],
+    children: &[Addr],
+    k: u16,
+    key_size: usize,
+    sizes: crate::io::Sizes,
+) -> Result<Vec<u8>> {
+    if keys.len() != children.len() + 1
+        || children.len() > 2 * usize::from(k)
+        || keys.iter().any(|key| key.len() != key_size)
+    {
+        return Err(Error::Invalid(format!(
+            "v1 B-tree node with {} keys and {} children (K {k}, key size {key_size})",
+            keys.len(),
+            children.len()
+        )));
+    }
+    let size = node_size(k, key_size, sizes.offset);
+    let mut b = Vec::with_capacity(size);
+    b.extend_from_slice(b"TREE");
+    b.push(node_type);
+    b.push(level);
+    b.put_uint(children.len() as u64, 2);
+    b.put_addr(siblings.0, sizes);
+    b.put_addr(siblings.1, sizes);
+    for (key, child) in keys.iter().zip(children) {
+        b.extend_from_slice(key);
+        b.put_addr(Some(*child), sizes);
+    }
+    if let Some(last) = keys.last() {
+        b.extend_from_slice(last);
+    }
+    b.resize(size, 0);
+    Ok(b)
+}
+
+/// Build a whole v1 B-tree over `items` (the left key of each level-0 child, and the
+/// child's address, in key order); `final_key` is the key right of the last child. Nodes
+/// hold at most `2k` children, filled evenly. The root is written at `root_at` when given
+/// (it must have room for a node of this size), else allocated. Returns the root address.
+#[allow(clippy::too_many_arguments)]
+pub fn build_tree(
+    node_type: u8,
+    k: u16,
+    key_size: usize,
+    items: Vec<(Vec<u8>, Addr)>,
+    final_key: Vec<u8>,
+    root_at: Option<Addr>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<Addr> {
+    if k == 0 {
+        return Err(Error::Invalid("v1 B-tree K of 0".into()));
+    }
+    let sizes = space.sizes();
+    let size = node_size(k, key_size, sizes.offset) as u64;
+    let cap = 2 * usize::from(k);
+    let mut items = items;
+    let mut level = 0u8;
+    loop {
+        let nodes = items.len().div_ceil(cap).max(1);
+        let is_root = nodes == 1;
+        let mut addrs = Vec::with_capacity(nodes);
+        for _ in 0..nodes {
+            addrs.push(match (is_root, root_at) {
+                (true, Some(a)) => a,
+                _ => space.alloc(size)?,
+            });
+        }
+        let mut next = Vec::with_capacity(nodes);
+        let mut start = 0usize;
+        for (j, &addr) in addrs.iter().enumerate() {
+            // Spread the items evenly: node j gets items [start, end).
+            let end = (items.len() * (j + 1)) / nodes;
+            let part = items.get(start..end).unwrap_or_default();
+            let mut keys: Vec<Vec<u8>> = part.iter().map(|i| i.0.clone()).collect();
+            let right_key = items
+                .get(end)
+                .map(|i| i.0.clone())
+                .unwrap_or_else(|| final_key.clone());
+            if keys.is_empty() {
+                // An empty tree: a root with no children and one key.
+                keys.push(right_key.clone());
+            } else {
+                keys.push(right_key);
+            }
+            let children: Vec<Addr> = part.iter().map(|i| i.1).collect();
+            let left = j.checked_sub(1).and_then(|p| addrs.get(p)).copied();
+            let right = addrs.get(j + 1).copied();
+            let bytes = encode_node(
+                node_type,
+                level,
+                (left, right),
+                &keys,
+                &children,
+                k,
+                key_size,
+                sizes,
+            )?;
+            emit.put(addr, bytes);
+            let first_key = keys.first().cloned().unwrap_or_default();
+            next.push((first_key, addr));
+            start = end;
+        }
+        if is_root {
+            return addrs
+                .first()
+                .copied()
+                .ok_or_else(|| Error::Invalid("v1 B-tree without a root".into()));
+        }
+        items = next;
+        level = level
+            .checked_add(1)
+            .filter(|&l| l <= MAX_LEVEL)
+            .ok_or_else(|| Error::LimitExceeded("v1 B-tree depth".into()))?;
+    }
+}
+
+/// Key of a chunk B-tree (node type 1): chunk size, filter mask, the offsets and a final 0.
+pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64]) -> Result<Vec<u8>> {
+    let size = u32::try_from(size).map_err(|_| {
+        Error::LimitExceeded(format!(
+            "chunk of {size} bytes in a v1 B-tree (4-byte sizes)"
+        ))
+    })?;
+    let mut key = Vec::with_capacity(8 + 8 * (offset.len() + 1));
+    key.put_uint(u64::from(size), 4);
+    key.put_uint(u64::from(filter_mask), 4);
+    for &o in offset {
+        key.put_uint(o, 8);
+    }
+    key.put_uint(0, 8);
+    Ok(key)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use super::IndexParams;
 use crate::dataspace::UNLIMITED;
 use crate::error::{Error, Result};
 use crate::io::{Addr, Cursor, Sizes};
+use crate::writer::PutLe;
 
 /// Width in bytes of the "chunk size" field in filtered chunk records (fixed array and
 /// extensible array elements, version 2 B-tree record type 11).
@@ -93,6 +94,71 @@ impl RecordFormat {
         };
         Ok(addr.map(|a| (a, size, mask)))
     }
+
+    /// Encode one record (`None`: a chunk never written, the undefined address with a zero
+    /// size and mask, as libhdf5's fill callback writes it).
+    pub fn write(&self, out: &mut Vec<u8>, rec: Option<Record>) {
+        let sizes = Sizes {
+            offset: u8::try_from(self.offset_size).unwrap_or(8),
+            length: 8,
+        };
+        out.put_addr(rec.map(|r| r.0), sizes);
+        if self.filtered {
+            let (size, mask) = rec.map_or((0, 0), |r| (r.1, r.2));
+            out.put_uint(size, self.size_width);
+            out.put_uint(u64::from(mask), 4);
+        }
+    }
+}
+
+/// The linear index of every chunk in `grid`, paired with its record, sorted by index.
+/// A chunk whose offset is not on the grid (not a multiple of the chunk dimensions, or
+/// outside it) or that appears twice is an [`Error::Invalid`].
+pub fn index_chunks(grid: &Grid, chunks: &[super::Chunk]) -> Result<Vec<(u64, Record)>> {
+    let mut out = Vec::with_capacity(chunks.len());
+    for c in chunks {
+        let scaled = c
+            .offset
+            .iter()
+            .zip(&grid.chunk_dims)
+            .map(|(&o, &d)| (d != 0 && o % d == 0).then(|| o / d))
+            .collect::<Option<Vec<u64>>>()
+            .filter(|s| s.len() == grid.chunk_dims.len())
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "chunk offset {:?} is not on the chunk grid",
+                    c.offset
+                ))
+            })?;
+        let index = grid.index_of(&scaled).ok_or_else(|| {
+            Error::Invalid(format!(
+                "chunk offset {:?} lies outside the chunk grid",
+                c.offset
+            ))
+        })?;
+        out.push((index, (c.addr, c.size, c.filter_mask)));
+    }
+    out.sort_by_key(|e| e.0);
+    if out.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        return Err(Error::Invalid("two chunks have the same offset".into()));
+    }
+    Ok(out)
+}
+
+/// Set bit `index` of a libhdf5 bitmap (bit 0 is the high bit of byte 0).
+pub fn set_bit(bitmap: &mut [u8], index: u64) {
+    if let Some(b) = usize::try_from(index / 8)
+        .ok()
+        .and_then(|byte| bitmap.get_mut(byte))
+    {
+        *b |= 0x80 >> (index % 8);
+    }
+}
+
+/// Append the lookup3 checksum of `buf[from..]`.
+pub fn seal(buf: &mut Vec<u8>, from: usize) {
+    let sum = crate::checksum::metadata(buf.get(from..).unwrap_or_default());
+    buf.extend_from_slice(&sum.to_le_bytes());
 }
 
 /// A chunk grid linearised in row-major order over a permutation of the axes.

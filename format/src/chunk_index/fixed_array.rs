@@ -7,11 +7,14 @@
 //! pages follow it, each `2^page bits` elements (the last one possibly fewer) plus its own
 //! checksum. Pages whose bit is clear hold no chunks.
 
-use super::common::{bit_set, check_params, Grid, Record, RecordFormat};
+use super::common::{
+    bit_set, check_params, index_chunks, seal, set_bit, Grid, Record, RecordFormat,
+};
 use super::{Chunk, IndexParams};
 use crate::checksum::verify_trailing;
 use crate::error::{Error, Result};
 use crate::io::{Addr, Cursor, FileImage};
+use crate::writer::{Emit, PutLe, Space};
 
 const HEADER: &str = "fixed array header";
 const BLOCK: &str = "fixed array data block";
@@ -210,6 +213,107 @@ fn check_block_prefix(c: &mut Cursor<'_>, header_addr: Addr, client_id: u8) -> R
         )));
     }
     Ok(())
+}
+
+/// Build a fixed array index holding `chunks` (every chunk of the maximum-dimension grid
+/// gets an element; missing chunks are undefined addresses), as libhdf5 would after writing
+/// them: a `FAHD` header and, when any chunk exists, one `FADB` data block, paged when the
+/// grid has more than `2^page_bits` chunks (pages without chunks are reserved but left
+/// uninitialised). Returns the header address.
+pub fn build(
+    chunks: &[Chunk],
+    params: &IndexParams<'_>,
+    page_bits: u8,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<Addr> {
+    let sizes = space.sizes();
+    if page_bits >= 32 {
+        return Err(Error::Invalid(format!(
+            "fixed array page bits {page_bits} >= 32"
+        )));
+    }
+    let format = RecordFormat::new(params, sizes)?;
+    let grid = Grid::max_grid(params, HEADER, 0)?;
+    let n = grid
+        .total()
+        .ok_or_else(|| Error::LimitExceeded("number of chunks overflows 64 bits".into()))?;
+    let recs = index_chunks(&grid, chunks)?;
+    let entry = format.record_size();
+    let entry_u8 = u8::try_from(entry)
+        .map_err(|_| Error::LimitExceeded(format!("chunk record of {entry} bytes")))?;
+    let header_len = 4 + 4 + u64::from(sizes.length) + u64::from(sizes.offset) + 4;
+    let header_addr = space.alloc(header_len)?;
+    let block = if recs.is_empty() {
+        None
+    } else {
+        let bytes = data_block(&recs, n, page_bits, header_addr, &format, sizes)?;
+        let addr = space.alloc(bytes.len() as u64)?;
+        emit.put(addr, bytes);
+        Some(addr)
+    };
+    let mut h = Vec::with_capacity(header_len as usize);
+    h.extend_from_slice(b"FAHD");
+    h.extend_from_slice(&[0, format.client_id(), entry_u8, page_bits]);
+    h.put_length(n, sizes);
+    h.put_addr(block, sizes);
+    seal(&mut h, 0);
+    emit.put(header_addr, h);
+    Ok(header_addr)
+}
+
+/// Encode the data block (with its pages) for `n` elements.
+fn data_block(
+    recs: &[(u64, Record)],
+    n: u64,
+    page_bits: u8,
+    header_addr: Addr,
+    format: &RecordFormat,
+    sizes: crate::io::Sizes,
+) -> Result<Vec<u8>> {
+    let entry = format.record_size() as u64;
+    let too_big = || Error::LimitExceeded(format!("fixed array of {n} elements"));
+    let body = n.checked_mul(entry).ok_or_else(too_big)?;
+    let cap = usize::try_from(body.saturating_add(4096)).map_err(|_| too_big())?;
+    let mut b = Vec::with_capacity(cap);
+    b.extend_from_slice(b"FADB");
+    b.extend_from_slice(&[0, format.client_id()]);
+    b.put_addr(Some(header_addr), sizes);
+    let page_elems = 1u64 << page_bits;
+    let mut next = recs.iter().peekable();
+    let mut element = |b: &mut Vec<u8>, i: u64| {
+        let rec = next.next_if(|r| r.0 == i).map(|r| r.1);
+        format.write(b, rec);
+    };
+    if n <= page_elems {
+        for i in 0..n {
+            element(&mut b, i);
+        }
+        seal(&mut b, 0);
+        return Ok(b);
+    }
+    let npages = n.div_ceil(page_elems);
+    let mut bitmap = vec![0u8; usize::try_from(npages.div_ceil(8)).map_err(|_| too_big())?];
+    for (i, _) in recs {
+        set_bit(&mut bitmap, i / page_elems);
+    }
+    b.extend_from_slice(&bitmap);
+    seal(&mut b, 0);
+    for page in 0..npages {
+        let first = page * page_elems;
+        let count = page_elems.min(n - first);
+        let start = b.len();
+        if bit_set(&bitmap, page) {
+            for i in first..first + count {
+                element(&mut b, i);
+            }
+            seal(&mut b, start);
+        } else {
+            let len = usize::try_from(count * entry + 4).map_err(|_| too_big())?;
+            b.resize(start + len, 0);
+        }
+    }
+    Ok(b)
 }
 
 #[cfg(test)]

@@ -5,6 +5,17 @@
 use super::{Chunk, IndexParams};
 use crate::error::{Error, Result};
 use crate::io::Addr;
+use crate::messages::layout::ChunkIndexKind;
+
+/// The layout message's index for a single-chunk dataset: nothing is built, the message
+/// holds the chunk's address (and, when `filtered`, its stored size and filter mask).
+/// `None` means the chunk was never written (undefined address).
+pub fn layout_for(chunk: Option<&Chunk>, filtered: bool) -> ChunkIndexKind {
+    ChunkIndexKind::SingleChunk {
+        addr: chunk.map(|c| c.addr),
+        filtered: filtered.then(|| chunk.map_or((0, 0), |c| (c.size, c.filter_mask))),
+    }
+}
 
 /// The one chunk at `addr`; `filtered` gives its stored size and filter mask.
 pub fn chunks(
@@ -43,6 +54,40 @@ mod tests {
             filtered,
             layout_version: 4,
         }
+    }
+
+    #[test]
+    fn layout_for_round_trips_through_chunks() {
+        let c = Chunk {
+            offset: vec![0, 0],
+            addr: Addr(4096),
+            size: 99,
+            filter_mask: 1,
+        };
+        let kind = layout_for(Some(&c), true);
+        let ChunkIndexKind::SingleChunk {
+            addr: Some(a),
+            filtered,
+        } = kind
+        else {
+            panic!("not a single chunk")
+        };
+        assert_eq!(chunks(a, filtered, &params(true)).unwrap(), vec![c.clone()]);
+        let kind = layout_for(Some(&c), false);
+        assert_eq!(
+            kind,
+            ChunkIndexKind::SingleChunk {
+                addr: Some(Addr(4096)),
+                filtered: None
+            }
+        );
+        assert_eq!(
+            layout_for(None, true),
+            ChunkIndexKind::SingleChunk {
+                addr: None,
+                filtered: Some((0, 0))
+            }
+        );
     }
 
     #[test]

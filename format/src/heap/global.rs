@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::io::{Addr, Cursor, FileImage};
+use crate::io::{Addr, Cursor, FileImage, Sizes};
+use crate::writer::{Emit, PutLe, Space};
 
 /// Structure name used in errors.
 const COLLECTION: &str = "global heap collection";
@@ -144,12 +145,173 @@ fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<HashMap<u32, 
     Ok(objects)
 }
 
+/// Smallest collection libhdf5 reads or writes (`H5HG_MINSIZE`).
+pub const MIN_COLLECTION_SIZE: u64 = 4096;
+/// Most objects in one collection (16-bit indexes, 0 is the free space).
+const MAX_OBJECTS: usize = 65_535;
+
+/// Collects objects for the global heap and writes them into `GCOL` collections.
+#[derive(Clone, Debug, Default)]
+pub struct GlobalHeapWriter {
+    pending: Vec<Vec<u8>>,
+}
+
+impl GlobalHeapWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        GlobalHeapWriter::default()
+    }
+
+    /// Queue an object; returns its position in the list [`GlobalHeapWriter::finish`]
+    /// returns.
+    pub fn add(&mut self, data: &[u8]) -> usize {
+        self.pending.push(data.to_vec());
+        self.pending.len() - 1
+    }
+
+    /// Number of queued objects.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Pack the objects, in order, into collections of at least 4096 bytes (an object too
+    /// big for that gets a collection sized to fit it), write them, and return each
+    /// object's heap ID (indexes from 1 in each collection). Free space at the end of a
+    /// collection is described by object 0, as libhdf5 does.
+    pub fn finish(self, space: &mut dyn Space, emit: &mut Emit) -> Result<Vec<GlobalHeapId>> {
+        let sizes = space.sizes();
+        let hdr = align8(8 + u64::from(sizes.length)).unwrap_or(16);
+        let objhdr = hdr; // Both are 8 + "size of lengths" rounded up to 8.
+        let need = |d: &Vec<u8>| align8(d.len() as u64).map(|a| a + objhdr);
+        let mut ids = Vec::with_capacity(self.pending.len());
+        // Group objects: [start, end) ranges and their collection sizes.
+        let mut groups: Vec<(usize, usize, u64)> = Vec::new();
+        let mut start = 0usize;
+        let mut used = hdr;
+        for (i, d) in self.pending.iter().enumerate() {
+            let n = need(d).ok_or_else(|| Error::LimitExceeded("global heap object".into()))?;
+            let full = i - start >= MAX_OBJECTS;
+            if i > start && (full || used.saturating_add(n) > MIN_COLLECTION_SIZE) {
+                groups.push((start, i, used.max(MIN_COLLECTION_SIZE)));
+                start = i;
+                used = hdr;
+            }
+            used = used
+                .checked_add(n)
+                .ok_or_else(|| Error::LimitExceeded("global heap collection".into()))?;
+        }
+        if start < self.pending.len() {
+            groups.push((start, self.pending.len(), used.max(MIN_COLLECTION_SIZE)));
+        }
+        for (from, to, size) in groups {
+            let addr = space.alloc(size)?;
+            let mut b = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            b.extend_from_slice(b"GCOL\x01\0\0\0");
+            b.put_length(size, sizes);
+            b.resize(hdr as usize, 0);
+            for (k, d) in self
+                .pending
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                let index = u16::try_from(k + 1)
+                    .map_err(|_| Error::LimitExceeded("global heap objects".into()))?;
+                b.put_uint(u64::from(index), 2);
+                b.put_uint(1, 2);
+                b.put_uint(0, 4);
+                b.put_length(d.len() as u64, sizes);
+                b.resize(b.len().div_ceil(8) * 8, 0);
+                b.extend_from_slice(d);
+                b.resize(b.len().div_ceil(8) * 8, 0);
+                ids.push(GlobalHeapId {
+                    collection: Some(addr),
+                    index: u32::from(index),
+                });
+            }
+            let free = size - b.len() as u64;
+            if free >= objhdr {
+                b.put_uint(0, 8);
+                b.put_length(free, sizes);
+            }
+            b.resize(usize::try_from(size).unwrap_or(b.len()), 0);
+            emit.put(addr, b);
+        }
+        Ok(ids)
+    }
+}
+
+/// Encode one variable-length element as stored in a dataset or attribute: the 4-byte
+/// element count, then the heap ID (collection address, 4-byte object index).
+pub fn encode_vlen(count: u32, id: GlobalHeapId, sizes: Sizes) -> Vec<u8> {
+    let mut b = Vec::with_capacity(8 + usize::from(sizes.offset));
+    b.put_uint(u64::from(count), 4);
+    b.put_addr(id.collection, sizes);
+    b.put_uint(u64::from(id.index), 4);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::io::Sizes;
+    use crate::writer::MemSpace;
+
+    #[test]
+    fn writer_packs_collections_that_read_back() {
+        for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+            let mut w = GlobalHeapWriter::new();
+            let objects: Vec<Vec<u8>> = (0..700u32)
+                .map(|i| (0..(i % 23)).map(|k| (i + k) as u8).collect())
+                .chain([vec![7u8; 10_000], b"tail".to_vec()])
+                .collect();
+            for (i, o) in objects.iter().enumerate() {
+                assert_eq!(w.add(o), i);
+            }
+            let mut space = MemSpace::new(sizes, 0);
+            let mut emit = Emit::default();
+            let ids = w.finish(&mut space, &mut emit).unwrap();
+            space.apply(&emit).unwrap();
+            assert_eq!(ids.len(), objects.len());
+            let mut r = GlobalHeapReader::new(space.image());
+            for (id, o) in ids.iter().zip(&objects) {
+                assert_eq!(r.get(*id).unwrap(), o.as_slice());
+            }
+            // Every collection is at least 4096 bytes; the big object has its own.
+            for (addr, block) in &emit.blocks {
+                assert!(block.len() >= 4096, "{addr}");
+                let size = crate::io::le_uint(&block[8..8 + usize::from(sizes.length)]);
+                assert_eq!(size, block.len() as u64);
+            }
+            let big = ids[700];
+            assert_eq!(big.index, 1);
+            assert_ne!(big.collection, ids[699].collection);
+            assert_ne!(big.collection, ids[701].collection);
+            assert!(emit.blocks.len() >= 3);
+        }
+    }
+
+    #[test]
+    fn vlen_element_encoding() {
+        let id = GlobalHeapId {
+            collection: Some(Addr(0x1234)),
+            index: 3,
+        };
+        let b = encode_vlen(5, id, Sizes::default());
+        assert_eq!(b.len(), 16);
+        assert_eq!(&b[..4], &5u32.to_le_bytes());
+        let mut c = Cursor::new(&b[4..], 0, Sizes::default(), "t");
+        assert_eq!(GlobalHeapId::parse(&mut c).unwrap(), id);
+    }
+
 
     /// A collection with the given (index, data) objects and `free` bytes of free space.
     fn collection(objects: &[(u16, &[u8])], free: u64) -> Vec<u8> {

@@ -5,7 +5,8 @@
 //! read objects and is not followed.
 
 use crate::error::{Error, Result};
-use crate::io::{Addr, FileImage};
+use crate::io::{Addr, FileImage, Sizes};
+use crate::writer::{Emit, PutLe, Space};
 
 /// Structure name used in errors about the heap header.
 const HEADER: &str = "local heap";
@@ -79,12 +80,137 @@ impl<'a> LocalHeap<'a> {
     }
 }
 
+/// libhdf5's end-of-free-list marker (`H5HL_FREE_NULL`).
+pub const FREE_NULL: u64 = 1;
+
+/// Size of a local heap header (`H5HL_SIZEOF_HDR`): signature, version, 3 reserved bytes,
+/// data segment size, free list head, data segment address, padded to 8 bytes.
+pub fn header_size(sizes: Sizes) -> u64 {
+    (8 + 2 * u64::from(sizes.length) + u64::from(sizes.offset)).div_ceil(8) * 8
+}
+
+/// Builds the data segment of a new local heap: like libhdf5, offset 0 holds the empty
+/// string, every object is NUL-terminated and padded to 8 bytes, and the free space at the
+/// end is one block on the free list.
+#[derive(Clone, Debug)]
+pub struct LocalHeapBuilder {
+    data: Vec<u8>,
+}
+
+impl Default for LocalHeapBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LocalHeapBuilder {
+    /// A heap holding only the empty string at offset 0.
+    pub fn new() -> Self {
+        LocalHeapBuilder { data: vec![0; 8] }
+    }
+
+    /// Append `bytes` and a NUL terminator; returns its offset in the data segment.
+    pub fn insert(&mut self, bytes: &[u8]) -> u64 {
+        let offset = self.data.len() as u64;
+        self.data.extend_from_slice(bytes);
+        self.data.push(0);
+        self.data.resize(self.data.len().div_ceil(8) * 8, 0);
+        offset
+    }
+
+    /// Bytes used so far.
+    pub fn used(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Write the heap: the header at `header_at` when given (an existing heap header,
+    /// rewritten in place; its old data segment is abandoned), else header and data segment
+    /// are allocated together. The data segment gets a free block of `8 x size of lengths`
+    /// bytes at its end. Returns the header address.
+    pub fn write(
+        &self,
+        header_at: Option<Addr>,
+        space: &mut dyn Space,
+        emit: &mut Emit,
+    ) -> Result<Addr> {
+        let sizes = space.sizes();
+        let free = 8 * u64::from(sizes.length);
+        let used = self.used();
+        let size = used
+            .checked_add(free)
+            .ok_or_else(|| Error::LimitExceeded("local heap size".into()))?;
+        let hdr = header_size(sizes);
+        let (header_addr, data_addr) = match header_at {
+            Some(h) => (h, space.alloc(size)?),
+            None => {
+                let a = space.alloc(hdr + size)?;
+                (a, Addr(a.0 + hdr))
+            }
+        };
+        let mut data = self.data.clone();
+        data.put_length(FREE_NULL, sizes);
+        data.put_length(free, sizes);
+        data.resize(usize::try_from(size).unwrap_or(data.len()), 0);
+        let mut h = Vec::with_capacity(hdr as usize);
+        h.extend_from_slice(b"HEAP\0\0\0\0");
+        h.put_length(size, sizes);
+        h.put_length(used, sizes);
+        h.put_addr(Some(data_addr), sizes);
+        h.resize(hdr as usize, 0);
+        emit.put(header_addr, h);
+        emit.put(data_addr, data);
+        Ok(header_addr)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
-    use crate::io::Sizes;
+    use crate::writer::MemSpace;
+
+    #[test]
+    fn built_heap_reads_back() {
+        let mut b = LocalHeapBuilder::new();
+        let a = b.insert(b"alpha");
+        let c = b.insert(b"a name of seventeen");
+        assert_eq!((a, c), (8, 16));
+        for sizes in [
+            Sizes::default(),
+            Sizes {
+                offset: 4,
+                length: 4,
+            },
+        ] {
+            let mut space = MemSpace::new(sizes, 0);
+            let mut emit = Emit::default();
+            let at = b.write(None, &mut space, &mut emit).unwrap();
+            space.apply(&emit).unwrap();
+            let img = space.image();
+            let heap = LocalHeap::parse(&img, at).unwrap();
+            assert_eq!(heap.string_at(0).unwrap(), b"");
+            assert_eq!(heap.string_at(8).unwrap(), b"alpha");
+            assert_eq!(heap.string_at(16).unwrap(), b"a name of seventeen");
+            assert_eq!(heap.data.len() as u64, 40 + 8 * u64::from(sizes.length));
+            // Free list head points at the free block, which ends the list.
+            let l = usize::from(sizes.length);
+            let head = crate::io::le_uint(&space.bytes[at.0 as usize + 8 + l..][..l]);
+            assert_eq!(head, 40);
+            assert_eq!(crate::io::le_uint(&heap.data[40..40 + l]), FREE_NULL);
+        }
+        // In place: the header lands at the given address, the data elsewhere.
+        let mut space = MemSpace::new(Sizes::default(), 64);
+        let mut emit = Emit::default();
+        let at = b.write(Some(Addr(8)), &mut space, &mut emit).unwrap();
+        space.apply(&emit).unwrap();
+        assert_eq!(at, Addr(8));
+        let img = space.image();
+        assert_eq!(
+            LocalHeap::parse(&img, at).unwrap().string_at(8).unwrap(),
+            b"alpha"
+        );
+    }
 
     /// A heap header at address 0 followed by its data segment.
     fn heap_bytes(data: &[u8]) -> Vec<u8> {

@@ -4,13 +4,14 @@
 //! table nodes, plus a local heap holding the link names; soft links keep their target
 //! path in the same heap (cache type 2, scratch-pad offset).
 
+use crate::btree::v1::build_tree;
 use crate::datatype::CharacterSet;
 use crate::error::{Error, Result};
-use crate::heap::local::LocalHeap;
+use crate::heap::local::{LocalHeap, LocalHeapBuilder};
 use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::link::{Link, LinkTarget};
 use crate::messages::symbol_table::SymbolTableMessage;
-use crate::writer::PutLe;
+use crate::writer::{Emit, PutLe, Space};
 
 /// Structure name used in errors about entries.
 const ENTRY: &str = "symbol table entry";
@@ -115,12 +116,235 @@ fn heap_string(heap: &LocalHeap<'_>, offset: u64, what: &str) -> Result<String> 
     })
 }
 
+/// One member of an old-style group being built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupMember {
+    /// A symbol table entry (cache type 0 or 1); its name offset is assigned by the builder.
+    Entry(SymbolTableEntry),
+    /// A soft link to this path (cache type 2; the value is stored in the group's heap).
+    Soft(String),
+}
+
+/// Build a whole old-style group from `entries` (name and entry, any order; the name
+/// offsets are assigned here): the local heap of names (its header at `heap_at` when
+/// given, rewriting an existing heap in place), symbol table nodes of up to `2 x leaf_k`
+/// entries in name order, and the v1 B-tree (node type 0, `2 x internal_k` children per
+/// node) over them, its root at `btree_root_at` when given. Soft-link entries (cache type
+/// 2) must go through [`build_group_members`], which stores their values.
+pub fn build_group(
+    entries: &[(String, SymbolTableEntry)],
+    leaf_k: u16,
+    internal_k: u16,
+    btree_root_at: Option<Addr>,
+    heap_at: Option<Addr>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<SymbolTableMessage> {
+    if entries.iter().any(|(_, e)| e.cache_type == 2) {
+        return Err(Error::Invalid(
+            "soft-link symbol table entries need their values: use build_group_members".into(),
+        ));
+    }
+    let members: Vec<(String, GroupMember)> = entries
+        .iter()
+        .map(|(n, e)| (n.clone(), GroupMember::Entry(e.clone())))
+        .collect();
+    build_group_members(
+        &members,
+        leaf_k,
+        internal_k,
+        btree_root_at,
+        heap_at,
+        space,
+        emit,
+    )
+}
+
+/// [`build_group`] for members that may be soft links.
+pub fn build_group_members(
+    members: &[(String, GroupMember)],
+    leaf_k: u16,
+    internal_k: u16,
+    btree_root_at: Option<Addr>,
+    heap_at: Option<Addr>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<SymbolTableMessage> {
+    if leaf_k == 0 || internal_k == 0 {
+        return Err(Error::Invalid("symbol table K of 0".into()));
+    }
+    let sizes = space.sizes();
+    let mut sorted: Vec<&(String, GroupMember)> = members.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    if sorted.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        return Err(Error::Invalid(
+            "two group members have the same name".into(),
+        ));
+    }
+    if sorted
+        .iter()
+        .any(|m| m.0.is_empty() || m.0.as_bytes().contains(&0))
+    {
+        return Err(Error::Invalid(
+            "a group member name is empty or contains NUL".into(),
+        ));
+    }
+    let mut heap = LocalHeapBuilder::new();
+    let mut entries = Vec::with_capacity(sorted.len());
+    for (name, member) in sorted {
+        let name_offset = heap.insert(name.as_bytes());
+        let entry = match member {
+            GroupMember::Entry(e) => SymbolTableEntry {
+                name_offset,
+                ..e.clone()
+            },
+            GroupMember::Soft(value) => {
+                let at = u32::try_from(heap.insert(value.as_bytes()))
+                    .map_err(|_| Error::LimitExceeded("local heap beyond 4 GiB".into()))?;
+                let mut scratch = [0u8; 16];
+                for (d, s) in scratch.iter_mut().zip(at.to_le_bytes()) {
+                    *d = s;
+                }
+                SymbolTableEntry {
+                    name_offset,
+                    object_header: None,
+                    cache_type: 2,
+                    scratch,
+                }
+            }
+        };
+        entries.push(entry);
+    }
+    // Symbol table nodes, filled evenly.
+    let cap = 2 * usize::from(leaf_k);
+    let nodes = entries.len().div_ceil(cap);
+    let entry_size = 24 + usize::from(sizes.offset) + usize::from(sizes.length);
+    let snod_size = 8 + cap * entry_size;
+    let mut items = Vec::with_capacity(nodes);
+    let mut start = 0;
+    let key = |offset: u64| {
+        let mut k = Vec::new();
+        k.put_length(offset, sizes);
+        k
+    };
+    let mut left_key = 0u64;
+    for j in 0..nodes {
+        let end = entries.len() * (j + 1) / nodes;
+        let part = entries.get(start..end).unwrap_or_default();
+        let mut b = Vec::with_capacity(snod_size);
+        b.extend_from_slice(b"SNOD\x01\0");
+        b.put_uint(part.len() as u64, 2);
+        for e in part {
+            b.extend_from_slice(&e.encode(sizes));
+        }
+        b.resize(snod_size, 0);
+        let addr = space.alloc(snod_size as u64)?;
+        emit.put(addr, b);
+        items.push((key(left_key), addr));
+        left_key = part.last().map_or(0, |e| e.name_offset);
+        start = end;
+    }
+    let btree = build_tree(
+        0,
+        internal_k,
+        usize::from(sizes.length),
+        items,
+        key(left_key),
+        btree_root_at,
+        space,
+        emit,
+    )?;
+    let heap = heap.write(heap_at, space, emit)?;
+    Ok(SymbolTableMessage { btree, heap })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::io::Sizes;
+    use crate::writer::MemSpace;
+
+    fn hard(addr: u64) -> SymbolTableEntry {
+        SymbolTableEntry {
+            name_offset: 0,
+            object_header: Some(Addr(addr)),
+            cache_type: 0,
+            scratch: [0; 16],
+        }
+    }
+
+    #[test]
+    fn built_groups_read_back() {
+        for n in [0usize, 1, 7, 8, 9, 300, 1000] {
+            for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+                let mut members: Vec<(String, GroupMember)> = (0..n)
+                    .rev()
+                    .map(|i| (format!("m{i}"), GroupMember::Entry(hard(1000 + i as u64))))
+                    .collect();
+                if n > 3 {
+                    members.push(("zsoft".into(), GroupMember::Soft("/m1".into())));
+                }
+                let mut space = MemSpace::new(sizes, 0);
+                let mut emit = Emit::default();
+                let msg =
+                    build_group_members(&members, 4, 16, None, None, &mut space, &mut emit)
+                        .unwrap();
+                space.apply(&emit).unwrap();
+                let links = read_links(&space.image(), &msg).unwrap();
+                let mut want: Vec<(String, LinkTarget)> = members
+                    .iter()
+                    .map(|(name, m)| {
+                        let t = match m {
+                            GroupMember::Entry(e) => LinkTarget::Hard(e.object_header.unwrap()),
+                            GroupMember::Soft(v) => LinkTarget::Soft(v.clone()),
+                        };
+                        (name.clone(), t)
+                    })
+                    .collect();
+                want.sort_by(|a, b| a.0.cmp(&b.0));
+                let got: Vec<(String, LinkTarget)> =
+                    links.into_iter().map(|l| (l.name, l.target)).collect();
+                assert_eq!(got, want, "{n} members");
+            }
+        }
+    }
+
+    #[test]
+    fn group_rebuilt_in_place_and_bad_input() {
+        let entries: Vec<(String, SymbolTableEntry)> =
+            (0..50).map(|i| (format!("g{i:02}"), hard(500 + i))).collect();
+        let mut space = MemSpace::new(Sizes::default(), 4096);
+        let mut emit = Emit::default();
+        // A root node of K 16 needs 8 + 16 + 32 * 8 + 33 * 8 = 544 bytes; a heap header 32.
+        let msg = build_group(
+            &entries,
+            4,
+            16,
+            Some(Addr(1000)),
+            Some(Addr(64)),
+            &mut space,
+            &mut emit,
+        )
+        .unwrap();
+        assert_eq!((msg.btree, msg.heap), (Addr(1000), Addr(64)));
+        space.apply(&emit).unwrap();
+        let names: Vec<String> = read_links(&space.image(), &msg)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(names, entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>());
+        let mut emit = Emit::default();
+        let dup = vec![("a".to_string(), hard(1)), ("a".to_string(), hard(2))];
+        assert!(build_group(&dup, 4, 16, None, None, &mut space, &mut emit).is_err());
+        let mut soft = hard(1);
+        soft.cache_type = 2;
+        let soft = vec![("a".to_string(), soft)];
+        assert!(build_group(&soft, 4, 16, None, None, &mut space, &mut emit).is_err());
+    }
+
 
     const UNDEF: u64 = u64::MAX;
 

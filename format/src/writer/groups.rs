@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::io::Addr;
 use crate::links::dense;
 use crate::links::dense::build::{build_dense_links, DenseEntry};
-use crate::links::symbol_table;
 use crate::messages::group_info::GroupInfo;
 use crate::messages::kind;
 use crate::messages::link::{Link, LinkTarget};
@@ -72,7 +71,7 @@ fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
         if let Some(m) = editor.find(kind::SYMBOL_TABLE) {
             let msg = SymbolTableMessage::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "symbol table message"))?;
             let mut entries = BTreeMap::new();
-            for (name, entry, soft) in symbol_table::read_entries(img, &msg)? {
+            for (name, entry, soft) in super::symtab::read_entries(img, &msg)? {
                 entries.insert(name, (entry, soft));
             }
             return Ok(Some(GroupLinks::SymbolTable { entries }));
@@ -145,8 +144,8 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
                     return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
                 }
                 let (entry, soft) = match &link.target {
-                    LinkTarget::Hard(a) => (symbol_table::hard_entry(*a), None),
-                    LinkTarget::Soft(t) => (symbol_table::hard_entry(Addr(0)), Some(t.clone())),
+                    LinkTarget::Hard(a) => (super::symtab::hard_entry(*a), None),
+                    LinkTarget::Soft(t) => (super::symtab::hard_entry(Addr(0)), Some(t.clone())),
                     _ => {
                         return Err(Error::Unsupported(
                             "external links in an old-style (symbol table) group".into(),
@@ -283,8 +282,8 @@ pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &Gro
                 .iter()
                 .map(|(n, (e, s))| (n.clone(), e.clone(), s.clone()))
                 .collect();
-            let sb_k = session.group_k;
-            symbol_table::rebuild_group(&list, sb_k, old, &mut session.space, emit)?;
+            let k = session.group_k;
+            super::symtab::rebuild_group(&list, k, old, &mut session.space, emit)?;
             Ok(())
         }
     }

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod header;
 pub mod session;
 pub mod space;
+pub mod symtab;
 pub mod vlen;
 
 use crate::error::{Error, Result};

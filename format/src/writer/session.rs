@@ -82,6 +82,8 @@ pub struct Session {
     pub chunks: HashMap<Addr, ChunkState>,
     /// Where variable-length data goes.
     pub vlen: VlenHeap,
+    /// Group B-tree K values (leaf, internal) from the superblock.
+    pub group_k: (u16, u16),
 }
 
 impl Session {
@@ -96,6 +98,7 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            group_k: super::symtab::DEFAULT_GROUP_K,
         };
         let mut emit = Emit::default();
         let root = HeaderEditor::create(0, group_messages(sizes, false)?, &mut session.space, &mut emit)?;
@@ -117,6 +120,7 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            group_k: (superblock.group_leaf_k, superblock.group_internal_k),
         })
     }
 

@@ -7,6 +7,7 @@
 
 pub mod attrs;
 pub mod chunking;
+pub mod datasets;
 pub mod groups;
 pub mod header;
 pub mod session;

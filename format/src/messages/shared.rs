@@ -2,7 +2,8 @@
 //! header flag bit 1 is set holds this instead of its own body.
 
 use crate::error::Result;
-use crate::io::{Addr, Cursor};
+use crate::io::{Addr, Cursor, Sizes};
+use crate::writer::PutLe;
 
 /// Where the shared copy of a message lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,24 @@ impl SharedRef {
             },
             v => Err(c.error(format!("shared message version {v} is not 1, 2 or 3"))),
         }
+    }
+
+    /// Encode as a version 3 shared message: type 2 and the object header address, or
+    /// type 1 and the 8-byte SOHM heap ID.
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2 + usize::from(sizes.offset).max(8));
+        out.push(3);
+        match self {
+            SharedRef::ObjectHeader(addr) => {
+                out.push(2);
+                out.put_addr(Some(*addr), sizes);
+            }
+            SharedRef::SohmHeap(id) => {
+                out.push(1);
+                out.extend_from_slice(id);
+            }
+        }
+        out
     }
 }
 
@@ -95,5 +114,26 @@ mod tests {
         assert!(parse(&[4, 2, 0, 0, 0, 0, 0, 0, 0, 0], d).is_err());
         assert!(parse(&[2, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], d).is_err());
         assert!(parse(&[3, 1, 1, 2, 3], d).is_err());
+    }
+
+    #[test]
+    fn encode_version_3() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let r = SharedRef::ObjectHeader(Addr(0x1988));
+        assert_eq!(r.encode(s4), [3, 2, 0x88, 0x19, 0, 0]);
+        assert_eq!(
+            r.encode(Sizes::default()),
+            [3, 2, 0x88, 0x19, 0, 0, 0, 0, 0, 0]
+        );
+        let h = SharedRef::SohmHeap([1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(h.encode(s4), [3, 1, 1, 2, 3, 4, 5, 6, 7, 8]);
+        for sizes in [s4, Sizes::default()] {
+            for r in [&r, &h] {
+                assert_eq!(&parse(&r.encode(sizes), sizes).unwrap(), r);
+            }
+        }
     }
 }

@@ -492,6 +492,9 @@ pub fn build_heap(
         t.free = capacity - managed_bytes;
     }
     emit.put(heap, encode_header(params, &t, sizes));
+    for id in &mut ids {
+        id.resize(usize::from(params.id_len), 0);
+    }
     Ok((heap, ids))
 }
 

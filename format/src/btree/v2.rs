@@ -441,6 +441,7 @@ where
     }
 }
 
+pub mod build;
 mod record_types;
 pub use record_types::*;
 

@@ -11,8 +11,17 @@ use super::{Chunk, IndexParams};
 use crate::btree::v2::{self as bt2, ChunkRecord};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
+use crate::writer::{Emit, Space};
 
 const STRUCTURE: &str = "v2 B-tree chunk index";
+
+/// Node size of the v2 B-tree chunk index libhdf5 creates (`H5D_BT2_NODE_SIZE`); the layout
+/// message records it together with [`SPLIT_PERCENT`] and [`MERGE_PERCENT`].
+pub const NODE_SIZE: u32 = 2048;
+/// Split percentage of the chunk index (`H5D_BT2_SPLIT_PERC`).
+pub const SPLIT_PERCENT: u8 = bt2::build::SPLIT_PERCENT;
+/// Merge percentage of the chunk index (`H5D_BT2_MERGE_PERC`).
+pub const MERGE_PERCENT: u8 = bt2::build::MERGE_PERCENT;
 
 /// Width in bytes of the stored-size field of a filtered chunk record.
 pub fn chunk_size_width(params: &IndexParams<'_>, length_size: u8) -> Option<usize> {
@@ -96,6 +105,88 @@ pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Resu
             })
         })
         .collect()
+}
+
+/// Build a v2 B-tree chunk index over `chunks` (record type 11 when `params.filtered`, else
+/// 10) with nodes of [`NODE_SIZE`] bytes; return the B-tree header's address.
+///
+/// Records are ordered by scaled offset, compared axis by axis as libhdf5 does
+/// (`H5D__bt2_compare`). Every chunk offset must be a multiple of the chunk dimensions and
+/// appear once; unfiltered chunks must have the full chunk size.
+pub fn build(
+    chunks: &[Chunk],
+    params: &IndexParams<'_>,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<Addr> {
+    let sizes = space.sizes();
+    let rank = params.dims.len();
+    if params.chunk_dims.len() != rank || params.chunk_dims.contains(&0) {
+        return Err(Error::Invalid(format!(
+            "chunk dimensions {:?} do not fit a rank-{rank} dataset",
+            params.chunk_dims
+        )));
+    }
+    let size_width = if params.filtered {
+        Some(
+            chunk_size_width(params, sizes.length)
+                .ok_or_else(|| Error::Invalid("chunk size is zero or overflows".into()))?,
+        )
+    } else {
+        None
+    };
+    let mut keyed = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        if chunk.offset.len() != rank {
+            return Err(Error::Invalid(format!(
+                "chunk offset {:?} has the wrong rank",
+                chunk.offset
+            )));
+        }
+        let scaled = chunk
+            .offset
+            .iter()
+            .zip(params.chunk_dims)
+            .map(|(&o, &d)| (o % d == 0).then_some(o / d))
+            .collect::<Option<Vec<u64>>>()
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "chunk offset {:?} is not on a chunk boundary",
+                    chunk.offset
+                ))
+            })?;
+        if let Some(w) = size_width {
+            if w < 8 && chunk.size >> (8 * w) != 0 {
+                return Err(Error::Invalid(format!(
+                    "chunk of {} bytes does not fit a {w}-byte size field",
+                    chunk.size
+                )));
+            }
+        }
+        keyed.push(ChunkRecord {
+            addr: chunk.addr,
+            size: params.filtered.then_some(chunk.size),
+            filter_mask: if params.filtered {
+                chunk.filter_mask
+            } else {
+                0
+            },
+            scaled,
+        });
+    }
+    keyed.sort_by(|a, b| a.scaled.cmp(&b.scaled));
+    if keyed
+        .windows(2)
+        .any(|w| w.first().map(|r| &r.scaled) == w.get(1).map(|r| &r.scaled))
+    {
+        return Err(Error::Invalid("two chunks at the same offset".into()));
+    }
+    let record_type = if params.filtered { 11 } else { 10 };
+    let record_size = usize::from(sizes.offset) + size_width.map_or(0, |w| w + 4) + 8 * rank;
+    let record_size =
+        u16::try_from(record_size).map_err(|_| Error::LimitExceeded("chunk record size".into()))?;
+    let records: Vec<Vec<u8>> = keyed.iter().map(|r| r.encode(sizes, size_width)).collect();
+    bt2::build::build(record_type, record_size, &records, NODE_SIZE, space, emit)
 }
 
 #[cfg(test)]

@@ -568,5 +568,7 @@ impl<'a> FractalHeap<'a> {
     }
 }
 
+pub mod build;
+
 #[cfg(test)]
 mod tests;

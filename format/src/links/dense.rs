@@ -151,5 +151,7 @@ pub fn dense_attributes(
         .collect()
 }
 
+pub mod build;
+
 #[cfg(test)]
 mod tests;

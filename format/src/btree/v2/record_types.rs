@@ -4,6 +4,7 @@
 use super::RawRecord;
 use crate::error::{Error, Result};
 use crate::io::{Addr, Sizes};
+use crate::writer::PutLe;
 
 /// Record type 1: an indirectly accessed, unfiltered "huge" fractal heap object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,15 @@ impl HugeObjectRecord {
             id: c.length()?,
         })
     }
+
+    /// Encode as a type-1 record (address, length, ID).
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.put_addr(Some(self.addr), sizes);
+        v.put_length(self.length, sizes);
+        v.put_length(self.id, sizes);
+        v
+    }
 }
 
 /// Record type 5: a link in an indexed group, keyed by the hash of its name.
@@ -47,6 +57,13 @@ impl<'a> LinkNameRecord<'a> {
             heap_id: c.rest(),
         })
     }
+
+    /// Encode as a type-5 record: hash, then the heap ID.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = self.hash.to_le_bytes().to_vec();
+        v.extend_from_slice(self.heap_id);
+        v
+    }
 }
 
 /// Record type 6: a link in an indexed group, keyed by creation order.
@@ -67,6 +84,13 @@ impl<'a> LinkOrderRecord<'a> {
             creation_order,
             heap_id: c.rest(),
         })
+    }
+
+    /// Encode as a type-6 record: creation order, then the heap ID.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = self.creation_order.to_le_bytes().to_vec();
+        v.extend_from_slice(self.heap_id);
+        v
     }
 }
 
@@ -99,6 +123,15 @@ impl<'a> AttributeNameRecord<'a> {
             hash: c.u32()?,
         })
     }
+
+    /// Encode as a type-8 record: heap ID, flags, creation order, hash.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = self.heap_id.to_vec();
+        v.push(self.flags);
+        v.extend_from_slice(&self.creation_order.to_le_bytes());
+        v.extend_from_slice(&self.hash.to_le_bytes());
+        v
+    }
 }
 
 /// Record type 9: a densely stored attribute, keyed by creation order.
@@ -129,6 +162,14 @@ impl<'a> AttributeOrderRecord<'a> {
             flags: c.u8()?,
             creation_order: c.u32()?,
         })
+    }
+
+    /// Encode as a type-9 record: heap ID, flags, creation order.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = self.heap_id.to_vec();
+        v.push(self.flags);
+        v.extend_from_slice(&self.creation_order.to_le_bytes());
+        v
     }
 }
 
@@ -183,5 +224,21 @@ impl ChunkRecord {
             filter_mask,
             scaled,
         })
+    }
+
+    /// Encode as a type-10 record (`size_width` = `None`: address and scaled offsets) or a
+    /// type-11 record with a `size_width`-byte stored-size field (address, size, filter
+    /// mask, scaled offsets). A missing `size` is written as 0.
+    pub fn encode(&self, sizes: Sizes, size_width: Option<usize>) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.put_addr(Some(self.addr), sizes);
+        if let Some(w) = size_width {
+            v.put_uint(self.size.unwrap_or(0), w);
+            v.put_uint(u64::from(self.filter_mask), 4);
+        }
+        for s in &self.scaled {
+            v.put_uint(*s, 8);
+        }
+        v
     }
 }

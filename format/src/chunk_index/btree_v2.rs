@@ -33,19 +33,6 @@ pub fn chunk_size_width(params: &IndexParams<'_>, length_size: u8) -> Option<usi
     Some((1 + (log2 + 8) / 8).min(8))
 }
 
-/// Build a v2 B-tree chunk index (stub: another change provides the real builder).
-pub fn build(
-    chunks: &[Chunk],
-    params: &IndexParams<'_>,
-    space: &mut dyn crate::writer::Space,
-    emit: &mut crate::writer::Emit,
-) -> Result<Addr> {
-    let _ = (chunks, params, space, emit);
-    Err(Error::Unsupported(
-        "building v2 B-tree chunk indexes is not implemented yet".into(),
-    ))
-}
-
 /// Every chunk recorded by the index at `addr`.
 pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Result<Vec<Chunk>> {
     let at = img.absolute(addr);

@@ -550,13 +550,15 @@ fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, l
             straddling.push(c.clone());
         }
     }
+    let mut freed = Vec::new();
     for grid in dropped {
         if let Some(c) = state.chunks.remove(&grid) {
-            session.space.release(c.addr, c.size)?;
+            freed.push(c);
         }
-        if let Some(s) = session.chunks.get_mut(&addr) {
-            s.dirty = true;
-        }
+        state.dirty = true;
+    }
+    for c in freed {
+        session.space.release(c.addr, c.size)?;
     }
     // Rewrite the cut-off part of straddling chunks with the fill value: select, inside the
     // old extent, everything at or past the new boundary on some axis.

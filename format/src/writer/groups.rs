@@ -176,7 +176,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
     };
     let mut emit = Emit::default();
     if existing.len() < max_compact {
-        editor.messages.push(MessageBytes::new(kind::LINK, link.encode(sizes)));
+        editor.messages.push(MessageBytes::new(kind::LINK, link.encode(sizes)?));
         if track_order {
             info.max_creation_index = Some(next + 1);
             editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
@@ -245,28 +245,30 @@ pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &Gro
             track_order,
             next_order,
         } => {
-            let mut info = link_info(&editor, sizes, 0)?;
+            let mut info;
             if links.len() < MIN_DENSE {
                 // Few enough to go back to compact storage.
                 editor.remove_where(|m| m.kind == kind::LINK);
                 let mut ordered: Vec<&Link> = links.values().collect();
                 ordered.sort_by_key(|l| l.creation_order);
                 for l in ordered {
-                    editor.messages.push(MessageBytes::new(kind::LINK, l.encode(sizes)));
+                    editor.messages.push(MessageBytes::new(kind::LINK, l.encode(sizes)?));
                 }
                 info = LinkInfo {
                     max_creation_index: track_order.then_some(*next_order),
                     ..LinkInfo::default()
                 };
             } else {
-                let entries: Vec<DenseEntry> = links
+                let entries = links
                     .values()
-                    .map(|l| DenseEntry {
-                        name: l.name.clone(),
-                        creation_order: l.creation_order.unwrap_or(0),
-                        message: l.encode(sizes),
+                    .map(|l| {
+                        Ok(DenseEntry {
+                            name: l.name.clone(),
+                            creation_order: l.creation_order.unwrap_or(0),
+                            message: l.encode(sizes)?,
+                        })
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>>>()?;
                 info = build_dense_links(&entries, *track_order, &mut session.space, emit)?;
                 info.max_creation_index = track_order.then_some(*next_order);
             }

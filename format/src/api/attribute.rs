@@ -170,6 +170,13 @@ fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
             }
         }
     }
+    if file.writable() {
+        let session = file.session()?;
+        if let Some(dense) = crate::writer::attrs::attrs_in_memory(&session, addr) {
+            found.retain(|(_, m)| !dense.iter().any(|(_, d)| d.name == m.name));
+            found.extend(dense.into_iter().map(|(o, m)| (Some(o), m)));
+        }
+    }
     let tracked = header.tracks_attribute_order();
     found
         .into_iter()

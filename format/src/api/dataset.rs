@@ -137,6 +137,21 @@ impl Dataset {
         })
     }
 
+    pub(crate) fn file_inner(&self) -> &Arc<FileInner> {
+        &self.file
+    }
+
+    /// This dataset as the file holds it now (writable files change under a handle).
+    pub(crate) fn reload(&self) -> Result<Dataset> {
+        if !self.file.writable() {
+            return Ok(self.clone());
+        }
+        match super::node::Node::open(self.file.clone(), self.addr, self.path.clone())? {
+            super::node::Node::Dataset(d) => Ok(d),
+            _ => Err(Error::Invalid(format!("{} is no longer a dataset", self.path))),
+        }
+    }
+
     /// The path this dataset was reached by.
     pub fn path(&self) -> &str {
         &self.path
@@ -271,6 +286,22 @@ impl Dataset {
     fn chunk_map(&self) -> Result<&ChunkMap> {
         if let Some(map) = self.chunk_map.get() {
             return Ok(map);
+        }
+        if self.file.writable() {
+            let session = self.file.session()?;
+            if let Some(chunks) = crate::writer::datasets::chunks_in_memory(&session, self.addr) {
+                let layout = self
+                    .chunked()
+                    .ok_or_else(|| Error::Invalid(format!("{} is not chunked", self.path)))?;
+                let map = chunks
+                    .into_iter()
+                    .map(|c| {
+                        let grid = c.offset.iter().zip(&layout.chunk_dims).map(|(&o, &d)| o / d).collect();
+                        (grid, c)
+                    })
+                    .collect();
+                return Ok(self.chunk_map.get_or_init(|| map));
+            }
         }
         let layout = self
             .chunked()
@@ -410,6 +441,13 @@ impl Dataset {
 
     /// Raw element bytes of a selection, in the file's encoding, and the output shape.
     pub fn read_raw(&self, selection: &Selection) -> Result<(Vec<usize>, Vec<u8>)> {
+        if self.file.writable() {
+            return self.reload()?.read_raw_now(selection);
+        }
+        self.read_raw_now(selection)
+    }
+
+    fn read_raw_now(&self, selection: &Selection) -> Result<(Vec<usize>, Vec<u8>)> {
         let (sel, shape) = self.resolve(selection)?;
         let n = hyperslab::selected_count(&sel)?;
         let bytes = n
@@ -430,6 +468,13 @@ impl Dataset {
 
     /// A hyperslab selection as an array of `T`; only the chunks it touches are read.
     pub fn read_slice<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
+        if self.file.writable() {
+            return self.reload()?.read_slice_now(selection);
+        }
+        self.read_slice_now(selection)
+    }
+
+    fn read_slice_now<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
         let (sel, shape) = self.resolve(selection)?;
         let n = hyperslab::selected_count(&sel)?;
         let mut sink = convert::TypedSink::<T>::new(&self.datatype, n)?;

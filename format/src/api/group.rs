@@ -101,7 +101,35 @@ impl Group {
         self.order_tracked
     }
 
+    pub(crate) fn file_inner(&self) -> &Arc<FileInner> {
+        &self.file
+    }
+
+    pub(crate) fn root_group(&self) -> Result<Group> {
+        self.root()
+    }
+
+    pub(crate) fn child(&self, name: &str) -> String {
+        self.child_path(name)
+    }
+
     fn stored_links(&self) -> Result<Vec<Link>> {
+        if self.file.writable() {
+            // The group may have changed since this handle was made: ask the session, or
+            // read the header again.
+            {
+                let session = self.file.session()?;
+                if let Some(links) = crate::writer::groups::links_in_memory(&session, self.addr) {
+                    return Ok(links);
+                }
+            }
+            let fresh = Group::open(self.file.clone(), self.addr, self.path.clone())?;
+            return fresh.links_from_store();
+        }
+        self.links_from_store()
+    }
+
+    fn links_from_store(&self) -> Result<Vec<Link>> {
         let snap = self.file.snapshot()?;
         let img = snap.image();
         match &self.store {

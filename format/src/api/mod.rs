@@ -13,6 +13,8 @@ mod node;
 mod read;
 mod selection;
 mod value;
+mod values;
+mod write;
 
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 pub use crate::datatype::{ByteOrder, CharacterSet, Datatype, StringPadding, TypeClass};
@@ -22,10 +24,12 @@ pub use crate::messages::link::{Link, LinkTarget};
 pub use attribute::Attribute;
 pub use convert::H5Type;
 pub use dataset::{Dataset, LayoutKind};
-pub use file::File;
+pub use file::{File, Mode};
 pub use group::Group;
 pub use node::{NamedDatatype, Node};
 pub use selection::{Selection, SliceArg};
 pub use value::{
     decode_element, decode_number, describe, numpy_str, DynArray, Element, VlenReader,
 };
+pub use values::{encode_numbers, AttrData, H5Write, IntoAttr, Number, Payload};
+pub use write::{DatasetBuilder, Storage};

@@ -4,6 +4,7 @@
 //! The superblock is searched for at offset 0 and then at every power of two from 512 on
 //! (a user block may precede it). Its position becomes the base address that every other
 //! address is relative to, as libhdf5 does when the stored base address differs.
+//! [`Superblock::encode`] writes any version back, byte for byte.
 
 use crate::checksum;
 use crate::error::{Error, Result};

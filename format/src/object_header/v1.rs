@@ -1,5 +1,6 @@
 //! Version 1 object headers (spec IV.A.1.a, "Version 1 Data Object Header Prefix") and their
-//! continuation blocks, which hold bare messages aligned to 8 bytes.
+//! continuation blocks, which hold bare messages aligned to 8 bytes: decoding, and encoding
+//! ([`encode_prefix`], [`encode_messages`]) for editing existing version 1 headers.
 
 use super::{MessageBytes, ObjectHeader, RawMessage};
 use crate::error::{Error, Result};

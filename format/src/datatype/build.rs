@@ -7,8 +7,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 
-/// Size of a variable-length element in memory and in the file's global heap reference
-/// form as libhdf5 reports it (4-byte length + 8-byte heap address + 4-byte index).
+/// Stored size of a variable-length element in files with 8-byte offsets: a 4-byte length,
+/// the 8-byte global heap collection address and a 4-byte object index.
 const VLEN_SIZE: u32 = 16;
 
 impl Datatype {
@@ -26,20 +26,19 @@ impl Datatype {
         }
     }
 
-    /// A little-endian IEEE 754 float of `size` bytes: 2 (half), 4 (single), 8 (double) or
-    /// 16 (quadruple), with libhdf5's `H5T_IEEE_F*LE` bit fields (e.g. for 8: precision 64,
-    /// exponent at bit 52 of 11 bits, mantissa at bit 0 of 52 bits, bias 1023, sign at 63).
-    /// Other sizes are [`Error::Invalid`].
+    /// A little-endian IEEE 754 float of `size` bytes: 2 (half), 4 (single) or 8 (double),
+    /// with libhdf5's `H5T_IEEE_F*LE` bit fields (e.g. for 8: precision 64, exponent at bit
+    /// 52 of 11 bits, mantissa at bit 0 of 52 bits, bias 1023, sign at 63). Other sizes are
+    /// [`Error::Invalid`] (numpy's `float128` is x87 extended precision, not an IEEE layout).
     pub fn float(size: u32) -> Result<Datatype> {
         let (precision, exponent_size, mantissa_size, exponent_bias): (u16, u8, u8, u32) =
             match size {
                 2 => (16, 5, 10, 15),
                 4 => (32, 8, 23, 127),
                 8 => (64, 11, 52, 1023),
-                16 => (128, 15, 112, 16383),
                 s => {
                     return Err(Error::Invalid(format!(
-                        "IEEE floating-point size {s} (must be 2, 4, 8 or 16)"
+                        "IEEE floating-point size {s} (must be 2, 4 or 8)"
                     )))
                 }
             };
@@ -81,7 +80,7 @@ impl Datatype {
     }
 
     /// h5py's complex number: a compound of two little-endian IEEE floats of `part_size`
-    /// bytes (4 or 8 for numpy's `c8`/`c16`; 2 and 16 are accepted too) named `r` (offset 0)
+    /// bytes (4 or 8 for numpy's `c8`/`c16`; 2 is accepted too) named `r` (offset 0)
     /// and `i` (offset `part_size`).
     pub fn h5py_complex(part_size: u32) -> Result<Datatype> {
         let part = Datatype::float(part_size)?;
@@ -205,6 +204,7 @@ mod tests {
         let n = Datatype::native_complex(4).unwrap();
         assert_eq!(n.h5py_complex_part(), Some(&Datatype::float(4).unwrap()));
         assert!(Datatype::float(3).is_err());
+        assert!(Datatype::float(16).is_err());
         assert!(Datatype::h5py_complex(5).is_err());
         let a = Datatype::array_of(Datatype::int(4, true), vec![2, 3]).unwrap();
         assert_eq!(a.size, 24);

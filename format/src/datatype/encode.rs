@@ -596,7 +596,7 @@ mod tests {
 
     fn float_type() -> impl Strategy<Value = Datatype> {
         (
-            prop_oneof![Just(2u32), Just(4), Just(8), Just(16)],
+            prop_oneof![Just(2u32), Just(4), Just(8)],
             order(),
             any::<bool>(),
             any::<[u8; 5]>(),

@@ -88,7 +88,12 @@ pub fn for_each_run(
         }
     }
     if rank == 0 {
-        return f(Run { out: 0, block: 0, n: 1, step: 1 });
+        return f(Run {
+            out: 0,
+            block: 0,
+            n: 1,
+            step: 1,
+        });
     }
     let (inner_sel, inner_range) = match (sel.last(), ranges.last()) {
         (Some(a), Some(&r)) => (*a, r),
@@ -151,7 +156,9 @@ pub fn scatter_block(
             let to = block
                 .get_mut(run.block * elem..(run.block + run.n) * elem)
                 .ok_or_else(outside)?;
-            let from = src.get(run.out * elem..(run.out + run.n) * elem).ok_or_else(outside)?;
+            let from = src
+                .get(run.out * elem..(run.out + run.n) * elem)
+                .ok_or_else(outside)?;
             to.copy_from_slice(from);
         } else {
             for i in 0..run.n {
@@ -190,4 +197,3 @@ pub fn touched_chunks(sel: &[AxisSel], chunk_dims: &[u64]) -> Vec<Vec<u64>> {
         })
         .collect()
 }
-

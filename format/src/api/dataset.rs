@@ -23,8 +23,8 @@ use super::file::FileInner;
 use super::node::decode_datatype;
 use super::read::{self, Block, RawSink, Sink};
 use super::selection::Selection;
-use crate::hyperslab::{self, AxisSel};
 use super::value::{self, DynArray};
+use crate::hyperslab::{self, AxisSel};
 
 /// Storage layout of a dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,7 +148,10 @@ impl Dataset {
         }
         match super::node::Node::open(self.file.clone(), self.addr, self.path.clone())? {
             super::node::Node::Dataset(d) => Ok(d),
-            _ => Err(Error::Invalid(format!("{} is no longer a dataset", self.path))),
+            _ => Err(Error::Invalid(format!(
+                "{} is no longer a dataset",
+                self.path
+            ))),
         }
     }
 
@@ -296,7 +299,12 @@ impl Dataset {
                 let map = chunks
                     .into_iter()
                     .map(|c| {
-                        let grid = c.offset.iter().zip(&layout.chunk_dims).map(|(&o, &d)| o / d).collect();
+                        let grid = c
+                            .offset
+                            .iter()
+                            .zip(&layout.chunk_dims)
+                            .map(|(&o, &d)| o / d)
+                            .collect();
                         (grid, c)
                     })
                     .collect();

@@ -87,16 +87,6 @@ impl FileInner {
             .map_err(|_| Error::Invalid("file state poisoned by a panic in another thread".into()))
     }
 
-    /// Replace the in-memory superblock (after the writer rewrote it).
-    pub(crate) fn set_superblock(&self, sb: Superblock) -> Result<()> {
-        let mut guard = self
-            .superblock
-            .write()
-            .map_err(|_| Error::Invalid("file state poisoned".into()))?;
-        *guard = sb;
-        Ok(())
-    }
-
     /// Address of the root group's object header.
     pub(crate) fn superblock_root(&self) -> Result<Addr> {
         Ok(self.superblock()?.root)
@@ -105,10 +95,13 @@ impl FileInner {
     /// The write session; an error for read-only files.
     pub(crate) fn session(&self) -> Result<MutexGuard<'_, Session>> {
         let s = self.session.as_ref().ok_or_else(|| {
-            Error::Invalid("the file is open read-only (mode r); open it with r+, a or w to write".into())
+            Error::Invalid(
+                "the file is open read-only (mode r); open it with r+, a or w to write".into(),
+            )
         })?;
-        s.lock()
-            .map_err(|_| Error::Invalid("write session poisoned by a panic in another thread".into()))
+        s.lock().map_err(|_| {
+            Error::Invalid("write session poisoned by a panic in another thread".into())
+        })
     }
 
     /// Whether the file is writable.
@@ -210,7 +203,12 @@ impl File {
         Self::from_parts(store, superblock, path, session)
     }
 
-    fn from_parts(store: Store, superblock: Superblock, path: Option<&Path>, session: Option<Session>) -> Result<File> {
+    fn from_parts(
+        store: Store,
+        superblock: Superblock,
+        path: Option<&Path>,
+        session: Option<Session>,
+    ) -> Result<File> {
         Ok(File {
             inner: Arc::new(FileInner {
                 store,
@@ -241,7 +239,11 @@ impl File {
 
     /// The root group `/`.
     pub fn root(&self) -> Result<Group> {
-        Group::open(self.inner.clone(), self.inner.superblock_root()?, "/".to_string())
+        Group::open(
+            self.inner.clone(),
+            self.inner.superblock_root()?,
+            "/".to_string(),
+        )
     }
 
     /// The object at `path` (absolute or relative to the root).

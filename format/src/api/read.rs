@@ -36,7 +36,9 @@ pub(crate) fn copy_block(
     elem: usize,
     sink: &mut dyn Sink,
 ) -> Result<()> {
-    let block_elems = block_dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+    let block_elems = block_dims
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d));
     if let (Block::Data(bytes), Some(n)) = (block, block_elems) {
         let need = n.checked_mul(elem as u64);
         if need.is_none_or(|need| (bytes.len() as u64) < need) {

@@ -201,9 +201,12 @@ pub fn encode_numbers(dtype: &Datatype, values: impl Iterator<Item = Number>) ->
                 };
                 put(&mut out, v.clamp(min, max) as u64, size, *order);
             }
-            TypeClass::Float { order, .. } => {
-                encode_float(as_f64(n).ok_or_else(|| mismatch(&n))?, dtype.size(), *order, &mut out)
-            }
+            TypeClass::Float { order, .. } => encode_float(
+                as_f64(n).ok_or_else(|| mismatch(&n))?,
+                dtype.size(),
+                *order,
+                &mut out,
+            ),
             TypeClass::Enum { base, .. } => {
                 out.extend_from_slice(&encode_numbers(base, std::iter::once(n))?);
             }
@@ -269,7 +272,10 @@ impl AttrData {
     pub fn strings(shape: &[usize], values: Vec<String>) -> Result<AttrData> {
         let n: usize = shape.iter().product();
         if n != values.len() {
-            return Err(Error::Invalid(format!("{} strings for shape {shape:?}", values.len())));
+            return Err(Error::Invalid(format!(
+                "{} strings for shape {shape:?}",
+                values.len()
+            )));
         }
         Ok(AttrData {
             datatype: Datatype::vlen_utf8(),
@@ -365,7 +371,10 @@ impl<T: H5Write> IntoAttr for &ArrayD<T> {
 
 impl<T: H5Write> IntoAttr for &[T] {
     fn into_attr(self) -> Result<AttrData> {
-        AttrData::array(&ArrayD::from_shape_vec(vec![self.len()], self.to_vec()).map_err(|e| Error::Invalid(e.to_string()))?)
+        AttrData::array(
+            &ArrayD::from_shape_vec(vec![self.len()], self.to_vec())
+                .map_err(|e| Error::Invalid(e.to_string()))?,
+        )
     }
 }
 

@@ -74,7 +74,12 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
     })
 }
 
-pub(crate) fn set_attr(file: &FileInner, obj: Addr, name: &str, value: impl IntoAttr) -> Result<()> {
+pub(crate) fn set_attr(
+    file: &FileInner,
+    obj: Addr,
+    name: &str,
+    value: impl IntoAttr,
+) -> Result<()> {
     groups::check_attr_name(name)?;
     let data = value.into_attr()?;
     let msg = attribute_message(file, name, data)?;
@@ -102,7 +107,12 @@ impl Group {
         {
             let mut session = file.session()?;
             let addr = groups::create_group(&mut session, &file.store, track_order)?;
-            groups::add_link(&mut session, &file.store, parent.addr(), new_link(name, LinkTarget::Hard(addr)))?;
+            groups::add_link(
+                &mut session,
+                &file.store,
+                parent.addr(),
+                new_link(name, LinkTarget::Hard(addr)),
+            )?;
         }
         parent.group(name)
     }
@@ -127,7 +137,10 @@ impl Group {
         }
         groups::check_name(last)?;
         if current.link(last)?.is_some() {
-            return Err(Error::Invalid(format!("{} already exists", current.child(last))));
+            return Err(Error::Invalid(format!(
+                "{} already exists",
+                current.child(last)
+            )));
         }
         Ok((current, last))
     }
@@ -155,7 +168,10 @@ impl Group {
 
     fn add_link(&self, link: Link) -> Result<()> {
         if self.link(&link.name)?.is_some() {
-            return Err(Error::Invalid(format!("{} already exists", self.child(&link.name))));
+            return Err(Error::Invalid(format!(
+                "{} already exists",
+                self.child(&link.name)
+            )));
         }
         let file = self.file_inner();
         let mut session = file.session()?;
@@ -349,7 +365,9 @@ impl DatasetBuilder {
                         let max: Vec<u64> = m.iter().map(|d| d.unwrap_or(UNLIMITED)).collect();
                         for (d, mx) in dims.iter().zip(&max) {
                             if d > mx {
-                                return Err(Error::Invalid(format!("shape {dims:?} exceeds maxshape {m:?}")));
+                                return Err(Error::Invalid(format!(
+                                    "shape {dims:?} exceeds maxshape {m:?}"
+                                )));
                             }
                         }
                         Some(max)
@@ -362,7 +380,8 @@ impl DatasetBuilder {
                 }
             }
         };
-        let wants_chunks = self.chunks.is_some() || self.maxshape.is_some() || !self.filters.is_empty();
+        let wants_chunks =
+            self.chunks.is_some() || self.maxshape.is_some() || !self.filters.is_empty();
         let storage = match self.storage {
             Some(Storage::Compact) if !wants_chunks => StorageChoice::Compact,
             Some(Storage::Contiguous) if !wants_chunks => StorageChoice::Contiguous,
@@ -371,8 +390,12 @@ impl DatasetBuilder {
                     "chunks, maxshape and filters need chunked storage".into(),
                 ))
             }
-            Some(Storage::Chunked) => StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?),
-            None if wants_chunks => StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?),
+            Some(Storage::Chunked) => {
+                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
+            }
+            None if wants_chunks => {
+                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
+            }
             None => StorageChoice::Contiguous,
         };
         // Filters in h5py's order: shuffle, deflate, fletcher32 last.
@@ -394,7 +417,9 @@ impl DatasetBuilder {
 
     fn chunk_shape(&self, space: &Dataspace, datatype: &Datatype) -> Result<Vec<u64>> {
         if space.kind != SpaceKind::Simple {
-            return Err(Error::Invalid("scalar and empty datasets cannot be chunked".into()));
+            return Err(Error::Invalid(
+                "scalar and empty datasets cannot be chunked".into(),
+            ));
         }
         Ok(match &self.chunks {
             Some(c) => c.clone(),
@@ -410,7 +435,12 @@ impl DatasetBuilder {
         {
             let mut session = file.session()?;
             let addr = datasets::create(&mut session, &file.store, &spec)?;
-            groups::add_link(&mut session, &file.store, parent.addr(), new_link(name, LinkTarget::Hard(addr)))?;
+            groups::add_link(
+                &mut session,
+                &file.store,
+                parent.addr(),
+                new_link(name, LinkTarget::Hard(addr)),
+            )?;
         }
         parent.dataset(name)
     }
@@ -440,13 +470,23 @@ impl DatasetBuilder {
 }
 
 impl Dataset {
-    fn resolve_for_write(&self, selection: &Selection) -> Result<(Vec<hyperslab::AxisSel>, Vec<usize>)> {
+    fn resolve_for_write(
+        &self,
+        selection: &Selection,
+    ) -> Result<(Vec<hyperslab::AxisSel>, Vec<usize>)> {
         let current = self.reload()?;
         if current.is_null() {
-            return Err(Error::Invalid(format!("{} has no data (null dataspace)", self.path())));
+            return Err(Error::Invalid(format!(
+                "{} has no data (null dataspace)",
+                self.path()
+            )));
         }
         let sel = selection.resolve(current.shape())?;
-        let shape = sel.iter().filter(|a| a.keep).map(|a| a.count as usize).collect();
+        let shape = sel
+            .iter()
+            .filter(|a| a.keep)
+            .map(|a| a.count as usize)
+            .collect();
         Ok((sel, shape))
     }
 
@@ -490,13 +530,19 @@ impl Dataset {
         let (sel, _) = self.resolve_for_write(selection)?;
         let n = hyperslab::selected_count(&sel)?;
         if values.len() != n {
-            return Err(Error::Invalid(format!("{} strings for {n} selected elements", values.len())));
+            return Err(Error::Invalid(format!(
+                "{} strings for {n} selected elements",
+                values.len()
+            )));
         }
         let file = self.file_inner();
         let mut session = file.session()?;
         let bytes = match &self.dtype().class {
             crate::datatype::TypeClass::VarLenString { .. } => {
-                let items: Vec<(u32, Vec<u8>)> = values.iter().map(|s| (s.len() as u32, s.as_bytes().to_vec())).collect();
+                let items: Vec<(u32, Vec<u8>)> = values
+                    .iter()
+                    .map(|s| (s.len() as u32, s.as_bytes().to_vec()))
+                    .collect();
                 let mut emit = Emit::default();
                 let s = &mut *session;
                 let b = s.vlen.encode_elements(&items, &mut s.space, &mut emit)?;
@@ -515,7 +561,12 @@ impl Dataset {
                 }
                 b
             }
-            _ => return Err(Error::Type(format!("{} is not a string dataset", self.path()))),
+            _ => {
+                return Err(Error::Type(format!(
+                    "{} is not a string dataset",
+                    self.path()
+                )))
+            }
         };
         datasets::write_selection(&mut session, &file.store, self.addr(), &sel, &bytes)
     }
@@ -534,9 +585,19 @@ impl Dataset {
         let current = self.reload()?;
         let shape = current.shape().to_vec();
         if shape.is_empty() {
-            return Err(Error::Invalid(format!("{} is scalar: nothing to append to", self.path())));
+            return Err(Error::Invalid(format!(
+                "{} is scalar: nothing to append to",
+                self.path()
+            )));
         }
-        if data.ndim() != shape.len() || data.shape().iter().skip(1).zip(shape.iter().skip(1)).any(|(a, &b)| *a as u64 != b) {
+        if data.ndim() != shape.len()
+            || data
+                .shape()
+                .iter()
+                .skip(1)
+                .zip(shape.iter().skip(1))
+                .any(|(a, &b)| *a as u64 != b)
+        {
             return Err(Error::Invalid(format!(
                 "cannot append data of shape {:?} to a dataset of shape {shape:?}",
                 data.shape()
@@ -552,7 +613,10 @@ impl Dataset {
             *first = old + add;
         }
         self.resize(&grown)?;
-        let sel = Selection::new([super::selection::SliceArg::range(old as i64, (old + add) as i64)]);
+        let sel = Selection::new([super::selection::SliceArg::range(
+            old as i64,
+            (old + add) as i64,
+        )]);
         self.write_slice(&sel, data)
     }
 

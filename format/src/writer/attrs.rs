@@ -28,7 +28,14 @@ pub const MAX_MESSAGE: usize = 65_535;
 fn ainfo(editor: &HeaderEditor, sizes: Sizes) -> Result<Option<AttributeInfo>> {
     editor
         .find(kind::ATTRIBUTE_INFO)
-        .map(|m| AttributeInfo::parse(&mut Cursor::new(&m.data, 0, sizes, "attribute info message")))
+        .map(|m| {
+            AttributeInfo::parse(&mut Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "attribute info message",
+            ))
+        })
         .transpose()
 }
 
@@ -51,7 +58,9 @@ fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
     let sizes = session.sizes;
     let state = session.with_image(store, |img| {
         let editor = HeaderEditor::load(img, obj)?;
-        let Some(info) = ainfo(&editor, sizes)? else { return Ok(None) };
+        let Some(info) = ainfo(&editor, sizes)? else {
+            return Ok(None);
+        };
         if info.fractal_heap.is_none() {
             return Ok(None);
         }
@@ -77,7 +86,12 @@ fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
 }
 
 /// Create or overwrite the attribute `msg.name` of the object at `obj`.
-pub fn set_attr(session: &mut Session, store: &Store, obj: Addr, msg: AttributeMessage) -> Result<()> {
+pub fn set_attr(
+    session: &mut Session,
+    store: &Store,
+    obj: Addr,
+    msg: AttributeMessage,
+) -> Result<()> {
     super::groups::check_attr_name(&msg.name)?;
     let sizes = session.sizes;
     let encoded = msg.encode(sizes)?;
@@ -99,7 +113,10 @@ pub fn set_attr(session: &mut Session, store: &Store, obj: Addr, msg: AttributeM
     }
     let tracked = editor.tracks_order();
     let mut info = ainfo(&editor, sizes)?;
-    let next = info.as_ref().and_then(|i| i.max_creation_index).unwrap_or(0);
+    let next = info
+        .as_ref()
+        .and_then(|i| i.max_creation_index)
+        .unwrap_or(0);
     let too_big = encoded.len() > MAX_MESSAGE;
     let mut emit = Emit::default();
     if editor.version == 2 && (existing.len() + 1 > MAX_COMPACT || too_big) {
@@ -133,7 +150,9 @@ pub fn set_attr(session: &mut Session, store: &Store, obj: Addr, msg: AttributeM
                 encoded.len()
             )));
         }
-        editor.remove_where(|m| m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == msg.name));
+        editor.remove_where(|m| {
+            m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == msg.name)
+        });
         let mut m = MessageBytes::new(kind::ATTRIBUTE, encoded);
         if tracked {
             m.creation_order = Some(next);
@@ -151,7 +170,11 @@ pub fn set_attr(session: &mut Session, store: &Store, obj: Addr, msg: AttributeM
 pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) -> Result<()> {
     let missing = || Error::NotFound(format!("no attribute named {name:?}"));
     if load_dense(session, store, obj)? {
-        return match session.attrs.get_mut(&obj).and_then(|d| d.attrs.remove(name)) {
+        return match session
+            .attrs
+            .get_mut(&obj)
+            .and_then(|d| d.attrs.remove(name))
+        {
             Some(_) => Ok(()),
             None => Err(missing()),
         };
@@ -159,7 +182,9 @@ pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) 
     let sizes = session.sizes;
     let mut editor = session.editor(store, obj)?;
     let before = editor.messages.len();
-    editor.remove_where(|m| m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == name));
+    editor.remove_where(|m| {
+        m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == name)
+    });
     if editor.messages.len() == before {
         return Err(missing());
     }
@@ -169,7 +194,13 @@ pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) 
 }
 
 /// Write an object's in-memory dense attributes (at flush).
-pub fn write_dense(session: &mut Session, store: &Store, obj: Addr, dense: &DenseAttrs, emit: &mut Emit) -> Result<()> {
+pub fn write_dense(
+    session: &mut Session,
+    store: &Store,
+    obj: Addr,
+    dense: &DenseAttrs,
+    emit: &mut Emit,
+) -> Result<()> {
     let sizes = session.sizes;
     let mut editor = session.editor(store, obj)?;
     let mut encoded = Vec::with_capacity(dense.attrs.len());
@@ -177,7 +208,8 @@ pub fn write_dense(session: &mut Session, store: &Store, obj: Addr, dense: &Dens
         encoded.push((*order, msg.name.clone(), msg.encode(sizes)?));
     }
     let mut info = ainfo(&editor, sizes)?.unwrap_or_default();
-    let fits_compact = encoded.len() < MIN_DENSE && encoded.iter().all(|e| e.2.len() <= MAX_MESSAGE);
+    let fits_compact =
+        encoded.len() < MIN_DENSE && encoded.iter().all(|e| e.2.len() <= MAX_MESSAGE);
     editor.remove_where(|m| m.kind == kind::ATTRIBUTE);
     if fits_compact {
         encoded.sort_by_key(|e| e.0);

@@ -72,8 +72,14 @@ pub struct DatasetMeta {
     pub fill: Vec<u8>,
 }
 
-fn parse<T>(m: Option<&MessageBytes>, sizes: Sizes, what: &'static str, f: impl Fn(&mut Cursor<'_>) -> Result<T>) -> Result<Option<T>> {
-    m.map(|m| f(&mut Cursor::new(&m.data, 0, sizes, what))).transpose()
+fn parse<T>(
+    m: Option<&MessageBytes>,
+    sizes: Sizes,
+    what: &'static str,
+    f: impl Fn(&mut Cursor<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    m.map(|m| f(&mut Cursor::new(&m.data, 0, sizes, what)))
+        .transpose()
 }
 
 /// Load a dataset's metadata for writing.
@@ -83,18 +89,54 @@ pub fn meta(session: &Session, store: &Store, addr: Addr) -> Result<DatasetMeta>
     let not_dataset = || Error::Invalid(format!("the object at {addr} is not a dataset"));
     let datatype = match editor.find(kind::DATATYPE) {
         Some(m) if m.flags & 0x02 != 0 => session.with_image(store, |img| {
-            let shared = crate::messages::shared::SharedRef::parse(&mut Cursor::new(&m.data, 0, sizes, "datatype"))?;
+            let shared = crate::messages::shared::SharedRef::parse(&mut Cursor::new(
+                &m.data, 0, sizes, "datatype",
+            ))?;
             resolve_shared(img, &shared)
         })?,
-        Some(m) => crate::datatype::parse_datatype(&mut Cursor::new(&m.data, 0, sizes, "datatype message"))?,
+        Some(m) => crate::datatype::parse_datatype(&mut Cursor::new(
+            &m.data,
+            0,
+            sizes,
+            "datatype message",
+        ))?,
         None => return Err(not_dataset()),
     };
-    let dataspace = parse(editor.find(kind::DATASPACE), sizes, "dataspace message", Dataspace::parse)?.ok_or_else(not_dataset)?;
-    let layout = parse(editor.find(kind::LAYOUT), sizes, "layout message", Layout::parse)?.ok_or_else(not_dataset)?;
-    let pipeline = parse(editor.find(kind::FILTER_PIPELINE), sizes, "filter pipeline", FilterPipeline::parse)?.unwrap_or_default();
-    let fill = match parse(editor.find(kind::FILL_VALUE), sizes, "fill value", FillValue::parse)? {
+    let dataspace = parse(
+        editor.find(kind::DATASPACE),
+        sizes,
+        "dataspace message",
+        Dataspace::parse,
+    )?
+    .ok_or_else(not_dataset)?;
+    let layout = parse(
+        editor.find(kind::LAYOUT),
+        sizes,
+        "layout message",
+        Layout::parse,
+    )?
+    .ok_or_else(not_dataset)?;
+    let pipeline = parse(
+        editor.find(kind::FILTER_PIPELINE),
+        sizes,
+        "filter pipeline",
+        FilterPipeline::parse,
+    )?
+    .unwrap_or_default();
+    let fill = match parse(
+        editor.find(kind::FILL_VALUE),
+        sizes,
+        "fill value",
+        FillValue::parse,
+    )? {
         Some(f) => f.value,
-        None => parse(editor.find(kind::FILL_VALUE_OLD), sizes, "fill value", FillValue::parse_old)?.and_then(|f| f.value),
+        None => parse(
+            editor.find(kind::FILL_VALUE_OLD),
+            sizes,
+            "fill value",
+            FillValue::parse_old,
+        )?
+        .and_then(|f| f.value),
     };
     let fill = match fill {
         Some(v) if v.len() == datatype.size() => v,
@@ -110,16 +152,25 @@ pub fn meta(session: &Session, store: &Store, addr: Addr) -> Result<DatasetMeta>
     })
 }
 
-fn resolve_shared(img: &crate::io::FileImage<'_>, shared: &crate::messages::shared::SharedRef) -> Result<Datatype> {
+fn resolve_shared(
+    img: &crate::io::FileImage<'_>,
+    shared: &crate::messages::shared::SharedRef,
+) -> Result<Datatype> {
     match shared {
         crate::messages::shared::SharedRef::ObjectHeader(a) => {
             let h = crate::object_header::ObjectHeader::parse(img, *a)?;
-            let m = h
-                .find(kind::DATATYPE)
-                .ok_or_else(|| Error::corrupt("committed datatype", img.absolute(*a), "no datatype message"))?;
+            let m = h.find(kind::DATATYPE).ok_or_else(|| {
+                Error::corrupt(
+                    "committed datatype",
+                    img.absolute(*a),
+                    "no datatype message",
+                )
+            })?;
             crate::datatype::parse_datatype(&mut m.cursor(img, "datatype message"))
         }
-        crate::messages::shared::SharedRef::SohmHeap(_) => Err(Error::Unsupported("shared message heap".into())),
+        crate::messages::shared::SharedRef::SohmHeap(_) => {
+            Err(Error::Unsupported("shared message heap".into()))
+        }
     }
 }
 
@@ -145,7 +196,9 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
         SpaceKind::Scalar => 1,
         SpaceKind::Null => 0,
     };
-    let bytes = count.checked_mul(elem).ok_or_else(|| Error::LimitExceeded("dataset size".into()))?;
+    let bytes = count
+        .checked_mul(elem)
+        .ok_or_else(|| Error::LimitExceeded("dataset size".into()))?;
     let resizable = spec
         .dataspace
         .max_dims
@@ -154,11 +207,15 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
     let (layout, alloc) = match &spec.storage {
         StorageChoice::Compact => {
             if resizable {
-                return Err(Error::Invalid("only chunked datasets can have a maximum shape larger than their shape".into()));
+                return Err(Error::Invalid(
+                    "only chunked datasets can have a maximum shape larger than their shape".into(),
+                ));
             }
             let n = usize_of(bytes)?;
             if n > MAX_COMPACT_BYTES {
-                return Err(Error::Invalid(format!("{n} bytes are too many for compact storage (at most {MAX_COMPACT_BYTES})")));
+                return Err(Error::Invalid(format!(
+                    "{n} bytes are too many for compact storage (at most {MAX_COMPACT_BYTES})"
+                )));
             }
             let mut data = Vec::with_capacity(n);
             for _ in 0..count {
@@ -168,13 +225,23 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
         }
         StorageChoice::Contiguous => {
             if resizable {
-                return Err(Error::Invalid("only chunked datasets can have a maximum shape larger than their shape".into()));
+                return Err(Error::Invalid(
+                    "only chunked datasets can have a maximum shape larger than their shape".into(),
+                ));
             }
-            (Layout::Contiguous { addr: None, size: bytes }, AllocTime::Late)
+            (
+                Layout::Contiguous {
+                    addr: None,
+                    size: bytes,
+                },
+                AllocTime::Late,
+            )
         }
         StorageChoice::Chunked(chunk_dims) => {
             if spec.dataspace.kind != SpaceKind::Simple {
-                return Err(Error::Invalid("scalar and null datasets cannot be chunked".into()));
+                return Err(Error::Invalid(
+                    "scalar and null datasets cannot be chunked".into(),
+                ));
             }
             if chunk_dims.len() != spec.dataspace.dims.len() || chunk_dims.contains(&0) {
                 return Err(Error::Invalid(format!(
@@ -185,7 +252,9 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
             let max = spec.dataspace.max_dims_or_dims();
             for (c, m) in chunk_dims.iter().zip(max) {
                 if *m != UNLIMITED && c > m && *m > 0 {
-                    return Err(Error::Invalid(format!("chunk shape {chunk_dims:?} is larger than the maximum shape {max:?}")));
+                    return Err(Error::Invalid(format!(
+                        "chunk shape {chunk_dims:?} is larger than the maximum shape {max:?}"
+                    )));
                 }
             }
             let chunk_bytes = element_count(chunk_dims)?.checked_mul(elem);
@@ -209,6 +278,13 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
     if !spec.filters.filters.is_empty() && !matches!(spec.storage, StorageChoice::Chunked(_)) {
         return Err(Error::Invalid("filters need chunked storage".into()));
     }
+    // What libhdf5's `set_local` callbacks add: shuffle records the element size.
+    let mut pipeline = spec.filters.clone();
+    for f in &mut pipeline.filters {
+        if f.id == crate::messages::filter_pipeline::id::SHUFFLE {
+            f.client_data = vec![spec.datatype.size];
+        }
+    }
     let fill = FillValue {
         alloc_time: alloc,
         fill_time: FillTime::IfSet,
@@ -216,7 +292,11 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
     };
     if let Some(f) = &spec.fill {
         if f.len() != spec.datatype.size() {
-            return Err(Error::Invalid(format!("fill value of {} bytes for a {}-byte datatype", f.len(), elem)));
+            return Err(Error::Invalid(format!(
+                "fill value of {} bytes for a {}-byte datatype",
+                f.len(),
+                elem
+            )));
         }
     }
     let mut msgs = vec![
@@ -226,7 +306,7 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
         MessageBytes::new(kind::LAYOUT, layout.encode(sizes)?),
     ];
     if !spec.filters.filters.is_empty() {
-        msgs.push(MessageBytes::new(kind::FILTER_PIPELINE, spec.filters.encode()));
+        msgs.push(MessageBytes::new(kind::FILTER_PIPELINE, pipeline.encode()));
     }
     let flags = if spec.track_order {
         let ainfo = crate::messages::attribute_info::AttributeInfo {
@@ -255,7 +335,10 @@ fn empty_index(choice: IndexChoice) -> ChunkIndexKind {
     use crate::chunk_index::extensible_array::EaParams;
     match choice {
         IndexChoice::BtreeV1 => ChunkIndexKind::BtreeV1 { addr: None },
-        IndexChoice::Single => ChunkIndexKind::SingleChunk { addr: None, filtered: None },
+        IndexChoice::Single => ChunkIndexKind::SingleChunk {
+            addr: None,
+            filtered: None,
+        },
         IndexChoice::FixedArray => ChunkIndexKind::FixedArray {
             page_bits: chunk_index::FIXED_ARRAY_PAGE_BITS,
             addr: None,
@@ -302,20 +385,38 @@ fn params<'a>(meta: &'a DatasetMeta, layout: &'a ChunkedLayout) -> IndexParams<'
 }
 
 /// The chunk map of a chunked dataset, loaded from its index on first use.
-fn chunk_state<'s>(session: &'s mut Session, store: &Store, addr: Addr, meta: &DatasetMeta) -> Result<&'s mut ChunkState> {
+fn chunk_state<'s>(
+    session: &'s mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+) -> Result<&'s mut ChunkState> {
     if !session.chunks.contains_key(&addr) {
         let Layout::Chunked(layout) = &meta.layout else {
             return Err(Error::Invalid("not a chunked dataset".into()));
         };
-        let chunks = session.with_image(store, |img| chunk_index::read_index(img, layout, &params(meta, layout)))?;
+        let chunks = session.with_image(store, |img| {
+            chunk_index::read_index(img, layout, &params(meta, layout))
+        })?;
         let map: HashMap<Vec<u64>, Chunk> = chunks
             .into_iter()
             .map(|c| {
-                let grid = c.offset.iter().zip(&layout.chunk_dims).map(|(o, d)| o / d).collect();
+                let grid = c
+                    .offset
+                    .iter()
+                    .zip(&layout.chunk_dims)
+                    .map(|(o, d)| o / d)
+                    .collect();
                 (grid, c)
             })
             .collect();
-        session.chunks.insert(addr, ChunkState { chunks: map, dirty: false });
+        session.chunks.insert(
+            addr,
+            ChunkState {
+                chunks: map,
+                dirty: false,
+            },
+        );
     }
     session
         .chunks
@@ -325,11 +426,20 @@ fn chunk_state<'s>(session: &'s mut Session, store: &Store, addr: Addr, meta: &D
 
 /// The chunks the session holds for a dataset (for readers in the same session).
 pub fn chunks_in_memory(session: &Session, addr: Addr) -> Option<Vec<Chunk>> {
-    session.chunks.get(&addr).map(|s| s.chunks.values().cloned().collect())
+    session
+        .chunks
+        .get(&addr)
+        .map(|s| s.chunks.values().cloned().collect())
 }
 
 /// Write `data` (the selected elements, in the dataset's encoding, in selection order).
-pub fn write_selection(session: &mut Session, store: &Store, addr: Addr, sel: &[AxisSel], data: &[u8]) -> Result<()> {
+pub fn write_selection(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    sel: &[AxisSel],
+    data: &[u8],
+) -> Result<()> {
     let meta = meta(session, store, addr)?;
     let elem = meta.datatype.size();
     let n = hyperslab::selected_count(sel)?;
@@ -349,7 +459,10 @@ pub fn write_selection(session: &mut Session, store: &Store, addr: Addr, sel: &[
             let mut block = stored.clone();
             hyperslab::scatter_block(sel, &origin, &dims, &mut block, data, elem)?;
             let mut editor = meta.editor.clone();
-            editor.set(MessageBytes::new(kind::LAYOUT, Layout::Compact { data: block }.encode(session.sizes)?));
+            editor.set(MessageBytes::new(
+                kind::LAYOUT,
+                Layout::Compact { data: block }.encode(session.sizes)?,
+            ));
             let mut emit = Emit::default();
             editor.save(&mut session.space, &mut emit)?;
             session.commit(store, &emit)
@@ -370,7 +483,14 @@ pub fn write_selection(session: &mut Session, store: &Store, addr: Addr, sel: &[
                         store.write_at(session.base + a.0, &fill)?;
                     }
                     let mut editor = meta.editor.clone();
-                    editor.set(MessageBytes::new(kind::LAYOUT, Layout::Contiguous { addr: Some(a), size: *size }.encode(session.sizes)?));
+                    editor.set(MessageBytes::new(
+                        kind::LAYOUT,
+                        Layout::Contiguous {
+                            addr: Some(a),
+                            size: *size,
+                        }
+                        .encode(session.sizes)?,
+                    ));
                     let mut emit = Emit::default();
                     editor.save(&mut session.space, &mut emit)?;
                     session.commit(store, &emit)?;
@@ -387,7 +507,9 @@ pub fn write_selection(session: &mut Session, store: &Store, addr: Addr, sel: &[
                 } else {
                     for i in 0..run.n {
                         let o = (run.out + i) * elem;
-                        let from = data.get(o..o + elem).ok_or_else(|| Error::Invalid("selection out of range".into()))?;
+                        let from = data
+                            .get(o..o + elem)
+                            .ok_or_else(|| Error::Invalid("selection out of range".into()))?;
                         store.write_at(base + ((run.block + i * run.step) * elem) as u64, from)?;
                     }
                     Ok(())
@@ -422,9 +544,17 @@ fn write_chunks(
     let snap = store.snapshot()?;
     let mut pos = vec![0usize; touched.len()];
     loop {
-        let grid: Vec<u64> = touched.iter().zip(&pos).filter_map(|(t, &p)| t.get(p).copied()).collect();
+        let grid: Vec<u64> = touched
+            .iter()
+            .zip(&pos)
+            .filter_map(|(t, &p)| t.get(p).copied())
+            .collect();
         let origin: Vec<u64> = grid.iter().zip(chunk_dims).map(|(g, c)| g * c).collect();
-        let existing = session.chunks.get(&addr).and_then(|s| s.chunks.get(&grid)).cloned();
+        let existing = session
+            .chunks
+            .get(&addr)
+            .and_then(|s| s.chunks.get(&grid))
+            .cloned();
         let covered = covers_chunk(sel, &origin, chunk_dims, &meta.dataspace.dims);
         let mut block = match (&existing, covered) {
             (Some(c), false) => {
@@ -433,7 +563,16 @@ fn write_chunks(
                 if filtered {
                     filters::decode_chunk(&meta.pipeline, c.filter_mask, stored, elem, chunk_bytes)?
                 } else {
-                    stored.get(..chunk_bytes).ok_or_else(|| Error::corrupt("chunk", img.absolute(c.addr), "chunk shorter than its size"))?.to_vec()
+                    stored
+                        .get(..chunk_bytes)
+                        .ok_or_else(|| {
+                            Error::corrupt(
+                                "chunk",
+                                img.absolute(c.addr),
+                                "chunk shorter than its size",
+                            )
+                        })?
+                        .to_vec()
                 }
             }
             _ => {
@@ -492,26 +631,38 @@ fn write_chunks(
 
 /// Whether the selection writes every element of the chunk that lies inside the dataset.
 fn covers_chunk(sel: &[AxisSel], origin: &[u64], chunk: &[u64], dims: &[u64]) -> bool {
-    sel.iter().zip(origin).zip(chunk).zip(dims).all(|(((a, &o), &c), &d)| {
-        let end = (o + c).min(d);
-        a.step == 1 && a.start <= o && a.start + a.count >= end
-    })
+    sel.iter()
+        .zip(origin)
+        .zip(chunk)
+        .zip(dims)
+        .all(|(((a, &o), &c), &d)| {
+            let end = (o + c).min(d);
+            a.step == 1 && a.start <= o && a.start + a.count >= end
+        })
 }
 
 /// Change the shape of a chunked dataset (grow or shrink any resizable axis).
 pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]) -> Result<()> {
     let meta = meta(session, store, addr)?;
     let Layout::Chunked(layout) = &meta.layout else {
-        return Err(Error::Invalid("only chunked datasets can be resized".into()));
+        return Err(Error::Invalid(
+            "only chunked datasets can be resized".into(),
+        ));
     };
     let old = &meta.dataspace.dims;
     if new_dims.len() != old.len() {
-        return Err(Error::Invalid(format!("new shape {new_dims:?} has rank {}, the dataset {}", new_dims.len(), old.len())));
+        return Err(Error::Invalid(format!(
+            "new shape {new_dims:?} has rank {}, the dataset {}",
+            new_dims.len(),
+            old.len()
+        )));
     }
     let max = meta.dataspace.max_dims_or_dims().to_vec();
     for ((n, m), axis) in new_dims.iter().zip(&max).zip(0..) {
         if *m != UNLIMITED && n > m {
-            return Err(Error::Invalid(format!("axis {axis} cannot grow to {n}: its maximum is {m}")));
+            return Err(Error::Invalid(format!(
+                "axis {axis} cannot grow to {n}: its maximum is {m}"
+            )));
         }
     }
     if new_dims == old.as_slice() {
@@ -527,7 +678,10 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
         max_dims: meta.dataspace.max_dims.clone(),
     };
     let mut editor = meta.editor.clone();
-    editor.set(MessageBytes::new(kind::DATASPACE, space.encode(session.sizes)));
+    editor.set(MessageBytes::new(
+        kind::DATASPACE,
+        space.encode(session.sizes),
+    ));
     let mut emit = Emit::default();
     editor.save(&mut session.space, &mut emit)?;
     session.commit(store, &emit)?;
@@ -538,7 +692,14 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
 
 /// Drop chunks wholly outside `new_dims`, and reset to the fill value the part of chunks
 /// straddling the new boundary (so that growing again shows fill values, as libhdf5 does).
-fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, layout: &ChunkedLayout, new_dims: &[u64]) -> Result<()> {
+fn prune(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+    layout: &ChunkedLayout,
+    new_dims: &[u64],
+) -> Result<()> {
     let chunk_dims = layout.chunk_dims.clone();
     let state = chunk_state(session, store, addr, meta)?;
     let mut dropped = Vec::new();
@@ -546,7 +707,13 @@ fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, l
     for (grid, c) in &state.chunks {
         if c.offset.iter().zip(new_dims).any(|(o, n)| o >= n) {
             dropped.push(grid.clone());
-        } else if c.offset.iter().zip(&chunk_dims).zip(new_dims).any(|((o, cd), n)| o + cd > *n) {
+        } else if c
+            .offset
+            .iter()
+            .zip(&chunk_dims)
+            .zip(new_dims)
+            .any(|((o, cd), n)| o + cd > *n)
+        {
             straddling.push(c.clone());
         }
     }
@@ -564,7 +731,9 @@ fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, l
     // old extent, everything at or past the new boundary on some axis.
     for c in straddling {
         for axis in 0..new_dims.len() {
-            let (Some(&n), Some(&o), Some(&cd)) = (new_dims.get(axis), c.offset.get(axis), chunk_dims.get(axis)) else {
+            let (Some(&n), Some(&o), Some(&cd)) =
+                (new_dims.get(axis), c.offset.get(axis), chunk_dims.get(axis))
+            else {
                 continue;
             };
             if o + cd <= n {
@@ -579,9 +748,19 @@ fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, l
                     let end = off + d;
                     let old_end = meta.dataspace.dims.get(i).copied().unwrap_or(end).min(end);
                     if i == axis {
-                        AxisSel { start: n, step: 1, count: old_end.saturating_sub(n), keep: true }
+                        AxisSel {
+                            start: n,
+                            step: 1,
+                            count: old_end.saturating_sub(n),
+                            keep: true,
+                        }
                     } else {
-                        AxisSel { start: off, step: 1, count: old_end.saturating_sub(off), keep: true }
+                        AxisSel {
+                            start: off,
+                            step: 1,
+                            count: old_end.saturating_sub(off),
+                            keep: true,
+                        }
                     }
                 })
                 .collect();
@@ -600,7 +779,12 @@ fn prune(session: &mut Session, store: &Store, addr: Addr, meta: &DatasetMeta, l
 }
 
 /// Rebuild a dataset's chunk index from the session's chunk map (at flush).
-pub fn write_index(session: &mut Session, store: &Store, addr: Addr, emit: &mut Emit) -> Result<()> {
+pub fn write_index(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    emit: &mut Emit,
+) -> Result<()> {
     let meta = meta(session, store, addr)?;
     let Layout::Chunked(layout) = &meta.layout else {
         return Ok(());
@@ -612,10 +796,19 @@ pub fn write_index(session: &mut Session, store: &Store, addr: Addr, emit: &mut 
         .unwrap_or_default();
     chunks.sort_by(|a, b| a.offset.cmp(&b.offset));
     let p = params(&meta, layout);
-    let index = chunk_index::build_index(choice_of(&layout.index), &chunks, &p, &mut session.space, emit)?;
+    let index = chunk_index::build_index(
+        choice_of(&layout.index),
+        &chunks,
+        &p,
+        &mut session.space,
+        emit,
+    )?;
     let mut new_layout = layout.clone();
     new_layout.index = index;
     let mut editor = meta.editor.clone();
-    editor.set(MessageBytes::new(kind::LAYOUT, Layout::Chunked(new_layout).encode(session.sizes)?));
+    editor.set(MessageBytes::new(
+        kind::LAYOUT,
+        Layout::Chunked(new_layout).encode(session.sizes)?,
+    ));
     editor.save(&mut session.space, emit)
 }

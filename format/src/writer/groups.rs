@@ -45,7 +45,12 @@ pub fn check_name(name: &str) -> Result<()> {
 
 fn link_info(editor: &HeaderEditor, sizes: crate::io::Sizes, at: u64) -> Result<LinkInfo> {
     match editor.find(kind::LINK_INFO) {
-        Some(m) => LinkInfo::parse(&mut crate::io::Cursor::new(&m.data, at, sizes, "link info message")),
+        Some(m) => LinkInfo::parse(&mut crate::io::Cursor::new(
+            &m.data,
+            at,
+            sizes,
+            "link info message",
+        )),
         None => Ok(LinkInfo::default()),
     }
 }
@@ -55,7 +60,14 @@ fn compact_links(editor: &HeaderEditor, sizes: crate::io::Sizes) -> Result<Vec<L
         .messages
         .iter()
         .filter(|m| m.kind == kind::LINK)
-        .map(|m| Link::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "link message")))
+        .map(|m| {
+            Link::parse(&mut crate::io::Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "link message",
+            ))
+        })
         .collect()
 }
 
@@ -69,7 +81,12 @@ fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
     let loaded = session.with_image(store, |img| {
         let editor = HeaderEditor::load(img, addr)?;
         if let Some(m) = editor.find(kind::SYMBOL_TABLE) {
-            let msg = SymbolTableMessage::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "symbol table message"))?;
+            let msg = SymbolTableMessage::parse(&mut crate::io::Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "symbol table message",
+            ))?;
             let mut entries = BTreeMap::new();
             for (name, entry, soft) in super::symtab::read_entries(img, &msg)? {
                 entries.insert(name, (entry, soft));
@@ -130,9 +147,16 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
     check_name(&link.name)?;
     if load(session, store, parent)? {
         return match session.groups.get_mut(&parent) {
-            Some(GroupLinks::Dense { links, track_order, next_order }) => {
+            Some(GroupLinks::Dense {
+                links,
+                track_order,
+                next_order,
+            }) => {
                 if links.contains_key(&link.name) {
-                    return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+                    return Err(Error::Invalid(format!(
+                        "a link named {:?} already exists",
+                        link.name
+                    )));
                 }
                 link.creation_order = track_order.then_some(*next_order);
                 *next_order += 1;
@@ -141,7 +165,10 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
             }
             Some(GroupLinks::SymbolTable { entries }) => {
                 if entries.contains_key(&link.name) {
-                    return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+                    return Err(Error::Invalid(format!(
+                        "a link named {:?} already exists",
+                        link.name
+                    )));
                 }
                 let (entry, soft) = match &link.target {
                     LinkTarget::Hard(a) => (super::symtab::hard_entry(*a), None),
@@ -163,20 +190,30 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
     let mut info = link_info(&editor, sizes, 0)?;
     let existing = compact_links(&editor, sizes)?;
     if existing.iter().any(|l| l.name == link.name) {
-        return Err(Error::Invalid(format!("a link named {:?} already exists", link.name)));
+        return Err(Error::Invalid(format!(
+            "a link named {:?} already exists",
+            link.name
+        )));
     }
     let track_order = info.max_creation_index.is_some();
     let next = info.max_creation_index.unwrap_or(0);
     link.creation_order = track_order.then_some(next);
     let max_compact = match editor.find(kind::GROUP_INFO) {
-        Some(m) => GroupInfo::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "group info message"))?
-            .link_phase_change
-            .map_or(MAX_COMPACT, |(max, _)| usize::from(max)),
+        Some(m) => GroupInfo::parse(&mut crate::io::Cursor::new(
+            &m.data,
+            0,
+            sizes,
+            "group info message",
+        ))?
+        .link_phase_change
+        .map_or(MAX_COMPACT, |(max, _)| usize::from(max)),
         None => MAX_COMPACT,
     };
     let mut emit = Emit::default();
     if existing.len() < max_compact {
-        editor.messages.push(MessageBytes::new(kind::LINK, link.encode(sizes)?));
+        editor
+            .messages
+            .push(MessageBytes::new(kind::LINK, link.encode(sizes)?));
         if track_order {
             info.max_creation_index = Some(next + 1);
             editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
@@ -186,7 +223,8 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
         // Past the compact threshold: the links move to dense storage, written at flush.
         editor.remove_where(|m| m.kind == kind::LINK);
         editor.save(&mut session.space, &mut emit)?;
-        let mut links: BTreeMap<String, Link> = existing.into_iter().map(|l| (l.name.clone(), l)).collect();
+        let mut links: BTreeMap<String, Link> =
+            existing.into_iter().map(|l| (l.name.clone(), l)).collect();
         links.insert(link.name.clone(), link);
         session.groups.insert(
             parent,
@@ -216,7 +254,13 @@ pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &st
     let before = editor.messages.len();
     editor.remove_where(|m| {
         m.kind == kind::LINK
-            && Link::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "link message")).is_ok_and(|l| l.name == name)
+            && Link::parse(&mut crate::io::Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "link message",
+            ))
+            .is_ok_and(|l| l.name == name)
     });
     if editor.messages.len() == before {
         return Err(missing());
@@ -230,13 +274,24 @@ pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &st
 pub fn create_group(session: &mut Session, store: &Store, track_order: bool) -> Result<Addr> {
     let mut emit = Emit::default();
     let flags = if track_order { 0x0c } else { 0 };
-    let editor = HeaderEditor::create(flags, group_messages(session.sizes, track_order)?, &mut session.space, &mut emit)?;
+    let editor = HeaderEditor::create(
+        flags,
+        group_messages(session.sizes, track_order)?,
+        &mut session.space,
+        &mut emit,
+    )?;
     session.commit(store, &emit)?;
     Ok(editor.addr)
 }
 
 /// Write a group's in-memory links (at flush).
-pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &GroupLinks, emit: &mut Emit) -> Result<()> {
+pub fn write_links(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    state: &GroupLinks,
+    emit: &mut Emit,
+) -> Result<()> {
     let sizes = session.sizes;
     let mut editor = session.editor(store, addr)?;
     match state {
@@ -252,7 +307,9 @@ pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &Gro
                 let mut ordered: Vec<&Link> = links.values().collect();
                 ordered.sort_by_key(|l| l.creation_order);
                 for l in ordered {
-                    editor.messages.push(MessageBytes::new(kind::LINK, l.encode(sizes)?));
+                    editor
+                        .messages
+                        .push(MessageBytes::new(kind::LINK, l.encode(sizes)?));
                 }
                 info = LinkInfo {
                     max_creation_index: track_order.then_some(*next_order),
@@ -279,8 +336,17 @@ pub fn write_links(session: &mut Session, store: &Store, addr: Addr, state: &Gro
             let m = editor
                 .find(kind::SYMBOL_TABLE)
                 .ok_or_else(|| Error::Invalid("symbol table message vanished".into()))?;
-            let old = SymbolTableMessage::parse(&mut crate::io::Cursor::new(&m.data, 0, sizes, "symbol table message"))?;
-            let list: Vec<(String, crate::links::symbol_table::SymbolTableEntry, Option<String>)> = entries
+            let old = SymbolTableMessage::parse(&mut crate::io::Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "symbol table message",
+            ))?;
+            let list: Vec<(
+                String,
+                crate::links::symbol_table::SymbolTableEntry,
+                Option<String>,
+            )> = entries
                 .iter()
                 .map(|(n, (e, s))| (n.clone(), e.clone(), s.clone()))
                 .collect();

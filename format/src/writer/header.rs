@@ -71,7 +71,12 @@ impl HeaderEditor {
     }
 
     /// A new version 2 header with `messages`, allocated with room to grow.
-    pub fn create(flags: u8, messages: Vec<MessageBytes>, space: &mut FileSpace, emit: &mut Emit) -> Result<Self> {
+    pub fn create(
+        flags: u8,
+        messages: Vec<MessageBytes>,
+        space: &mut FileSpace,
+        emit: &mut Emit,
+    ) -> Result<Self> {
         let sizes = space.sizes();
         let need = v2::message_space(flags, &messages) + SLACK;
         let addr = space.alloc(v2::encoded_header_len(need, false) as u64)?;
@@ -125,7 +130,8 @@ impl HeaderEditor {
 
     /// Lay the messages out and queue the writes; frees continuation blocks no longer used.
     pub fn save(&mut self, space: &mut FileSpace, emit: &mut Emit) -> Result<()> {
-        let chunk0 = usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
+        let chunk0 =
+            usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
         let continuation = MessageBytes {
             kind: kind::CONTINUATION,
             flags: 0,
@@ -141,7 +147,9 @@ impl HeaderEditor {
             // and everything after it go to the continuation block.
             let budget = chunk0
                 .checked_sub(self.space_for(std::slice::from_ref(&continuation)))
-                .ok_or_else(|| Error::Unsupported("object header too small for a continuation".into()))?;
+                .ok_or_else(|| {
+                    Error::Unsupported("object header too small for a continuation".into())
+                })?;
             for m in &self.messages {
                 let mut trial = first.clone();
                 trial.push(m.clone());
@@ -155,7 +163,11 @@ impl HeaderEditor {
         let mut new_conts = Vec::new();
         let mut cont_count = 0;
         if !rest.is_empty() {
-            let overhead = if self.version == 2 { v2::CONTINUATION_OVERHEAD } else { 0 };
+            let overhead = if self.version == 2 {
+                v2::CONTINUATION_OVERHEAD
+            } else {
+                0
+            };
             let need = self.space_for(&rest) + overhead;
             let reuse = match self.continuations.as_slice() {
                 [(a, len)] if *len >= need as u64 => Some((*a, *len)),
@@ -168,7 +180,8 @@ impl HeaderEditor {
                     (space.alloc(len)?, len)
                 }
             };
-            let len_usize = usize::try_from(len).map_err(|_| Error::LimitExceeded("header".into()))?;
+            let len_usize =
+                usize::try_from(len).map_err(|_| Error::LimitExceeded("header".into()))?;
             let block = if self.version == 2 {
                 v2::encode_continuation_block(self.flags, &rest, len_usize)?
             } else {
@@ -189,12 +202,15 @@ impl HeaderEditor {
         }
         self.continuations = new_conts;
         if self.version == 2 {
-            let bytes = v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?;
+            let bytes =
+                v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?;
             emit.put(self.addr, bytes);
         } else {
             let count = v1::encoded_message_count(&first, chunk0)? + cont_count;
-            let count = u16::try_from(count).map_err(|_| Error::LimitExceeded("header messages".into()))?;
-            let chunk0_u32 = u32::try_from(chunk0).map_err(|_| Error::LimitExceeded("header".into()))?;
+            let count =
+                u16::try_from(count).map_err(|_| Error::LimitExceeded("header messages".into()))?;
+            let chunk0_u32 =
+                u32::try_from(chunk0).map_err(|_| Error::LimitExceeded("header".into()))?;
             let mut bytes = v1::encode_prefix(count, self.ref_count, chunk0_u32).to_vec();
             bytes.extend_from_slice(&v1::encode_messages(&first, chunk0)?);
             emit.put(self.addr, bytes);

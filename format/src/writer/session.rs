@@ -101,7 +101,12 @@ impl Session {
             group_k: super::symtab::DEFAULT_GROUP_K,
         };
         let mut emit = Emit::default();
-        let root = HeaderEditor::create(0, group_messages(sizes, false)?, &mut session.space, &mut emit)?;
+        let root = HeaderEditor::create(
+            0,
+            group_messages(sizes, false)?,
+            &mut session.space,
+            &mut emit,
+        )?;
         let sb = Superblock::new_v3(sizes, root.addr, session.space.eof());
         session.commit(store, &emit)?;
         store.write_at(0, &sb.encode())?;
@@ -137,7 +142,11 @@ impl Session {
     }
 
     /// A file image of the current bytes.
-    pub fn with_image<T>(&self, store: &Store, f: impl FnOnce(&FileImage<'_>) -> Result<T>) -> Result<T> {
+    pub fn with_image<T>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&FileImage<'_>) -> Result<T>,
+    ) -> Result<T> {
         let snap = store.snapshot()?;
         let img = FileImage::new(snap.bytes(), self.base, self.sizes);
         f(&img)
@@ -178,7 +187,12 @@ impl Session {
     }
 
     fn flush_chunks(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
-        let dirty: Vec<Addr> = self.chunks.iter().filter(|(_, c)| c.dirty).map(|(a, _)| *a).collect();
+        let dirty: Vec<Addr> = self
+            .chunks
+            .iter()
+            .filter(|(_, c)| c.dirty)
+            .map(|(a, _)| *a)
+            .collect();
         for addr in dirty {
             super::datasets::write_index(self, store, addr, emit)?;
             if let Some(state) = self.chunks.get_mut(&addr) {

@@ -71,5 +71,13 @@ pub fn rebuild_group(
             (name.clone(), member)
         })
         .collect();
-    build_group_members(&members, k.0, k.1, Some(old.btree), Some(old.heap), space, emit)
+    build_group_members(
+        &members,
+        k.0,
+        k.1,
+        Some(old.btree),
+        Some(old.heap),
+        space,
+        emit,
+    )
 }

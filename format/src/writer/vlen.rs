@@ -40,7 +40,12 @@ fn object_len(sizes: Sizes, data: usize) -> u64 {
 
 impl Collection {
     fn used(&self, sizes: Sizes) -> u64 {
-        header_len(sizes) + self.objects.iter().map(|o| object_len(sizes, o.len())).sum::<u64>()
+        header_len(sizes)
+            + self
+                .objects
+                .iter()
+                .map(|o| object_len(sizes, o.len()))
+                .sum::<u64>()
     }
 
     fn encode(&self, sizes: Sizes) -> Vec<u8> {
@@ -75,11 +80,17 @@ impl Collection {
 impl VlenHeap {
     /// Store `data` and return its heap ID (an empty `data` still gets an object, as
     /// libhdf5 stores empty strings).
-    pub fn add(&mut self, data: &[u8], space: &mut FileSpace, emit: &mut Emit) -> Result<GlobalHeapId> {
+    pub fn add(
+        &mut self,
+        data: &[u8],
+        space: &mut FileSpace,
+        emit: &mut Emit,
+    ) -> Result<GlobalHeapId> {
         let sizes = space.sizes();
         let need = object_len(sizes, data.len());
         let fits = self.current.as_ref().is_some_and(|c| {
-            c.objects.len() < usize::from(u16::MAX) - 1 && c.used(sizes) + need + object_len(sizes, 0) <= c.size
+            c.objects.len() < usize::from(u16::MAX) - 1
+                && c.used(sizes) + need + object_len(sizes, 0) <= c.size
         });
         if !fits {
             let size = (header_len(sizes) + need + object_len(sizes, 0)).max(MIN_COLLECTION);
@@ -96,7 +107,8 @@ impl VlenHeap {
             .as_mut()
             .ok_or_else(|| Error::Invalid("no global heap collection".into()))?;
         c.objects.push(data.to_vec());
-        let index = u32::try_from(c.objects.len()).map_err(|_| Error::LimitExceeded("heap objects".into()))?;
+        let index = u32::try_from(c.objects.len())
+            .map_err(|_| Error::LimitExceeded("heap objects".into()))?;
         emit.put(c.addr, c.encode(sizes));
         Ok(GlobalHeapId {
             collection: Some(c.addr),
@@ -150,6 +162,12 @@ mod tests {
         for (id, data) in &ids {
             assert_eq!(reader.get(*id).unwrap(), data.as_slice());
         }
-        assert!(ids.iter().map(|i| i.0.collection).collect::<std::collections::HashSet<_>>().len() > 1);
+        assert!(
+            ids.iter()
+                .map(|i| i.0.collection)
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                > 1
+        );
     }
 }

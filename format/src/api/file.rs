@@ -87,6 +87,11 @@ impl FileInner {
             .map_err(|_| Error::Invalid("file state poisoned by a panic in another thread".into()))
     }
 
+    /// The file's field sizes.
+    pub(crate) fn sizes(&self) -> Result<Sizes> {
+        Ok(self.superblock()?.sizes)
+    }
+
     /// Address of the root group's object header.
     pub(crate) fn superblock_root(&self) -> Result<Addr> {
         Ok(self.superblock()?.root)

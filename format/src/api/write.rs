@@ -54,11 +54,12 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
         }
     };
     let count = data.dataspace.element_count().unwrap_or(0);
-    if bytes.len() as u64 != count * u64::from(data.datatype.size) {
+    let datatype = data.datatype.for_offset_size(file.sizes()?.offset);
+    if bytes.len() as u64 != count * u64::from(datatype.size) {
         return Err(Error::Invalid(format!(
             "attribute {name:?}: {} bytes for {count} elements of {} bytes",
             bytes.len(),
-            data.datatype.size
+            datatype.size
         )));
     }
     Ok(AttributeMessage {
@@ -68,7 +69,7 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
         } else {
             crate::datatype::CharacterSet::Utf8
         },
-        datatype: MaybeShared::Inline(data.datatype),
+        datatype: MaybeShared::Inline(datatype),
         dataspace: data.dataspace,
         data: bytes,
     })
@@ -432,6 +433,8 @@ impl DatasetBuilder {
         let spec = self.spec()?;
         let (parent, name) = self.group.parent_for_create(&self.path)?;
         let file = parent.file_inner();
+        let mut spec = spec;
+        spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
         {
             let mut session = file.session()?;
             let addr = datasets::create(&mut session, &file.store, &spec)?;

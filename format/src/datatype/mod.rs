@@ -231,3 +231,31 @@ impl Datatype {
         }
     }
 }
+
+impl Datatype {
+    /// This type with the sizes of variable-length elements and object references set for
+    /// a file whose addresses are `offset_size` bytes (a vlen element is a 4-byte count, an
+    /// address and a 4-byte index).
+    pub fn for_offset_size(&self, offset_size: u8) -> Datatype {
+        let vlen = 8 + u32::from(offset_size);
+        match &self.class {
+            TypeClass::VarLenString { .. } => Datatype {
+                size: vlen,
+                class: self.class.clone(),
+            },
+            TypeClass::VarLenSequence { base } => Datatype {
+                size: vlen,
+                class: TypeClass::VarLenSequence {
+                    base: Box::new(base.for_offset_size(offset_size)),
+                },
+            },
+            TypeClass::Reference {
+                kind: ReferenceKind::Object,
+            } => Datatype {
+                size: u32::from(offset_size),
+                class: self.class.clone(),
+            },
+            _ => self.clone(),
+        }
+    }
+}

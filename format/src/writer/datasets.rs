@@ -796,13 +796,20 @@ pub fn write_index(
         .unwrap_or_default();
     chunks.sort_by(|a, b| a.offset.cmp(&b.offset));
     let p = params(&meta, layout);
-    let index = chunk_index::build_index(
-        choice_of(&layout.index),
-        &chunks,
-        &p,
-        &mut session.space,
-        emit,
-    )?;
+    let index = match choice_of(&layout.index) {
+        // Node size depends on the file's indexed-storage K (superblock v1 may change it).
+        IndexChoice::BtreeV1 if !chunks.is_empty() => ChunkIndexKind::BtreeV1 {
+            addr: Some(chunk_index::btree_v1::build(
+                &chunks,
+                &p,
+                session.chunk_k,
+                None,
+                &mut session.space,
+                emit,
+            )?),
+        },
+        choice => chunk_index::build_index(choice, &chunks, &p, &mut session.space, emit)?,
+    };
     let mut new_layout = layout.clone();
     new_layout.index = index;
     let mut editor = meta.editor.clone();

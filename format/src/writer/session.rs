@@ -84,6 +84,8 @@ pub struct Session {
     pub vlen: VlenHeap,
     /// Group B-tree K values (leaf, internal) from the superblock.
     pub group_k: (u16, u16),
+    /// Indexed-storage (chunk) B-tree K from the superblock.
+    pub chunk_k: u16,
 }
 
 impl Session {
@@ -99,6 +101,7 @@ impl Session {
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
             group_k: super::symtab::DEFAULT_GROUP_K,
+            chunk_k: crate::chunk_index::BTREE_V1_K,
         };
         let mut emit = Emit::default();
         let root = HeaderEditor::create(
@@ -126,6 +129,7 @@ impl Session {
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
             group_k: (superblock.group_leaf_k, superblock.group_internal_k),
+            chunk_k: superblock.indexed_storage_k,
         })
     }
 

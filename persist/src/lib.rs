@@ -1,9 +1,17 @@
 //! # jangada
 //!
-//! Persist Rust objects to HDF5 exactly the way the Python library jangada does.
-//! (The persistence layer arrives in a later issue; this crate currently hosts the
-//! `jangada` command-line tool over `jangada-hdf5`.)
-
-pub use jangada_hdf5 as hdf5;
+//! Persist Rust objects to HDF5 exactly the way the Python library jangada
+//! (`jangada.serialization.Persistable`) does, so that a file written by either side opens
+//! in the other. Built on the pure-Rust `jangada-hdf5`: no libhdf5, no C.
+//!
+//! - [`Value`]: the dynamic tree (jangada's data model); [`mapping`]: its HDF5 layout.
+//! - The `jangada` command-line tool's commands live in [`cli`].
 
 pub mod cli;
+pub mod error;
+pub mod mapping;
+pub mod value;
+
+pub use error::{Error, Result};
+pub use jangada_hdf5 as hdf5;
+pub use value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value, NAT};

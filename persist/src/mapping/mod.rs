@@ -1,0 +1,34 @@
+//! The jangada conventions: how a [`Value`](crate::Value) is laid out in HDF5, exactly as
+//! Python `jangada==0.1.9` (`jangada/serialization.py`, `Persistable._save_data_in_group`
+//! and `_load_data_from_h5py_tree`) does it.
+//!
+//! - attributes: `None` -> `"NoneType:None"`, `Path` -> `"Path:/abs"`, `str` -> vlen UTF-8,
+//!   `int` -> int64 (uint64 above `i64::MAX`), `float` -> float64, `complex` -> h5py
+//!   complex128, `bool` -> h5py bool enum;
+//! - groups: `list` (`__container_type__="list"`, `track_order=True`, items `0`, `1`, ...),
+//!   `dict` (`__container_type__="dict"`), objects = dicts with a `__class__` attribute;
+//! - datasets: `numpy.ndarray` (chunked, `maxshape=(None, *shape[1:])`, 0-d not resizable),
+//!   pandas `Timestamp` / `DatetimeIndex` (int64 wall-clock nanoseconds + `timezone`).
+
+/// Name of the group holding the whole value.
+pub const ROOT: &str = "root";
+/// Attribute naming a group's container type.
+pub const CONTAINER_TYPE: &str = "__container_type__";
+/// Attribute naming an object's class.
+pub const CLASS: &str = "__class__";
+/// Attribute naming a dataset's type.
+pub const DATASET_TYPE: &str = "__dataset_type__";
+/// The string stored for `None`.
+pub const NONE: &str = "NoneType:None";
+/// Prefix of stored paths.
+pub const PATH_PREFIX: &str = "Path:";
+/// `__dataset_type__` of numpy arrays.
+pub const NDARRAY: &str = "numpy.ndarray";
+/// `__dataset_type__` jangada writes for timestamps with pandas 3.
+pub const TIMESTAMP: &str = "pandas.Timestamp";
+/// `__dataset_type__` of timestamps written with pandas < 3.
+pub const TIMESTAMP_OLD: &str = "pandas._libs.tslibs.timestamps.Timestamp";
+/// `__dataset_type__` jangada writes for datetime indexes with pandas 3.
+pub const DATETIME_INDEX: &str = "pandas.DatetimeIndex";
+/// `__dataset_type__` of datetime indexes written with pandas < 3.
+pub const DATETIME_INDEX_OLD: &str = "pandas.core.indexes.datetimes.DatetimeIndex";

@@ -1,0 +1,152 @@
+//! The dynamic value tree: jangada's data model, what any jangada file holds.
+//!
+//! A jangada file stores one [`Value`] (normally an [`Value::Object`]) under the group
+//! `root`. Typed Rust structs convert to and from `Value` (see [`crate::Persistable`]); files
+//! whose classes are unknown load as generic objects that keep their qualified class name.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ndarray::ArrayD;
+use num_complex::Complex;
+
+/// Any value jangada can store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Python `None`: the string attribute `NoneType:None`.
+    None,
+    /// `bool`: h5py's boolean enum attribute.
+    Bool(bool),
+    /// `int` that fits `i64`: an int64 attribute.
+    Int(i64),
+    /// An integer above `i64::MAX`: h5py stores such Python ints as uint64.
+    UInt(u64),
+    /// `float`: a float64 attribute.
+    Float(f64),
+    /// `complex`: h5py's `{r, i}` complex128 compound attribute.
+    Complex(f64, f64),
+    /// `str`: a variable-length UTF-8 string attribute.
+    Str(String),
+    /// `pathlib.Path`: the string attribute `Path:/absolute/path`.
+    Path(PathBuf),
+    /// `list`: a group with `__container_type__ = "list"`, creation order tracked, items
+    /// named `0`, `1`, ...
+    List(Vec<Value>),
+    /// `dict`: a group with `__container_type__ = "dict"`.
+    Dict(BTreeMap<String, Value>),
+    /// A `Serializable` object: a dict group with a `__class__` attribute.
+    Object(Object),
+    /// `numpy.ndarray`: a dataset with `__dataset_type__ = "numpy.ndarray"`.
+    Array(ArrayValue),
+    /// `pandas.Timestamp`: a 0-d int64 dataset of nanoseconds plus a `timezone` attribute.
+    Timestamp(Timestamp),
+    /// `pandas.DatetimeIndex`: a 1-d int64 dataset of nanoseconds plus `timezone`.
+    DatetimeIndex(DatetimeIndex),
+}
+
+/// An object of a (possibly unknown) class.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Object {
+    /// Fully qualified class name, `module.QualName`.
+    pub class: String,
+    /// Property values by name.
+    pub props: BTreeMap<String, Value>,
+}
+
+/// A point in time, as pandas' `Timestamp`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Nanoseconds since 1970-01-01T00:00Z of the instant (pandas' `.value`); `i64::MIN`
+    /// is NaT.
+    pub ns: i64,
+    /// IANA time zone name, or `None` for a naive timestamp.
+    pub tz: Option<String>,
+}
+
+/// A sequence of points in time, as pandas' `DatetimeIndex`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatetimeIndex {
+    /// Nanoseconds since the epoch of each instant (`i64::MIN` is NaT).
+    pub ns: Vec<i64>,
+    /// IANA time zone name, or `None` when naive.
+    pub tz: Option<String>,
+}
+
+/// Not-a-time (pandas' `NaT`) as nanoseconds.
+pub const NAT: i64 = i64::MIN;
+
+/// An N-dimensional array of one of the element types numpy and HDF5 share.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArrayValue {
+    /// `int8`.
+    I8(ArrayD<i8>),
+    /// `int16`.
+    I16(ArrayD<i16>),
+    /// `int32`.
+    I32(ArrayD<i32>),
+    /// `int64`.
+    I64(ArrayD<i64>),
+    /// `uint8`.
+    U8(ArrayD<u8>),
+    /// `uint16`.
+    U16(ArrayD<u16>),
+    /// `uint32`.
+    U32(ArrayD<u32>),
+    /// `uint64`.
+    U64(ArrayD<u64>),
+    /// `float32`.
+    F32(ArrayD<f32>),
+    /// `float64`.
+    F64(ArrayD<f64>),
+    /// `bool`.
+    Bool(ArrayD<bool>),
+    /// `complex64`.
+    C64(ArrayD<Complex<f32>>),
+    /// `complex128`.
+    C128(ArrayD<Complex<f64>>),
+    /// Variable-length strings (numpy object arrays of `str`).
+    Str(ArrayD<String>),
+}
+
+impl ArrayValue {
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            ArrayValue::I8(a) => a.shape(),
+            ArrayValue::I16(a) => a.shape(),
+            ArrayValue::I32(a) => a.shape(),
+            ArrayValue::I64(a) => a.shape(),
+            ArrayValue::U8(a) => a.shape(),
+            ArrayValue::U16(a) => a.shape(),
+            ArrayValue::U32(a) => a.shape(),
+            ArrayValue::U64(a) => a.shape(),
+            ArrayValue::F32(a) => a.shape(),
+            ArrayValue::F64(a) => a.shape(),
+            ArrayValue::Bool(a) => a.shape(),
+            ArrayValue::C64(a) => a.shape(),
+            ArrayValue::C128(a) => a.shape(),
+            ArrayValue::Str(a) => a.shape(),
+        }
+    }
+
+    /// numpy's `dtype.str` of the elements (`"<f8"`, `"|b1"`, `"<c16"`, ...; `"str"` for
+    /// strings).
+    pub fn dtype_str(&self) -> &'static str {
+        match self {
+            ArrayValue::I8(_) => "|i1",
+            ArrayValue::I16(_) => "<i2",
+            ArrayValue::I32(_) => "<i4",
+            ArrayValue::I64(_) => "<i8",
+            ArrayValue::U8(_) => "|u1",
+            ArrayValue::U16(_) => "<u2",
+            ArrayValue::U32(_) => "<u4",
+            ArrayValue::U64(_) => "<u8",
+            ArrayValue::F32(_) => "<f4",
+            ArrayValue::F64(_) => "<f8",
+            ArrayValue::Bool(_) => "|b1",
+            ArrayValue::C64(_) => "<c8",
+            ArrayValue::C128(_) => "<c16",
+            ArrayValue::Str(_) => "str",
+        }
+    }
+}

@@ -9,9 +9,11 @@
 
 pub mod cli;
 pub mod error;
+pub mod file;
 pub mod mapping;
 pub mod value;
 
 pub use error::{Error, Result};
+pub use file::{load, load_props, save_value, Compression, SaveOptions};
 pub use jangada_hdf5 as hdf5;
 pub use value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value, NAT};

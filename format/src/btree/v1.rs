@@ -382,8 +382,10 @@ pub fn build_tree(
     }
 }
 
-/// Key of a chunk B-tree (node type 1): chunk size, filter mask, the offsets and a final 0.
-pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64]) -> Result<Vec<u8>> {
+/// Key of a chunk B-tree (node type 1): chunk size, filter mask, the element offsets, then
+/// the offset along the element-size axis (`trailing`: 0 in chunk keys; the element size
+/// in libhdf5's right-most key, one "chunk" past 0 on that axis).
+pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64], trailing: u64) -> Result<Vec<u8>> {
     let size = u32::try_from(size).map_err(|_| {
         Error::LimitExceeded(format!(
             "chunk of {size} bytes in a v1 B-tree (4-byte sizes)"
@@ -395,7 +397,7 @@ pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64]) -> Result<Vec<u8>>
     for &o in offset {
         key.put_uint(o, 8);
     }
-    key.put_uint(0, 8);
+    key.put_uint(trailing, 8);
     Ok(key)
 }
 

@@ -23,6 +23,7 @@
 //! "Block offset" fields are `ceil(max_bits / 8)` bytes wide; they are not checked, because
 //! libhdf5 writes inconsistent values for data blocks addressed from the index block.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashSet};
 
 use super::common::{
@@ -584,7 +585,7 @@ pub fn build(
             })?;
             let d = (rel - info.start) / info.dblk_elements;
             let key = (s, d);
-            if !dblocks.contains_key(&key) {
+            if let Entry::Vacant(new_dblock) = dblocks.entry(key) {
                 let paged = info.dblk_elements > page;
                 let npages = if paged { info.dblk_elements / page } else { 0 };
                 let mut page_bitmap = None;
@@ -600,7 +601,7 @@ pub fn build(
                     block_off = info.start + global * info.dblk_elements;
                 } else {
                     block_off = info.start + d * info.dblk_elements;
-                    if !sblocks.contains_key(&s) {
+                    if let Entry::Vacant(new_sblock) = sblocks.entry(s) {
                         let per = usize::try_from(npages.div_ceil(8)).unwrap_or(0);
                         let nd = usize::try_from(info.ndblks).map_err(|_| {
                             Error::LimitExceeded("super block data block count".into())
@@ -609,16 +610,13 @@ pub fn build(
                         let addr = space.alloc(len)?;
                         h.num_super_blocks += 1;
                         h.super_blocks_size += len;
-                        sblocks.insert(
-                            s,
-                            NewSuperBlock {
-                                addr,
-                                block_off: info.start,
-                                dblk_addrs: vec![None; nd],
-                                bitmap: vec![0; per * nd],
-                                bitmap_per_block: per,
-                            },
-                        );
+                        new_sblock.insert(NewSuperBlock {
+                            addr,
+                            block_off: info.start,
+                            dblk_addrs: vec![None; nd],
+                            bitmap: vec![0; per * nd],
+                            bitmap_per_block: per,
+                        });
                     }
                     if paged {
                         page_bitmap = Some((d * npages, s));
@@ -643,18 +641,15 @@ pub fn build(
                         *slot = Some(addr);
                     }
                 }
-                dblocks.insert(
-                    key,
-                    NewDataBlock {
-                        addr,
-                        first: ib + info.start + d * info.dblk_elements,
-                        count: info.dblk_elements,
-                        block_off,
-                        paged,
-                        page_bitmap,
-                        records: Vec::new(),
-                    },
-                );
+                new_dblock.insert(NewDataBlock {
+                    addr,
+                    first: ib + info.start + d * info.dblk_elements,
+                    count: info.dblk_elements,
+                    block_off,
+                    paged,
+                    page_bitmap,
+                    records: Vec::new(),
+                });
             }
             if let Some(db) = dblocks.get_mut(&key) {
                 if let Some((bit0, s)) = db.page_bitmap {

@@ -267,7 +267,13 @@ mod tests {
 
     #[test]
     fn writer_packs_collections_that_read_back() {
-        for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+        for sizes in [
+            Sizes::default(),
+            Sizes {
+                offset: 4,
+                length: 4,
+            },
+        ] {
             let mut w = GlobalHeapWriter::new();
             let objects: Vec<Vec<u8>> = (0..700u32)
                 .map(|i| (0..(i % 23)).map(|k| (i + k) as u8).collect())
@@ -311,7 +317,6 @@ mod tests {
         let mut c = Cursor::new(&b[4..], 0, Sizes::default(), "t");
         assert_eq!(GlobalHeapId::parse(&mut c).unwrap(), id);
     }
-
 
     /// A collection with the given (index, data) objects and `free` bytes of free space.
     fn collection(objects: &[(u16, &[u8])], free: u64) -> Vec<u8> {

@@ -276,7 +276,13 @@ mod tests {
     #[test]
     fn built_groups_read_back() {
         for n in [0usize, 1, 7, 8, 9, 300, 1000] {
-            for sizes in [Sizes::default(), Sizes { offset: 4, length: 4 }] {
+            for sizes in [
+                Sizes::default(),
+                Sizes {
+                    offset: 4,
+                    length: 4,
+                },
+            ] {
                 let mut members: Vec<(String, GroupMember)> = (0..n)
                     .rev()
                     .map(|i| (format!("m{i}"), GroupMember::Entry(hard(1000 + i as u64))))
@@ -286,9 +292,8 @@ mod tests {
                 }
                 let mut space = MemSpace::new(sizes, 0);
                 let mut emit = Emit::default();
-                let msg =
-                    build_group_members(&members, 4, 16, None, None, &mut space, &mut emit)
-                        .unwrap();
+                let msg = build_group_members(&members, 4, 16, None, None, &mut space, &mut emit)
+                    .unwrap();
                 space.apply(&emit).unwrap();
                 let links = read_links(&space.image(), &msg).unwrap();
                 let mut want: Vec<(String, LinkTarget)> = members
@@ -311,8 +316,9 @@ mod tests {
 
     #[test]
     fn group_rebuilt_in_place_and_bad_input() {
-        let entries: Vec<(String, SymbolTableEntry)> =
-            (0..50).map(|i| (format!("g{i:02}"), hard(500 + i))).collect();
+        let entries: Vec<(String, SymbolTableEntry)> = (0..50)
+            .map(|i| (format!("g{i:02}"), hard(500 + i)))
+            .collect();
         let mut space = MemSpace::new(Sizes::default(), 4096);
         let mut emit = Emit::default();
         // A root node of K 16 needs 8 + 16 + 32 * 8 + 33 * 8 = 544 bytes; a heap header 32.
@@ -333,7 +339,10 @@ mod tests {
             .into_iter()
             .map(|l| l.name)
             .collect();
-        assert_eq!(names, entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            names,
+            entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>()
+        );
         let mut emit = Emit::default();
         let dup = vec![("a".to_string(), hard(1)), ("a".to_string(), hard(2))];
         assert!(build_group(&dup, 4, 16, None, None, &mut space, &mut emit).is_err());
@@ -342,7 +351,6 @@ mod tests {
         let soft = vec![("a".to_string(), soft)];
         assert!(build_group(&soft, 4, 16, None, None, &mut space, &mut emit).is_err());
     }
-
 
     const UNDEF: u64 = u64::MAX;
 

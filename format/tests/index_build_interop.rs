@@ -10,7 +10,10 @@
 //! header statistics) as its own. The extensible array header statistics are also compared
 //! field by field with the ones libhdf5 wrote.
 //!
-//! Python: `<repo>/.venv/bin/python` with h5py; these tests fail if it is missing.
+//! Files libhdf5 1.10 can read (libver earliest and v110) are also dumped with `h5dump` (1.10
+//! on the test machine) before and after, and the dumps compared.
+//!
+//! Python: `<repo>/.venv/bin/python` with h5py, and `h5dump`; these tests fail if missing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -277,11 +280,92 @@ const EA_PATHS: [&str; 9] = [
 
 #[test]
 fn extensible_arrays_match_libhdf5_and_accept_appends() {
-    let name = "layout_chunked_earray.h5";
-    let orig = fixture(name);
+    ea_case(
+        "layout_chunked_earray.h5",
+        fixture("layout_chunked_earray.h5"),
+        &EA_PATHS,
+        false,
+    );
+}
+
+const MAKE_PAGED: &str = r#"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w", libver=sys.argv[2]) as f:
+    for name, comp in (("paged", None), ("paged_filtered", "gzip")):
+        d = f.create_dataset(name, shape=(140_000,), maxshape=(None,), chunks=(1,),
+                             dtype="<i2", fillvalue=-1, compression=comp)
+        d[0:100] = np.arange(100)
+        d[131_100:133_500] = 7
+        d[139_000:139_010] = 9
+"#;
+
+#[test]
+fn paged_extensible_arrays_match_libhdf5_and_accept_appends() {
+    // Chunks beyond element 131,060 live in super block 13, whose data blocks hold 2048
+    // elements in two pages of 1024.
+    for libver in ["latest", "v110"] {
+        let path = scratch(&format!("paged_{libver}_made.h5"));
+        let out = Command::new(python())
+            .arg("-c")
+            .arg(MAKE_PAGED)
+            .arg(&path)
+            .arg(libver)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        ea_case(
+            &format!("paged_{libver}.h5"),
+            bytes,
+            &["paged", "paged_filtered"],
+            libver == "v110",
+        );
+    }
+}
+
+#[test]
+fn extensible_arrays_v110_match_libhdf5_and_h5dump_1_10() {
+    ea_case(
+        "layout_chunked_v110.h5",
+        fixture("layout_chunked_v110.h5"),
+        &V110_EA_PATHS,
+        true,
+    );
+}
+
+const V110_EA_PATHS: [&str; 4] = [
+    "earray/edge_2d_filtered",
+    "earray/many_chunks_filtered",
+    "earray/sparse_filtered",
+    "earray/sparse_f8_2d_filtered",
+];
+
+const V110_FA_PATHS: [&str; 4] = [
+    "farray/edge_2d_filtered",
+    "farray/many_chunks_filtered",
+    "farray/sparse_filtered",
+    "farray/sparse_f8_2d_filtered",
+];
+
+/// Whether h5dump (libhdf5 1.10 on this machine) prints the same data for both files.
+fn h5dump_same(a: &Path, b: &Path) {
+    let dump = |p: &Path| {
+        let out = Command::new("h5dump").arg(p).output().expect("h5dump");
+        assert!(out.status.success(), "h5dump {}: {:?}", p.display(), out);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(dump(a), dump(b));
+}
+
+fn ea_case(name: &str, orig: Vec<u8>, paths: &[&str], h5dump: bool) {
     let sizes = Superblock::read(&orig).unwrap().sizes;
     let mut bytes = orig.clone();
-    for path in EA_PATHS {
+    for &path in paths {
         let ds = dataset(&bytes, path);
         let ChunkIndexKind::ExtensibleArray {
             max_bits,
@@ -330,13 +414,19 @@ fn extensible_arrays_match_libhdf5_and_accept_appends() {
         patch_layout(&mut bytes, &ds, new, sizes);
     }
     patch_eof(&mut bytes);
-    let (a, b) = (scratch("ea_orig.h5"), scratch("ea_patched.h5"));
+    let (a, b) = (
+        scratch(&format!("ea_{name}")),
+        scratch(&format!("ea_patched_{name}")),
+    );
     std::fs::write(&a, &orig).unwrap();
     std::fs::write(&b, &bytes).unwrap();
-    run_check(&a, &b, "append", &EA_PATHS);
+    if h5dump {
+        h5dump_same(&a, &b);
+    }
+    run_check(&a, &b, "append", paths);
     // Our reader still reads what libhdf5 appended to our arrays.
     let grown = std::fs::read(&b).unwrap();
-    for path in EA_PATHS {
+    for &path in paths {
         let before = dataset(&bytes, path).chunks.len();
         let after = dataset(&grown, path).chunks.len();
         assert!(after > before, "{path}: {before} -> {after}");
@@ -356,10 +446,19 @@ const FA_PATHS: [&str; 8] = [
 
 #[test]
 fn fixed_arrays_read_by_libhdf5() {
-    let orig = fixture("layout_chunked_farray.h5");
+    fa_case("layout_chunked_farray.h5", &FA_PATHS, false);
+}
+
+#[test]
+fn fixed_arrays_v110_read_by_libhdf5_and_h5dump_1_10() {
+    fa_case("layout_chunked_v110.h5", &V110_FA_PATHS, true);
+}
+
+fn fa_case(name: &str, paths: &[&str], h5dump: bool) {
+    let orig = fixture(name);
     let sizes = Superblock::read(&orig).unwrap().sizes;
     let mut bytes = orig.clone();
-    for path in FA_PATHS {
+    for &path in paths {
         let ds = dataset(&bytes, path);
         let ChunkIndexKind::FixedArray {
             page_bits,
@@ -395,10 +494,16 @@ fn fixed_arrays_read_by_libhdf5() {
         patch_layout(&mut bytes, &ds, new, sizes);
     }
     patch_eof(&mut bytes);
-    let (a, b) = (scratch("fa_orig.h5"), scratch("fa_patched.h5"));
+    let (a, b) = (
+        scratch(&format!("fa_{name}")),
+        scratch(&format!("fa_patched_{name}")),
+    );
     std::fs::write(&a, &orig).unwrap();
     std::fs::write(&b, &bytes).unwrap();
-    run_check(&a, &b, "read", &FA_PATHS);
+    if h5dump {
+        h5dump_same(&a, &b);
+    }
+    run_check(&a, &b, "read", paths);
 }
 
 /// The key after the last child of the v1 B-tree node at `addr`.
@@ -474,6 +579,7 @@ fn v1_btrees_rebuilt_in_place_read_and_grown_by_libhdf5() {
     let (a, b) = (scratch("bt_orig.h5"), scratch("bt_patched.h5"));
     std::fs::write(&a, &orig).unwrap();
     std::fs::write(&b, &bytes).unwrap();
+    h5dump_same(&a, &b);
     run_check(&a, &b, "read", &fixed);
     run_check(&a, &b, "append", &unlimited);
 }
@@ -524,6 +630,7 @@ fn old_style_groups_rebuilt_in_place_read_and_extended_by_libhdf5() {
     let (a, b) = (scratch("grp_orig.h5"), scratch("grp_patched.h5"));
     std::fs::write(&a, &orig).unwrap();
     std::fs::write(&b, &bytes).unwrap();
+    h5dump_same(&a, &b);
     run_check(&a, &b, "group", &paths);
     let grown = File::open(&b).unwrap();
     let names = grown.group("big").unwrap().member_names().unwrap();

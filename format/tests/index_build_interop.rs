@@ -63,6 +63,13 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(repo().join("fixtures").join(name)).unwrap()
 }
 
+/// Remove scratch files once a test is done with them.
+fn cleanup(paths: &[&Path]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("jangada-index-build-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -326,6 +333,7 @@ fn paged_extensible_arrays_match_libhdf5_and_accept_appends() {
             &["paged", "paged_filtered"],
             libver == "v110",
         );
+        cleanup(&[&path]);
     }
 }
 
@@ -433,6 +441,7 @@ fn ea_case(name: &str, orig: Vec<u8>, paths: &[&str], h5dump: bool) {
         let after = dataset(&grown, path).chunks.len();
         assert!(after > before, "{path}: {before} -> {after}");
     }
+    cleanup(&[&a, &b]);
 }
 
 const FA_PATHS: [&str; 8] = [
@@ -506,6 +515,7 @@ fn fa_case(name: &str, paths: &[&str], h5dump: bool) {
         h5dump_same(&a, &b);
     }
     run_check(&a, &b, "read", paths);
+    cleanup(&[&a, &b]);
 }
 
 /// The key after the last child of the v1 B-tree node at `addr`.
@@ -584,6 +594,7 @@ fn v1_btrees_rebuilt_in_place_read_and_grown_by_libhdf5() {
     h5dump_same(&a, &b);
     run_check(&a, &b, "read", &fixed);
     run_check(&a, &b, "append", &unlimited);
+    cleanup(&[&a, &b]);
 }
 
 #[test]
@@ -637,6 +648,8 @@ fn old_style_groups_rebuilt_in_place_read_and_extended_by_libhdf5() {
     let grown = File::open(&b).unwrap();
     let names = grown.group("big").unwrap().member_names().unwrap();
     assert!(names.iter().any(|n| n == "zz_added") && names.iter().any(|n| n == "aa_added"));
+    drop(grown);
+    cleanup(&[&a, &b]);
 }
 
 const VLEN_CHECK: &str = r#"
@@ -734,4 +747,5 @@ fn global_heap_rewritten_read_and_modified_by_libhdf5() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    cleanup(&[&a, &b]);
 }

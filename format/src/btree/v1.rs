@@ -6,6 +6,10 @@
 //! the indexed items (symbol table nodes or chunks); higher levels point to nodes one level
 //! down. The walk checks the node type and that levels decrease by exactly one, refuses to
 //! visit a node twice (cycles, shared subtrees) and bounds the depth.
+//!
+//! Writing: [`encode_node`] encodes one node (always its full size, fixed by K), and
+//! [`build_tree`] bulk-builds a whole tree over sorted level-0 items, nodes filled evenly,
+//! with sibling links on every level.
 
 use std::collections::HashSet;
 

@@ -6,6 +6,10 @@
 //! the indexed items (symbol table nodes or chunks); higher levels point to nodes one level
 //! down. The walk checks the node type and that levels decrease by exactly one, refuses to
 //! visit a node twice (cycles, shared subtrees) and bounds the depth.
+//!
+//! Writing: [`encode_node`] encodes one node (always its full size, fixed by K), and
+//! [`build_tree`] bulk-builds a whole tree over sorted level-0 items, nodes filled evenly,
+//! with sibling links on every level.
 
 use std::collections::HashSet;
 
@@ -382,8 +386,10 @@ pub fn build_tree(
     }
 }
 
-/// Key of a chunk B-tree (node type 1): chunk size, filter mask, the offsets and a final 0.
-pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64]) -> Result<Vec<u8>> {
+/// Key of a chunk B-tree (node type 1): chunk size, filter mask, the element offsets, then
+/// the offset along the element-size axis (`trailing`: 0 in chunk keys; the element size
+/// in libhdf5's right-most key, one "chunk" past 0 on that axis).
+pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64], trailing: u64) -> Result<Vec<u8>> {
     let size = u32::try_from(size).map_err(|_| {
         Error::LimitExceeded(format!(
             "chunk of {size} bytes in a v1 B-tree (4-byte sizes)"
@@ -395,7 +401,7 @@ pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64]) -> Result<Vec<u8>>
     for &o in offset {
         key.put_uint(o, 8);
     }
-    key.put_uint(0, 8);
+    key.put_uint(trailing, 8);
     Ok(key)
 }
 

@@ -3,8 +3,12 @@
 //! Reading walks the tree ([`crate::btree::v1::chunk_entries`]); [`build`] writes a whole
 //! tree at once: level-0 keys are the chunks (stored size, filter mask, element offsets and
 //! a trailing 0 for the element-size axis), sorted by offset; the key right of the last
-//! chunk is the "one past" key libhdf5 writes (`H5D__btree_new_node`): the last chunk's
-//! offset plus one chunk on every axis, with size and mask 0.
+//! chunk is the "one past" key libhdf5 writes when a chunk becomes the right-most one
+//! (`H5D__btree_new_node`): the last chunk's offset plus one chunk on every axis, including
+//! the element-size axis (whose "offset" is then the element size), with size and mask 0.
+//! (libhdf5's own trees keep whichever such key was made first for the right-most leaf, so
+//! their right-most key depends on the order chunks were written; any key above every chunk
+//! is valid for its searches and inserts.)
 
 use super::{Chunk, IndexParams};
 use crate::btree::v1::{build_tree, chunk_key};
@@ -53,7 +57,7 @@ pub fn build(
     }
     let items = sorted
         .iter()
-        .map(|c| Ok((chunk_key(c.size, c.filter_mask, &c.offset)?, c.addr)))
+        .map(|c| Ok((chunk_key(c.size, c.filter_mask, &c.offset, 0)?, c.addr)))
         .collect::<Result<Vec<_>>>()?;
     let last = sorted
         .last()
@@ -65,7 +69,7 @@ pub fn build(
         .map(|(&o, &d)| o.checked_add(d))
         .collect::<Option<Vec<u64>>>()
         .ok_or_else(|| Error::LimitExceeded("chunk offset overflows".into()))?;
-    let final_key = chunk_key(0, 0, &past)?;
+    let final_key = chunk_key(0, 0, &past, params.element_size)?;
     let key_size = 8 + 8 * (rank + 1);
     build_tree(
         CHUNK_NODE, k, key_size, items, final_key, root_at, space, emit,

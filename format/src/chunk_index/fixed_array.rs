@@ -6,6 +6,10 @@
 //! holds a bitmap of initialised pages (bit 0 = high bit of byte 0) and its checksum, and the
 //! pages follow it, each `2^page bits` elements (the last one possibly fewer) plus its own
 //! checksum. Pages whose bit is clear hold no chunks.
+//!
+//! [`build`] writes the same structures as libhdf5 after writing the given chunks: the data
+//! block (with room for every page) exists once a chunk does, pages are initialised only
+//! where a chunk lies.
 
 use super::common::{
     bit_set, check_params, index_chunks, seal, set_bit, Grid, Record, RecordFormat,

@@ -42,7 +42,7 @@ pub fn chunks(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn params(filtered: bool) -> IndexParams<'static> {

@@ -5,6 +5,9 @@
 //! the object size ("size of lengths" bytes) and the data, padded to a multiple of eight.
 //! Object 0 describes the free space at the end of the collection and ends the list.
 //! (Layout details beyond the spec text follow libhdf5 `H5HGcache.c`.)
+//!
+//! [`GlobalHeapWriter`] packs new objects into collections of at least 4096 bytes
+//! (`H5HG_MINSIZE`), [`encode_vlen`] encodes the variable-length elements pointing at them.
 
 use std::collections::HashMap;
 

@@ -2,7 +2,8 @@
 //!
 //! The header holds the size and address of the data segment; names and soft-link values
 //! are NUL-terminated strings at offsets into that segment. The free list is not needed to
-//! read objects and is not followed.
+//! read objects and is not followed. [`LocalHeapBuilder`] writes new heaps as libhdf5 lays
+//! them out (`H5HL.c`, `H5HLcache.c`).
 
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};

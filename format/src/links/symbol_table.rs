@@ -3,6 +3,10 @@
 //! An old-style group is a version 1 B-tree (node type 0) whose leaves point to symbol
 //! table nodes, plus a local heap holding the link names; soft links keep their target
 //! path in the same heap (cache type 2, scratch-pad offset).
+//!
+//! [`build_group`] / [`build_group_members`] write a whole group: heap, symbol table nodes
+//! and B-tree, keyed as libhdf5 keys them (key 0 is the empty string at heap offset 0, key
+//! `i + 1` the last name of node `i`).
 
 use crate::btree::v1::build_tree;
 use crate::datatype::CharacterSet;

@@ -145,7 +145,11 @@ mod build_tests {
                 Chunk {
                     offset,
                     addr: Addr(100_000 + i * 64),
-                    size: if p.filtered { 10 + i % 50 } else { p.chunk_bytes().unwrap() },
+                    size: if p.filtered {
+                        10 + i % 50
+                    } else {
+                        p.chunk_bytes().unwrap()
+                    },
                     filter_mask: if p.filtered { (i % 2) as u32 } else { 0 },
                 }
             })

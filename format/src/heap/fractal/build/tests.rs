@@ -107,7 +107,10 @@ fn thousand_links_match_libhdf5_header_totals() {
     check_all(&space, addr, &objs, &ids, &p);
     let heap = FractalHeap::parse(&space.image(), addr).unwrap();
     let h = heap.header();
-    assert_eq!((h.root_rows, h.managed_space, h.managed_objects), (8, 262144, 1000));
+    assert_eq!(
+        (h.root_rows, h.managed_space, h.managed_objects),
+        (8, 262144, 1000)
+    );
     assert_eq!(raw_fields(&space.image(), addr), (239472, 24576, 24576));
 }
 
@@ -172,11 +175,7 @@ fn corrupt_direct_block_gives_checksum_error() {
     let objs = objects(&[22; 100]);
     let (mut space, addr, ids) = build_mem(&objs, &HeapParams::links());
     // The first direct block follows the header (not necessarily; find its signature).
-    let pos = space
-        .bytes
-        .windows(4)
-        .position(|w| w == b"FHDB")
-        .unwrap();
+    let pos = space.bytes.windows(4).position(|w| w == b"FHDB").unwrap();
     space.bytes[pos + 40] ^= 0xff;
     let heap = FractalHeap::parse(&space.image(), addr).unwrap();
     let any_err = ids

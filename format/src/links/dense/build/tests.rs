@@ -90,8 +90,8 @@ fn check_links(names: &[String], tracked: bool) {
         assert_eq!(info.max_creation_index, Some(names.len() as u64));
         let (h, recs) = bt2::raw_records(&img, info.order_index.unwrap()).unwrap();
         assert_eq!((h.record_type, h.record_size, h.node_size), (6, 15, 512));
-        let heap = crate::heap::fractal::FractalHeap::parse(&img, info.fractal_heap.unwrap())
-            .unwrap();
+        let heap =
+            crate::heap::fractal::FractalHeap::parse(&img, info.fractal_heap.unwrap()).unwrap();
         for (i, r) in recs.iter().enumerate() {
             let rec = bt2::LinkOrderRecord::decode(r).unwrap();
             assert_eq!(rec.creation_order, i as u64);
@@ -169,7 +169,8 @@ fn check_attrs(specs: &[(String, u64)], tracked: bool) {
 
 #[test]
 fn attributes_small_and_huge() {
-    let mut specs: Vec<(String, u64)> = (0..300).map(|i| (format!("attr_{i}"), 1 + i % 7)).collect();
+    let mut specs: Vec<(String, u64)> =
+        (0..300).map(|i| (format!("attr_{i}"), 1 + i % 7)).collect();
     // Larger than the 4096-byte managed limit: huge objects.
     specs.push(("big".into(), 20_000));
     specs.push(("big2".into(), 1100));

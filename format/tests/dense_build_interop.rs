@@ -363,3 +363,149 @@ with h5py.File(sys.argv[1], 'w', libver='v110') as f:
     check_links(&bytes, "t", "tracked_links.h5");
     check_attrs(&bytes, "t", "tracked_attrs.h5");
 }
+
+mod chunk_index {
+    //! The same for the v2 B-tree chunk index: rebuild a dataset's index from its chunks,
+    //! patch the layout message, and have h5py read, enlarge and rewrite the dataset.
+    use super::*;
+    use jangada_hdf5::chunk_index::{btree_v2, read_index, IndexParams};
+    use jangada_hdf5::messages::layout::{ChunkIndexKind, Layout};
+
+    const MAKE: &str = r#"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], 'w', libver='v110') as f:
+    data = np.arange(37 * 23, dtype='<i4').reshape(37, 23)
+    f.create_dataset('plain', data=data, chunks=(4, 5), maxshape=(None, None))
+    f.create_dataset('gzip', data=data, chunks=(4, 5), maxshape=(None, None),
+                     compression='gzip', shuffle=True)
+    big = np.arange(300 * 400, dtype='<i4').reshape(300, 400)
+    f.create_dataset('many', data=big, chunks=(3, 4), maxshape=(None, None))
+"#;
+
+    const CHECK: &str = r#"
+import sys, json, h5py, numpy as np
+path, name = sys.argv[1], sys.argv[2]
+with h5py.File(path, 'r') as f:
+    d = f[name]
+    shape = d.shape
+    before = d[...]
+expected = np.arange(shape[0] * shape[1], dtype='<i4').reshape(shape)
+ok = bool((before == expected).all())
+with h5py.File(path, 'r+') as f:
+    d = f[name]
+    d.resize((shape[0] + 13, shape[1] + 7))
+    d[shape[0]:, :] = -1
+    d[:shape[0], shape[1]:] = -2
+    d[0, 0] = 12345
+with h5py.File(path, 'r') as f:
+    after = f[name][...]
+ok = ok and after[0, 0] == 12345 and (after[1:shape[0], 1:shape[1]] == expected[1:, 1:]).all()
+ok = ok and (after[shape[0]:, :] == -1).all() and (after[:shape[0], shape[1]:] == -2).all()
+print(json.dumps({'ok': bool(ok)}))
+"#;
+
+    fn rebuild_index(
+        bytes: &[u8],
+        path: &str,
+        filtered: bool,
+        dims: [u64; 2],
+        chunk: [u64; 2],
+    ) -> Vec<u8> {
+        let file = File::from_bytes(bytes.to_vec()).unwrap();
+        let sb = file.superblock().clone();
+        let addr = file.get(path).unwrap().addr();
+        let img = FileImage::new(bytes, 0, sb.sizes);
+        let header = ObjectHeader::parse(&img, addr).unwrap();
+        let msg = header.find(0x08).unwrap().clone();
+        let Layout::Chunked(layout) = Layout::parse(&mut msg.cursor(&img, "layout")).unwrap()
+        else {
+            panic!("not chunked");
+        };
+        let ChunkIndexKind::BtreeV2 {
+            addr: Some(old),
+            node_size,
+            ..
+        } = layout.index
+        else {
+            panic!("not a v2 B-tree index: {:?}", layout.index);
+        };
+        assert_eq!(node_size, btree_v2::NODE_SIZE);
+        let max = [u64::MAX, u64::MAX];
+        let params = IndexParams {
+            dims: &dims,
+            max_dims: &max,
+            chunk_dims: &chunk,
+            element_size: 4,
+            filtered,
+            layout_version: layout.version,
+        };
+        let chunks = read_index(&img, &layout, &params).unwrap();
+        assert!(!chunks.is_empty());
+        let mut space = MemSpace::new(sb.sizes, bytes.len() as u64);
+        space.bytes = bytes.to_vec();
+        let mut emit = Emit::default();
+        let new = btree_v2::build(&chunks, &params, &mut space, &mut emit).unwrap();
+        space.apply(&emit).unwrap();
+        let mut out = space.bytes.clone();
+        out.resize(space.end as usize, 0);
+        // The index address is the last field of the layout message.
+        let at = msg
+            .data
+            .windows(8)
+            .rposition(|w| w == old.0.to_le_bytes())
+            .unwrap();
+        let pos = msg.offset as usize + at;
+        out[pos..pos + 8].copy_from_slice(&new.0.to_le_bytes());
+        fix_header_checksum(&mut out, &header, msg.offset);
+        let eof = out.len() as u64;
+        out[28..36].copy_from_slice(&eof.to_le_bytes());
+        let sum = checksum::metadata(&out[..44]);
+        out[44..48].copy_from_slice(&sum.to_le_bytes());
+        // This crate reads the same chunks back through the new index.
+        let img = FileImage::new(&out, 0, sb.sizes);
+        let mut relaid = layout.clone();
+        if let ChunkIndexKind::BtreeV2 { addr, .. } = &mut relaid.index {
+            *addr = Some(new);
+        }
+        let mut again = read_index(&img, &relaid, &params).unwrap();
+        let mut want = chunks.clone();
+        again.sort_by(|a, b| a.offset.cmp(&b.offset));
+        want.sort_by(|a, b| a.offset.cmp(&b.offset));
+        assert_eq!(again, want);
+        out
+    }
+
+    #[test]
+    fn libhdf5_reads_and_extends_rebuilt_chunk_index() {
+        let src = scratch("chunks_src.h5");
+        run_python(MAKE, &[src.to_str().unwrap()]);
+        let bytes = std::fs::read(&src).unwrap();
+        for (name, filtered, dims, chunk) in [
+            ("plain", false, [37, 23], [4, 5]),
+            ("gzip", true, [37, 23], [4, 5]),
+            ("many", false, [300, 400], [3, 4]),
+        ] {
+            let out = rebuild_index(&bytes, name, filtered, dims, chunk);
+            let path = scratch(&format!("chunks_{name}.h5"));
+            std::fs::write(&path, &out).unwrap();
+            // libhdf5 1.10 reads every chunk through our index (values 0..n in order).
+            if let Ok(dump) = Command::new("h5dump")
+                .arg("-d")
+                .arg(name)
+                .arg(&path)
+                .output()
+            {
+                assert!(dump.status.success(), "h5dump -d {name} failed");
+                let text = String::from_utf8_lossy(&dump.stdout);
+                let last = dims[0] * dims[1] - 1;
+                assert!(
+                    text.contains(&format!(" {last}")),
+                    "{name}: h5dump output lacks {last}"
+                );
+            }
+            let json = run_python(CHECK, &[path.to_str().unwrap(), name]);
+            assert!(json.contains("\"ok\": true"), "{name}: {json}");
+            h5dump_reads(&path);
+        }
+    }
+}

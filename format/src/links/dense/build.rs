@@ -32,8 +32,8 @@ pub struct DenseEntry {
     pub message: Vec<u8>,
 }
 
-/// Entries in heap order (creation order), with their name hashes, after checking names are
-/// unique.
+/// Entries in heap order (creation order) and their messages, after checking that names and
+/// creation orders are unique.
 fn prepare(entries: &[DenseEntry]) -> Result<(Vec<&DenseEntry>, Vec<Vec<u8>>)> {
     let mut by_order: Vec<&DenseEntry> = entries.iter().collect();
     by_order.sort_by_key(|e| e.creation_order);
@@ -44,6 +44,14 @@ fn prepare(entries: &[DenseEntry]) -> Result<(Vec<&DenseEntry>, Vec<Vec<u8>>)> {
             "duplicate name {:?} in dense storage",
             w.first().copied().unwrap_or_default()
         )));
+    }
+    if by_order
+        .windows(2)
+        .any(|w| w.first().map(|e| e.creation_order) == w.get(1).map(|e| e.creation_order))
+    {
+        return Err(Error::Invalid(
+            "two entries share a creation order in dense storage".into(),
+        ));
     }
     let messages = by_order.iter().map(|e| e.message.clone()).collect();
     Ok((by_order, messages))

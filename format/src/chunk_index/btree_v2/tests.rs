@@ -124,3 +124,114 @@ fn mismatched_params_are_errors() {
     let p = params(&dims, &dims, &chunk, false, 4);
     assert!(chunks(&img, plain, &p).is_err());
 }
+
+mod build_tests {
+    use super::*;
+    use crate::writer::{Emit, MemSpace};
+    use proptest::prelude::*;
+
+    fn grid(p: &IndexParams<'_>, keep: impl Fn(usize) -> bool) -> Vec<Chunk> {
+        let per = p.chunks_per_axis(p.dims);
+        let total: u64 = per.iter().product();
+        (0..total)
+            .filter(|&i| keep(i as usize))
+            .map(|i| {
+                let mut rest = i;
+                let mut offset = vec![0; per.len()];
+                for axis in (0..per.len()).rev() {
+                    offset[axis] = (rest % per[axis]) * p.chunk_dims[axis];
+                    rest /= per[axis];
+                }
+                Chunk {
+                    offset,
+                    addr: Addr(100_000 + i * 64),
+                    size: if p.filtered {
+                        10 + i % 50
+                    } else {
+                        p.chunk_bytes().unwrap()
+                    },
+                    filter_mask: if p.filtered { (i % 2) as u32 } else { 0 },
+                }
+            })
+            .collect()
+    }
+
+    fn round_trip(p: &IndexParams<'_>, chunks: &[Chunk]) -> (MemSpace, Addr) {
+        let mut space = MemSpace::new(Sizes::default(), 64);
+        let mut emit = Emit::default();
+        // Feed them in reverse: the builder sorts.
+        let reversed: Vec<Chunk> = chunks.iter().rev().cloned().collect();
+        let addr = build(&reversed, p, &mut space, &mut emit).unwrap();
+        space.apply(&emit).unwrap();
+        let got = super::chunks(&space.image(), addr, p).unwrap();
+        assert_eq!(got, chunks);
+        (space, addr)
+    }
+
+    #[test]
+    fn unfiltered_and_filtered_indexes_read_back() {
+        let dims = [100u64, 37];
+        let max = [u64::MAX, u64::MAX];
+        let chunk = [3u64, 4];
+        let p = params(&dims, &max, &chunk, false, 4);
+        let chunks = grid(&p, |i| i % 3 != 1);
+        let (space, addr) = round_trip(&p, &chunks);
+        let h = bt2::parse_header(&space.image(), addr).unwrap();
+        assert_eq!((h.record_type, h.node_size, h.record_size), (10, 2048, 24));
+        assert!(h.depth >= 1);
+        let raw = space.image().slice(addr, 16, "t").unwrap().to_vec();
+        assert_eq!((raw[14], raw[15]), (SPLIT_PERCENT, MERGE_PERCENT));
+
+        let p = params(&dims, &max, &chunk, true, 4);
+        let chunks = grid(&p, |_| true);
+        let (space, addr) = round_trip(&p, &chunks);
+        let h = bt2::parse_header(&space.image(), addr).unwrap();
+        // 48-byte chunks: a 2-byte size field.
+        assert_eq!((h.record_type, h.record_size), (11, 8 + 2 + 4 + 16));
+    }
+
+    #[test]
+    fn empty_index() {
+        let p = params(&[10], &[u64::MAX], &[2], false, 4);
+        let (space, addr) = round_trip(&p, &[]);
+        assert_eq!(bt2::parse_header(&space.image(), addr).unwrap().root, None);
+    }
+
+    #[test]
+    fn bad_chunks_are_rejected() {
+        let p = params(&[10], &[u64::MAX], &[2], true, 4);
+        let mut space = MemSpace::new(Sizes::default(), 0);
+        let mut emit = Emit::default();
+        let c = |off: u64, size: u64| Chunk {
+            offset: vec![off],
+            addr: Addr(8),
+            size,
+            filter_mask: 0,
+        };
+        assert!(build(&[c(1, 8)], &p, &mut space, &mut emit).is_err());
+        assert!(build(&[c(2, 8), c(2, 8)], &p, &mut space, &mut emit).is_err());
+        // 8-byte chunks get a 2-byte size field.
+        assert!(build(&[c(2, 70_000)], &p, &mut space, &mut emit).is_err());
+        let rank_mismatch = Chunk {
+            offset: vec![0, 0],
+            ..c(0, 8)
+        };
+        assert!(build(&[rank_mismatch], &p, &mut space, &mut emit).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn random_chunk_sets(
+            d0 in 1u64..300, d1 in 1u64..40, c0 in 1u64..9, c1 in 1u64..9,
+            filtered in any::<bool>(), stride in 1usize..5,
+        ) {
+            let dims = [d0, d1];
+            let max = [u64::MAX, u64::MAX];
+            let chunk = [c0, c1];
+            let p = params(&dims, &max, &chunk, filtered, 4);
+            let chunks = grid(&p, |i| i % stride == 0);
+            round_trip(&p, &chunks);
+        }
+    }
+}

@@ -38,7 +38,7 @@ pub struct HeapParams {
 }
 
 impl HeapParams {
-    /// libhdf5's parameters for a group's dense link storage (`H5G_FHEAP_*` in `H5Gprivate.h`;
+    /// libhdf5's parameters for a group's dense link storage (`H5G_FHEAP_*` in libhdf5's group code;
     /// heap IDs of 1 + 4 + 2 = 7 bytes).
     pub fn links() -> Self {
         HeapParams {

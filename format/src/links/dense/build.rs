@@ -26,15 +26,15 @@ use crate::writer::{Emit, Space};
 pub struct DenseEntry {
     /// The link or attribute name (hashed for the name index).
     pub name: String,
-    /// Its creation order.
+    /// Its creation order (libhdf5 records 0 for every attribute when order is not tracked).
     pub creation_order: u64,
     /// The encoded Link message or Attribute message body.
     pub message: Vec<u8>,
 }
 
-/// Entries in heap order (creation order), with their name hashes, after checking names are
-/// unique.
-fn prepare(entries: &[DenseEntry]) -> Result<(Vec<&DenseEntry>, Vec<Vec<u8>>)> {
+/// Entries in heap order (creation order) and their messages, after checking that names are
+/// unique, and creation orders too when they are tracked (untracked attributes all carry 0).
+fn prepare(entries: &[DenseEntry], track_order: bool) -> Result<(Vec<&DenseEntry>, Vec<Vec<u8>>)> {
     let mut by_order: Vec<&DenseEntry> = entries.iter().collect();
     by_order.sort_by_key(|e| e.creation_order);
     let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
@@ -44,6 +44,15 @@ fn prepare(entries: &[DenseEntry]) -> Result<(Vec<&DenseEntry>, Vec<Vec<u8>>)> {
             "duplicate name {:?} in dense storage",
             w.first().copied().unwrap_or_default()
         )));
+    }
+    if track_order
+        && by_order
+            .windows(2)
+            .any(|w| w.first().map(|e| e.creation_order) == w.get(1).map(|e| e.creation_order))
+    {
+        return Err(Error::Invalid(
+            "two entries share a creation order in dense storage".into(),
+        ));
     }
     let messages = by_order.iter().map(|e| e.message.clone()).collect();
     Ok((by_order, messages))
@@ -74,7 +83,7 @@ pub fn build_dense_links(
     emit: &mut Emit,
 ) -> Result<LinkInfo> {
     let params = HeapParams::links();
-    let (ordered, messages) = prepare(entries)?;
+    let (ordered, messages) = prepare(entries, track_order)?;
     let (heap, ids) = build_heap(&messages, &params, space, emit)?;
     let names: Vec<Vec<u8>> = name_order(&ordered)
         .into_iter()
@@ -126,7 +135,7 @@ pub fn build_dense_attributes(
     emit: &mut Emit,
 ) -> Result<AttributeInfo> {
     let params = HeapParams::attributes();
-    let (ordered, messages) = prepare(entries)?;
+    let (ordered, messages) = prepare(entries, track_order)?;
     let orders = ordered
         .iter()
         .map(|e| {

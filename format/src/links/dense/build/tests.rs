@@ -115,6 +115,17 @@ fn links_plain_and_tracked() {
 }
 
 #[test]
+fn duplicate_creation_orders_are_rejected() {
+    let mut entries = link_entries(&["a".to_string(), "b".to_string()], true);
+    entries[1].creation_order = 0;
+    let (mut space, mut emit) = space();
+    assert!(matches!(
+        build_dense_links(&entries, true, &mut space, &mut emit),
+        Err(Error::Invalid(_))
+    ));
+}
+
+#[test]
 fn duplicate_names_are_rejected() {
     let names = vec!["a".to_string(), "a".to_string()];
     let (mut space, mut emit) = space();

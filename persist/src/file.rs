@@ -51,7 +51,9 @@ pub fn target_path(path: &Path, opts: &SaveOptions) -> PathBuf {
 /// Save `value` (normally an object) as a jangada file; returns the path written.
 pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<PathBuf> {
     let _ = (path, value, opts);
-    Err(Error::Unsupported("save_value is not implemented yet".into()))
+    Err(Error::Unsupported(
+        "save_value is not implemented yet".into(),
+    ))
 }
 
 /// Load a whole jangada file; unknown classes load as generic objects.
@@ -63,5 +65,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Value> {
 /// Load only the named top-level properties of the root object (partial loading).
 pub fn load_props(path: impl AsRef<Path>, names: &[&str]) -> Result<Value> {
     let _ = (path, names);
-    Err(Error::Unsupported("load_props is not implemented yet".into()))
+    Err(Error::Unsupported(
+        "load_props is not implemented yet".into(),
+    ))
 }

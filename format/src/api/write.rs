@@ -292,10 +292,12 @@ impl DatasetBuilder {
     /// Deflate (gzip) at `level` 0-9. Implies chunked storage.
     pub fn deflate(mut self, level: u32) -> Self {
         self.filters.retain(|f| f.id != id::DEFLATE);
+        // libhdf5 marks deflate and shuffle optional (a chunk they cannot shrink may be
+        // stored as is); Fletcher-32 is mandatory.
         self.filters.push(Filter {
             id: id::DEFLATE,
             name: None,
-            flags: 0,
+            flags: 1,
             client_data: vec![level.min(9)],
         });
         self
@@ -307,7 +309,7 @@ impl DatasetBuilder {
         self.filters.push(Filter {
             id: id::SHUFFLE,
             name: None,
-            flags: 0,
+            flags: 1,
             client_data: Vec::new(),
         });
         self
@@ -355,8 +357,9 @@ impl DatasetBuilder {
             },
             Some(dims) if dims.is_empty() => Dataspace::scalar(),
             Some(dims) => {
+                // h5py always stores the maximum shape (equal to the shape by default).
                 let max_dims = match &self.maxshape {
-                    None => None,
+                    None => Some(dims.clone()),
                     Some(m) => {
                         if m.len() != dims.len() {
                             return Err(Error::Invalid(format!(

@@ -96,6 +96,7 @@ pub fn set_attr(
     let sizes = session.sizes;
     let encoded = msg.encode(sizes)?;
     if load_dense(session, store, obj)? {
+        session.dirty_attrs.insert(obj);
         if let Some(d) = session.attrs.get_mut(&obj) {
             let order = d.next_order;
             d.next_order += 1;
@@ -134,6 +135,7 @@ pub fn set_attr(
         }
         let order = u32::from(next);
         attrs.insert(msg.name.clone(), (order, msg));
+        session.dirty_attrs.insert(obj);
         session.attrs.insert(
             obj,
             DenseAttrs {

@@ -366,7 +366,9 @@ fn empty_index(choice: IndexChoice) -> ChunkIndexKind {
 fn choice_of(index: &ChunkIndexKind) -> IndexChoice {
     match index {
         ChunkIndexKind::BtreeV1 { .. } => IndexChoice::BtreeV1,
-        ChunkIndexKind::SingleChunk { .. } | ChunkIndexKind::Implicit { .. } => IndexChoice::Single,
+        ChunkIndexKind::SingleChunk { .. } => IndexChoice::Single,
+        // Never rebuilt (see `write_index`); chunks are written in place.
+        ChunkIndexKind::Implicit { .. } => IndexChoice::FixedArray,
         ChunkIndexKind::FixedArray { .. } => IndexChoice::FixedArray,
         ChunkIndexKind::ExtensibleArray { .. } => IndexChoice::ExtensibleArray,
         ChunkIndexKind::BtreeV2 { .. } => IndexChoice::BtreeV2,
@@ -789,6 +791,10 @@ pub fn write_index(
     let Layout::Chunked(layout) = &meta.layout else {
         return Ok(());
     };
+    if let ChunkIndexKind::Implicit { .. } = layout.index {
+        // Every chunk already has its place; writes went there in place.
+        return Ok(());
+    }
     let mut chunks: Vec<Chunk> = session
         .chunks
         .get(&addr)

@@ -146,6 +146,7 @@ pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
 pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Link) -> Result<()> {
     check_name(&link.name)?;
     if load(session, store, parent)? {
+        session.dirty_groups.insert(parent);
         return match session.groups.get_mut(&parent) {
             Some(GroupLinks::Dense {
                 links,
@@ -226,6 +227,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
         let mut links: BTreeMap<String, Link> =
             existing.into_iter().map(|l| (l.name.clone(), l)).collect();
         links.insert(link.name.clone(), link);
+        session.dirty_groups.insert(parent);
         session.groups.insert(
             parent,
             GroupLinks::Dense {
@@ -242,6 +244,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
 pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &str) -> Result<()> {
     let missing = || Error::NotFound(format!("no link named {name:?}"));
     if load(session, store, parent)? {
+        session.dirty_groups.insert(parent);
         let removed = match session.groups.get_mut(&parent) {
             Some(GroupLinks::Dense { links, .. }) => links.remove(name).is_some(),
             Some(GroupLinks::SymbolTable { entries }) => entries.remove(name).is_some(),

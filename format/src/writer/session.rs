@@ -6,7 +6,7 @@
 //! with the number of entries are rebuilt once per flush, so that adding 100,000 links or
 //! appending 10,000 times costs one rebuild, not one per call.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::RwLock;
 
 use super::header::HeaderEditor;
@@ -82,6 +82,10 @@ pub struct Session {
     pub chunks: HashMap<Addr, ChunkState>,
     /// Where variable-length data goes.
     pub vlen: VlenHeap,
+    /// Groups whose in-memory links changed since the last flush.
+    pub dirty_groups: BTreeSet<Addr>,
+    /// Objects whose in-memory attributes changed since the last flush.
+    pub dirty_attrs: BTreeSet<Addr>,
     /// Group B-tree K values (leaf, internal) from the superblock.
     pub group_k: (u16, u16),
     /// Indexed-storage (chunk) B-tree K from the superblock.
@@ -100,6 +104,8 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            dirty_groups: BTreeSet::new(),
+            dirty_attrs: BTreeSet::new(),
             group_k: super::symtab::DEFAULT_GROUP_K,
             chunk_k: crate::chunk_index::BTREE_V1_K,
         };
@@ -128,6 +134,8 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            dirty_groups: BTreeSet::new(),
+            dirty_attrs: BTreeSet::new(),
             group_k: (superblock.group_leaf_k, superblock.group_internal_k),
             chunk_k: superblock.indexed_storage_k,
         })
@@ -173,20 +181,22 @@ impl Session {
     }
 
     fn flush_groups(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
-        let groups: Vec<(Addr, GroupLinks)> = self.groups.drain().collect();
-        for (addr, links) in &groups {
-            super::groups::write_links(self, store, *addr, links, emit)?;
+        let dirty = std::mem::take(&mut self.dirty_groups);
+        for addr in dirty {
+            if let Some(links) = self.groups.get(&addr).cloned() {
+                super::groups::write_links(self, store, addr, &links, emit)?;
+            }
         }
-        self.groups.extend(groups);
         Ok(())
     }
 
     fn flush_attrs(&mut self, store: &Store, emit: &mut Emit) -> Result<()> {
-        let attrs: Vec<(Addr, DenseAttrs)> = self.attrs.drain().collect();
-        for (addr, dense) in &attrs {
-            super::attrs::write_dense(self, store, *addr, dense, emit)?;
+        let dirty = std::mem::take(&mut self.dirty_attrs);
+        for addr in dirty {
+            if let Some(dense) = self.attrs.get(&addr).cloned() {
+                super::attrs::write_dense(self, store, addr, &dense, emit)?;
+            }
         }
-        self.attrs.extend(attrs);
         Ok(())
     }
 

@@ -108,6 +108,14 @@ fn parse_args() -> Res<Options> {
     Ok(opts)
 }
 
+/// Whether `workload` was selected with `--only` (all are by default).
+fn selected(opts: &Options, workload: &str) -> bool {
+    match &opts.only {
+        Some(only) => only.iter().any(|w| w == workload),
+        None => true,
+    }
+}
+
 fn median(times: &[f64]) -> f64 {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -133,10 +141,8 @@ fn bench(
     bytes: u64,
     mut run: impl FnMut() -> Res<Duration>,
 ) -> Res<()> {
-    if let Some(only) = &opts.only {
-        if !only.iter().any(|w| w == workload) {
-            return Ok(());
-        }
+    if !selected(opts, workload) {
+        return Ok(());
     }
     for _ in 0..opts.warmup {
         run()?;
@@ -236,11 +242,7 @@ fn main() -> Res<()> {
     )?;
 
     // W2: read it back whole (the file is written once, untimed).
-    if opts
-        .only
-        .as_ref()
-        .map_or(true, |o| o.iter().any(|w| w == "W2"))
-    {
+    if selected(&opts, "W2") {
         remove(&h5)?;
         write_big(&h5, &big)?;
     }
@@ -344,11 +346,7 @@ fn main() -> Res<()> {
         Ok(d)
     })?;
 
-    if opts
-        .only
-        .as_ref()
-        .map_or(true, |o| o.iter().any(|w| w == "P-read"))
-    {
+    if selected(&opts, "P-read") {
         fs::write(&raw, &big_raw)?;
     }
     bench(&opts, "P-read", "plain file read", big_bytes, || {

@@ -311,14 +311,9 @@ fn main() -> Res<()> {
     drop(small);
 
     // Physical limits.
-    let wants_big = |w: &str| {
-        opts.only
-            .as_ref()
-            .map_or(true, |o| o.iter().any(|x| x == w))
-    };
     if !["P-memcpy", "P-write", "P-read"]
         .iter()
-        .any(|w| wants_big(w))
+        .any(|w| selected(&opts, w))
     {
         drop(big);
         return small_floors(&opts, s);

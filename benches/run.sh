@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmarks of jangada-hdf5 against h5py on this machine.
+#
+#   bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,W2,...]
+#
+# Builds the Rust bench binary (release), then runs every workload on both sides, alternating
+# Rust and Python workload by workload (so that a change in machine load hits both), and writes
+# the table with machine info and versions:
+#   full run  -> benches/RESULTS.md (commit it)
+#   --smoke   -> target/jangada-bench/RESULTS-smoke.md (tiny sizes, 1 run, no warm-up; < 60 s)
+# Python: $BENCH_PYTHON if set, else <repo>/.venv/bin/python (created by scripts/setup-python.sh
+# when missing). Temporary files: a fresh directory under ${TMPDIR:-/tmp}, removed at the end.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+SMOKE=0
+REPS=5
+WARMUP=1
+ONLY="W1,W2,W4,W5,P-memcpy,P-write,P-read,P-append,P-reopen"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) SMOKE=1 ;;
+        --reps) REPS="$2"; shift ;;
+        --warmup) WARMUP="$2"; shift ;;
+        --only) ONLY="$2"; shift ;;
+        *) echo "usage: bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,...]" >&2; exit 2 ;;
+    esac
+    shift
+done
+SIZE_FLAG=()
+if [ "$SMOKE" = 1 ]; then
+    SIZE_FLAG=(--smoke)
+    # 1 timed run, no warm-up, unless asked otherwise on the command line.
+    [[ " $* " == *" --reps "* ]] || REPS=1
+    WARMUP=0
+fi
+
+if [ -n "${BENCH_PYTHON:-}" ]; then
+    PY="$BENCH_PYTHON"
+else
+    [ -x "$ROOT/.venv/bin/python" ] || bash "$ROOT/scripts/setup-python.sh"
+    PY="$ROOT/.venv/bin/python"
+fi
+
+echo "run.sh: building jangada-bench (release)" >&2
+cargo build --release -q -p jangada-bench
+BIN="$ROOT/target/release/jangada-bench"
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/jangada-bench.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+RAW="$TMP/results.jsonl"
+: > "$RAW"
+
+i=0
+IFS=',' read -ra WORKLOADS <<< "$ONLY"
+for w in "${WORKLOADS[@]}"; do
+    rust=("$BIN" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
+    python=("$PY" "$ROOT/benches/h5py_bench.py" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
+    echo "run.sh: $w" >&2
+    # Alternate which side goes first.
+    if [ $((i % 2)) = 0 ]; then
+        "${rust[@]}" >> "$RAW"; "${python[@]}" >> "$RAW"
+    else
+        "${python[@]}" >> "$RAW"; "${rust[@]}" >> "$RAW"
+    fi
+    i=$((i + 1))
+done
+
+BENCH_PY="$("$PY" -c 'import platform; print(platform.python_version())')"
+BENCH_H5PY="$("$PY" -c 'import h5py; print(h5py.version.version)')"
+BENCH_HDF5="$("$PY" -c 'import h5py; print(h5py.version.hdf5_version)')"
+BENCH_NUMPY="$("$PY" -c 'import numpy; print(numpy.__version__)')"
+BENCH_FS="$(df -T "$TMP" | awk 'NR==2 {print $2 " (" $1 ")"}')"
+export BENCH_PY BENCH_H5PY BENCH_HDF5 BENCH_NUMPY BENCH_FS
+
+if [ "$SMOKE" = 1 ]; then
+    mkdir -p "$ROOT/target/jangada-bench"
+    OUT="$ROOT/target/jangada-bench/RESULTS-smoke.md"
+    "$PY" "$ROOT/benches/report.py" "$RAW" "$OUT" --smoke --reps "$REPS" --warmup "$WARMUP"
+else
+    OUT="$ROOT/benches/RESULTS.md"
+    "$PY" "$ROOT/benches/report.py" "$RAW" "$OUT" --reps "$REPS" --warmup "$WARMUP"
+    cp "$RAW" "$ROOT/benches/results.jsonl"
+fi
+echo "run.sh: wrote $OUT" >&2

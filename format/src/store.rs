@@ -31,12 +31,19 @@ impl Bytes {
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     bytes: Arc<Bytes>,
+    len: u64,
 }
 
 impl Snapshot {
     /// All bytes of the file when the snapshot was taken.
     pub fn bytes(&self) -> &[u8] {
-        self.bytes.as_slice()
+        let all = self.bytes.as_slice();
+        all.get(
+            ..usize::try_from(self.len)
+                .unwrap_or(usize::MAX)
+                .min(all.len()),
+        )
+        .unwrap_or(all)
     }
 }
 
@@ -44,10 +51,16 @@ impl Snapshot {
 struct State {
     file: Option<fs::File>,
     current: Arc<Bytes>,
-    /// Length of the file on disk (may exceed the mapped length).
+    /// Logical length of the file (what has been written).
     len: u64,
+    /// Physical length on disk: writes that grow the file extend it geometrically, so
+    /// that the memory map is rebuilt rarely; `set_len` trims it back.
+    physical: u64,
     writable: bool,
 }
+
+/// Smallest step by which a growing file is extended.
+const GROW_STEP: u64 = 1 << 20;
 
 /// An open file's storage.
 #[derive(Debug)]
@@ -81,6 +94,7 @@ impl Store {
                 file: Some(file),
                 current,
                 len,
+                physical: len,
                 writable,
             }),
         })
@@ -94,6 +108,7 @@ impl Store {
                 file: None,
                 current: Arc::new(Bytes::Owned(bytes)),
                 len,
+                physical: len,
                 writable: false,
             }),
         }
@@ -108,14 +123,15 @@ impl Store {
     /// The current bytes of the file, remapped if the file grew since the last snapshot.
     pub fn snapshot(&self) -> Result<Snapshot> {
         let mut st = self.lock()?;
-        if st.current.as_slice().len() as u64 != st.len {
+        if (st.current.as_slice().len() as u64) < st.len {
             if let Some(file) = &st.file {
-                let fresh = map(file, st.len)?;
+                let fresh = map(file, st.physical)?;
                 st.current = Arc::new(fresh);
             }
         }
         Ok(Snapshot {
             bytes: st.current.clone(),
+            len: st.len,
         })
     }
 
@@ -141,14 +157,24 @@ impl Store {
         if !st.writable {
             return Err(Error::Invalid("the file is open read-only".into()));
         }
-        let file = st
-            .file
-            .as_ref()
-            .ok_or_else(|| Error::Invalid("in-memory files cannot be written".into()))?;
-        file.write_all_at(data, offset)?;
         let end = offset
             .checked_add(data.len() as u64)
             .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
+        let grown = (end > st.physical)
+            .then(|| end.max(st.physical + st.physical / 2).div_ceil(GROW_STEP) * GROW_STEP);
+        {
+            let file = st
+                .file
+                .as_ref()
+                .ok_or_else(|| Error::Invalid("in-memory files cannot be written".into()))?;
+            if let Some(g) = grown {
+                file.set_len(g)?;
+            }
+            file.write_all_at(data, offset)?;
+        }
+        if let Some(g) = grown {
+            st.physical = g;
+        }
         if end > st.len {
             st.len = end;
         }
@@ -158,9 +184,22 @@ impl Store {
     /// Cut or extend the file to exactly `len` bytes.
     pub fn set_len(&self, len: u64) -> Result<()> {
         let mut st = self.lock()?;
-        if let Some(file) = &st.file {
-            file.set_len(len)?;
-            st.len = len;
+        let remapped = match &st.file {
+            Some(file) => {
+                file.set_len(len)?;
+                // Never keep a map past the end of the file (reading it would fault).
+                if (st.current.as_slice().len() as u64) > len {
+                    Some(Arc::new(map(file, len)?))
+                } else {
+                    None
+                }
+            }
+            None => return Ok(()),
+        };
+        st.len = len;
+        st.physical = len;
+        if let Some(m) = remapped {
+            st.current = m;
         }
         Ok(())
     }

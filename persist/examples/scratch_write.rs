@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 use jangada_hdf5::*;
 use ndarray::{ArrayD, IxDyn};
 fn main() -> Result<()> {

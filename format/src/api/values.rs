@@ -31,6 +31,12 @@ pub trait H5Write: Copy {
     fn datatype() -> Datatype;
     /// The value as a [`Number`].
     fn number(self) -> Number;
+    /// Append `values` in this type's own little-endian encoding, when it has one that
+    /// [`H5Write::datatype`] describes (numbers); `false` otherwise.
+    fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
+        let _ = (values, out);
+        false
+    }
 }
 
 macro_rules! int_write {
@@ -42,6 +48,13 @@ macro_rules! int_write {
             fn number(self) -> Number {
                 Number::$variant(<$wide>::from(self))
             }
+            fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
+                out.reserve(std::mem::size_of_val(values));
+                for v in values {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+                true
+            }
         }
     )*};
 }
@@ -50,6 +63,13 @@ int_write!(i8 => true, Int, i64; i16 => true, Int, i64; i32 => true, Int, i64; i
            u8 => false, UInt, u64; u16 => false, UInt, u64; u32 => false, UInt, u64; u64 => false, UInt, u64);
 
 impl H5Write for f32 {
+    fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
+        out.reserve(std::mem::size_of_val(values));
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        true
+    }
     fn datatype() -> Datatype {
         Datatype::float(4).unwrap_or_else(|_| Datatype::int(4, true))
     }
@@ -59,6 +79,13 @@ impl H5Write for f32 {
 }
 
 impl H5Write for f64 {
+    fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
+        out.reserve(std::mem::size_of_val(values));
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        true
+    }
     fn datatype() -> Datatype {
         Datatype::float(8).unwrap_or_else(|_| Datatype::int(8, true))
     }
@@ -146,6 +173,20 @@ fn as_f64(n: Number) -> Option<f64> {
     }
 }
 
+/// Encode an array as elements of `dtype`: a straight copy when `dtype` is the array's own
+/// type, else through [`encode_numbers`].
+pub fn encode_array<T: H5Write>(dtype: &Datatype, data: &ArrayD<T>) -> Result<Vec<u8>> {
+    if *dtype == T::datatype() {
+        if let Some(slice) = data.as_slice() {
+            let mut out = Vec::new();
+            if T::put_native(slice, &mut out) {
+                return Ok(out);
+            }
+        }
+    }
+    encode_numbers(dtype, data.iter().map(|v| v.number()))
+}
+
 /// Encode numbers as elements of `dtype`, converting as h5py does (integers saturate,
 /// floats truncate toward zero); complex only into complex, and no numbers into strings
 /// or compounds.
@@ -156,7 +197,7 @@ pub fn encode_numbers(dtype: &Datatype, values: impl Iterator<Item = Number>) ->
             super::value::describe(dtype)
         ))
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(values.size_hint().0.saturating_mul(dtype.size()));
     let bool_enum = dtype.is_h5py_bool();
     let complex = dtype.h5py_complex_part().cloned();
     for n in values {
@@ -251,7 +292,7 @@ impl AttrData {
     /// An N-dimensional array.
     pub fn array<T: H5Write>(a: &ArrayD<T>) -> Result<AttrData> {
         let datatype = T::datatype();
-        let bytes = encode_numbers(&datatype, a.iter().map(|v| v.number()))?;
+        let bytes = encode_array(&datatype, a)?;
         Ok(AttrData {
             datatype,
             dataspace: simple(a.shape()),

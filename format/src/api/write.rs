@@ -18,7 +18,7 @@ use super::file::FileInner;
 use super::group::Group;
 use super::node::Node;
 use super::selection::Selection;
-use super::values::{encode_numbers, AttrData, H5Write, IntoAttr, Payload};
+use super::values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Payload};
 
 fn new_link(name: &str, target: LinkTarget) -> Link {
     Link {
@@ -516,7 +516,7 @@ impl Dataset {
         let n = hyperslab::selected_count(&sel)?;
         let dtype = self.dtype().clone();
         let bytes = if data.shape() == shape.as_slice() {
-            encode_numbers(&dtype, data.iter().map(|v| v.number()))?
+            encode_array(&dtype, data)?
         } else if data.len() == 1 {
             let one = encode_numbers(&dtype, data.iter().map(|v| v.number()))?;
             one.repeat(n)

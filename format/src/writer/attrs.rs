@@ -92,6 +92,7 @@ pub fn set_attr(
     obj: Addr,
     msg: AttributeMessage,
 ) -> Result<()> {
+    session.dirty = true;
     super::groups::check_attr_name(&msg.name)?;
     let sizes = session.sizes;
     let encoded = msg.encode(sizes)?;
@@ -170,6 +171,7 @@ pub fn set_attr(
 
 /// Delete the attribute `name` of the object at `obj`.
 pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) -> Result<()> {
+    session.dirty = true;
     let missing = || Error::NotFound(format!("no attribute named {name:?}"));
     if load_dense(session, store, obj)? {
         return match session

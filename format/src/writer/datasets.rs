@@ -442,6 +442,7 @@ pub fn write_selection(
     sel: &[AxisSel],
     data: &[u8],
 ) -> Result<()> {
+    session.dirty = true;
     let meta = meta(session, store, addr)?;
     let elem = meta.datatype.size();
     let n = hyperslab::selected_count(sel)?;
@@ -577,13 +578,9 @@ fn write_chunks(
                         .to_vec()
                 }
             }
-            _ => {
-                let mut b = Vec::with_capacity(chunk_bytes);
-                while b.len() < chunk_bytes {
-                    b.extend_from_slice(&meta.fill);
-                }
-                b
-            }
+            // A chunk the selection covers completely needs no initial value.
+            _ if covered || meta.fill.iter().all(|&b| b == 0) => vec![0; chunk_bytes],
+            _ => meta.fill.repeat(chunk_elems),
         };
         hyperslab::scatter_block(sel, &origin, chunk_dims, &mut block, data, elem)?;
         let (bytes, mask) = if filtered {
@@ -645,6 +642,7 @@ fn covers_chunk(sel: &[AxisSel], origin: &[u64], chunk: &[u64], dims: &[u64]) ->
 
 /// Change the shape of a chunked dataset (grow or shrink any resizable axis).
 pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]) -> Result<()> {
+    session.dirty = true;
     let meta = meta(session, store, addr)?;
     let Layout::Chunked(layout) = &meta.layout else {
         return Err(Error::Invalid(

@@ -144,6 +144,7 @@ pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
 
 /// Add `link` to the group at `parent`.
 pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Link) -> Result<()> {
+    session.dirty = true;
     check_name(&link.name)?;
     if load(session, store, parent)? {
         session.dirty_groups.insert(parent);
@@ -242,6 +243,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
 
 /// Remove the link `name` from the group at `parent`; an error when there is none.
 pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &str) -> Result<()> {
+    session.dirty = true;
     let missing = || Error::NotFound(format!("no link named {name:?}"));
     if load(session, store, parent)? {
         session.dirty_groups.insert(parent);

@@ -82,6 +82,8 @@ pub struct Session {
     pub chunks: HashMap<Addr, ChunkState>,
     /// Where variable-length data goes.
     pub vlen: VlenHeap,
+    /// Whether anything changed since the last flush.
+    pub dirty: bool,
     /// Groups whose in-memory links changed since the last flush.
     pub dirty_groups: BTreeSet<Addr>,
     /// Objects whose in-memory attributes changed since the last flush.
@@ -104,6 +106,7 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            dirty: false,
             dirty_groups: BTreeSet::new(),
             dirty_attrs: BTreeSet::new(),
             group_k: super::symtab::DEFAULT_GROUP_K,
@@ -134,6 +137,7 @@ impl Session {
             attrs: HashMap::new(),
             chunks: HashMap::new(),
             vlen: VlenHeap::default(),
+            dirty: false,
             dirty_groups: BTreeSet::new(),
             dirty_attrs: BTreeSet::new(),
             group_k: (superblock.group_leaf_k, superblock.group_internal_k),
@@ -142,7 +146,8 @@ impl Session {
     }
 
     /// Write queued blocks to the file.
-    pub fn commit(&self, store: &Store, emit: &Emit) -> Result<()> {
+    pub fn commit(&mut self, store: &Store, emit: &Emit) -> Result<()> {
+        self.dirty = true;
         for (addr, bytes) in &emit.blocks {
             let at = self
                 .base
@@ -166,6 +171,9 @@ impl Session {
 
     /// Write everything pending and the superblock.
     pub fn flush(&mut self, store: &Store, superblock: &RwLock<Superblock>) -> Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
         let mut emit = Emit::default();
         self.flush_groups(store, &mut emit)?;
         self.flush_attrs(store, &mut emit)?;
@@ -177,6 +185,7 @@ impl Session {
         sb.eof = self.space.eof();
         store.write_at(self.base, &sb.encode())?;
         store.set_len(self.base + self.space.eof())?;
+        self.dirty = false;
         Ok(())
     }
 

@@ -80,7 +80,12 @@ impl Collection {
 impl VlenHeap {
     /// Store `data` and return its heap ID (an empty `data` still gets an object, as
     /// libhdf5 stores empty strings).
-    pub fn add(&mut self, data: &[u8], space: &mut FileSpace, emit: &mut Emit) -> Result<GlobalHeapId> {
+    pub fn add(
+        &mut self,
+        data: &[u8],
+        space: &mut FileSpace,
+        emit: &mut Emit,
+    ) -> Result<GlobalHeapId> {
         let id = self.push(data, space, emit)?;
         self.emit_current(space.sizes(), emit);
         Ok(id)
@@ -95,15 +100,22 @@ impl VlenHeap {
 
     /// Add an object without queueing the collection (unless it fills up and a new one
     /// starts, when the full one is queued).
-    fn push(&mut self, data: &[u8], space: &mut FileSpace, emit: &mut Emit) -> Result<GlobalHeapId> {
+    fn push(
+        &mut self,
+        data: &[u8],
+        space: &mut FileSpace,
+        emit: &mut Emit,
+    ) -> Result<GlobalHeapId> {
         let sizes = space.sizes();
         let need = object_len(sizes, data.len());
         let fits = self.current.as_ref().is_some_and(|c| {
-            c.objects.len() < usize::from(u16::MAX) - 1 && c.used(sizes) + need + object_len(sizes, 0) <= c.size
+            c.objects.len() < usize::from(u16::MAX) - 1
+                && c.used(sizes) + need + object_len(sizes, 0) <= c.size
         });
         if !fits {
             self.emit_current(sizes, emit);
-            let size = align8((header_len(sizes) + need + object_len(sizes, 0)).max(MIN_COLLECTION));
+            let size =
+                align8((header_len(sizes) + need + object_len(sizes, 0)).max(MIN_COLLECTION));
             let addr = space.alloc(size)?;
             self.current = Some(Collection {
                 addr,
@@ -116,7 +128,8 @@ impl VlenHeap {
             .as_mut()
             .ok_or_else(|| Error::Invalid("no global heap collection".into()))?;
         c.objects.push(data.to_vec());
-        let index = u32::try_from(c.objects.len()).map_err(|_| Error::LimitExceeded("heap objects".into()))?;
+        let index = u32::try_from(c.objects.len())
+            .map_err(|_| Error::LimitExceeded("heap objects".into()))?;
         Ok(GlobalHeapId {
             collection: Some(c.addr),
             index,

@@ -40,5 +40,8 @@ else
 fi
 "$bin" ls fixtures/libver_latest.h5 > /dev/null
 
+step "benchmarks, smoke mode (tiny sizes: checks they run, not speed)"
+bash benches/run.sh --smoke
+
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee target/test-output.txt

@@ -145,12 +145,82 @@ pub(crate) fn read_all_in_creation_order(
     Ok(attrs)
 }
 
-/// The attribute called `name` of the object at `addr` (reached by `path`).
+/// The attribute called `name` of the object at `addr` (reached by `path`). Dense
+/// attributes are found through their name index.
 pub(crate) fn find(file: &Arc<FileInner>, addr: Addr, name: &str, path: &str) -> Result<Attribute> {
-    read_unsorted(file, addr)?
-        .into_iter()
-        .find(|a| a.name == name)
-        .ok_or_else(|| Error::NotFound(format!("attribute {name:?} of {path}")))
+    let missing = || Error::NotFound(format!("attribute {name:?} of {path}"));
+    let held = if file.writable() {
+        let session = file.session()?;
+        crate::writer::attrs::attrs_in_memory(&session, addr)
+    } else {
+        None
+    };
+    let snap = file.snapshot()?;
+    let img = snap.image();
+    let header = ObjectHeader::parse(&img, addr)?;
+    let tracked = header.tracks_attribute_order();
+    if let Some(held) = held {
+        let (order, msg) = held
+            .into_iter()
+            .find(|(_, m)| m.name == name)
+            .ok_or_else(missing)?;
+        return build(file, &img, addr, Some(order).filter(|_| tracked), msg);
+    }
+    for msg in header.all(kind::ATTRIBUTE) {
+        let parsed = AttributeMessage::parse(&mut msg.cursor(&img, "attribute message"))?;
+        if parsed.name == name {
+            let order = msg.creation_order.map(u32::from).filter(|_| tracked);
+            return build(file, &img, addr, order, parsed);
+        }
+    }
+    if let Some(msg) = header.find(kind::ATTRIBUTE_INFO) {
+        let info = AttributeInfo::parse(&mut msg.cursor(&img, "attribute info message"))?;
+        if let Some((order, parsed)) = dense::find_attribute(&img, &info, name)? {
+            return build(file, &img, addr, Some(order).filter(|_| tracked), parsed);
+        }
+    }
+    Err(missing())
+}
+
+/// An attribute handle from its decoded message.
+fn build(
+    file: &Arc<FileInner>,
+    img: &crate::io::FileImage<'_>,
+    addr: Addr,
+    creation_order: Option<u32>,
+    msg: AttributeMessage,
+) -> Result<Attribute> {
+    let datatype = match msg.datatype {
+        MaybeShared::Inline(t) => t,
+        MaybeShared::Shared(r) => resolve_shared_datatype(img, &r, 0)?,
+    };
+    let count = msg
+        .dataspace
+        .element_count()
+        .and_then(|n| n.checked_mul(u64::from(datatype.size)))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| Error::LimitExceeded(format!("attribute {} is too large", msg.name)))?;
+    let mut raw = msg.data;
+    if raw.len() < count {
+        return Err(Error::corrupt(
+            "attribute message",
+            img.absolute(addr),
+            format!(
+                "attribute {} holds {} bytes of data but needs {count}",
+                msg.name,
+                raw.len()
+            ),
+        ));
+    }
+    raw.truncate(count);
+    Ok(Attribute {
+        file: file.clone(),
+        name: msg.name,
+        datatype,
+        dataspace: msg.dataspace,
+        raw,
+        creation_order,
+    })
 }
 
 fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
@@ -180,40 +250,6 @@ fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
     let tracked = header.tracks_attribute_order();
     found
         .into_iter()
-        .map(|(order, msg)| {
-            let datatype = match msg.datatype {
-                MaybeShared::Inline(t) => t,
-                MaybeShared::Shared(r) => resolve_shared_datatype(&img, &r, 0)?,
-            };
-            let count = msg
-                .dataspace
-                .element_count()
-                .and_then(|n| n.checked_mul(u64::from(datatype.size)))
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| {
-                    Error::LimitExceeded(format!("attribute {} is too large", msg.name))
-                })?;
-            let mut raw = msg.data;
-            if raw.len() < count {
-                return Err(Error::corrupt(
-                    "attribute message",
-                    img.absolute(addr),
-                    format!(
-                        "attribute {} holds {} bytes of data but needs {count}",
-                        msg.name,
-                        raw.len()
-                    ),
-                ));
-            }
-            raw.truncate(count);
-            Ok(Attribute {
-                file: file.clone(),
-                name: msg.name,
-                datatype,
-                dataspace: msg.dataspace,
-                raw,
-                creation_order: order.filter(|_| tracked),
-            })
-        })
+        .map(|(order, msg)| build(file, &img, addr, order.filter(|_| tracked), msg))
         .collect()
 }

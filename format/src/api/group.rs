@@ -164,9 +164,35 @@ impl Group {
         Ok(self.links()?.into_iter().map(|l| l.name).collect())
     }
 
-    /// The link called `name` in this group, if any.
+    /// The link called `name` in this group, if any. Dense groups are searched through
+    /// their name index (one B-tree path), so lookups stay fast in huge groups.
     pub fn link(&self, name: &str) -> Result<Option<Link>> {
-        Ok(self.stored_links()?.into_iter().find(|l| l.name == name))
+        if self.file.writable() {
+            {
+                let session = self.file.session()?;
+                if let Some(found) =
+                    crate::writer::groups::link_in_memory(&session, self.addr, name)
+                {
+                    return Ok(found);
+                }
+            }
+            let fresh = Group::open(self.file.clone(), self.addr, self.path.clone())?;
+            return fresh.link_from_store(name);
+        }
+        self.link_from_store(name)
+    }
+
+    fn link_from_store(&self, name: &str) -> Result<Option<Link>> {
+        match &self.store {
+            LinkStore::Dense(info) => {
+                let snap = self.file.snapshot()?;
+                dense::find_link(&snap.image(), info, name)
+            }
+            _ => Ok(self
+                .links_from_store()?
+                .into_iter()
+                .find(|l| l.name == name)),
+        }
     }
 
     fn child_path(&self, name: &str) -> String {

@@ -151,6 +151,74 @@ pub fn dense_attributes(
         .collect()
 }
 
+/// The link called `name` in a dense group, found through the name index: only one
+/// root-to-leaf path of the B-tree and one heap object per candidate are read.
+pub fn find_link(img: &FileImage<'_>, info: &LinkInfo, name: &str) -> Result<Option<Link>> {
+    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+        return Ok(None);
+    };
+    let heap = FractalHeap::parse(img, heap_addr)?;
+    let hash = checksum::metadata(name.as_bytes());
+    let mut found = None;
+    bt2::find(img, index, |r| {
+        let rec = LinkNameRecord::decode(r)?;
+        match rec.hash.cmp(&hash) {
+            std::cmp::Ordering::Equal => {
+                let (bytes, offset) = heap.get_located(rec.heap_id, r.offset.saturating_add(4))?;
+                let link = Link::parse(&mut Cursor::new(
+                    &bytes,
+                    offset,
+                    img.sizes(),
+                    "dense link message",
+                ))?;
+                let order = link.name.as_bytes().cmp(name.as_bytes());
+                if order == std::cmp::Ordering::Equal {
+                    found = Some(link);
+                }
+                Ok(order)
+            }
+            other => Ok(other),
+        }
+    })?;
+    Ok(found)
+}
+
+/// The attribute called `name` in dense storage, with its creation order, found through
+/// the name index.
+pub fn find_attribute(
+    img: &FileImage<'_>,
+    info: &AttributeInfo,
+    name: &str,
+) -> Result<Option<(u32, AttributeMessage)>> {
+    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+        return Ok(None);
+    };
+    let heap = FractalHeap::parse(img, heap_addr)?;
+    let hash = checksum::metadata(name.as_bytes());
+    let mut found = None;
+    bt2::find(img, index, |r| {
+        let rec = AttributeNameRecord::decode(r)?;
+        match rec.hash.cmp(&hash) {
+            std::cmp::Ordering::Equal => {
+                let (bytes, offset) = heap.get_located(rec.heap_id, r.offset)?;
+                let msg = AttributeMessage::parse(&mut Cursor::new(
+                    &bytes,
+                    offset,
+                    img.sizes(),
+                    "dense attribute message",
+                ))?;
+                let order = msg.name.as_bytes().cmp(name.as_bytes());
+                if order == std::cmp::Ordering::Equal {
+                    found = Some((rec.creation_order, msg));
+                }
+                Ok(order)
+            }
+            other => Ok(other),
+        }
+    })?;
+    Ok(found)
+}
+
 pub mod build;
 
 #[cfg(test)]

@@ -142,6 +142,24 @@ pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
     }
 }
 
+/// The link `name` of a group whose links the session holds: `None` when the session
+/// does not hold that group's links, `Some(None)` when it has no such link.
+pub fn link_in_memory(session: &Session, addr: Addr, name: &str) -> Option<Option<Link>> {
+    match session.groups.get(&addr)? {
+        GroupLinks::Dense { links, .. } => Some(links.get(name).cloned()),
+        GroupLinks::SymbolTable { entries } => Some(entries.get(name).map(|(entry, soft)| Link {
+            name: name.to_string(),
+            charset: crate::datatype::CharacterSet::Ascii,
+            creation_order: None,
+            target: match (soft, entry.object_header) {
+                (Some(t), _) => LinkTarget::Soft(t.clone()),
+                (None, Some(a)) => LinkTarget::Hard(a),
+                (None, None) => LinkTarget::UserDefined(0),
+            },
+        })),
+    }
+}
+
 /// Add `link` to the group at `parent`.
 pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Link) -> Result<()> {
     session.dirty = true;

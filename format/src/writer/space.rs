@@ -54,7 +54,9 @@ impl FileSpace {
         // Allocations are rounded up to the alignment; so is what comes back, unless
         // that would run past the end of the file.
         let len = match align_up(len) {
-            Some(aligned) if addr.0.is_multiple_of(ALIGN) && addr.0.saturating_add(aligned) <= self.eof => {
+            Some(aligned)
+                if addr.0.is_multiple_of(ALIGN) && addr.0.saturating_add(aligned) <= self.eof =>
+            {
                 aligned
             }
             _ => len,

@@ -45,3 +45,10 @@ impl Value {
         }
     }
 }
+
+/// `Value::None`, jangada's default for a property without one.
+impl Default for Value {
+    fn default() -> Self {
+        Value::None
+    }
+}

@@ -489,7 +489,11 @@ mod test_hdf5_structure {
         .save(&path)
         .unwrap();
         let f = File::open(&path).unwrap();
-        let attr = f.group("root/items").unwrap().attr("__container_type__").unwrap();
+        let attr = f
+            .group("root/items")
+            .unwrap()
+            .attr("__container_type__")
+            .unwrap();
         assert!(format!("{:?}", attr.read_dyn().unwrap()).contains("list"));
     }
 
@@ -507,7 +511,11 @@ mod test_hdf5_structure {
         .save(&path)
         .unwrap();
         let f = File::open(&path).unwrap();
-        let attr = f.group("root/data").unwrap().attr("__container_type__").unwrap();
+        let attr = f
+            .group("root/data")
+            .unwrap()
+            .attr("__container_type__")
+            .unwrap();
         assert!(format!("{:?}", attr.read_dyn().unwrap()).contains("dict"));
     }
 
@@ -521,7 +529,11 @@ mod test_hdf5_structure {
         .save(&path)
         .unwrap();
         let f = File::open(&path).unwrap();
-        let attr = f.dataset("root/data").unwrap().attr("__dataset_type__").unwrap();
+        let attr = f
+            .dataset("root/data")
+            .unwrap()
+            .attr("__dataset_type__")
+            .unwrap();
         assert!(format!("{:?}", attr.read_dyn().unwrap()).contains("ndarray"));
     }
 
@@ -553,7 +565,11 @@ mod test_error_handling {
     #[test]
     fn test_save_unserializable_type_raises() {
         let path = temp_hdf5_file();
-        let err = BadClass { bad_data: i128::MAX }.save(&path).unwrap_err();
+        let err = BadClass {
+            bad_data: i128::MAX,
+        }
+        .save(&path)
+        .unwrap_err();
         assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
         assert!(!path.exists());
     }

@@ -257,36 +257,37 @@ pub mod __private {
 
     /// Length of `s` with every `::` replaced by `.`.
     pub const fn dotted_len(s: &str) -> usize {
-        let b = s.as_bytes();
-        let mut i = 0;
+        let mut rest = s.as_bytes();
         let mut n = 0;
-        while i < b.len() {
-            if i + 1 < b.len() && b[i] == b':' && b[i + 1] == b':' {
-                i += 2;
-            } else {
-                i += 1;
-            }
+        loop {
+            rest = match rest {
+                [b':', b':', after @ ..] => after,
+                [_, after @ ..] => after,
+                [] => return n,
+            };
             n += 1;
         }
-        n
     }
 
     /// `s` with every `::` replaced by `.` (turns `module_path!()` into a Python-style
     /// qualified name at compile time).
-    #[allow(clippy::indexing_slicing)] // const fn: bounds are checked by the loop conditions
+    ///
+    /// Only ever evaluated in const context (the derive's `const` items), where an
+    /// out-of-bounds index would be a compile error, never a run-time panic; the loop
+    /// condition bounds the index by `N` anyway.
+    #[allow(clippy::indexing_slicing)]
     pub const fn dotted<const N: usize>(s: &str) -> [u8; N] {
-        let b = s.as_bytes();
+        let mut rest = s.as_bytes();
         let mut out = [0u8; N];
-        let mut i = 0;
         let mut n = 0;
-        while i < b.len() && n < N {
-            if i + 1 < b.len() && b[i] == b':' && b[i + 1] == b':' {
-                out[n] = b'.';
-                i += 2;
-            } else {
-                out[n] = b[i];
-                i += 1;
-            }
+        while n < N {
+            let (byte, after) = match rest {
+                [b':', b':', after @ ..] => (b'.', after),
+                [b, after @ ..] => (*b, after),
+                [] => break,
+            };
+            out[n] = byte;
+            rest = after;
             n += 1;
         }
         out

@@ -2,7 +2,13 @@
 //!
 //! Every Python test class becomes a module; each test keeps the Python name. Tests that
 //! save or load files need `jangada::file::{save_value, load}`.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_cmp)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::float_cmp,
+    clippy::panic,
+    clippy::approx_constant
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

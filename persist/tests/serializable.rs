@@ -1,7 +1,13 @@
 //! Port of the parts of jangada 0.1.9's `test_Serializable.py` and
 //! `test_SerializableProperty.py` that apply to Rust, plus the Value-level conversion tests
 //! (`to_value` / `from_value`, no files). See `PORTED.md`.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_cmp)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::float_cmp,
+    clippy::panic,
+    clippy::approx_constant
+)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

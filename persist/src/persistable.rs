@@ -326,3 +326,23 @@ pub mod __private {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::__private::{as_str, dotted, dotted_len};
+
+    #[test]
+    fn dotted_names() {
+        const RAW: &str = "my_crate::sub::mod::Experiment";
+        const LEN: usize = dotted_len(RAW);
+        const BYTES: [u8; LEN] = dotted::<LEN>(RAW);
+        assert_eq!(as_str(&BYTES, RAW), "my_crate.sub.mod.Experiment");
+        assert_eq!(dotted_len(""), 0);
+        assert_eq!(dotted_len("a:b"), 3);
+        assert_eq!(&dotted::<3>("a:b"), b"a:b");
+        assert_eq!(&dotted::<2>("::x"), b".x");
+        // A too-short buffer truncates instead of failing.
+        assert_eq!(&dotted::<2>("abc"), b"ab");
+    }
+}

@@ -11,6 +11,31 @@
 //! - Typed loads need no registry; [`registry`] only serves code that wants to turn a
 //!   generically loaded value back into whichever registered Rust type its class names
 //!   (Python's module-level `load`).
+//!
+//! # `#[derive(Persistable)]`
+//!
+//! Struct attributes: `#[jangada(class = "module.Name")]` (default: `module_path!()` plus
+//! the type name, `::` replaced by `.`, e.g. `my_crate.experiments.Experiment`),
+//! `#[jangada(extension = ".h5")]`, `#[jangada(no_default)]`.
+//!
+//! Field attributes (jangada's `SerializableProperty` options):
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `default = EXPR` | default value; a string literal holds the expression's source (`default = "\"\""` for an empty string) and goes through `Into` |
+//! | `default_fn = path` | default from `path()` (jangada's callable default) |
+//! | (none) | `Default::default()` — a field type without `Default` needs one of the two above |
+//! | `copiable = false` | neither saved nor copied (loaded if a file has it; otherwise its default) |
+//! | `writeonce` | `set_<field>` fails once the field holds a non-`None` value |
+//! | `parser = path` | `fn(T) -> Result<T, E: ToString>`, run by `set_<field>` and on load (not on defaults) |
+//! | `rename = "name"` | the property's name in the file |
+//! | `skip` | not a property at all: never saved, loaded or copied; takes its default |
+//!
+//! Generated: [`IntoValue`], [`FromValue`], [`PropCopy`], [`Persistable`], `Default` (every
+//! field at its default, like Python's `Experiment()`; opt out with `no_default`), and one
+//! `set_<field>(&mut self, value) -> Result<()>` per property with the struct's visibility.
+//! Fields stay ordinary fields: direct assignment bypasses parsers and write-once, so keep a
+//! field private when its checks matter.
 
 use std::path::{Path, PathBuf};
 

@@ -7,13 +7,23 @@
 //! - [`Value`]: the dynamic tree (jangada's data model); [`mapping`]: its HDF5 layout.
 //! - The `jangada` command-line tool's commands live in [`cli`].
 
+extern crate self as jangada;
+
 pub mod cli;
+pub mod convert;
 pub mod error;
 pub mod file;
 pub mod mapping;
+pub mod persistable;
 pub mod value;
+mod value_ext;
 
+pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
 pub use file::{load, load_props, save_value, Compression, SaveOptions};
+pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
+#[doc(hidden)]
+pub use persistable::__private;
+pub use persistable::{registry, Persistable, PropInfo};
 pub use value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value, NAT};

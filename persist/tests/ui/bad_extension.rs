@@ -1,0 +1,6 @@
+#[derive(jangada::Persistable)]
+#[jangada(extension = "h5")]
+struct A {
+    x: i64,
+}
+fn main() {}

@@ -1,0 +1,5 @@
+#[derive(jangada::Persistable)]
+enum A {
+    X,
+}
+fn main() {}

@@ -1,0 +1,3 @@
+#[derive(jangada::Persistable)]
+struct A(i64);
+fn main() {}

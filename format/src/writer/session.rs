@@ -174,9 +174,14 @@ impl Session {
         if !self.dirty {
             return Ok(());
         }
+        // Each step reads object headers back from the file, so the previous step's
+        // writes must be in the file first (a group can have both dense links and dense
+        // attributes, a dataset dense attributes and a chunk index).
         let mut emit = Emit::default();
         self.flush_groups(store, &mut emit)?;
+        self.commit(store, &std::mem::take(&mut emit))?;
         self.flush_attrs(store, &mut emit)?;
+        self.commit(store, &std::mem::take(&mut emit))?;
         self.flush_chunks(store, &mut emit)?;
         self.commit(store, &emit)?;
         let mut sb = superblock

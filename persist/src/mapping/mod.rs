@@ -32,3 +32,10 @@ pub const TIMESTAMP_OLD: &str = "pandas._libs.tslibs.timestamps.Timestamp";
 pub const DATETIME_INDEX: &str = "pandas.DatetimeIndex";
 /// `__dataset_type__` of datetime indexes written with pandas < 3.
 pub const DATETIME_INDEX_OLD: &str = "pandas.core.indexes.datetimes.DatetimeIndex";
+
+pub mod load;
+pub mod save;
+pub mod time;
+
+pub use load::{load_group, load_tree};
+pub use save::{save_tree, TIMEZONE};

@@ -1,0 +1,218 @@
+//! Writing a [`Value`] into an HDF5 group the way jangada's
+//! `Persistable._save_data_in_group` does (see the [module docs](super) for the mapping).
+//!
+//! Everything that could make the save fail for a reason of the VALUE (a dict key HDF5
+//! cannot hold as a name, an unknown time zone, a non-UTF-8 path, a time out of range) is
+//! checked by [`check_value`] before the first byte is written.
+
+use std::path::Path;
+
+use jangada_hdf5::{DatasetBuilder, Group, H5Write};
+use ndarray::ArrayD;
+
+use super::{
+    time, CLASS, CONTAINER_TYPE, DATASET_TYPE, DATETIME_INDEX, NDARRAY, NONE, PATH_PREFIX,
+    TIMESTAMP,
+};
+use crate::error::{Error, Result};
+use crate::file::SaveOptions;
+use crate::value::{ArrayValue, Value};
+
+/// Attribute holding a time value's zone.
+pub const TIMEZONE: &str = "timezone";
+
+/// Whether HDF5 can hold `name` as a link or attribute name: non-empty, no `/`, not `.`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && !name.contains('/')
+}
+
+fn check_key(key: &str, at: &str, reserved: &[&str]) -> Result<()> {
+    if !valid_name(key) {
+        return Err(Error::Unsupported(format!(
+            "key {key:?} in {at} cannot be an HDF5 name (empty, \".\" or containing \"/\")"
+        )));
+    }
+    if reserved.contains(&key) {
+        return Err(Error::Unsupported(format!(
+            "key {key:?} in {at} is reserved by jangada's layout"
+        )));
+    }
+    Ok(())
+}
+
+fn path_string(p: &Path) -> Result<String> {
+    let abs = std::path::absolute(p)?;
+    abs.to_str()
+        .map(|s| format!("{PATH_PREFIX}{s}"))
+        .ok_or_else(|| Error::Unsupported(format!("path {} is not valid UTF-8", p.display())))
+}
+
+/// Check that the whole of `value` (stored as `at`) can be saved, without writing anything.
+pub fn check_value(value: &Value, at: &str) -> Result<()> {
+    match value {
+        Value::Path(p) => path_string(p).map(|_| ()),
+        Value::List(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_value(v, &format!("{at}[{i}]"))),
+        Value::Dict(map) => map.iter().try_for_each(|(k, v)| {
+            check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
+            check_value(v, &format!("{at}.{k}"))
+        }),
+        Value::Object(obj) => {
+            if obj.class.is_empty() {
+                return Err(Error::Unsupported(format!(
+                    "object {at} has an empty class name"
+                )));
+            }
+            obj.props.iter().try_for_each(|(k, v)| {
+                check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
+                check_value(v, &format!("{at}.{k}"))
+            })
+        }
+        Value::Timestamp(t) => time::to_wall(&[t.ns], t.tz.as_deref()).map(|_| ()),
+        Value::DatetimeIndex(t) => time::to_wall(&t.ns, t.tz.as_deref()).map(|_| ()),
+        Value::Array(a) => {
+            let n: Option<usize> = a
+                .shape()
+                .iter()
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            n.map(|_| ())
+                .ok_or_else(|| Error::Unsupported(format!("array {at} is too large")))
+        }
+        Value::None
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::UInt(_)
+        | Value::Float(_)
+        | Value::Complex(..)
+        | Value::Str(_) => Ok(()),
+    }
+}
+
+/// Save `value` under `key` in `group` (jangada's `_save_data_in_group(key, value, group)`).
+///
+/// The value is checked first ([`check_value`]): an unsaveable value is an
+/// [`Error::Unsupported`] before anything is written.
+pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
+    check_key(key, group.path(), &[])?;
+    check_value(value, key)?;
+    write(group, key, value, opts)
+}
+
+fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
+    match value {
+        Value::None => group.set_attr(key, NONE)?,
+        Value::Bool(b) => group.set_attr(key, *b)?,
+        Value::Int(i) => group.set_attr(key, *i)?,
+        Value::UInt(u) => group.set_attr(key, *u)?,
+        Value::Float(f) => group.set_attr(key, *f)?,
+        Value::Complex(re, im) => group.set_attr(key, num_complex::Complex::new(*re, *im))?,
+        Value::Str(s) => group.set_attr(key, s.as_str())?,
+        Value::Path(p) => group.set_attr(key, path_string(p)?)?,
+        Value::List(items) => {
+            let sub = group.create_group_with(key, true)?;
+            sub.set_attr(CONTAINER_TYPE, "list")?;
+            for (i, item) in items.iter().enumerate() {
+                write(&sub, &i.to_string(), item, opts)?;
+            }
+        }
+        Value::Dict(map) => {
+            let sub = group.create_group(key)?;
+            sub.set_attr(CONTAINER_TYPE, "dict")?;
+            for (k, v) in map {
+                write(&sub, k, v, opts)?;
+            }
+        }
+        Value::Object(obj) => {
+            let sub = group.create_group(key)?;
+            sub.set_attr(CONTAINER_TYPE, "dict")?;
+            sub.set_attr(CLASS, obj.class.as_str())?;
+            for (k, v) in &obj.props {
+                write(&sub, k, v, opts)?;
+            }
+        }
+        Value::Array(a) => {
+            let ds = write_array(group, key, a, opts)?;
+            ds.set_attr(DATASET_TYPE, NDARRAY)?;
+        }
+        Value::Timestamp(t) => {
+            let wall = time::to_wall(&[t.ns], t.tz.as_deref())?;
+            let data = ArrayD::from_shape_vec(Vec::new(), wall)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            let ds = group.new_dataset(key).write(&data)?;
+            ds.set_attr(DATASET_TYPE, TIMESTAMP)?;
+            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+        }
+        Value::DatetimeIndex(t) => {
+            let wall = time::to_wall(&t.ns, t.tz.as_deref())?;
+            let data = ArrayD::from_shape_vec(vec![wall.len()], wall)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            let ds = resizable(group.new_dataset(key), data.shape(), opts).write(&data)?;
+            ds.set_attr(DATASET_TYPE, DATETIME_INDEX)?;
+            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+        }
+    }
+    Ok(())
+}
+
+/// jangada's dataset creation: `maxshape=(None, *shape[1:])` (hence chunked, the chunk shape
+/// guessed as h5py does) unless 0-d; plus the optional compression.
+fn resizable(builder: DatasetBuilder, shape: &[usize], opts: &SaveOptions) -> DatasetBuilder {
+    if shape.is_empty() {
+        return builder;
+    }
+    let maxshape: Vec<Option<u64>> = shape
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if i == 0 { None } else { Some(d as u64) })
+        .collect();
+    let mut builder = builder.maxshape(&maxshape);
+    if let Some(c) = opts.compression {
+        if c.shuffle {
+            builder = builder.shuffle();
+        }
+        builder = builder.deflate(c.level);
+    }
+    builder
+}
+
+fn numeric<T: H5Write>(
+    group: &Group,
+    key: &str,
+    a: &ArrayD<T>,
+    opts: &SaveOptions,
+) -> Result<jangada_hdf5::Dataset> {
+    Ok(resizable(group.new_dataset(key), a.shape(), opts).write(a)?)
+}
+
+fn write_array(
+    group: &Group,
+    key: &str,
+    a: &ArrayValue,
+    opts: &SaveOptions,
+) -> Result<jangada_hdf5::Dataset> {
+    match a {
+        ArrayValue::I8(x) => numeric(group, key, x, opts),
+        ArrayValue::I16(x) => numeric(group, key, x, opts),
+        ArrayValue::I32(x) => numeric(group, key, x, opts),
+        ArrayValue::I64(x) => numeric(group, key, x, opts),
+        ArrayValue::U8(x) => numeric(group, key, x, opts),
+        ArrayValue::U16(x) => numeric(group, key, x, opts),
+        ArrayValue::U32(x) => numeric(group, key, x, opts),
+        ArrayValue::U64(x) => numeric(group, key, x, opts),
+        ArrayValue::F32(x) => numeric(group, key, x, opts),
+        ArrayValue::F64(x) => numeric(group, key, x, opts),
+        ArrayValue::Bool(x) => numeric(group, key, x, opts),
+        ArrayValue::C64(x) => numeric(group, key, x, opts),
+        ArrayValue::C128(x) => numeric(group, key, x, opts),
+        ArrayValue::Str(x) => {
+            let shape: Vec<u64> = x.shape().iter().map(|&d| d as u64).collect();
+            let values: Vec<String> = x.iter().cloned().collect();
+            Ok(
+                resizable(group.new_dataset(key), x.shape(), opts)
+                    .write_strings(&shape, &values)?,
+            )
+        }
+    }
+}

@@ -104,10 +104,17 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let mut guard = TempGuard(Some(temp.clone()));
+    let mut deferred = Vec::new();
     {
         let file = File::create_truncate(&temp)?;
         let root = file.root()?;
-        mapping::save_tree(&root, ROOT, value, opts)?;
+        mapping::save::save_tree_deferred(&root, ROOT, value, opts, &mut deferred)?;
+        file.close()?;
+    }
+    if !deferred.is_empty() {
+        // Second session: see `save_tree_deferred` (a jangada-hdf5 flush bug).
+        let file = File::open_rw(&temp)?;
+        mapping::save::apply_deferred(&file, &deferred, opts)?;
         file.close()?;
     }
     if !opts.overwrite && target.exists() {

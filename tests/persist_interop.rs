@@ -181,3 +181,27 @@ fn jangada_sorts_lists_as_strings_we_do_not() {
     assert_eq!(ours[2], serde_json::json!(3.0));
     assert_eq!(ours[10], serde_json::json!(15.0));
 }
+
+#[test]
+fn wall_clock_folds_written_by_jangada_load_as_the_earlier_instant() {
+    // 2024-10-27T01:30Z = 02:30 CET, the second 02:30 of that night in Paris. jangada stores
+    // the wall clock only; jangada itself cannot load it back (tz_localize raises
+    // AmbiguousTimeError); we take the earlier instant, 00:30Z (02:30 CEST).
+    let s = values::S;
+    let second = 1_729_992_600 * s;
+    let doc = serde_json::json!({"$class": "m.Fold", "$props": {
+        "t": {"$timestamp": {"ns": second, "tz": "Europe/Paris"}},
+        "i": {"$datetimeindex": {"ns": [second - 7200 * s, second], "tz": "Europe/Paris"}},
+    }});
+    let py = scratch("py_fold.hdf5");
+    jangada_write(&doc, &py);
+    let shown = show_file(&py).unwrap();
+    assert_eq!(
+        shown["$props"]["t"]["$timestamp"]["ns"],
+        serde_json::json!(second - 3600 * s)
+    );
+    assert_eq!(
+        shown["$props"]["i"]["$datetimeindex"]["ns"],
+        serde_json::json!([second - 7200 * s, second - 3600 * s])
+    );
+}

@@ -582,3 +582,68 @@ fn cli_show_and_write() {
     assert_eq!(r.status.code(), Some(1));
     let _ = Node::Group; // (the Node type is part of the re-exported API)
 }
+
+#[test]
+fn groups_with_many_members_and_many_attributes_keep_both() {
+    // 12 scalars (attributes) and 12 arrays (members) in a dict, a list and an object: the
+    // case that needs `save_value`'s second writing session (jangada-hdf5 flush bug).
+    let scalars = (0..12).map(|i| (format!("s{i}"), Value::Int(i)));
+    let arrays = (0..12).map(|i| {
+        (
+            format!("a{i}"),
+            Value::Array(ArrayValue::I64(arr(&[1], vec![i]))),
+        )
+    });
+    let dict: BTreeMap<String, Value> = scalars.clone().chain(arrays.clone()).collect();
+    let list: Vec<Value> = scalars.zip(arrays).flat_map(|(a, b)| [a.1, b.1]).collect();
+    let mut props: Vec<(&str, Value)> = vec![("d", Value::Dict(dict)), ("l", Value::List(list))];
+    let names: Vec<String> = (0..12).map(|i| format!("x{i}")).collect();
+    for (i, n) in names.iter().enumerate() {
+        props.push((n.as_str(), Value::Float(i as f64)));
+        props.push((
+            [
+                "m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11",
+            ][i],
+            Value::List(vec![]),
+        ));
+    }
+    let v = obj("m.Many", props);
+    let path = scratch("many.hdf5");
+    save_value(&path, &v, &exact()).unwrap();
+    assert_eq!(load(&path).unwrap(), v);
+    common_h5dump(&path);
+}
+
+fn common_h5dump(path: &Path) {
+    let out = std::process::Command::new("h5dump").arg(path).output();
+    if let Ok(out) = out {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("GROUP \"m11\""));
+    }
+}
+
+/// The jangada-hdf5 bug worked around above, reproduced on the format API alone: a group
+/// given more than 8 links and more than 8 attributes in one session loses its links when
+/// the file is flushed (`Session::flush` runs `flush_groups` then `flush_attrs`, and
+/// `attrs::write_dense` reloads the group's header from the store, which does not yet hold
+/// the link-info update pending in the same `Emit`). Ignored until format/ is fixed.
+#[test]
+#[ignore = "jangada-hdf5 bug: dense links lost when the same group also gets dense attributes"]
+fn format_bug_dense_links_and_dense_attributes_in_one_session() {
+    let path = scratch("format_bug.h5");
+    let f = File::create_truncate(&path).unwrap();
+    let g = f.root().unwrap().create_group("g").unwrap();
+    for i in 0..9 {
+        g.create_group(&format!("c{i}")).unwrap();
+        g.set_attr(&format!("a{i}"), i as i64).unwrap();
+    }
+    f.close().unwrap();
+    let f = File::open(&path).unwrap();
+    let g = f.group("/g").unwrap();
+    assert_eq!(g.attrs().unwrap().len(), 9);
+    assert_eq!(g.links().unwrap().len(), 9, "links lost at flush");
+}

@@ -105,6 +105,8 @@ pub fn all_times() -> Vec<(&'static str, Value)> {
         ("sp_dst_end_after", ts(1_550_372_400 * S, sp)),
         ("tokyo", ts(1_719_835_200 * S + 123, Some("Asia/Tokyo"))),
         ("utc", ts(0, Some("UTC"))),
+        ("fixed_plus", ts(1_719_835_200 * S, Some("UTC+05:30"))),
+        ("fixed_minus", ts(-1, Some("UTC-03:00"))),
         (
             "index_paris",
             Value::DatetimeIndex(DatetimeIndex {

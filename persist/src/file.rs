@@ -96,6 +96,34 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
         return Err(Error::Exists(target));
     }
     mapping::save::check_value(value, ROOT)?;
+    write_atomically(&target, opts.overwrite, |temp| {
+        let mut deferred = Vec::new();
+        {
+            let file = File::create_truncate(temp)?;
+            let root = file.root()?;
+            mapping::save::save_tree_deferred(&root, ROOT, value, opts, &mut deferred)?;
+            file.close()?;
+        }
+        if !deferred.is_empty() {
+            // Second session: see `save_tree_deferred` (a jangada-hdf5 flush bug).
+            let file = File::open_rw(temp)?;
+            mapping::save::apply_deferred(&file, &deferred, opts)?;
+            file.close()?;
+        }
+        Ok(())
+    })?;
+    Ok(target)
+}
+
+/// Run `build` on a temporary path beside `target` (`.<name>.tmp-<pid>-<n>`), then move the
+/// result to `target`: `rename` (replacing) when `overwrite`, otherwise a hard link that
+/// fails if `target` appeared meanwhile. On any error the temporary file is removed and
+/// `target` is untouched.
+fn write_atomically(
+    target: &Path,
+    overwrite: bool,
+    build: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let name = target
         .file_name()
         .ok_or_else(|| Error::Unsupported(format!("{} names no file", target.display())))?
@@ -103,26 +131,17 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
         .into_owned();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
-    let mut guard = TempGuard(Some(temp.clone()));
-    let mut deferred = Vec::new();
-    {
-        let file = File::create_truncate(&temp)?;
-        let root = file.root()?;
-        mapping::save::save_tree_deferred(&root, ROOT, value, opts, &mut deferred)?;
-        file.close()?;
+    let _guard = TempGuard(Some(temp.clone()));
+    build(&temp)?;
+    if overwrite {
+        std::fs::rename(&temp, target)?;
+    } else {
+        std::fs::hard_link(&temp, target).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::Exists(target.to_path_buf()),
+            _ => Error::Io(e),
+        })?;
     }
-    if !deferred.is_empty() {
-        // Second session: see `save_tree_deferred` (a jangada-hdf5 flush bug).
-        let file = File::open_rw(&temp)?;
-        mapping::save::apply_deferred(&file, &deferred, opts)?;
-        file.close()?;
-    }
-    if !opts.overwrite && target.exists() {
-        return Err(Error::Exists(target));
-    }
-    std::fs::rename(&temp, &target)?;
-    guard.0 = None;
-    Ok(target)
+    Ok(())
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -148,4 +167,67 @@ pub fn load_props(path: impl AsRef<Path>, names: &[&str]) -> Result<Value> {
     }
     let root = top.group(ROOT)?;
     mapping::load::load_props(&root, names)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("pcore-file-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn temps(d: &Path) -> usize {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_save_failing_midway_leaves_the_old_file_and_no_temp() {
+        let d = dir("midway");
+        let target = d.join("f.hdf5");
+        std::fs::write(&target, b"old bytes").unwrap();
+        // Half a file is written (groups, a dataset), then the writer fails.
+        let err = write_atomically(&target, true, |temp| {
+            let f = File::create_truncate(temp)?;
+            let g = f.root()?.create_group("root")?;
+            g.set_attr("__container_type__", "dict")?;
+            g.write_dataset("x", &ndarray::ArrayD::<f64>::zeros(vec![1000]))?;
+            f.flush()?;
+            assert!(temp.exists());
+            Err(Error::Unsupported("boom".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "cannot save: boom");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old bytes");
+        assert_eq!(temps(&d), 0);
+    }
+
+    #[test]
+    fn no_overwrite_never_replaces_a_file_that_appeared_meanwhile() {
+        let d = dir("race");
+        let target = d.join("f.hdf5");
+        let _ = std::fs::remove_file(&target);
+        let err = write_atomically(&target, false, |temp| {
+            std::fs::write(temp, b"new")?;
+            std::fs::write(&target, b"someone else")?;
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::Exists(ref p) if p == &target), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"someone else");
+        assert_eq!(temps(&d), 0);
+        std::fs::remove_file(&target).unwrap();
+        write_atomically(&target, false, |temp| Ok(std::fs::write(temp, b"mine")?)).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"mine");
+        assert_eq!(temps(&d), 0);
+    }
 }

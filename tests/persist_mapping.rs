@@ -90,6 +90,7 @@ fn a_16_mb_array_round_trips() {
     let a = ArrayD::from_shape_fn(IxDyn(&[n]), |i| i[0] as f64 * 0.5);
     let v = obj("m.Big", vec![("data", Value::Array(ArrayValue::F64(a)))]);
     assert_eq!(roundtrip("big.hdf5", &v), v);
+    std::fs::remove_file(scratch("big.hdf5")).unwrap();
 }
 
 #[test]
@@ -646,4 +647,40 @@ fn format_bug_dense_links_and_dense_attributes_in_one_session() {
     let g = f.group("/g").unwrap();
     assert_eq!(g.attrs().unwrap().len(), 9);
     assert_eq!(g.links().unwrap().len(), 9, "links lost at flush");
+}
+
+#[test]
+fn jangada_ambiguities_are_kept() {
+    let v = obj(
+        "m.C",
+        vec![
+            ("small_uint", Value::UInt(5)),
+            ("looks_none", Value::Str("NoneType:None".into())),
+            ("looks_path", Value::Str("Path:/x".into())),
+            ("rel", Value::Path("rel/x.txt".into())),
+        ],
+    );
+    let path = scratch("ambiguous.hdf5");
+    save_value(&path, &v, &exact()).unwrap();
+    let f = File::open(&path).unwrap();
+    let root = f.group("/root").unwrap();
+    // Value::UInt is always a uint64 attribute ...
+    assert_eq!(
+        jangada::hdf5::numpy_str(root.attr("small_uint").unwrap().dtype()).as_deref(),
+        Some("<u8")
+    );
+    // ... and relative paths are made absolute, as pathlib's absolute() does.
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(
+        root.attr("rel").unwrap().read_string().unwrap(),
+        format!("Path:{}", cwd.join("rel/x.txt").display())
+    );
+    let Value::Object(o) = load(&path).unwrap() else {
+        panic!()
+    };
+    // ... but loads as Int when it fits i64 (as jangada: a number).
+    assert_eq!(o.props["small_uint"], Value::Int(5));
+    assert_eq!(o.props["looks_none"], Value::None);
+    assert_eq!(o.props["looks_path"], Value::Path("/x".into()));
+    assert_eq!(o.props["rel"], Value::Path(cwd.join("rel/x.txt")));
 }

@@ -627,14 +627,11 @@ fn common_h5dump(path: &Path) {
     }
 }
 
-/// The jangada-hdf5 bug worked around above, reproduced on the format API alone: a group
-/// given more than 8 links and more than 8 attributes in one session loses its links when
-/// the file is flushed (`Session::flush` runs `flush_groups` then `flush_attrs`, and
-/// `attrs::write_dense` reloads the group's header from the store, which does not yet hold
-/// the link-info update pending in the same `Emit`). Ignored until format/ is fixed.
+/// Regression: a group given more than 8 links and more than 8 attributes in one session
+/// used to lose its links at flush (`attrs::write_dense` reloaded the group's header before
+/// the pending link-info update had been written).
 #[test]
-#[ignore = "jangada-hdf5 bug: dense links lost when the same group also gets dense attributes"]
-fn format_bug_dense_links_and_dense_attributes_in_one_session() {
+fn dense_links_and_dense_attributes_in_one_session() {
     let path = scratch("format_bug.h5");
     let f = File::create_truncate(&path).unwrap();
     let g = f.root().unwrap().create_group("g").unwrap();

@@ -1,7 +1,12 @@
 //! Storage grows the way libhdf5's does: a group of 100,000 members and an object of
 //! 10,000 attributes go to dense storage (fractal heap + v2 B-tree name index), and both
 //! our reader and h5py open them and look names up through the index.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -27,14 +32,24 @@ fn hundred_thousand_members_and_ten_thousand_attributes() {
     let f = File::open(&path).unwrap();
     let members = f.group("members").unwrap();
     for i in (0..100_000).step_by(997) {
-        let link = members.link(&format!("m{i:06}")).unwrap().expect("member exists");
+        let link = members
+            .link(&format!("m{i:06}"))
+            .unwrap()
+            .expect("member exists");
         assert!(matches!(link.target, LinkTarget::Hard(_)));
     }
     assert!(members.link("m100000").unwrap().is_none());
     assert_eq!(members.links().unwrap().len(), 100_000);
     let attrs = f.group("attrs").unwrap();
     for i in (0..10_000i64).step_by(97) {
-        assert_eq!(attrs.attr(&format!("a{i:05}")).unwrap().read_scalar::<i64>().unwrap(), i);
+        assert_eq!(
+            attrs
+                .attr(&format!("a{i:05}"))
+                .unwrap()
+                .read_scalar::<i64>()
+                .unwrap(),
+            i
+        );
     }
     assert!(attrs.attr("a10000").is_err());
     let out = common::run_python(

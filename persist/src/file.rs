@@ -97,20 +97,9 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
     }
     mapping::save::check_value(value, ROOT)?;
     write_atomically(&target, opts.overwrite, |temp| {
-        let mut deferred = Vec::new();
-        {
-            let file = File::create_truncate(temp)?;
-            let root = file.root()?;
-            mapping::save::save_tree_deferred(&root, ROOT, value, opts, &mut deferred)?;
-            file.close()?;
-        }
-        if !deferred.is_empty() {
-            // Second session: see `save_tree_deferred` (a jangada-hdf5 flush bug).
-            let file = File::open_rw(temp)?;
-            mapping::save::apply_deferred(&file, &deferred, opts)?;
-            file.close()?;
-        }
-        Ok(())
+        let file = File::create_truncate(temp)?;
+        mapping::save::save_tree(&file.root()?, ROOT, value, opts)?;
+        Ok(file.close()?)
     })?;
     Ok(target)
 }

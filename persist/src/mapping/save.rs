@@ -90,132 +90,33 @@ pub fn check_value(value: &Value, at: &str) -> Result<()> {
     }
 }
 
-/// Attributes whose writing was put off to a second writing session (see [`save_tree_deferred`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Deferred {
-    /// Absolute path of the group.
-    pub path: String,
-    /// Its scalar items (`__container_type__` and `__class__` included), in writing order.
-    pub attrs: Vec<(String, Value)>,
-}
-
-/// Attribute count past which libhdf5 (and `jangada-hdf5`) moves attributes, and links, to
-/// dense storage.
-const MAX_COMPACT: usize = 8;
-
 /// Save `value` under `key` in `group` (jangada's `_save_data_in_group(key, value, group)`).
 ///
 /// The value is checked first ([`check_value`]): an unsaveable value is an
 /// [`Error::Unsupported`] before anything is written.
-///
-/// Caveat (a `jangada-hdf5` writer bug, see [`save_tree_deferred`]): a group given both more
-/// than 8 members and more than 8 attributes in ONE writing session loses its members at
-/// flush. [`crate::save_value`] avoids it with [`save_tree_deferred`]; this function writes
-/// everything in the caller's session.
 pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
-    let mut deferred = Vec::new();
-    save_tree_deferred(group, key, value, opts, &mut deferred)?;
-    for d in &deferred {
-        apply_group(&group.group(&d.path)?, d, opts)?;
-    }
-    Ok(())
-}
-
-/// [`save_tree`], except that the scalar items of groups that will hold more than 8 members
-/// AND more than 8 attributes are not written but returned in `deferred`, to be written by
-/// [`apply_deferred`] after the file was closed and reopened.
-///
-/// Why: `jangada-hdf5`'s `Session::flush` builds the dense link storage of such a group and
-/// then rewrites the group's object header for its dense attributes from the file bytes
-/// WITHOUT the pending link-info update, so the members are lost (format bug, reported).
-pub fn save_tree_deferred(
-    group: &Group,
-    key: &str,
-    value: &Value,
-    opts: &SaveOptions,
-    deferred: &mut Vec<Deferred>,
-) -> Result<()> {
     check_key(key, group.path(), &[])?;
     check_value(value, key)?;
-    write(group, key, value, opts, deferred)
+    write(group, key, value, opts)
 }
 
-/// Write deferred attributes (in a session where the groups' links are not pending).
-pub fn apply_deferred(
-    file: &jangada_hdf5::File,
-    deferred: &[Deferred],
-    opts: &SaveOptions,
-) -> Result<()> {
-    for d in deferred {
-        apply_group(&file.group(&d.path)?, d, opts)?;
-    }
-    Ok(())
-}
-
-fn apply_group(group: &Group, d: &Deferred, opts: &SaveOptions) -> Result<()> {
-    let mut none = Vec::new();
-    for (k, v) in &d.attrs {
-        write(group, k, v, opts, &mut none)?;
-    }
-    Ok(())
-}
-
-fn is_attribute(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::None
-            | Value::Bool(_)
-            | Value::Int(_)
-            | Value::UInt(_)
-            | Value::Float(_)
-            | Value::Complex(..)
-            | Value::Str(_)
-            | Value::Path(_)
-    )
-}
-
-/// Write a container group: header attributes, then the items; defer the attributes when
-/// the group would have both dense links and dense attributes.
+/// Write a container group: header attributes, then the items.
 fn write_container<'a>(
     sub: &Group,
     header: Vec<(String, Value)>,
-    items: impl Iterator<Item = (String, &'a Value)> + Clone,
+    items: impl Iterator<Item = (String, &'a Value)>,
     opts: &SaveOptions,
-    deferred: &mut Vec<Deferred>,
 ) -> Result<()> {
-    let n_attrs = header.len() + items.clone().filter(|(_, v)| is_attribute(v)).count();
-    let n_links = items.clone().filter(|(_, v)| !is_attribute(v)).count();
-    if n_attrs > MAX_COMPACT && n_links > MAX_COMPACT {
-        let mut attrs = header;
-        for (k, v) in items {
-            if is_attribute(v) {
-                attrs.push((k, v.clone()));
-            } else {
-                write(sub, &k, v, opts, deferred)?;
-            }
-        }
-        deferred.push(Deferred {
-            path: sub.path().to_string(),
-            attrs,
-        });
-        return Ok(());
-    }
     for (k, v) in &header {
-        write(sub, k, v, opts, deferred)?;
+        write(sub, k, v, opts)?;
     }
     for (k, v) in items {
-        write(sub, &k, v, opts, deferred)?;
+        write(sub, &k, v, opts)?;
     }
     Ok(())
 }
 
-fn write(
-    group: &Group,
-    key: &str,
-    value: &Value,
-    opts: &SaveOptions,
-    deferred: &mut Vec<Deferred>,
-) -> Result<()> {
+fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
     match value {
         Value::None => group.set_attr(key, NONE)?,
         Value::Bool(b) => group.set_attr(key, *b)?,
@@ -229,13 +130,13 @@ fn write(
             let sub = group.create_group_with(key, true)?;
             let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("list".into()))];
             let items = items.iter().enumerate().map(|(i, v)| (i.to_string(), v));
-            write_container(&sub, header, items, opts, deferred)?;
+            write_container(&sub, header, items, opts)?;
         }
         Value::Dict(map) => {
             let sub = group.create_group(key)?;
             let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("dict".into()))];
             let items = map.iter().map(|(k, v)| (k.clone(), v));
-            write_container(&sub, header, items, opts, deferred)?;
+            write_container(&sub, header, items, opts)?;
         }
         Value::Object(obj) => {
             let sub = group.create_group(key)?;
@@ -244,7 +145,7 @@ fn write(
                 (CLASS.to_string(), Value::Str(obj.class.clone())),
             ];
             let items = obj.props.iter().map(|(k, v)| (k.clone(), v));
-            write_container(&sub, header, items, opts, deferred)?;
+            write_container(&sub, header, items, opts)?;
         }
         Value::Array(a) => {
             let ds = write_array(group, key, a, opts)?;

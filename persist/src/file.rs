@@ -23,6 +23,16 @@ pub struct Compression {
     pub shuffle: bool,
 }
 
+/// Storage of one array property (an improvement over jangada: per-field compression and
+/// chunk shape).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArrayStorage {
+    /// Deflate (+ shuffle) for this dataset; overrides [`SaveOptions::compression`].
+    pub compression: Option<Compression>,
+    /// Chunk shape; `None` keeps h5py's guess.
+    pub chunks: Option<Vec<u64>>,
+}
+
 /// How to save.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaveOptions {
@@ -34,6 +44,9 @@ pub struct SaveOptions {
     pub extension: String,
     /// Compression of every array dataset (`None`: as jangada, uncompressed).
     pub compression: Option<Compression>,
+    /// Per-dataset storage, keyed by the dataset's absolute path in the file
+    /// (`"/root/data"`).
+    pub fields: std::collections::BTreeMap<String, ArrayStorage>,
 }
 
 impl Default for SaveOptions {
@@ -43,6 +56,7 @@ impl Default for SaveOptions {
             use_default_extension: true,
             extension: DEFAULT_EXTENSION.to_string(),
             compression: None,
+            fields: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -20,7 +20,7 @@ mod value_ext;
 
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
-pub use file::{load, load_props, save_value, Compression, SaveOptions};
+pub use file::{load, load_props, save_value, ArrayStorage, Compression, SaveOptions};
 pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
 #[doc(hidden)]

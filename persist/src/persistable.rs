@@ -57,6 +57,11 @@ pub struct PropInfo {
     pub writeonce: bool,
     /// A parser/validator runs on assignment (setter) and on load.
     pub parser: bool,
+    /// Deflate level (with shuffle) for an array property (`#[jangada(compression = 4)]`).
+    pub compression: Option<u32>,
+    /// Chunk shape for an array property (`#[jangada(chunks = [100, 10])]`); empty: h5py's
+    /// guess.
+    pub chunks: &'static [u64],
 }
 
 /// A Rust type stored as a jangada object. Implement it with `#[derive(Persistable)]`.
@@ -136,7 +141,21 @@ pub trait Persistable: IntoValue + FromValue {
     /// Saves with explicit options (compression, ...). `opts.extension` is used as given.
     fn save_opts(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<PathBuf> {
         let value = Value::Object(self.to_object()?);
-        file::save_value(path.as_ref(), &value, opts)
+        let mut opts = opts.clone();
+        for p in Self::PROPERTIES {
+            if p.compression.is_some() || !p.chunks.is_empty() {
+                opts.fields
+                    .entry(format!("/{}/{}", crate::mapping::ROOT, p.name))
+                    .or_insert_with(|| file::ArrayStorage {
+                        compression: p.compression.map(|level| file::Compression {
+                            level,
+                            shuffle: true,
+                        }),
+                        chunks: (!p.chunks.is_empty()).then(|| p.chunks.to_vec()),
+                    });
+            }
+        }
+        file::save_value(path.as_ref(), &value, &opts)
     }
 
     /// Loads a file holding an object of this class ([`Error::WrongClass`] otherwise).

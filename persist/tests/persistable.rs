@@ -744,3 +744,38 @@ mod test_integration {
         );
     }
 }
+
+// ---------- better than jangada: per-field compression and chunk shape ----------
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.Stored")]
+struct Stored {
+    #[jangada(compression = 6, chunks = [64])]
+    packed: ArrayD<f64>,
+    #[jangada(chunks = "10, 4")]
+    grid: ArrayD<i32>,
+    plain: ArrayD<f64>,
+}
+
+#[test]
+fn per_field_compression_and_chunks() {
+    let obj = Stored {
+        packed: ArrayD::from_shape_vec(IxDyn(&[1000]), (0..1000).map(|i| (i % 7) as f64).collect())
+            .unwrap(),
+        grid: ArrayD::from_shape_vec(IxDyn(&[30, 8]), (0..240).collect()).unwrap(),
+        plain: ArrayD::from_shape_vec(IxDyn(&[5]), vec![1.0; 5]).unwrap(),
+    };
+    let path = obj.save(tmp_dir().join("stored")).unwrap();
+    let file = jangada::hdf5::File::open(&path).unwrap();
+    let packed = file.dataset("root/packed").unwrap();
+    assert_eq!(packed.chunks(), Some(&[64u64][..]));
+    let ids: Vec<u16> = packed.filters().iter().map(|f| f.id).collect();
+    assert_eq!(ids, [2, 1], "shuffle then deflate");
+    assert_eq!(packed.filters()[1].client_data, [6]);
+    assert_eq!(
+        file.dataset("root/grid").unwrap().chunks(),
+        Some(&[10u64, 4][..])
+    );
+    assert!(file.dataset("root/plain").unwrap().filters().is_empty());
+    assert_eq!(Stored::load(&path).unwrap(), obj);
+}

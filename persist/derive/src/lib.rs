@@ -49,6 +49,45 @@ struct FieldSpec {
     writeonce: bool,
     parser: Option<syn::Path>,
     skip: bool,
+    /// Deflate level (with shuffle) for an array property.
+    compression: Option<u32>,
+    /// Chunk shape for an array property.
+    chunks: Vec<u64>,
+}
+
+/// `chunks = [100, 10]` or `chunks = "100, 10"`.
+fn parse_chunks(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Vec<u64>> {
+    let expr: Expr = meta.value()?.parse()?;
+    let bad = |span| {
+        syn::Error::new(
+            span,
+            "chunks must be positive integers: `chunks = [100, 10]`",
+        )
+    };
+    let dims: Vec<u64> = match &expr {
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .map(|e| match e {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Int(i), ..
+                }) => i.base10_parse::<u64>(),
+                other => Err(bad(other.span())),
+            })
+            .collect::<syn::Result<_>>()?,
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => s
+            .value()
+            .split(',')
+            .map(|t| t.trim().parse::<u64>().map_err(|_| bad(s.span())))
+            .collect::<syn::Result<_>>()?,
+        other => return Err(bad(other.span())),
+    };
+    if dims.is_empty() || dims.contains(&0) {
+        return Err(bad(expr.span()));
+    }
+    Ok(dims)
 }
 
 fn parse_container(input: &DeriveInput) -> syn::Result<ContainerAttrs> {
@@ -106,6 +145,8 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
         writeonce: false,
         parser: None,
         skip: false,
+        compression: None,
+        chunks: Vec::new(),
     };
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("jangada")) {
         attr.parse_nested_meta(|meta| {
@@ -148,10 +189,20 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
                 spec.name = lit.value();
             } else if meta.path.is_ident("skip") {
                 spec.skip = parse_bool(&meta)?;
+            } else if meta.path.is_ident("compression") {
+                let lit: syn::LitInt = meta.value()?.parse()?;
+                let level: u32 = lit.base10_parse()?;
+                if level > 9 {
+                    return Err(syn::Error::new(lit.span(), "deflate levels go from 0 to 9"));
+                }
+                spec.compression = Some(level);
+            } else if meta.path.is_ident("chunks") {
+                spec.chunks = parse_chunks(&meta)?;
             } else {
                 return Err(meta.error(
                     "unknown jangada attribute on a field (expected `default`, `default_fn`, \
-                     `copiable`, `writeonce`, `parser`, `rename` or `skip`)",
+                     `copiable`, `writeonce`, `parser`, `rename`, `skip`, `compression` or \
+                     `chunks`)",
                 ));
             }
             Ok(())
@@ -298,9 +349,15 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let pname = &s.name;
         let field = s.ident.to_string();
         let (copiable, writeonce, parser) = (s.copiable, s.writeonce, s.parser.is_some());
+        let compression = match s.compression {
+            Some(level) => quote!(::core::option::Option::Some(#level)),
+            None => quote!(::core::option::Option::None),
+        };
+        let chunks = &s.chunks;
         quote! {
             #jd::PropInfo { name: #pname, field: #field, copiable: #copiable,
-                writeonce: #writeonce, parser: #parser }
+                writeonce: #writeonce, parser: #parser, compression: #compression,
+                chunks: &[#(#chunks),*] }
         }
     });
 

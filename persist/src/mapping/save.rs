@@ -163,7 +163,13 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
             let wall = time::to_wall(&t.ns, t.tz.as_deref())?;
             let data = ArrayD::from_shape_vec(vec![wall.len()], wall)
                 .map_err(|e| Error::Unsupported(e.to_string()))?;
-            let ds = resizable(group.new_dataset(key), data.shape(), opts).write(&data)?;
+            let ds = resizable(
+                group.new_dataset(key),
+                &child_path(group, key),
+                data.shape(),
+                opts,
+            )
+            .write(&data)?;
             ds.set_attr(DATASET_TYPE, DATETIME_INDEX)?;
             ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
         }
@@ -173,17 +179,31 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
 
 /// jangada's dataset creation: `maxshape=(None, *shape[1:])` (hence chunked, the chunk shape
 /// guessed as h5py does) unless 0-d; plus the optional compression.
-fn resizable(builder: DatasetBuilder, shape: &[usize], opts: &SaveOptions) -> DatasetBuilder {
+/// Absolute path of `key` inside `group`.
+fn child_path(group: &Group, key: &str) -> String {
+    format!("{}/{key}", group.path().trim_end_matches('/'))
+}
+
+fn resizable(
+    builder: DatasetBuilder,
+    path: &str,
+    shape: &[usize],
+    opts: &SaveOptions,
+) -> DatasetBuilder {
     if shape.is_empty() {
         return builder;
     }
+    let field = opts.fields.get(path);
     let maxshape: Vec<Option<u64>> = shape
         .iter()
         .enumerate()
         .map(|(i, &d)| if i == 0 { None } else { Some(d as u64) })
         .collect();
     let mut builder = builder.maxshape(&maxshape);
-    if let Some(c) = opts.compression {
+    if let Some(chunks) = field.and_then(|f| f.chunks.as_ref()) {
+        builder = builder.chunks(chunks);
+    }
+    if let Some(c) = field.and_then(|f| f.compression).or(opts.compression) {
         if c.shuffle {
             builder = builder.shuffle();
         }
@@ -198,7 +218,13 @@ fn numeric<T: H5Write>(
     a: &ArrayD<T>,
     opts: &SaveOptions,
 ) -> Result<jangada_hdf5::Dataset> {
-    Ok(resizable(group.new_dataset(key), a.shape(), opts).write(a)?)
+    Ok(resizable(
+        group.new_dataset(key),
+        &child_path(group, key),
+        a.shape(),
+        opts,
+    )
+    .write(a)?)
 }
 
 fn write_array(
@@ -224,10 +250,13 @@ fn write_array(
         ArrayValue::Str(x) => {
             let shape: Vec<u64> = x.shape().iter().map(|&d| d as u64).collect();
             let values: Vec<String> = x.iter().cloned().collect();
-            Ok(
-                resizable(group.new_dataset(key), x.shape(), opts)
-                    .write_strings(&shape, &values)?,
+            Ok(resizable(
+                group.new_dataset(key),
+                &child_path(group, key),
+                x.shape(),
+                opts,
             )
+            .write_strings(&shape, &values)?)
         }
     }
 }

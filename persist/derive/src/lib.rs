@@ -9,7 +9,8 @@
 //!   `#[jangada(no_default)]` (do not generate `impl Default`);
 //! - on a field: `default = EXPR` (a string literal holds the expression's source, e.g.
 //!   `default = "\"text\""`), `default_fn = path`, `copiable = false`, `writeonce`,
-//!   `parser = path` (`fn(T) -> Result<T, E: ToString>`), `rename = "name"`, `skip`.
+//!   `parser = path` (`fn(T) -> Result<T, E: ToString>`), `rename = "name"`, `skip`, and for
+//!   array fields `compression = 0..=9` (deflate with shuffle) and `chunks = [100, 10]`.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};

@@ -9,14 +9,57 @@ use crate::dataspace::Dataspace;
 use crate::datatype::{parse_datatype, Datatype, ReferenceKind, TypeClass, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::filters;
+use crate::heap::fractal::FractalHeap;
 use crate::heap::global::{self, GlobalHeapId};
-use crate::io::{Addr, Cursor};
+use crate::io::{Addr, Cursor, FileImage};
 use crate::messages::fill_value::FillValue;
 use crate::messages::filter_pipeline::FilterPipeline;
 use crate::messages::kind;
 use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::messages::shared::SharedRef;
 use crate::object_header::{ObjectHeader, RawMessage};
+
+/// The extents of a chunk index (not of the chunks): v1 B-tree nodes (for a dataset of
+/// rank `rank`, with `btree_k` the file's indexed-storage K; `None` makes a v1 B-tree index
+/// [`Error::Unsupported`], its node size being unknown), fixed array, extensible array and
+/// v2 B-tree blocks. Single-chunk and implicit indexes own no blocks.
+pub fn chunk_index_extents(
+    img: &FileImage<'_>,
+    index: &ChunkIndexKind,
+    rank: usize,
+    btree_k: Option<u16>,
+) -> Result<Vec<(Addr, u64)>> {
+    Ok(match index {
+        ChunkIndexKind::BtreeV1 { addr: Some(a) } => {
+            let k = btree_k
+                .ok_or_else(|| Error::Unsupported("v1 B-tree chunk index of unknown K".into()))?;
+            let key = 8 + 8 * (rank + 1);
+            let (nodes, _) = bt1::tree_nodes(img, *a, 1, key)?;
+            let len = bt1::node_size(k, key, img.sizes().offset) as u64;
+            nodes.into_iter().map(|n| (n, len)).collect()
+        }
+        ChunkIndexKind::FixedArray { addr: Some(a), .. } => fixed_array::extents(img, *a)?,
+        ChunkIndexKind::ExtensibleArray { addr: Some(a), .. } => {
+            extensible_array::extents(img, *a)?
+        }
+        ChunkIndexKind::BtreeV2 { addr: Some(a), .. } => bt2::node_extents(img, *a)?,
+        _ => Vec::new(),
+    })
+}
+
+/// The extents of dense link or attribute storage: the fractal heap (with its huge
+/// objects and free-space manager) and the name and creation-order v2 B-trees.
+pub fn dense_storage_extents(
+    img: &FileImage<'_>,
+    heap: Addr,
+    indexes: [Option<Addr>; 2],
+) -> Result<Vec<(Addr, u64)>> {
+    let mut out = FractalHeap::parse(img, heap)?.block_extents()?;
+    for tree in indexes.into_iter().flatten() {
+        out.extend(bt2::node_extents(img, tree)?);
+    }
+    Ok(out)
+}
 
 /// Whether elements of `dt` may refer to file space (variable-length data, references).
 pub(super) fn needs_scan(dt: &Datatype) -> bool {
@@ -167,7 +210,6 @@ impl Walker<'_, '_> {
         at: u64,
     ) -> Result<()> {
         let img = self.img;
-        let sizes = img.sizes();
         let max_dims: Vec<u64> = space.max_dims_or_dims().to_vec();
         if cl.chunk_dims.len() != space.dims.len() || cl.chunk_dims.contains(&0) {
             return Err(Error::corrupt(
@@ -184,20 +226,12 @@ impl Walker<'_, '_> {
             filtered: !pipeline.filters.is_empty(),
             layout_version: cl.version,
         };
-        let index = match &cl.index {
-            ChunkIndexKind::BtreeV1 { addr: Some(a) } => {
-                let key = 8 + 8 * (space.dims.len() + 1);
-                let (nodes, _) = bt1::tree_nodes(img, *a, 1, key)?;
-                let len = bt1::node_size(self.sb.indexed_storage_k, key, sizes.offset) as u64;
-                nodes.into_iter().map(|n| (n, len)).collect()
-            }
-            ChunkIndexKind::FixedArray { addr: Some(a), .. } => fixed_array::extents(img, *a)?,
-            ChunkIndexKind::ExtensibleArray { addr: Some(a), .. } => {
-                extensible_array::extents(img, *a)?
-            }
-            ChunkIndexKind::BtreeV2 { addr: Some(a), .. } => bt2::node_extents(img, *a)?,
-            _ => Vec::new(),
-        };
+        let index = chunk_index_extents(
+            img,
+            &cl.index,
+            space.dims.len(),
+            Some(self.sb.indexed_storage_k),
+        )?;
         self.push_all(index, "chunk index");
         let Some(chunks) = self.soft(chunk_index::read_index(img, cl, &params))? else {
             return Ok(());

@@ -15,6 +15,8 @@
 mod data;
 mod walk;
 
+pub use data::{chunk_index_extents, dense_storage_extents};
+
 use crate::error::Result;
 use crate::io::{Addr, FileImage};
 use crate::superblock::Superblock;

@@ -89,7 +89,12 @@ fn every_fixture_is_accounted_for() {
 #[ignore]
 fn debug_dump() {
     let name = std::env::var("FIXTURE").unwrap();
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.h5"))).unwrap();
+    let path = if name.ends_with(".h5") {
+        std::path::PathBuf::from(&name)
+    } else {
+        fixtures_dir().join(format!("{name}.h5"))
+    };
+    let bytes = std::fs::read(path).unwrap();
     let (usage, len) = walk(&bytes).unwrap();
     let mut ex = usage.extents.clone();
     ex.sort_by_key(|e| e.addr);

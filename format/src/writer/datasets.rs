@@ -796,6 +796,17 @@ pub fn write_index(
         .unwrap_or_default();
     chunks.sort_by(|a, b| a.offset.cmp(&b.offset));
     let p = params(&meta, layout);
+    // The old index's blocks, freed once the new index is built (v1 B-trees are kept: their
+    // node size depends on a K this session does not know for files libhdf5 wrote).
+    let old_index = if matches!(layout.index, ChunkIndexKind::BtreeV1 { .. }) {
+        Vec::new()
+    } else {
+        session
+            .with_image(store, |img| {
+                crate::usage::chunk_index_extents(img, &layout.index, p.dims.len(), None)
+            })
+            .unwrap_or_default()
+    };
     let index = chunk_index::build_index(
         choice_of(&layout.index),
         &chunks,
@@ -810,5 +821,10 @@ pub fn write_index(
         kind::LAYOUT,
         Layout::Chunked(new_layout).encode(session.sizes)?,
     ));
-    editor.save(&mut session.space, emit)
+    editor.save(&mut session.space, emit)?;
+    for (a, len) in old_index {
+        // A failure here would only mean the blocks stay allocated.
+        let _ = session.space.release(a, len);
+    }
+    Ok(())
 }

@@ -154,3 +154,57 @@ fn files_written_by_the_writer_are_accounted_for() {
             == 60
     );
 }
+
+/// libhdf5's view of raw data storage (contiguous storage size, every stored chunk's size,
+/// through h5py) matches the walk's raw data extents, file by file.
+#[test]
+fn raw_data_extents_match_libhdf5() {
+    let script = r#"
+import h5py, sys
+for p in sys.argv[1:]:
+    total = 0
+    try:
+        with h5py.File(p, 'r') as f:
+            def visit(name, obj):
+                global total
+                if not isinstance(obj, h5py.Dataset):
+                    return
+                layout = obj.id.get_create_plist().get_layout()
+                if layout == h5py.h5d.CONTIGUOUS:
+                    total += obj.id.get_storage_size()
+                elif layout == h5py.h5d.CHUNKED:
+                    for i in range(obj.id.get_num_chunks()):
+                        total += obj.id.get_chunk_info(i).size
+            f.visititems(visit)
+        print(p, total)
+    except Exception as e:
+        print(p, 'error', type(e).__name__)
+"#;
+    let files: Vec<std::path::PathBuf> = common::fixture_files();
+    let args: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    let out = common::run_python(script, &args).unwrap();
+    let mut compared = 0;
+    for line in out.lines() {
+        let mut parts = line.rsplitn(2, ' ');
+        let value = parts.next().unwrap();
+        let path = parts.next().unwrap();
+        let Ok(expected) = value.parse::<u64>() else {
+            continue;
+        };
+        let path = path.trim_end_matches(" error");
+        let bytes = std::fs::read(path).unwrap();
+        let base = find_signature(&bytes).unwrap();
+        let sb = Superblock::read(&bytes).unwrap();
+        let img = FileImage::new(&bytes, base, sb.sizes);
+        let usage = used_extents(&img, &sb).unwrap();
+        let ours: u64 = usage
+            .extents
+            .iter()
+            .filter(|e| matches!(e.what, "chunk" | "contiguous raw data"))
+            .map(|e| e.len)
+            .sum();
+        assert_eq!(ours, expected, "{path}");
+        compared += 1;
+    }
+    assert!(compared > 30, "{compared}");
+}

@@ -190,3 +190,23 @@ fn gaps_and_overlaps_of_synthetic_extents() {
     assert_eq!(u.out_of_bounds(35), vec![e(30, 10), e(50, 0)]);
     assert_eq!(u.used_bytes(), 25);
 }
+
+/// Files made by `format/tests/data/usage/make.py`: features whose space the walk cannot
+/// account for make it incomplete, with a reason naming the feature.
+#[test]
+fn unaccountable_features_make_the_walk_incomplete() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/usage");
+    for (name, reason) in [
+        ("external", "external data files"),
+        ("virtual", "virtual dataset layout"),
+        ("fs_page", "superblock extension"),
+    ] {
+        let bytes = std::fs::read(dir.join(format!("{name}.h5"))).unwrap();
+        let (usage, len) = walk(&bytes).unwrap();
+        assert!(!usage.complete, "{name}");
+        assert_eq!(usage.reason.as_deref(), Some(reason), "{name}");
+        // What was found is still consistent.
+        assert!(usage.overlaps().is_empty(), "{name}");
+        assert!(usage.out_of_bounds(len).is_empty(), "{name}");
+    }
+}

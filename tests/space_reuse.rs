@@ -185,13 +185,11 @@ for p in sys.argv[1:]:
     let out = common::run_python(script, &args).unwrap();
     let mut compared = 0;
     for line in out.lines() {
-        let mut parts = line.rsplitn(2, ' ');
-        let value = parts.next().unwrap();
-        let path = parts.next().unwrap();
+        let (path, value) = line.rsplit_once(' ').unwrap();
+        // Files libhdf5 cannot open print "PATH error NAME": skipped.
         let Ok(expected) = value.parse::<u64>() else {
             continue;
         };
-        let path = path.trim_end_matches(" error");
         let bytes = std::fs::read(path).unwrap();
         let base = find_signature(&bytes).unwrap();
         let sb = Superblock::read(&bytes).unwrap();

@@ -265,6 +265,8 @@ print('ok' if not problems else problems)
         "layout_chunked_earray",
         "types_latest",
         "superblock_v1",
+        "userblock_512",
+        "layout_chunked_btree2",
     ] {
         let orig = common::fixtures_dir().join(format!("{name}.h5"));
         let path = scratch(&format!("reuse_{name}.h5"));

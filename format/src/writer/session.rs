@@ -122,7 +122,13 @@ impl Session {
     /// space comes from the end of the file.
     pub fn open(store: &Store, superblock: &Superblock) -> Result<Session> {
         let file_len = store.len()?.saturating_sub(superblock.base);
-        let eof = superblock.eof.max(file_len);
+        // The stored end-of-file address counts the user block (libhdf5 writes the file
+        // size there); undefined means unknown.
+        let stored_eof = match superblock.eof {
+            u64::MAX => 0,
+            e => e.saturating_sub(superblock.base),
+        };
+        let eof = stored_eof.max(file_len);
         let mut space = FileSpace::new(superblock.sizes, eof);
         for (addr, len) in free_gaps(store, superblock, eof)? {
             space.add_gap(addr, len)?;
@@ -172,7 +178,10 @@ impl Session {
         let mut sb = superblock
             .write()
             .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
-        sb.eof = self.space.eof();
+        sb.eof = self
+            .base
+            .checked_add(self.space.eof())
+            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         store.write_at(self.base, &sb.encode())?;
         store.set_len(self.base + self.space.eof())?;
         Ok(())

@@ -29,7 +29,14 @@ fn account(path: &std::path::Path) -> (bool, usize, u64, u64) {
     let base = find_signature(&bytes).unwrap();
     let sb = Superblock::read(&bytes).unwrap();
     let img = FileImage::new(&bytes, base, sb.sizes);
+    let t = std::time::Instant::now();
     let usage = used_extents(&img, &sb).unwrap();
+    println!(
+        "  walk of {} bytes: {} extents in {:.2} ms",
+        img.len(),
+        usage.extents.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let list = usage.gaps(img.len());
     let gaps: u64 = list.iter().map(|g| g.1).sum();
     let mut sorted = usage.extents.clone();

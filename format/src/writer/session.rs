@@ -170,9 +170,16 @@ impl Session {
 
     /// Write everything pending and the superblock.
     pub fn flush(&mut self, store: &Store, superblock: &RwLock<Superblock>) -> Result<()> {
+        // Each step edits object headers it loads from the file: commit after each one, so
+        // that an object with dense links, dense attributes and a chunk index keeps every
+        // edit (a later step would otherwise start from the header as it was before).
         let mut emit = Emit::default();
         self.flush_groups(store, &mut emit)?;
+        self.commit(store, &emit)?;
+        let mut emit = Emit::default();
         self.flush_attrs(store, &mut emit)?;
+        self.commit(store, &emit)?;
+        let mut emit = Emit::default();
         self.flush_chunks(store, &mut emit)?;
         self.commit(store, &emit)?;
         let mut sb = superblock

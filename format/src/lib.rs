@@ -33,6 +33,7 @@ pub mod messages;
 pub mod object_header;
 pub mod store;
 pub mod superblock;
+pub mod usage;
 pub mod writer;
 
 pub use api::*;

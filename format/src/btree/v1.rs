@@ -405,6 +405,54 @@ pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64], trailing: u64) -> 
     Ok(key)
 }
 
+/// Every node of the v1 B-tree rooted at `root` (node type `node_type`, keys of `key_size`
+/// bytes), and every level-0 child (symbol table nodes or chunks), for space accounting.
+/// Levels, node types and cycles are checked as in the record walks.
+pub fn tree_nodes(
+    img: &FileImage<'_>,
+    root: Addr,
+    node_type: u8,
+    key_size: usize,
+) -> Result<(Vec<Addr>, Vec<Addr>)> {
+    let mut nodes = Vec::new();
+    let mut leaves = Vec::new();
+    let mut visited = HashSet::new();
+    let mut stack: Vec<(Addr, Option<u8>)> = vec![(root, None)];
+    while let Some((addr, want_level)) = stack.pop() {
+        let at = img.absolute(addr);
+        if !visited.insert(addr) {
+            return Err(Error::corrupt(NODE, at, "node reached twice"));
+        }
+        let mut c = img.cursor_at(addr, NODE)?;
+        c.signature(b"TREE")?;
+        let ty = c.u8()?;
+        let level = c.u8()?;
+        if ty != node_type || level > MAX_LEVEL || want_level.is_some_and(|w| w != level) {
+            return Err(Error::corrupt(
+                NODE,
+                at,
+                format!(
+                    "node type {ty} level {level}, expected type {node_type} level {want_level:?}"
+                ),
+            ));
+        }
+        nodes.push(addr);
+        let entries = c.u16()?;
+        c.addr()?;
+        c.addr()?;
+        for _ in 0..entries {
+            c.take(key_size)?;
+            let child = c.addr_required("v1 B-tree child")?;
+            if level == 0 {
+                leaves.push(child);
+            } else {
+                stack.push((child, Some(level - 1)));
+            }
+        }
+    }
+    Ok((nodes, leaves))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -445,5 +445,31 @@ pub mod build;
 mod record_types;
 pub use record_types::*;
 
+/// The extents of the v2 B-tree whose header is at `addr`: the header, then every node
+/// (each `node_size` bytes, as libhdf5 allocates them), all records checked as in
+/// [`raw_records`].
+pub fn node_extents(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(Addr, u64)>> {
+    let mut tree = Tree::open(img, addr)?;
+    let header = tree.header.clone();
+    let mut out = vec![(addr, build::header_len(img.sizes()))];
+    if let Some(root) = header.root {
+        let mut records = Vec::new();
+        tree.collect(
+            root,
+            header.depth,
+            u64::from(header.root_records),
+            &mut records,
+        )?;
+        let mut nodes: Vec<u64> = tree.visited.iter().copied().collect();
+        nodes.sort_unstable();
+        out.extend(
+            nodes
+                .into_iter()
+                .map(|a| (Addr(a), u64::from(header.node_size))),
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests;

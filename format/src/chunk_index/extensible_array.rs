@@ -477,6 +477,87 @@ impl Walk<'_, '_> {
     }
 }
 
+/// The extents of the extensible array index at `addr`, for space accounting: the header,
+/// the index block, every super block and every data block (paged data blocks with all
+/// their pages, allocated together). Block checksums are verified; elements are not read.
+pub fn extents(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(Addr, u64)>> {
+    let sizes = img.sizes();
+    let h = ExtensibleArrayHeader::read(img, addr)?;
+    let o = u64::from(sizes.offset);
+    let mut out = vec![(addr, 4 + 4 + 4 + 6 * u64::from(sizes.length) + o + 4)];
+    let Some(ib) = h.index_block else {
+        return Ok(out);
+    };
+    let overflow = |at: Addr| Error::corrupt(INDEX, img.absolute(at), "size overflows");
+    let e = u64::from(h.element_size);
+    let infos = h.super_blocks();
+    let in_index = h.index_super_blocks();
+    let n_dblk = h.index_data_blocks();
+    let n_sblk = infos.len().saturating_sub(in_index);
+    let elems = u64::from(h.index_block_elements);
+    let ib_len = 4 + 2 + o + elems * e + (n_dblk + n_sblk) as u64 * o + 4;
+    let mut c = img.cursor(ib, ib_len, INDEX)?;
+    verify_trailing(c.rest(), INDEX, c.origin())?;
+    c.signature(b"EAIB")?;
+    c.seek(usize::try_from(6 + o + elems * e).map_err(|_| overflow(ib))?)?;
+    let dblks = (0..n_dblk).map(|_| c.addr()).collect::<Result<Vec<_>>>()?;
+    let sblks = (0..n_sblk).map(|_| c.addr()).collect::<Result<Vec<_>>>()?;
+    out.push((ib, ib_len));
+    let ow = h.offset_width() as u64;
+    let dprefix = 4 + 2 + o + ow;
+    let per_page = h.page_elements();
+    let dblk_len = |count: u64| -> Option<u64> {
+        if count <= per_page {
+            count.checked_mul(e)?.checked_add(dprefix + 4)
+        } else {
+            (count / per_page)
+                .checked_mul(per_page.checked_mul(e)?.checked_add(4)?)?
+                .checked_add(dprefix + 4)
+        }
+    };
+    for (s, info) in infos.iter().enumerate() {
+        let len = dblk_len(info.dblk_elements).ok_or_else(|| overflow(ib))?;
+        if s < in_index {
+            for d in 0..info.ndblks {
+                let slot = usize::try_from(info.start_dblk.saturating_add(d))
+                    .ok()
+                    .and_then(|i| dblks.get(i));
+                if let Some(Some(dblk)) = slot {
+                    out.push((*dblk, len));
+                }
+            }
+            continue;
+        }
+        let Some(Some(sblk)) = sblks.get(s - in_index) else {
+            continue;
+        };
+        let npages = if info.dblk_elements > per_page {
+            info.dblk_elements / per_page
+        } else {
+            0
+        };
+        let bitmap_len = info
+            .ndblks
+            .checked_mul(npages.div_ceil(8))
+            .ok_or_else(|| overflow(*sblk))?;
+        let slen = (4 + 2 + o + ow + 4)
+            .checked_add(bitmap_len)
+            .and_then(|l| l.checked_add(info.ndblks.checked_mul(o)?))
+            .ok_or_else(|| overflow(*sblk))?;
+        let mut sc = img.cursor(*sblk, slen, SUPER)?;
+        verify_trailing(sc.rest(), SUPER, sc.origin())?;
+        sc.signature(b"EASB")?;
+        sc.seek(usize::try_from(6 + o + ow + bitmap_len).map_err(|_| overflow(*sblk))?)?;
+        out.push((*sblk, slen));
+        for _ in 0..info.ndblks {
+            if let Some(dblk) = sc.addr()? {
+                out.push((dblk, len));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

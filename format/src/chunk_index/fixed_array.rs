@@ -320,6 +320,42 @@ fn data_block(
     Ok(b)
 }
 
+/// The extents of the fixed array index at `addr`, for space accounting: the header and the
+/// data block with all its pages (allocated together; the last page may be partial).
+pub fn extents(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(Addr, u64)>> {
+    let sizes = img.sizes();
+    let header = FixedArrayHeader::read(img, addr)?;
+    let mut out = vec![(
+        addr,
+        4 + 4 + u64::from(sizes.length) + u64::from(sizes.offset) + 4,
+    )];
+    let Some(block) = header.data_block else {
+        return Ok(out);
+    };
+    let entry = u64::from(header.entry_size);
+    let page_elems = 1u64 << header.page_bits;
+    let n = header.num_entries;
+    let prefix = 4 + 2 + u64::from(sizes.offset);
+    let len = if n <= page_elems {
+        n.checked_mul(entry).and_then(|e| e.checked_add(prefix + 4))
+    } else {
+        // Full pages, then a last page holding the remaining elements.
+        let npages = n.div_ceil(page_elems);
+        let last = n - (npages - 1) * page_elems;
+        page_elems
+            .checked_mul(entry)
+            .and_then(|s| s.checked_add(4))
+            .and_then(|s| s.checked_mul(npages - 1))
+            .and_then(|s| s.checked_add(last.checked_mul(entry)?.checked_add(4)?))
+            .and_then(|s| s.checked_add(prefix + npages.div_ceil(8) + 4))
+    };
+    let len = len.ok_or_else(|| Error::corrupt(BLOCK, img.absolute(block), "size overflows"))?;
+    let mut c = img.cursor(block, len, BLOCK)?;
+    c.signature(b"FADB")?;
+    out.push((block, len));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -570,5 +570,131 @@ impl<'a> FractalHeap<'a> {
 
 pub mod build;
 
+impl FractalHeap<'_> {
+    /// Every extent of the file this heap owns, for space accounting: the header, every
+    /// direct and indirect block of the doubling table (blocks at their full size), the
+    /// huge-object v2 B-tree and every huge object.
+    ///
+    /// The heap's persistent free-space manager, when it has one, is included (see
+    /// [`free_space_extents`]). Heaps with an I/O filter pipeline (block sizes differ from
+    /// the table's) are [`Error::Unsupported`].
+    pub fn block_extents(&self) -> Result<Vec<(Addr, u64)>> {
+        let sizes = self.img.sizes();
+        if self.header.filter_len > 0 {
+            return Err(Error::Unsupported(
+                "space accounting of a fractal heap with an I/O filter pipeline".into(),
+            ));
+        }
+        let mut c = self.img.cursor_at(self.addr, HEADER)?;
+        c.skip(14 + usize::from(sizes.length))?;
+        c.addr()?;
+        c.length()?;
+        let free_space_manager = c.addr()?;
+        let mut out = vec![(self.addr, build::header_len(sizes))];
+        if let Some(fs) = free_space_manager {
+            out.extend(free_space_extents(&self.img, fs)?);
+        }
+        if let Some(root) = self.header.root {
+            if self.header.root_rows == 0 {
+                out.push((root, self.header.start_block_size));
+            } else {
+                let mut visited = HashSet::new();
+                self.indirect_extents(
+                    root,
+                    u32::from(self.header.root_rows),
+                    &mut out,
+                    &mut visited,
+                )?;
+            }
+        }
+        if let Some(tree) = self.header.huge_btree {
+            out.extend(bt2::node_extents(&self.img, tree)?);
+            let (_, records) = bt2::raw_records(&self.img, tree)?;
+            for r in records {
+                // Record types 1-4 all start with the object's address and stored length.
+                let mut rc = r.cursor(sizes, "huge object record");
+                let addr = rc.addr_required("huge object")?;
+                out.push((addr, rc.length()?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Push the indirect block at `addr` (with `nrows` rows) and every block below it.
+    fn indirect_extents(
+        &self,
+        addr: Addr,
+        nrows: u32,
+        out: &mut Vec<(Addr, u64)>,
+        visited: &mut HashSet<u64>,
+    ) -> Result<()> {
+        let at = self.img.absolute(addr);
+        if !visited.insert(addr.get()) {
+            return Err(Error::corrupt(INDIRECT, at, "indirect block visited twice"));
+        }
+        let sizes = self.img.sizes();
+        let o = u64::from(sizes.offset);
+        let width = u64::from(self.header.table_width);
+        let prefix = 5 + o + self.off_size as u64;
+        let len = prefix + u64::from(nrows) * width * o + 4;
+        let block = self.img.slice(addr, len, INDIRECT)?;
+        checksum::verify_trailing(block, INDIRECT, at)?;
+        out.push((addr, len));
+        let mut c = Cursor::new(block, at, sizes, INDIRECT);
+        c.signature(b"FHIB")?;
+        c.skip(usize::try_from(prefix - 4).unwrap_or(usize::MAX))?;
+        for row in 0..nrows {
+            let size = self
+                .row_block_size(row)
+                .ok_or_else(|| Error::corrupt(INDIRECT, at, "block size overflows"))?;
+            for _ in 0..width {
+                let Some(child) = c.addr()? else { continue };
+                if row < self.max_direct_rows {
+                    out.push((child, size));
+                } else {
+                    let child_rows = (63 - size.leading_zeros())
+                        .checked_sub(self.first_row_bits)
+                        .map(|r| r + 1)
+                        .filter(|&r| r < nrows)
+                        .ok_or_else(|| {
+                            Error::corrupt(INDIRECT, at, "child indirect block has no rows")
+                        })?;
+                    self.indirect_extents(child, child_rows, out, visited)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The extents of the free-space manager (spec III.H, `FSHD`) at `addr`: its header and its
+/// serialized section list (`FSSE`, at its allocated size). The header checksum is verified.
+pub fn free_space_extents(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(Addr, u64)>> {
+    const FSHD: &str = "free-space manager header";
+    let sizes = img.sizes();
+    let l = u64::from(sizes.length);
+    let len = 18 + 7 * l + u64::from(sizes.offset);
+    let mut c = img.cursor(addr, len, FSHD)?;
+    checksum::verify_trailing(c.rest(), FSHD, c.origin())?;
+    c.signature(b"FSHD")?;
+    let version = c.u8()?;
+    if version != 0 {
+        return Err(c.error(format!("version {version} is not 0")));
+    }
+    c.skip(1 + 4 * usize::from(sizes.length) + 8)?;
+    c.length()?;
+    let sections = c.addr()?;
+    let _used = c.length()?;
+    let allocated = c.length()?;
+    let mut out = vec![(addr, len)];
+    if let Some(s) = sections {
+        img.slice(s, allocated, "free-space section list")?;
+        let mut sc = img.cursor_at(s, "free-space section list")?;
+        sc.signature(b"FSSE")?;
+        out.push((s, allocated));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests;

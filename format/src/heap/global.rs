@@ -446,6 +446,15 @@ mod tests {
     }
 }
 
+/// The extent of the global heap collection at `addr` (its whole collection size), for
+/// space accounting. The collection's object table is checked as when reading.
+pub fn collection_extent(img: &FileImage<'_>, addr: Addr) -> Result<(Addr, u64)> {
+    parse_collection(img, addr)?;
+    let mut c = img.cursor_at(addr, COLLECTION)?;
+    c.skip(8)?;
+    Ok((addr, c.length()?))
+}
+
 #[cfg(test)]
 mod real_file_tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -164,6 +164,17 @@ impl LocalHeapBuilder {
     }
 }
 
+/// The two extents of the local heap at `addr`, for space accounting: its header and its
+/// data segment.
+pub fn extents(img: &FileImage<'_>, addr: Addr) -> Result<[(Addr, u64); 2]> {
+    let heap = LocalHeap::parse(img, addr)?;
+    let data = Addr(heap.data_offset.saturating_sub(img.base()));
+    Ok([
+        (addr, header_size(img.sizes())),
+        (data, heap.data.len() as u64),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -212,6 +212,15 @@ pub fn write_dense(
         encoded.push((*order, msg.name.clone(), msg.encode(sizes)?));
     }
     let mut info = ainfo(&editor, sizes)?.unwrap_or_default();
+    // The dense storage being replaced, freed once the new one is in place.
+    let old_storage = match info.fractal_heap {
+        Some(heap) => session
+            .with_image(store, |img| {
+                crate::usage::dense_storage_extents(img, heap, [info.name_index, info.order_index])
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     let fits_compact =
         encoded.len() < MIN_DENSE && encoded.iter().all(|e| e.2.len() <= MAX_MESSAGE);
     editor.remove_where(|m| m.kind == kind::ATTRIBUTE);
@@ -245,5 +254,10 @@ pub fn write_dense(
         info.max_creation_index = u16::try_from(dense.next_order).ok();
     }
     editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
-    editor.save(&mut session.space, emit)
+    editor.save(&mut session.space, emit)?;
+    for (a, len) in old_storage {
+        // A failure here would only mean the blocks stay allocated.
+        let _ = session.space.release(a, len);
+    }
+    Ok(())
 }

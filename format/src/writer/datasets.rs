@@ -800,6 +800,17 @@ pub fn write_index(
         .unwrap_or_default();
     chunks.sort_by(|a, b| a.offset.cmp(&b.offset));
     let p = params(&meta, layout);
+    // The old index's blocks, freed once the new index is built.
+    let old_index = session
+        .with_image(store, |img| {
+            crate::usage::chunk_index_extents(
+                img,
+                &layout.index,
+                p.dims.len(),
+                Some(session.chunk_k),
+            )
+        })
+        .unwrap_or_default();
     let index = match choice_of(&layout.index) {
         // Node size depends on the file's indexed-storage K (superblock v1 may change it).
         IndexChoice::BtreeV1 if !chunks.is_empty() => ChunkIndexKind::BtreeV1 {
@@ -821,5 +832,10 @@ pub fn write_index(
         kind::LAYOUT,
         Layout::Chunked(new_layout).encode(session.sizes)?,
     ));
-    editor.save(&mut session.space, emit)
+    editor.save(&mut session.space, emit)?;
+    for (a, len) in old_index {
+        // A failure here would only mean the blocks stay allocated.
+        let _ = session.space.release(a, len);
+    }
+    Ok(())
 }

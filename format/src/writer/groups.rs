@@ -317,6 +317,30 @@ pub fn write_links(
 ) -> Result<()> {
     let sizes = session.sizes;
     let mut editor = session.editor(store, addr)?;
+    // The dense storage being replaced, freed once the new one is in place.
+    let old_storage = match (state, editor.find(kind::LINK_INFO)) {
+        (GroupLinks::Dense { .. }, Some(m)) => {
+            let old = LinkInfo::parse(&mut crate::io::Cursor::new(
+                &m.data,
+                0,
+                sizes,
+                "link info message",
+            ))?;
+            match old.fractal_heap {
+                Some(heap) => session
+                    .with_image(store, |img| {
+                        crate::usage::dense_storage_extents(
+                            img,
+                            heap,
+                            [old.name_index, old.order_index],
+                        )
+                    })
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
     match state {
         GroupLinks::Dense {
             links,
@@ -353,7 +377,12 @@ pub fn write_links(
                 info.max_creation_index = track_order.then_some(*next_order);
             }
             editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
-            editor.save(&mut session.space, emit)
+            editor.save(&mut session.space, emit)?;
+            for (a, len) in old_storage {
+                // A failure here would only mean the blocks stay allocated.
+                let _ = session.space.release(a, len);
+            }
+            Ok(())
         }
         GroupLinks::SymbolTable { entries } => {
             let m = editor

@@ -126,13 +126,29 @@ impl Session {
     }
 
     /// Start writing to the existing file described by `superblock`.
+    ///
+    /// The file's free space is recovered first: every structure reachable from the
+    /// superblock is walked ([`crate::usage::used_extents`]) and the gaps between the
+    /// extents they occupy become free space. When the walk cannot account for every byte
+    /// (an incomplete walk, overlapping structures, or an error), nothing is reused and new
+    /// space comes from the end of the file.
     pub fn open(store: &Store, superblock: &Superblock) -> Result<Session> {
         let file_len = store.len()?.saturating_sub(superblock.base);
-        let eof = superblock.eof.max(file_len);
+        // The stored end-of-file address counts the user block (libhdf5 writes the file
+        // size there); undefined means unknown.
+        let stored_eof = match superblock.eof {
+            u64::MAX => 0,
+            e => e.saturating_sub(superblock.base),
+        };
+        let eof = stored_eof.max(file_len);
+        let mut space = FileSpace::new(superblock.sizes, eof);
+        for (addr, len) in free_gaps(store, superblock, eof)? {
+            space.add_gap(addr, len)?;
+        }
         Ok(Session {
             sizes: superblock.sizes,
             base: superblock.base,
-            space: FileSpace::new(superblock.sizes, eof),
+            space,
             groups: HashMap::new(),
             attrs: HashMap::new(),
             chunks: HashMap::new(),
@@ -187,7 +203,10 @@ impl Session {
         let mut sb = superblock
             .write()
             .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
-        sb.eof = self.space.eof();
+        sb.eof = self
+            .base
+            .checked_add(self.space.eof())
+            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         store.write_at(self.base, &sb.encode())?;
         store.set_len(self.base + self.space.eof())?;
         self.dirty = false;
@@ -233,6 +252,23 @@ impl Session {
     /// Load an object header for editing.
     pub fn editor(&self, store: &Store, addr: Addr) -> Result<HeaderEditor> {
         self.with_image(store, |img| HeaderEditor::load(img, addr))
+    }
+}
+
+/// The gaps below `eof` between the structures of the file in `store`, when a walk of the
+/// file accounts for every structure exactly; none otherwise.
+fn free_gaps(store: &Store, superblock: &Superblock, eof: u64) -> Result<Vec<(Addr, u64)>> {
+    let snap = store.snapshot()?;
+    let img = FileImage::new(snap.bytes(), superblock.base, superblock.sizes);
+    match crate::usage::used_extents(&img, superblock) {
+        Ok(usage)
+            if usage.complete
+                && usage.overlaps().is_empty()
+                && usage.out_of_bounds(eof).is_empty() =>
+        {
+            Ok(usage.gaps(eof))
+        }
+        _ => Ok(Vec::new()),
     }
 }
 

@@ -108,17 +108,24 @@ impl FileSpace {
 impl Space for FileSpace {
     fn alloc(&mut self, len: u64) -> Result<Addr> {
         let need = align_up(len.max(1)).ok_or_else(|| Error::LimitExceeded("allocation".into()))?;
-        let found = self
-            .free
-            .iter()
-            .find(|(&start, &flen)| start % ALIGN == 0 && flen >= need)
-            .map(|(&s, &l)| (s, l));
-        if let Some((start, flen)) = found {
+        // First fit, at the first aligned address of a free extent (the unaligned head of
+        // an extent, e.g. a gap left by libhdf5, stays free).
+        let found = self.free.iter().find_map(|(&start, &flen)| {
+            let at = align_up(start)?;
+            let end = start.checked_add(flen)?;
+            (at.checked_add(need)? <= end).then_some((start, flen, at))
+        });
+        if let Some((start, flen, at)) = found {
             self.free.remove(&start);
-            if flen > need {
-                self.free.insert(start + need, flen - need);
+            if at > start {
+                self.free.insert(start, at - start);
             }
-            return Ok(Addr(start));
+            let used_end = at + need;
+            let end = start + flen;
+            if end > used_end {
+                self.free.insert(used_end, end - used_end);
+            }
+            return Ok(Addr(at));
         }
         let start = align_up(self.eof).ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         if start > self.eof {

@@ -51,16 +51,6 @@ impl FileSpace {
         if len == 0 {
             return Ok(());
         }
-        // Allocations are rounded up to the alignment; so is what comes back, unless
-        // that would run past the end of the file.
-        let len = match align_up(len) {
-            Some(aligned)
-                if addr.0.is_multiple_of(ALIGN) && addr.0.saturating_add(aligned) <= self.eof =>
-            {
-                aligned
-            }
-            _ => len,
-        };
         let mut start = addr.0;
         let mut end = start
             .checked_add(len)
@@ -107,7 +97,9 @@ impl FileSpace {
 
 impl Space for FileSpace {
     fn alloc(&mut self, len: u64) -> Result<Addr> {
-        let need = align_up(len.max(1)).ok_or_else(|| Error::LimitExceeded("allocation".into()))?;
+        // Exactly `len` bytes at an aligned start: what a caller frees later is exactly what
+        // it was given, and alignment padding stays in the free list.
+        let need = len.max(1);
         // First fit, at the first aligned address of a free extent (the unaligned head of
         // an extent, e.g. a gap left by libhdf5, stays free).
         let found = self.free.iter().find_map(|(&start, &flen)| {
@@ -156,7 +148,9 @@ mod tests {
         assert_eq!(b, Addr(112));
         let c = s.alloc(8).unwrap();
         assert_eq!(c, Addr(128));
-        s.release(a, 16).unwrap();
+        // The alignment padding after `a` is free already and merges with it.
+        assert_eq!(s.free_bytes(), 6);
+        s.release(a, 10).unwrap();
         s.release(b, 16).unwrap();
         assert_eq!(s.free_bytes(), 32);
         // Reused, first fit.

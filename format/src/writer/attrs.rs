@@ -159,6 +159,13 @@ pub fn set_attr(
             let mut i = info.take().unwrap_or_default();
             i.max_creation_index = Some(next.saturating_add(1));
             editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+        } else if editor.version == 2 && info.is_none() {
+            // libhdf5 counts the attributes of a version 2 header from its Attribute Info
+            // message (H5Oget_info, h5py's `len(attrs)`): without one it reports none.
+            editor.set(MessageBytes::new(
+                kind::ATTRIBUTE_INFO,
+                AttributeInfo::default().encode(sizes),
+            ));
         }
         editor.messages.push(m);
         editor.save(&mut session.space, &mut emit)?;

@@ -154,9 +154,16 @@ impl Session {
 
     /// Write everything pending and the superblock.
     pub fn flush(&mut self, store: &Store, superblock: &RwLock<Superblock>) -> Result<()> {
+        // Each phase edits object headers it loads from the store, and one object may have
+        // dense links, dense attributes and chunks: commit between phases, so that a later
+        // phase edits the header an earlier one wrote (not the stale one, undoing it).
         let mut emit = Emit::default();
         self.flush_groups(store, &mut emit)?;
+        self.commit(store, &emit)?;
+        let mut emit = Emit::default();
         self.flush_attrs(store, &mut emit)?;
+        self.commit(store, &emit)?;
+        let mut emit = Emit::default();
         self.flush_chunks(store, &mut emit)?;
         self.commit(store, &emit)?;
         let mut sb = superblock
@@ -218,12 +225,12 @@ pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageByte
         MessageBytes::new(kind::LINK_INFO, info.encode(sizes)),
         MessageBytes::new(kind::GROUP_INFO, GroupInfo::default().encode()),
     ];
-    if track_order {
-        let ainfo = crate::messages::attribute_info::AttributeInfo {
-            max_creation_index: Some(0),
-            ..Default::default()
-        };
-        msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
-    }
+    // Every version 2 header gets an Attribute Info message, as libhdf5 writes: libhdf5
+    // counts a v2 header's attributes from it (h5py's `len(attrs)` is 0 without one).
+    let ainfo = crate::messages::attribute_info::AttributeInfo {
+        max_creation_index: track_order.then_some(0),
+        ..Default::default()
+    };
+    msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
     Ok(msgs)
 }

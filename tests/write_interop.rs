@@ -382,6 +382,10 @@ fn dataset_layouts_and_chunk_indexes() {
             .chunks(&[1, 1])
             .write(&d)
             .unwrap();
+        r.new_dataset("farray_paged")
+            .chunks(&[1, 1])
+            .write(&arr(&[50, 41], iota(2050)))
+            .unwrap();
         r.new_dataset("earray")
             .maxshape(&[None, Some(7)])
             .chunks(&[2, 7])
@@ -449,6 +453,22 @@ fn dataset_layouts_and_chunk_indexes() {
         f.close().unwrap();
     }
     check(&p);
+    // The chunk index chosen for each (libhdf5's choice for these shapes).
+    let f = File::open(&p).unwrap();
+    for (name, index) in [
+        ("chunked_explicit", "fixed_array"),
+        ("single_chunk", "single"),
+        ("farray", "fixed_array"),
+        ("farray_paged", "fixed_array"),
+        ("earray", "extensible_array"),
+        ("big_earray", "extensible_array"),
+        ("btree2", "btree2"),
+        ("big_btree2", "btree2"),
+        ("unwritten_chunked", "fixed_array"),
+    ] {
+        assert_eq!(f.dataset(name).unwrap().chunk_index(), Some(index), "{name}");
+    }
+    drop(f);
     let out = py(
         &p,
         "for n in ['compact','contig','chunked_explicit','chunked_guess','single_chunk','farray','earray','btree2','fixed_max','big_earray','big_btree2','scalar','scalar_compact','zero','zero_chunked','null','unwritten_chunked']:\n\
@@ -1022,13 +1042,26 @@ fn modify_resizable_datasets_in_fixtures() {
         }
         assert!(!appended.is_empty(), "{name}: no resizable numeric dataset");
         let after = check_modified(&fixtures_dir().join(name), &p);
-        let _ = before;
         for path in &appended {
-            let mut node = &after;
+            let (mut old, mut new) = (&before, &after);
             for part in path.trim_start_matches('/').split('/') {
-                node = &node["members"][part];
+                old = &old["members"][part];
+                new = &new["members"][part];
             }
-            assert!(node["kind"] == "dataset", "{name}: {path}");
+            assert!(new["kind"] == "dataset", "{name}: {path}");
+            // Three more rows; the old data is the unchanged prefix.
+            let rows = |v: &Value| v["shape"][0].as_u64().unwrap();
+            assert_eq!(rows(new), rows(old) + 3, "{name}: {path}");
+            let (o, n) = (old["data"].as_array().unwrap(), new["data"].as_array().unwrap());
+            assert_eq!(n[..o.len()], o[..], "{name}: {path}");
+            let row: usize = new["shape"].as_array().unwrap()[1..]
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .product();
+            assert_eq!(n.len(), o.len() + 3 * row, "{name}: {path}");
+            if new["dtype"].as_str().unwrap().contains('f') && row > 0 {
+                assert_eq!(n[n.len() - 1], json!((3 * row - 1) as f64 + 0.5), "{name}: {path}");
+            }
         }
     }
 }

@@ -16,9 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{fixtures_dir, h5dump_ok, h5py_dump, json_diff, run_python};
 use jangada::cli::dump::dump_file;
-use jangada_hdf5::{
-    AttrData, Dataspace, Datatype, File, Selection, SliceArg, SpaceKind, Storage,
-};
+use jangada_hdf5::{AttrData, Dataspace, Datatype, File, Selection, SliceArg, SpaceKind, Storage};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
 use serde_json::{json, Value};
@@ -93,8 +91,11 @@ fn attribute_types() {
         r.set_attr("inf", f64::INFINITY).unwrap();
         r.set_attr("ninf", f32::NEG_INFINITY).unwrap();
         r.set_attr("negzero", -0.0f64).unwrap();
-        r.set_attr("floats", &[0.0f64, -0.0, f64::NAN, f64::INFINITY, 1e-300][..])
-            .unwrap();
+        r.set_attr(
+            "floats",
+            &[0.0f64, -0.0, f64::NAN, f64::INFINITY, 1e-300][..],
+        )
+        .unwrap();
         let f16 = AttrData {
             datatype: Datatype::float(2).unwrap(),
             dataspace: Dataspace {
@@ -133,8 +134,11 @@ fn attribute_types() {
             .unwrap();
         r.set_attr(
             "strs2d",
-            AttrData::strings(&[2, 2], vec!["a".into(), "b".into(), "c".into(), "d".into()])
-                .unwrap(),
+            AttrData::strings(
+                &[2, 2],
+                vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            )
+            .unwrap(),
         )
         .unwrap();
         r.set_attr("fixed", AttrData::fixed_string("abc", 8).unwrap())
@@ -142,8 +146,10 @@ fn attribute_types() {
         r.set_attr("fixed_full", AttrData::fixed_string("abcd", 4).unwrap())
             .unwrap();
         r.set_attr("nd", &arr(&[2, 3, 4], iota(24))).unwrap();
-        r.set_attr("nd_u16", &arr(&[3, 1], vec![1u16, 2, 3])).unwrap();
-        r.set_attr("zero_size", &arr::<f64>(&[0, 3], vec![])).unwrap();
+        r.set_attr("nd_u16", &arr(&[3, 1], vec![1u16, 2, 3]))
+            .unwrap();
+        r.set_attr("zero_size", &arr::<f64>(&[0, 3], vec![]))
+            .unwrap();
         r.set_attr("one", &[7i8][..]).unwrap();
         r.set_attr("empty_f", AttrData::empty(Datatype::float(4).unwrap()))
             .unwrap();
@@ -190,7 +196,10 @@ fn attribute_counts_and_order() {
         f.close().unwrap();
     }
     let d = check(&p);
-    assert_eq!(d["members"]["g1000"]["attrs"].as_object().unwrap().len(), 1000);
+    assert_eq!(
+        d["members"]["g1000"]["attrs"].as_object().unwrap().len(),
+        1000
+    );
     assert_eq!(d["members"]["t9"]["attrs"]["a0003"]["data"], json!([3]));
     let out = py(
         &p,
@@ -234,7 +243,10 @@ fn huge_attribute_and_overwrite_delete() {
     assert!(d["attrs"].get("gone").is_none());
     assert!(d["members"]["dense"]["attrs"].get("x5").is_none());
     assert!(d["members"]["dense"]["attrs"].get("big").is_none());
-    assert_eq!(d["members"]["dense"]["attrs"]["x3"]["data"], json!([1.0, 2.0]));
+    assert_eq!(
+        d["members"]["dense"]["attrs"]["x3"]["data"],
+        json!([1.0, 2.0])
+    );
 }
 
 // ------------------------------------------------------------------ groups and links
@@ -309,7 +321,8 @@ fn links_and_unlink() {
             "/data",
         )
         .unwrap();
-        r.link_hard("hard", &jangada_hdf5::Node::Dataset(ds)).unwrap();
+        r.link_hard("hard", &jangada_hdf5::Node::Dataset(ds))
+            .unwrap();
         r.create_group("tmp").unwrap();
         r.unlink("tmp").unwrap();
         g.create_group("y").unwrap();
@@ -378,10 +391,7 @@ fn dataset_layouts_and_chunk_indexes() {
             .chunks(&[10, 7])
             .write(&d)
             .unwrap();
-        r.new_dataset("farray")
-            .chunks(&[1, 1])
-            .write(&d)
-            .unwrap();
+        r.new_dataset("farray").chunks(&[1, 1]).write(&d).unwrap();
         r.new_dataset("farray_paged")
             .chunks(&[1, 1])
             .write(&arr(&[50, 41], iota(2050)))
@@ -466,7 +476,11 @@ fn dataset_layouts_and_chunk_indexes() {
         ("big_btree2", "btree2"),
         ("unwritten_chunked", "fixed_array"),
     ] {
-        assert_eq!(f.dataset(name).unwrap().chunk_index(), Some(index), "{name}");
+        assert_eq!(
+            f.dataset(name).unwrap().chunk_index(),
+            Some(index),
+            "{name}"
+        );
     }
     drop(f);
     let out = py(
@@ -511,7 +525,11 @@ fn dataset_layouts_and_chunk_indexes() {
         .map(|s| s.trim_matches(|c| c == '(' || c == ')').to_string())
         .collect();
     for line in got.iter_mut() {
-        for (name, gi) in [("chunked_guess", 0usize), ("fixed_max", 1), ("zero_chunked", 2)] {
+        for (name, gi) in [
+            ("chunked_guess", 0usize),
+            ("fixed_max", 1),
+            ("zero_chunked", 2),
+        ] {
             if line.starts_with(&format!("{name} ")) {
                 let want = format!("({})", g[gi]);
                 assert!(line.contains(&want), "{line}: h5py guesses {want}");
@@ -534,15 +552,23 @@ fn dataset_dtypes_and_strings() {
     {
         let f = File::create(&p).unwrap();
         let r = f.root().unwrap();
-        r.write_dataset("i8", &arr(&[3], vec![-128i8, 0, 127])).unwrap();
-        r.write_dataset("i16", &arr(&[2], vec![i16::MIN, i16::MAX])).unwrap();
-        r.write_dataset("i32", &arr(&[2], vec![i32::MIN, i32::MAX])).unwrap();
-        r.write_dataset("i64", &arr(&[2], vec![i64::MIN, i64::MAX])).unwrap();
+        r.write_dataset("i8", &arr(&[3], vec![-128i8, 0, 127]))
+            .unwrap();
+        r.write_dataset("i16", &arr(&[2], vec![i16::MIN, i16::MAX]))
+            .unwrap();
+        r.write_dataset("i32", &arr(&[2], vec![i32::MIN, i32::MAX]))
+            .unwrap();
+        r.write_dataset("i64", &arr(&[2], vec![i64::MIN, i64::MAX]))
+            .unwrap();
         r.write_dataset("u8", &arr(&[2], vec![0u8, 255])).unwrap();
-        r.write_dataset("u16", &arr(&[2], vec![0u16, 65535])).unwrap();
-        r.write_dataset("u32", &arr(&[2], vec![0u32, u32::MAX])).unwrap();
-        r.write_dataset("u64", &arr(&[2], vec![0u64, u64::MAX])).unwrap();
-        r.write_dataset("f32", &arr(&[3], vec![f32::NAN, -0.0, 1e30])).unwrap();
+        r.write_dataset("u16", &arr(&[2], vec![0u16, 65535]))
+            .unwrap();
+        r.write_dataset("u32", &arr(&[2], vec![0u32, u32::MAX]))
+            .unwrap();
+        r.write_dataset("u64", &arr(&[2], vec![0u64, u64::MAX]))
+            .unwrap();
+        r.write_dataset("f32", &arr(&[3], vec![f32::NAN, -0.0, 1e30]))
+            .unwrap();
         r.write_dataset("f64", &arr(&[3], vec![f64::NEG_INFINITY, 5e-324, 1.0]))
             .unwrap();
         r.new_dataset("f16")
@@ -554,13 +580,19 @@ fn dataset_dtypes_and_strings() {
             .unwrap();
         r.write_dataset(
             "c64",
-            &arr(&[2], vec![Complex::new(1.0f32, 2.0), Complex::new(-1.0, 0.5)]),
+            &arr(
+                &[2],
+                vec![Complex::new(1.0f32, 2.0), Complex::new(-1.0, 0.5)],
+            ),
         )
         .unwrap();
         r.new_dataset("c128")
             .chunks(&[1])
             .deflate(4)
-            .write(&arr(&[2], vec![Complex::new(1.0f64, 2.0), Complex::new(3.0, 4.0)]))
+            .write(&arr(
+                &[2],
+                vec![Complex::new(1.0f64, 2.0), Complex::new(3.0, 4.0)],
+            ))
             .unwrap();
         // Conversions: ints written into a float16/uint8 dataset.
         r.new_dataset("conv")
@@ -568,7 +600,10 @@ fn dataset_dtypes_and_strings() {
             .write(&arr(&[3], vec![-5i64, 100, 1000]))
             .unwrap();
         r.new_dataset("strings")
-            .write_strings(&[4], &["a".into(), "".into(), "ção ✓".into(), "x".repeat(300)])
+            .write_strings(
+                &[4],
+                &["a".into(), "".into(), "ção ✓".into(), "x".repeat(300)],
+            )
             .unwrap();
         r.new_dataset("strings2d_chunked")
             .chunks(&[1, 2])
@@ -577,9 +612,7 @@ fn dataset_dtypes_and_strings() {
         r.new_dataset("str_scalar")
             .write_strings(&[], &["only".into()])
             .unwrap();
-        r.new_dataset("str_zero")
-            .write_strings(&[0], &[])
-            .unwrap();
+        r.new_dataset("str_zero").write_strings(&[0], &[]).unwrap();
         let fixed = r
             .new_dataset("fixed")
             .dtype(Datatype::fixed_string(
@@ -599,7 +632,10 @@ fn dataset_dtypes_and_strings() {
     assert_eq!(d["members"]["conv"]["data"], json!([0, 100, 255]));
     assert_eq!(d["members"]["f16"]["dtype"], json!("<f2"));
     assert_eq!(d["members"]["strings"]["data"][2], json!("ção ✓"));
-    let out = py(&p, "print(f['fixed'][()].tolist(), f['str_zero'].shape, f['strings'].dtype)");
+    let out = py(
+        &p,
+        "print(f['fixed'][()].tolist(), f['str_zero'].shape, f['strings'].dtype)",
+    );
     assert_eq!(out, "[b'ab', b'abcde', b''] (0,) object");
 }
 
@@ -611,7 +647,10 @@ fn native_complex_skips_h5dump() {
         let r = f.root().unwrap();
         r.new_dataset("c")
             .dtype(Datatype::native_complex(8).unwrap())
-            .write(&arr(&[2], vec![Complex::new(1.0f64, -1.0), Complex::new(0.0, 2.0)]))
+            .write(&arr(
+                &[2],
+                vec![Complex::new(1.0f64, -1.0), Complex::new(0.0, 2.0)],
+            ))
             .unwrap();
         f.close().unwrap();
     }
@@ -696,7 +735,10 @@ fn filters_and_fill_values() {
         f.close().unwrap();
     }
     let d = check(&p);
-    assert_eq!(d["members"]["fill_contig"]["data"], json!([-1.5, -1.5, -1.5, -1.5, -1.5]));
+    assert_eq!(
+        d["members"]["fill_contig"]["data"],
+        json!([-1.5, -1.5, -1.5, -1.5, -1.5])
+    );
     assert_eq!(d["members"]["fill_chunked"]["data"][99], json!(-7));
     assert_eq!(d["members"]["fill_chunked"]["data"][11], json!(4));
     let out = py(
@@ -870,7 +912,10 @@ fn write_slice_resize_append() {
         d["members"]["resized_fixed_max"]["data"],
         json!([1, 0, 0, 0, 0])
     );
-    assert_eq!(d["members"]["appended"]["data"].as_array().unwrap().len(), 900);
+    assert_eq!(
+        d["members"]["appended"]["data"].as_array().unwrap().len(),
+        900
+    );
     assert_eq!(d["members"]["appended"]["data"][899], json!(299.5));
     assert_eq!(d["members"]["appended2d"]["shape"], json!([100, 3]));
     assert_eq!(d["members"]["appended2d"]["data"][299], json!(299));
@@ -973,8 +1018,14 @@ fn modify_libver_fixtures() {
             f.close().unwrap();
         }
         let after = check_modified(&fixtures_dir().join(&name), &p);
-        assert_eq!(after["attrs"]["new_attr"]["data"], json!(["added by jangada"]));
-        assert_eq!(after["members"]["new_group"]["attrs"]["many29"]["data"], json!([29]));
+        assert_eq!(
+            after["attrs"]["new_attr"]["data"],
+            json!(["added by jangada"])
+        );
+        assert_eq!(
+            after["members"]["new_group"]["attrs"]["many29"]["data"],
+            json!([29])
+        );
         assert!(after["members"]["new_member_11"].is_object());
         // Everything that was there is still there.
         for (k, v) in before["members"].as_object().unwrap() {
@@ -1052,7 +1103,10 @@ fn modify_resizable_datasets_in_fixtures() {
             // Three more rows; the old data is the unchanged prefix.
             let rows = |v: &Value| v["shape"][0].as_u64().unwrap();
             assert_eq!(rows(new), rows(old) + 3, "{name}: {path}");
-            let (o, n) = (old["data"].as_array().unwrap(), new["data"].as_array().unwrap());
+            let (o, n) = (
+                old["data"].as_array().unwrap(),
+                new["data"].as_array().unwrap(),
+            );
             assert_eq!(n[..o.len()], o[..], "{name}: {path}");
             let row: usize = new["shape"].as_array().unwrap()[1..]
                 .iter()
@@ -1060,7 +1114,11 @@ fn modify_resizable_datasets_in_fixtures() {
                 .product();
             assert_eq!(n.len(), o.len() + 3 * row, "{name}: {path}");
             if new["dtype"].as_str().unwrap().contains('f') && row > 0 {
-                assert_eq!(n[n.len() - 1], json!((3 * row - 1) as f64 + 0.5), "{name}: {path}");
+                assert_eq!(
+                    n[n.len() - 1],
+                    json!((3 * row - 1) as f64 + 0.5),
+                    "{name}: {path}"
+                );
             }
         }
     }

@@ -17,9 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{h5py_dump, json_diff};
 use jangada::cli::dump::dump_file;
-use jangada_hdf5::{
-    AttrData, Datatype, File, Group, H5Write, Mode, Selection, SliceArg, Storage,
-};
+use jangada_hdf5::{AttrData, Datatype, File, Group, H5Write, Mode, Selection, SliceArg, Storage};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
 use proptest::prelude::*;
@@ -145,23 +143,60 @@ fn typed<T: H5Write>(shape: &[usize], values: &[i64], f: impl Fn(i64) -> T) -> A
 macro_rules! with_typed {
     ($kind:expr, $shape:expr, $values:expr, |$a:ident| $body:expr) => {
         match $kind {
-            Kind::I8 => { let $a = typed($shape, $values, |v| v as i8); $body }
-            Kind::I16 => { let $a = typed($shape, $values, |v| v as i16); $body }
-            Kind::I32 => { let $a = typed($shape, $values, |v| v as i32); $body }
-            Kind::I64 => { let $a = typed($shape, $values, |v| v); $body }
-            Kind::U8 => { let $a = typed($shape, $values, |v| v.unsigned_abs() as u8); $body }
-            Kind::U16 => { let $a = typed($shape, $values, |v| v.unsigned_abs() as u16); $body }
-            Kind::U32 => { let $a = typed($shape, $values, |v| v.unsigned_abs() as u32); $body }
-            Kind::U64 => { let $a = typed($shape, $values, |v| v.unsigned_abs()); $body }
-            Kind::F32 => { let $a = typed($shape, $values, |v| v as f32 / 4.0); $body }
-            Kind::F64 => { let $a = typed($shape, $values, |v| v as f64 / 4.0); $body }
-            Kind::Bool => { let $a = typed($shape, $values, |v| v % 2 != 0); $body }
+            Kind::I8 => {
+                let $a = typed($shape, $values, |v| v as i8);
+                $body
+            }
+            Kind::I16 => {
+                let $a = typed($shape, $values, |v| v as i16);
+                $body
+            }
+            Kind::I32 => {
+                let $a = typed($shape, $values, |v| v as i32);
+                $body
+            }
+            Kind::I64 => {
+                let $a = typed($shape, $values, |v| v);
+                $body
+            }
+            Kind::U8 => {
+                let $a = typed($shape, $values, |v| v.unsigned_abs() as u8);
+                $body
+            }
+            Kind::U16 => {
+                let $a = typed($shape, $values, |v| v.unsigned_abs() as u16);
+                $body
+            }
+            Kind::U32 => {
+                let $a = typed($shape, $values, |v| v.unsigned_abs() as u32);
+                $body
+            }
+            Kind::U64 => {
+                let $a = typed($shape, $values, |v| v.unsigned_abs());
+                $body
+            }
+            Kind::F32 => {
+                let $a = typed($shape, $values, |v| v as f32 / 4.0);
+                $body
+            }
+            Kind::F64 => {
+                let $a = typed($shape, $values, |v| v as f64 / 4.0);
+                $body
+            }
+            Kind::Bool => {
+                let $a = typed($shape, $values, |v| v % 2 != 0);
+                $body
+            }
             Kind::C64 => {
-                let $a = typed($shape, $values, |v| Complex::new(v as f32 / 2.0, -(v as f32)));
+                let $a = typed($shape, $values, |v| {
+                    Complex::new(v as f32 / 2.0, -(v as f32))
+                });
                 $body
             }
             Kind::C128 => {
-                let $a = typed($shape, $values, |v| Complex::new(v as f64 / 2.0, -(v as f64)));
+                let $a = typed($shape, $values, |v| {
+                    Complex::new(v as f64 / 2.0, -(v as f64))
+                });
                 $body
             }
             Kind::Str => unreachable!("strings are written separately"),
@@ -240,7 +275,9 @@ fn gen_attrs(rng: &mut Rng) -> Vec<(String, Attr)> {
         5..=8 => rng.below(10),
         _ => 10 + rng.below(15),
     };
-    (0..n).map(|i| (format!("attr{i}_{}", rng.below(1000)), gen_attr(rng))).collect()
+    (0..n)
+        .map(|i| (format!("attr{i}_{}", rng.below(1000)), gen_attr(rng)))
+        .collect()
 }
 
 fn gen_ds(rng: &mut Rng) -> Ds {
@@ -258,7 +295,11 @@ fn gen_ds(rng: &mut Rng) -> Ds {
         fletcher: false,
         compact: false,
         fill: None,
-        attrs: if rng.chance(30) { gen_attrs(rng) } else { Vec::new() },
+        attrs: if rng.chance(30) {
+            gen_attrs(rng)
+        } else {
+            Vec::new()
+        },
     };
     let chunkable = !shape.is_empty();
     match rng.below(4) {
@@ -278,7 +319,10 @@ fn gen_ds(rng: &mut Rng) -> Ds {
                 ds.maxshape = Some(max.clone());
             }
             let limit: Vec<u64> = if ds.maxshape.is_some() {
-                max.iter().zip(&shape).map(|(m, &d)| m.unwrap_or(4.max(d as u64))).collect()
+                max.iter()
+                    .zip(&shape)
+                    .map(|(m, &d)| m.unwrap_or(4.max(d as u64)))
+                    .collect()
             } else {
                 shape.iter().map(|&d| d as u64).collect()
             };
@@ -339,7 +383,8 @@ fn attr_data(a: &Attr) -> AttrData {
         };
     }
     let shape: Vec<usize> = a.shape.clone().unwrap_or_default();
-    let data = with_typed!(a.kind, &shape, &a.values, |arr| AttrData::array(&arr).unwrap());
+    let data = with_typed!(a.kind, &shape, &a.values, |arr| AttrData::array(&arr)
+        .unwrap());
     if a.shape.is_none() {
         // A scalar: the same element with a scalar dataspace.
         let mut d = data;
@@ -399,8 +444,11 @@ fn write_ds(parent: &Group, name: &str, ds: &Ds) {
     }
     let d = if ds.kind == Kind::Str {
         let strings: Vec<String> = ds.values.iter().map(|&v| string_of(v)).collect();
-        b.write_strings(&ds.shape.iter().map(|&d| d as u64).collect::<Vec<_>>(), &strings)
-            .unwrap_or_else(|e| panic!("{name}: {ds:?}: {e}"))
+        b.write_strings(
+            &ds.shape.iter().map(|&d| d as u64).collect::<Vec<_>>(),
+            &strings,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {ds:?}: {e}"))
     } else if ds.fill.is_some() {
         b.create().unwrap_or_else(|e| panic!("{name}: {ds:?}: {e}"))
     } else {
@@ -450,11 +498,16 @@ fn ds_json(ds: &Ds) -> Value {
         Some(f) => vec![ds.kind.element(f); n],
         None => ds.values.iter().map(|&v| ds.kind.element(v)).collect(),
     };
-    let chunked = ds.chunks.is_some() || ds.maxshape.is_some() || ds.deflate.is_some()
+    let chunked = ds.chunks.is_some()
+        || ds.maxshape.is_some()
+        || ds.deflate.is_some()
         || ds.shuffle
         || ds.fletcher;
     let maxshape: Vec<Value> = match &ds.maxshape {
-        Some(m) => m.iter().map(|d| d.map_or(Value::Null, |d| json!(d))).collect(),
+        Some(m) => m
+            .iter()
+            .map(|d| d.map_or(Value::Null, |d| json!(d)))
+            .collect(),
         None => ds.shape.iter().map(|&d| json!(d)).collect(),
     };
     json!({
@@ -491,7 +544,9 @@ fn normalize_chunks(ours: &mut Value, model: &Grp) {
         }
     }
     for (name, ds) in &model.datasets {
-        let Some(v) = members.get_mut(name) else { continue };
+        let Some(v) = members.get_mut(name) else {
+            continue;
+        };
         let c = &mut v["chunks"];
         if !c.is_null() {
             if let Some(explicit) = &ds.chunks {
@@ -518,6 +573,75 @@ fn dedup(g: &mut Grp) {
     }
 }
 
+/// After reopening (`r+`): append rows to every dataset with an unlimited first axis,
+/// and add an attribute to every group; the model follows.
+fn reopen_and_append(g: &Group, model: &mut Grp, rng: &mut Rng) {
+    model.attrs.retain(|(n, _)| n != "reopened");
+    let a = gen_attr(rng);
+    g.set_attr("reopened", attr_data(&a)).unwrap();
+    model.attrs.push(("reopened".into(), a));
+    for (name, sub) in &mut model.groups {
+        reopen_and_append(&g.group(name).unwrap(), sub, rng);
+    }
+    for (name, ds) in &mut model.datasets {
+        let growable = ds
+            .maxshape
+            .as_ref()
+            .is_some_and(|m| m.first() == Some(&None));
+        if ds.kind == Kind::Str || ds.fill.is_some() || ds.shape.is_empty() {
+            continue;
+        }
+        let d = g.dataset(name).unwrap();
+        let row: usize = ds.shape[1..].iter().product();
+        if ds.shape[0] > 0 && row > 0 && rng.chance(60) {
+            // Overwrite every `step`-th row from `start` (a stepped selection on axis 0).
+            let start = rng.below(ds.shape[0] as u64) as usize;
+            let step = 1 + rng.below(3) as usize;
+            let rows: Vec<usize> = (start..ds.shape[0]).step_by(step).collect();
+            let mut shape = ds.shape.clone();
+            shape[0] = rows.len();
+            let values = gen_values(rng, rows.len() * row);
+            let sel = Selection::new([SliceArg::stepped(
+                start as i64,
+                ds.shape[0] as i64,
+                step as i64,
+            )]);
+            with_typed!(ds.kind, &shape, &values, |arr| d
+                .write_slice(&sel, &arr)
+                .unwrap_or_else(|e| panic!("write_slice {name}: {ds:?}: {e}")));
+            for (k, &r) in rows.iter().enumerate() {
+                ds.values[r * row..(r + 1) * row].copy_from_slice(&values[k * row..(k + 1) * row]);
+            }
+        }
+        if !growable {
+            continue;
+        }
+        if ds.shape[0] > 0 && rng.chance(40) {
+            // Shrink, then grow back: the rows cut away read back as the fill value (0).
+            let keep = rng.below(ds.shape[0] as u64) as usize;
+            let mut shape: Vec<u64> = ds.shape.iter().map(|&x| x as u64).collect();
+            shape[0] = keep as u64;
+            d.resize(&shape).unwrap();
+            shape[0] = ds.shape[0] as u64;
+            d.resize(&shape).unwrap();
+            for v in &mut ds.values[keep * row..] {
+                *v = 0;
+            }
+        }
+        for _ in 0..1 + rng.below(3) {
+            let rows = 1 + rng.below(3) as usize;
+            let mut shape = ds.shape.clone();
+            shape[0] = rows;
+            let values = gen_values(rng, shape.iter().product());
+            with_typed!(ds.kind, &shape, &values, |arr| d
+                .append(&arr)
+                .unwrap_or_else(|e| panic!("append to {name}: {ds:?}: {e}")));
+            ds.shape[0] += rows;
+            ds.values.extend(values);
+        }
+    }
+}
+
 fn run_case(seed: u64, with_h5py: bool) {
     let mut rng = Rng(seed);
     let mut model = gen_group(&mut rng, 0);
@@ -528,17 +652,28 @@ fn run_case(seed: u64, with_h5py: bool) {
         write_group(&f.root().unwrap(), &model);
         f.close().unwrap();
     }
+    if rng.chance(50) {
+        let f = File::open_rw(&p).unwrap();
+        reopen_and_append(&f.root().unwrap(), &mut model, &mut rng);
+        f.close().unwrap();
+    }
     let expected = group_json(&model);
     let mut ours = dump_file(&p).unwrap_or_else(|e| panic!("seed {seed:#x}: our dump: {e}"));
     let raw = ours.clone();
     normalize_chunks(&mut ours, &model);
     if let Some(d) = json_diff("", &ours, &expected) {
-        panic!("seed {seed:#x}: dump differs from the model: {d} ({})", p.display());
+        panic!(
+            "seed {seed:#x}: dump differs from the model: {d} ({})",
+            p.display()
+        );
     }
     if with_h5py {
         let theirs = h5py_dump(&p);
         if let Some(d) = json_diff("", &raw, &theirs) {
-            panic!("seed {seed:#x}: our dump differs from h5py's: {d} ({})", p.display());
+            panic!(
+                "seed {seed:#x}: our dump differs from h5py's: {d} ({})",
+                p.display()
+            );
         }
     }
     let _ = std::fs::remove_file(&p);
@@ -601,9 +736,15 @@ fn refused(what: &str, op: impl FnOnce(&File) -> jangada_hdf5::Result<()>) {
     let msg = res.unwrap_err().to_string();
     assert!(!msg.is_empty(), "{what}: empty error message");
     f.flush().unwrap();
-    assert!(bytes(&p) == flushed, "{what}: the file changed after a refused call ({msg})");
+    assert!(
+        bytes(&p) == flushed,
+        "{what}: the file changed after a refused call ({msg})"
+    );
     f.close().unwrap();
-    assert!(bytes(&p) == before, "{what}: the file changed after close ({msg})");
+    assert!(
+        bytes(&p) == before,
+        "{what}: the file changed after close ({msg})"
+    );
     let _ = std::fs::remove_file(&p);
 }
 
@@ -613,12 +754,26 @@ fn a1<T: Clone>(v: Vec<T>) -> ArrayD<T> {
 
 #[test]
 fn bad_names() {
-    refused("group name with '/' in a link", |f| f.root()?.link_soft("a/b", "/g"));
-    refused("empty group name", |f| f.root()?.create_group("").map(|_| ()));
-    refused("only slashes", |f| f.root()?.create_group("///").map(|_| ()));
-    refused("duplicate group", |f| f.root()?.create_group("g").map(|_| ()));
-    refused("group over a dataset", |f| f.root()?.create_group("contig").map(|_| ()));
-    refused("duplicate dataset", |f| f.root()?.write_dataset("contig", &a1(vec![1u8])).map(|_| ()));
+    refused("group name with '/' in a link", |f| {
+        f.root()?.link_soft("a/b", "/g")
+    });
+    refused("empty group name", |f| {
+        f.root()?.create_group("").map(|_| ())
+    });
+    refused("only slashes", |f| {
+        f.root()?.create_group("///").map(|_| ())
+    });
+    refused("duplicate group", |f| {
+        f.root()?.create_group("g").map(|_| ())
+    });
+    refused("group over a dataset", |f| {
+        f.root()?.create_group("contig").map(|_| ())
+    });
+    refused("duplicate dataset", |f| {
+        f.root()?
+            .write_dataset("contig", &a1(vec![1u8]))
+            .map(|_| ())
+    });
     refused("duplicate soft link", |f| f.root()?.link_soft("g", "/x"));
     refused("duplicate hard link", |f| {
         let g = f.get("g")?;
@@ -627,26 +782,38 @@ fn bad_names() {
     refused("empty link name", |f| f.root()?.link_soft("", "/g"));
     // HDF5 (and h5py) allow '/' in attribute names: accepted, see `slash_in_attribute_name`.
     refused("empty attribute name", |f| f.root()?.set_attr("", 1i32));
-    refused("dataset name with '.' only", |f| f.root()?.create_group(".").map(|_| ()));
+    refused("dataset name with '.' only", |f| {
+        f.root()?.create_group(".").map(|_| ())
+    });
     refused("unlink a missing name", |f| f.root()?.unlink("missing"));
-    refused("delete a missing attribute", |f| f.root()?.delete_attr("missing"));
+    refused("delete a missing attribute", |f| {
+        f.root()?.delete_attr("missing")
+    });
 }
 
 #[test]
 fn bad_shapes() {
-    refused("resize beyond maxshape", |f| f.dataset("ext")?.resize(&[7, 2]));
+    refused("resize beyond maxshape", |f| {
+        f.dataset("ext")?.resize(&[7, 2])
+    });
     refused("resize to another rank", |f| f.dataset("ext")?.resize(&[2]));
-    refused("resize a contiguous dataset", |f| f.dataset("contig")?.resize(&[5]));
+    refused("resize a contiguous dataset", |f| {
+        f.dataset("contig")?.resize(&[5])
+    });
     refused("write_slice shape mismatch", |f| {
         f.dataset("ext")?.write_slice(
             &Selection::new([SliceArg::range(0, 2), SliceArg::range(0, 1)]),
             &ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![1i32, 2, 3, 4]).unwrap(),
         )
     });
-    refused("write whole with wrong shape", |f| f.dataset("contig")?.write(&a1(vec![1u8, 2])));
+    refused("write whole with wrong shape", |f| {
+        f.dataset("contig")?.write(&a1(vec![1u8, 2]))
+    });
     refused("selection out of range", |f| {
-        f.dataset("contig")?
-            .write_slice(&Selection::new([SliceArg::range(2, 5)]), &a1(vec![1u8, 2, 3]))
+        f.dataset("contig")?.write_slice(
+            &Selection::new([SliceArg::range(2, 5)]),
+            &a1(vec![1u8, 2, 3]),
+        )
     });
     refused("index out of range", |f| {
         f.dataset("contig")?.write_slice(
@@ -660,12 +827,16 @@ fn bad_shapes() {
             &ArrayD::from_shape_vec(IxDyn(&[]), vec![1u8]).unwrap(),
         )
     });
-    refused("append to a scalar dataset", |f| f.dataset("scalar")?.append(&a1(vec![1.0f64])));
+    refused("append to a scalar dataset", |f| {
+        f.dataset("scalar")?.append(&a1(vec![1.0f64]))
+    });
     refused("append with wrong row shape", |f| {
         f.dataset("ext")?
             .append(&ArrayD::from_shape_vec(IxDyn(&[1, 3]), vec![1i32, 2, 3]).unwrap())
     });
-    refused("append to a fixed-size dataset", |f| f.dataset("contig")?.append(&a1(vec![4u8])));
+    refused("append to a fixed-size dataset", |f| {
+        f.dataset("contig")?.append(&a1(vec![4u8]))
+    });
     refused("chunk shape of wrong rank", |f| {
         f.root()?
             .new_dataset("bad")
@@ -730,13 +901,27 @@ fn bad_shapes() {
             .create()
             .map(|_| ())
     });
-    refused("no shape", |f| f.root()?.new_dataset("bad").dtype_of::<i32>().create().map(|_| ()));
-    refused("no dtype", |f| f.root()?.new_dataset("bad").shape(&[1]).create().map(|_| ()));
+    refused("no shape", |f| {
+        f.root()?
+            .new_dataset("bad")
+            .dtype_of::<i32>()
+            .create()
+            .map(|_| ())
+    });
+    refused("no dtype", |f| {
+        f.root()?
+            .new_dataset("bad")
+            .shape(&[1])
+            .create()
+            .map(|_| ())
+    });
     refused("strings into a number dataset", |f| {
-        f.dataset("contig")?.write_strings(&Selection::all(), &["a".into(), "b".into(), "c".into()])
+        f.dataset("contig")?
+            .write_strings(&Selection::all(), &["a".into(), "b".into(), "c".into()])
     });
     refused("complex into an integer dataset", |f| {
-        f.dataset("contig")?.write(&a1(vec![Complex::new(1.0f64, 1.0); 3]))
+        f.dataset("contig")?
+            .write(&a1(vec![Complex::new(1.0f64, 1.0); 3]))
     });
     refused("string count mismatch", |f| {
         f.root()?
@@ -745,10 +930,12 @@ fn bad_shapes() {
             .map(|_| ())
     });
     refused("strings shape mismatch for an attribute", |f| {
-        f.root()?.set_attr("s", AttrData::strings(&[2], vec!["a".into()])?)
+        f.root()?
+            .set_attr("s", AttrData::strings(&[2], vec!["a".into()])?)
     });
     refused("fixed string too long", |f| {
-        f.root()?.set_attr("s", AttrData::fixed_string("abcdef", 3)?)
+        f.root()?
+            .set_attr("s", AttrData::fixed_string("abcdef", 3)?)
     });
 }
 
@@ -768,8 +955,12 @@ fn read_only_refuses_every_write() {
         assert!(r.write_dataset("d", &a1(vec![1i32])).is_err());
         let ds = f.dataset("ext").unwrap();
         assert!(ds.resize(&[4, 4]).is_err());
-        assert!(ds.append(&ArrayD::from_shape_vec(IxDyn(&[1, 2]), vec![1i32, 2]).unwrap()).is_err());
-        assert!(ds.write(&ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![0i32; 4]).unwrap()).is_err());
+        assert!(ds
+            .append(&ArrayD::from_shape_vec(IxDyn(&[1, 2]), vec![1i32, 2]).unwrap())
+            .is_err());
+        assert!(ds
+            .write(&ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![0i32; 4]).unwrap())
+            .is_err());
         assert!(ds.set_attr("x", 1i32).is_err());
         let err = r.set_attr("x", 1i32).unwrap_err().to_string();
         assert!(err.contains("read-only"), "{err}");

@@ -1014,6 +1014,14 @@ fn modify_libver_fixtures() {
                     sub.create_group("added").unwrap();
                     sub.set_attr("added_attr", 3u8).unwrap();
                 }
+                if link["kind"] == "dataset" {
+                    // A few attributes on every dataset, many (past compact) on some.
+                    let ds = f.dataset(name).unwrap();
+                    let n = if name.len() % 2 == 0 { 12 } else { 2 };
+                    for i in 0..n {
+                        ds.set_attr(&format!("ds_attr{i:02}"), i as i16).unwrap();
+                    }
+                }
             }
             f.close().unwrap();
         }
@@ -1030,7 +1038,18 @@ fn modify_libver_fixtures() {
         // Everything that was there is still there.
         for (k, v) in before["members"].as_object().unwrap() {
             if v["kind"] == "dataset" {
-                assert_eq!(after["members"][k], *v, "{name}: {k}");
+                let a = &after["members"][k];
+                assert_eq!(a["data"], v["data"], "{name}: {k}");
+                let n = if k.len() % 2 == 0 { 12 } else { 2 };
+                assert_eq!(
+                    a["attrs"].as_object().unwrap().len(),
+                    v["attrs"].as_object().unwrap().len() + n,
+                    "{name}: {k}"
+                );
+                assert_eq!(
+                    a["attrs"][format!("ds_attr{:02}", n - 1)]["data"],
+                    json!([n - 1])
+                );
             }
         }
     }

@@ -182,7 +182,11 @@ impl Group {
         if !self.file.writable() {
             // One decode per handle, then a search: listing a big group member by member
             // stays linear in decoding work.
-            return Ok(self.cached_links()?.iter().find(|l| l.name == name).cloned());
+            return Ok(self
+                .cached_links()?
+                .iter()
+                .find(|l| l.name == name)
+                .cloned());
         }
         Ok(self.stored_links()?.into_iter().find(|l| l.name == name))
     }

@@ -661,7 +661,7 @@ fn native_complex_skips_h5dump() {
 #[test]
 fn filters_and_fill_values() {
     let p = tmp("filters");
-    let data = arr(&[50, 30], (0..1500).map(|i| (i % 97) as i32).collect());
+    let data = arr(&[50, 30], (0..1500).map(|i: i32| i % 97).collect());
     {
         let f = File::create(&p).unwrap();
         let r = f.root().unwrap();

@@ -1186,3 +1186,59 @@ fn modify_group_kinds_in_fixtures() {
         assert_eq!(n_after, n_before + 10, "{name}");
     }
 }
+
+#[test]
+fn modify_unusual_superblocks() {
+    // 4-byte offsets/lengths, superblock v1 with non-default K, user blocks (base address),
+    // big-endian data.
+    for name in [
+        "sizes_4byte_earliest.h5",
+        "sizes_4byte_latest.h5",
+        "superblock_v1.h5",
+        "userblock_512.h5",
+        "userblock_1024.h5",
+        "endian_big.h5",
+    ] {
+        let p = copy_fixture(name);
+        let before = dump_file(&p).unwrap();
+        {
+            let f = File::open_rw(&p).unwrap();
+            let r = f.root().unwrap();
+            r.set_attr("added", "yes").unwrap();
+            for i in 0..10 {
+                r.create_group(&format!("added_{i}")).unwrap();
+            }
+            r.write_dataset("added_ds", &arr(&[3], vec![1i32, 2, 3]))
+                .unwrap();
+            f.close().unwrap();
+        }
+        let after = check_modified(&fixtures_dir().join(name), &p);
+        assert_eq!(after["attrs"]["added"]["data"], json!(["yes"]), "{name}");
+        assert_eq!(after["members"]["added_ds"]["data"], json!([1, 2, 3]), "{name}");
+        for (k, v) in before["members"].as_object().unwrap() {
+            assert_eq!(after["members"][k], *v, "{name}: {k}");
+        }
+    }
+}
+
+#[test]
+fn strings_in_a_4byte_offsets_file() {
+    let p = copy_fixture("sizes_4byte_latest.h5");
+    {
+        let f = File::open_rw(&p).unwrap();
+        let r = f.root().unwrap();
+        r.set_attr("s", "four-byte offsets").unwrap();
+        r.set_attr("ss", &["a", "bc"][..]).unwrap();
+        r.new_dataset("strs")
+            .write_strings(&[2], &["x".into(), "yz".into()])
+            .unwrap();
+        r.new_dataset("strs_chunked")
+            .chunks(&[1])
+            .write_strings(&[3], &["x".into(), "".into(), "ção".into()])
+            .unwrap();
+        f.close().unwrap();
+    }
+    let d = check_with(&p, false);
+    assert_eq!(d["attrs"]["ss"]["data"], json!(["a", "bc"]));
+    assert_eq!(d["members"]["strs_chunked"]["data"], json!(["x", "", "ção"]));
+}

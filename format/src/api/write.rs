@@ -33,8 +33,22 @@ fn new_link(name: &str, target: LinkTarget) -> Link {
     }
 }
 
+/// A variable-length type's elements are (length, global heap address, index): their size
+/// depends on the file's offset size (16 bytes with 8-byte offsets, 12 with 4-byte ones).
+fn fit_vlen(mut datatype: Datatype, file: &FileInner) -> Result<Datatype> {
+    if matches!(
+        datatype.class,
+        crate::datatype::TypeClass::VarLenString { .. }
+            | crate::datatype::TypeClass::VarLenSequence { .. }
+    ) {
+        datatype.size = 4 + u32::from(file.superblock()?.sizes.offset) + 4;
+    }
+    Ok(datatype)
+}
+
 /// Encode attribute data into an attribute message (strings go to the global heap).
-fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<AttributeMessage> {
+fn attribute_message(file: &FileInner, name: &str, mut data: AttrData) -> Result<AttributeMessage> {
+    data.datatype = fit_vlen(data.datatype, file)?;
     let bytes = match data.payload {
         Payload::Bytes(b) => b,
         Payload::Strings(strings) => {
@@ -429,9 +443,10 @@ impl DatasetBuilder {
 
     /// Create the dataset (elements read as the fill value until written).
     pub fn create(self) -> Result<Dataset> {
-        let spec = self.spec()?;
+        let mut spec = self.spec()?;
         let (parent, name) = self.group.parent_for_create(&self.path)?;
         let file = parent.file_inner();
+        spec.datatype = fit_vlen(spec.datatype, file)?;
         {
             let mut session = file.session()?;
             let addr = datasets::create(&mut session, &file.store, &spec)?;

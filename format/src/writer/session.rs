@@ -116,7 +116,9 @@ impl Session {
     /// Start writing to the existing file described by `superblock`.
     pub fn open(store: &Store, superblock: &Superblock) -> Result<Session> {
         let file_len = store.len()?.saturating_sub(superblock.base);
-        let eof = superblock.eof.max(file_len);
+        // The superblock's end-of-file address counts from the file's start (libhdf5
+        // stores base + end of the relative address space), not from the base address.
+        let eof = superblock.eof.saturating_sub(superblock.base).max(file_len);
         Ok(Session {
             sizes: superblock.sizes,
             base: superblock.base,
@@ -169,7 +171,11 @@ impl Session {
         let mut sb = superblock
             .write()
             .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
-        sb.eof = self.space.eof();
+        // Stored as libhdf5 does: the absolute end of file (base + relative end).
+        sb.eof = self
+            .base
+            .checked_add(self.space.eof())
+            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         store.write_at(self.base, &sb.encode())?;
         store.set_len(self.base + self.space.eof())?;
         Ok(())

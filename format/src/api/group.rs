@@ -1,7 +1,7 @@
 //! Groups: listing links in name or creation order, and resolving paths through hard and
 //! soft links.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::io::Addr;
@@ -39,6 +39,9 @@ pub struct Group {
     path: String,
     store: LinkStore,
     order_tracked: bool,
+    /// The decoded links of a read-only file, shared by the clones of this handle, so that
+    /// looking members up one by one does not decode the whole group each time.
+    cache: Arc<OnceLock<Arc<Vec<Link>>>>,
 }
 
 impl Group {
@@ -83,6 +86,7 @@ impl Group {
             path,
             store,
             order_tracked,
+            cache: Arc::new(OnceLock::new()),
         })
     }
 
@@ -126,7 +130,16 @@ impl Group {
             let fresh = Group::open(self.file.clone(), self.addr, self.path.clone())?;
             return fresh.links_from_store();
         }
-        self.links_from_store()
+        Ok(self.cached_links()?.as_ref().clone())
+    }
+
+    /// The links of a read-only file, decoded once per handle.
+    fn cached_links(&self) -> Result<Arc<Vec<Link>>> {
+        if let Some(links) = self.cache.get() {
+            return Ok(links.clone());
+        }
+        let links = Arc::new(self.links_from_store()?);
+        Ok(self.cache.get_or_init(|| links).clone())
     }
 
     fn links_from_store(&self) -> Result<Vec<Link>> {
@@ -188,10 +201,13 @@ impl Group {
                 let snap = self.file.snapshot()?;
                 dense::find_link(&snap.image(), info, name)
             }
+            // One decode per handle, then a search: listing a big group member by member
+            // stays linear in decoding work.
             _ => Ok(self
-                .links_from_store()?
-                .into_iter()
-                .find(|l| l.name == name)),
+                .cached_links()?
+                .iter()
+                .find(|l| l.name == name)
+                .cloned()),
         }
     }
 

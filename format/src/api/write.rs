@@ -433,10 +433,9 @@ impl DatasetBuilder {
 
     /// Create the dataset (elements read as the fill value until written).
     pub fn create(self) -> Result<Dataset> {
-        let spec = self.spec()?;
+        let mut spec = self.spec()?;
         let (parent, name) = self.group.parent_for_create(&self.path)?;
         let file = parent.file_inner();
-        let mut spec = spec;
         spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
         {
             let mut session = file.session()?;
@@ -460,6 +459,30 @@ impl DatasetBuilder {
         if self.shape.is_none() {
             self.shape = Some(Some(data.shape().iter().map(|&d| d as u64).collect()));
         }
+        // Everything that can fail is checked before the dataset is created, so that a
+        // refused call leaves the file unchanged.
+        self.spec()?;
+        match &self.shape {
+            Some(Some(shape)) => {
+                let same = data.shape().len() == shape.len()
+                    && data.shape().iter().zip(shape).all(|(&a, &b)| a as u64 == b);
+                if !same && data.len() != 1 {
+                    return Err(Error::Invalid(format!(
+                        "data of shape {:?} does not match the dataset's shape {shape:?}",
+                        data.shape()
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "dataset {}: no data can be written to a null dataspace",
+                    self.path
+                )))
+            }
+        }
+        if let Some(dtype) = &self.datatype {
+            encode_numbers(dtype, data.iter().take(1).map(|v| v.number()))?;
+        }
         let ds = self.create()?;
         ds.write(data)?;
         Ok(ds)
@@ -469,6 +492,15 @@ impl DatasetBuilder {
     pub fn write_strings(mut self, shape: &[u64], values: &[String]) -> Result<Dataset> {
         self.datatype = Some(Datatype::vlen_utf8());
         self.shape = Some(Some(shape.to_vec()));
+        // Checked before the dataset is created: a refused call changes nothing.
+        self.spec()?;
+        let n = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+        if n != Some(values.len() as u64) {
+            return Err(Error::Invalid(format!(
+                "{} strings for a dataset of shape {shape:?}",
+                values.len()
+            )));
+        }
         let ds = self.create()?;
         ds.write_strings(&Selection::all(), values)?;
         Ok(ds)

@@ -66,8 +66,13 @@ fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
         }
         let mut attrs = BTreeMap::new();
         let mut next = info.max_creation_index.map_or(0, u32::from);
+        let tracked = editor.tracks_order();
         for (order, msg) in dense::dense_attributes(img, &info)? {
-            next = next.max(order.saturating_add(1));
+            // Untracked objects: libhdf5 stores 65535 as every record's creation order;
+            // counting on from there would overflow the 16-bit field.
+            if tracked {
+                next = next.max(order.saturating_add(1));
+            }
             attrs.insert(msg.name.clone(), (order, msg));
         }
         Ok(Some(DenseAttrs {
@@ -162,6 +167,13 @@ pub fn set_attr(
             let mut i = info.take().unwrap_or_default();
             i.max_creation_index = Some(next.saturating_add(1));
             editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+        } else if editor.version == 2 && info.is_none() {
+            // libhdf5 counts the attributes of a version 2 header from its Attribute Info
+            // message (H5Oget_info, h5py's `len(attrs)`): without one it reports none.
+            editor.set(MessageBytes::new(
+                kind::ATTRIBUTE_INFO,
+                AttributeInfo::default().encode(sizes),
+            ));
         }
         editor.messages.push(m);
         editor.save(&mut session.space, &mut emit)?;
@@ -242,7 +254,12 @@ pub fn write_dense(
             .into_iter()
             .map(|(order, name, message)| DenseEntry {
                 name,
-                creation_order: u64::from(order),
+                // Orders matter only when tracked; untracked ones stay within 16 bits.
+                creation_order: if dense.track_order {
+                    u64::from(order)
+                } else {
+                    u64::from(order.min(u32::from(u16::MAX)))
+                },
                 message,
             })
             .collect();

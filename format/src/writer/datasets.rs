@@ -308,16 +308,14 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
     if !spec.filters.filters.is_empty() {
         msgs.push(MessageBytes::new(kind::FILTER_PIPELINE, pipeline.encode()));
     }
-    let flags = if spec.track_order {
-        let ainfo = crate::messages::attribute_info::AttributeInfo {
-            max_creation_index: Some(0),
-            ..Default::default()
-        };
-        msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
-        0x0c
-    } else {
-        0
+    // Every version 2 header gets an Attribute Info message, as libhdf5 writes (libhdf5
+    // counts a v2 header's attributes from it).
+    let ainfo = crate::messages::attribute_info::AttributeInfo {
+        max_creation_index: spec.track_order.then_some(0),
+        ..Default::default()
     };
+    msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
+    let flags = if spec.track_order { 0x0c } else { 0 };
     for m in &mut msgs {
         // Datatype, dataspace, fill value and layout never change size in ways that matter
         // to readers; libhdf5 marks the datatype and fill value constant.

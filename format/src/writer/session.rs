@@ -203,6 +203,7 @@ impl Session {
         let mut sb = superblock
             .write()
             .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
+        // Stored as libhdf5 does: the absolute end of file (base + relative end).
         sb.eof = self
             .base
             .checked_add(self.space.eof())
@@ -282,12 +283,12 @@ pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageByte
         MessageBytes::new(kind::LINK_INFO, info.encode(sizes)),
         MessageBytes::new(kind::GROUP_INFO, GroupInfo::default().encode()),
     ];
-    if track_order {
-        let ainfo = crate::messages::attribute_info::AttributeInfo {
-            max_creation_index: Some(0),
-            ..Default::default()
-        };
-        msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
-    }
+    // Every version 2 header gets an Attribute Info message, as libhdf5 writes: libhdf5
+    // counts a v2 header's attributes from it (h5py's `len(attrs)` is 0 without one).
+    let ainfo = crate::messages::attribute_info::AttributeInfo {
+        max_creation_index: track_order.then_some(0),
+        ..Default::default()
+    };
+    msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
     Ok(msgs)
 }

@@ -1,0 +1,457 @@
+//! Writing datasets: creating them (compact, contiguous or chunked, with filters and fill
+//! values; [`create`]), writing selections (here), resizing and rebuilding chunk indexes at
+//! flush ([`resize`]).
+//!
+//! Chunks are written as soon as data arrives; a chunk is rewritten only when a write
+//! changes it (a partly filled edge chunk during appends, or an overwrite). Unfiltered
+//! chunks are rewritten in place; filtered ones move and their old space is freed.
+
+use std::collections::HashMap;
+
+use super::header::HeaderEditor;
+use super::session::{ChunkState, Session};
+use super::{Emit, Space};
+use crate::chunk_index::{self, Chunk, IndexParams};
+use crate::dataspace::Dataspace;
+use crate::datatype::Datatype;
+use crate::error::{Error, Result};
+use crate::filters;
+use crate::hyperslab::{self, AxisSel};
+use crate::io::{Addr, Cursor, Sizes};
+use crate::messages::fill_value::FillValue;
+use crate::messages::filter_pipeline::FilterPipeline;
+use crate::messages::kind;
+use crate::messages::layout::{ChunkedLayout, Layout};
+use crate::object_header::MessageBytes;
+use crate::store::Store;
+
+mod create;
+mod resize;
+
+pub use create::create;
+pub use resize::{resize, write_index};
+
+/// Largest compact dataset (its data must fit in one header message).
+pub const MAX_COMPACT_BYTES: usize = 64_000;
+
+/// How a new dataset stores its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// Inside the object header.
+    Compact,
+    /// One contiguous block, allocated when first written.
+    Contiguous,
+    /// Chunked with this chunk shape.
+    Chunked(Vec<u64>),
+}
+
+/// Everything needed to create a dataset.
+#[derive(Clone, Debug)]
+pub struct DatasetSpec {
+    /// Element type.
+    pub datatype: Datatype,
+    /// Shape and maximum shape.
+    pub dataspace: Dataspace,
+    /// Storage.
+    pub storage: StorageChoice,
+    /// Filters (chunked only).
+    pub filters: FilterPipeline,
+    /// User fill value (one element in the datatype's encoding).
+    pub fill: Option<Vec<u8>>,
+    /// Track attribute creation order (h5py's `track_order=True`).
+    pub track_order: bool,
+}
+
+/// A dataset's metadata as stored in its header.
+#[derive(Clone, Debug)]
+pub struct DatasetMeta {
+    /// The header.
+    pub editor: HeaderEditor,
+    /// Element type.
+    pub datatype: Datatype,
+    /// Shape.
+    pub dataspace: Dataspace,
+    /// Layout.
+    pub layout: Layout,
+    /// Filters.
+    pub pipeline: FilterPipeline,
+    /// One element of fill value.
+    pub fill: Vec<u8>,
+}
+
+pub(super) fn parse<T>(
+    m: Option<&MessageBytes>,
+    sizes: Sizes,
+    what: &'static str,
+    f: impl Fn(&mut Cursor<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    m.map(|m| f(&mut Cursor::new(&m.data, 0, sizes, what)))
+        .transpose()
+}
+
+/// Load a dataset's metadata for writing.
+pub fn meta(session: &Session, store: &Store, addr: Addr) -> Result<DatasetMeta> {
+    let sizes = session.sizes;
+    let editor = session.editor(store, addr)?;
+    let not_dataset = || Error::Invalid(format!("the object at {addr} is not a dataset"));
+    let datatype = match editor.find(kind::DATATYPE) {
+        Some(m) if m.flags & 0x02 != 0 => session.with_image(store, |img| {
+            let shared = crate::messages::shared::SharedRef::parse(&mut Cursor::new(
+                &m.data, 0, sizes, "datatype",
+            ))?;
+            resolve_shared(img, &shared)
+        })?,
+        Some(m) => crate::datatype::parse_datatype(&mut Cursor::new(
+            &m.data,
+            0,
+            sizes,
+            "datatype message",
+        ))?,
+        None => return Err(not_dataset()),
+    };
+    let dataspace = parse(
+        editor.find(kind::DATASPACE),
+        sizes,
+        "dataspace message",
+        Dataspace::parse,
+    )?
+    .ok_or_else(not_dataset)?;
+    let layout = parse(
+        editor.find(kind::LAYOUT),
+        sizes,
+        "layout message",
+        Layout::parse,
+    )?
+    .ok_or_else(not_dataset)?;
+    let pipeline = parse(
+        editor.find(kind::FILTER_PIPELINE),
+        sizes,
+        "filter pipeline",
+        FilterPipeline::parse,
+    )?
+    .unwrap_or_default();
+    let fill = match parse(
+        editor.find(kind::FILL_VALUE),
+        sizes,
+        "fill value",
+        FillValue::parse,
+    )? {
+        Some(f) => f.value,
+        None => parse(
+            editor.find(kind::FILL_VALUE_OLD),
+            sizes,
+            "fill value",
+            FillValue::parse_old,
+        )?
+        .and_then(|f| f.value),
+    };
+    let fill = match fill {
+        Some(v) if v.len() == datatype.size() => v,
+        _ => vec![0; datatype.size()],
+    };
+    Ok(DatasetMeta {
+        editor,
+        datatype,
+        dataspace,
+        layout,
+        pipeline,
+        fill,
+    })
+}
+
+pub(super) fn resolve_shared(
+    img: &crate::io::FileImage<'_>,
+    shared: &crate::messages::shared::SharedRef,
+) -> Result<Datatype> {
+    match shared {
+        crate::messages::shared::SharedRef::ObjectHeader(a) => {
+            let h = crate::object_header::ObjectHeader::parse(img, *a)?;
+            let m = h.find(kind::DATATYPE).ok_or_else(|| {
+                Error::corrupt(
+                    "committed datatype",
+                    img.absolute(*a),
+                    "no datatype message",
+                )
+            })?;
+            crate::datatype::parse_datatype(&mut m.cursor(img, "datatype message"))
+        }
+        crate::messages::shared::SharedRef::SohmHeap(_) => {
+            Err(Error::Unsupported("shared message heap".into()))
+        }
+    }
+}
+
+pub(super) fn element_count(dims: &[u64]) -> Result<u64> {
+    dims.iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| Error::LimitExceeded("too many elements".into()))
+}
+
+pub(super) fn usize_of(v: u64) -> Result<usize> {
+    usize::try_from(v).map_err(|_| Error::LimitExceeded(format!("{v} bytes")))
+}
+
+pub(super) fn params<'a>(meta: &'a DatasetMeta, layout: &'a ChunkedLayout) -> IndexParams<'a> {
+    IndexParams {
+        dims: &meta.dataspace.dims,
+        max_dims: meta.dataspace.max_dims_or_dims(),
+        chunk_dims: &layout.chunk_dims,
+        element_size: u64::from(meta.datatype.size),
+        filtered: !meta.pipeline.filters.is_empty(),
+        layout_version: layout.version,
+    }
+}
+
+/// The chunk map of a chunked dataset, loaded from its index on first use.
+pub(super) fn chunk_state<'s>(
+    session: &'s mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+) -> Result<&'s mut ChunkState> {
+    if !session.chunks.contains_key(&addr) {
+        let Layout::Chunked(layout) = &meta.layout else {
+            return Err(Error::Invalid("not a chunked dataset".into()));
+        };
+        let chunks = session.with_image(store, |img| {
+            chunk_index::read_index(img, layout, &params(meta, layout))
+        })?;
+        let map: HashMap<Vec<u64>, Chunk> = chunks
+            .into_iter()
+            .map(|c| {
+                let grid = c
+                    .offset
+                    .iter()
+                    .zip(&layout.chunk_dims)
+                    .map(|(o, d)| o / d)
+                    .collect();
+                (grid, c)
+            })
+            .collect();
+        session.chunks.insert(
+            addr,
+            ChunkState {
+                chunks: map,
+                dirty: false,
+            },
+        );
+    }
+    session
+        .chunks
+        .get_mut(&addr)
+        .ok_or_else(|| Error::Invalid("chunk state vanished".into()))
+}
+
+/// The chunks the session holds for a dataset (for readers in the same session).
+pub fn chunks_in_memory(session: &Session, addr: Addr) -> Option<Vec<Chunk>> {
+    session
+        .chunks
+        .get(&addr)
+        .map(|s| s.chunks.values().cloned().collect())
+}
+
+/// Write `data` (the selected elements, in the dataset's encoding, in selection order).
+pub fn write_selection(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    sel: &[AxisSel],
+    data: &[u8],
+) -> Result<()> {
+    session.dirty = true;
+    let meta = meta(session, store, addr)?;
+    let elem = meta.datatype.size();
+    let n = hyperslab::selected_count(sel)?;
+    if data.len() != n * elem {
+        return Err(Error::Invalid(format!(
+            "{} bytes of data for {n} elements of {elem} bytes",
+            data.len()
+        )));
+    }
+    if n == 0 {
+        return Ok(());
+    }
+    let dims = meta.dataspace.dims.clone();
+    let origin = vec![0; dims.len()];
+    match &meta.layout {
+        Layout::Compact { data: stored } => {
+            let mut block = stored.clone();
+            hyperslab::scatter_block(sel, &origin, &dims, &mut block, data, elem)?;
+            let mut editor = meta.editor.clone();
+            editor.set(MessageBytes::new(
+                kind::LAYOUT,
+                Layout::Compact { data: block }.encode(session.sizes)?,
+            ));
+            let mut emit = Emit::default();
+            editor.save(&mut session.space, &mut emit)?;
+            session.commit(store, &emit)
+        }
+        Layout::Contiguous { addr: at, size } => {
+            let start = match at {
+                Some(a) => *a,
+                None => {
+                    let a = session.space.alloc(*size)?;
+                    let covers_all = n as u64 * elem as u64 == *size;
+                    if !covers_all {
+                        // Unwritten elements must read as the fill value.
+                        let total = usize_of(*size)?;
+                        let mut fill = Vec::with_capacity(total);
+                        while fill.len() < total {
+                            fill.extend_from_slice(&meta.fill);
+                        }
+                        store.write_at(session.base + a.0, &fill)?;
+                    }
+                    let mut editor = meta.editor.clone();
+                    editor.set(MessageBytes::new(
+                        kind::LAYOUT,
+                        Layout::Contiguous {
+                            addr: Some(a),
+                            size: *size,
+                        }
+                        .encode(session.sizes)?,
+                    ));
+                    let mut emit = Emit::default();
+                    editor.save(&mut session.space, &mut emit)?;
+                    session.commit(store, &emit)?;
+                    a
+                }
+            };
+            let base = session.base + start.0;
+            hyperslab::for_each_run(sel, &origin, &dims, &mut |run| {
+                if run.step == 1 {
+                    let from = data
+                        .get(run.out * elem..(run.out + run.n) * elem)
+                        .ok_or_else(|| Error::Invalid("selection out of range".into()))?;
+                    store.write_at(base + (run.block * elem) as u64, from)
+                } else {
+                    for i in 0..run.n {
+                        let o = (run.out + i) * elem;
+                        let from = data
+                            .get(o..o + elem)
+                            .ok_or_else(|| Error::Invalid("selection out of range".into()))?;
+                        store.write_at(base + ((run.block + i * run.step) * elem) as u64, from)?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Layout::Chunked(layout) => write_chunks(session, store, addr, &meta, layout, sel, data),
+        Layout::Virtual => Err(Error::Unsupported("writing virtual datasets".into())),
+    }
+}
+
+pub(super) fn write_chunks(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+    layout: &ChunkedLayout,
+    sel: &[AxisSel],
+    data: &[u8],
+) -> Result<()> {
+    let elem = meta.datatype.size();
+    let chunk_dims = &layout.chunk_dims;
+    let chunk_elems = usize_of(element_count(chunk_dims)?)?;
+    let chunk_bytes = chunk_elems * elem;
+    let filtered = !meta.pipeline.filters.is_empty();
+    let base = session.base;
+    let touched = hyperslab::touched_chunks(sel, chunk_dims);
+    if touched.iter().any(Vec::is_empty) {
+        return Ok(());
+    }
+    chunk_state(session, store, addr, meta)?;
+    let snap = store.snapshot()?;
+    let mut pos = vec![0usize; touched.len()];
+    loop {
+        let grid: Vec<u64> = touched
+            .iter()
+            .zip(&pos)
+            .filter_map(|(t, &p)| t.get(p).copied())
+            .collect();
+        let origin: Vec<u64> = grid.iter().zip(chunk_dims).map(|(g, c)| g * c).collect();
+        let existing = session
+            .chunks
+            .get(&addr)
+            .and_then(|s| s.chunks.get(&grid))
+            .cloned();
+        let covered = covers_chunk(sel, &origin, chunk_dims, &meta.dataspace.dims);
+        let mut block = match (&existing, covered) {
+            (Some(c), false) => {
+                let img = crate::io::FileImage::new(snap.bytes(), base, session.sizes);
+                let stored = img.slice(c.addr, c.size, "chunk")?;
+                if filtered {
+                    filters::decode_chunk(&meta.pipeline, c.filter_mask, stored, elem, chunk_bytes)?
+                } else {
+                    stored
+                        .get(..chunk_bytes)
+                        .ok_or_else(|| {
+                            Error::corrupt(
+                                "chunk",
+                                img.absolute(c.addr),
+                                "chunk shorter than its size",
+                            )
+                        })?
+                        .to_vec()
+                }
+            }
+            // A chunk the selection covers completely needs no initial value.
+            _ if covered || meta.fill.iter().all(|&b| b == 0) => vec![0; chunk_bytes],
+            _ => meta.fill.repeat(chunk_elems),
+        };
+        hyperslab::scatter_block(sel, &origin, chunk_dims, &mut block, data, elem)?;
+        let (bytes, mask) = if filtered {
+            filters::encode_chunk(&meta.pipeline, &block, elem)?
+        } else {
+            (block, 0)
+        };
+        let size = bytes.len() as u64;
+        let at = match &existing {
+            Some(c) if c.size == size && !filtered => c.addr,
+            Some(c) => {
+                session.space.release(c.addr, c.size)?;
+                session.space.alloc(size)?
+            }
+            None => session.space.alloc(size)?,
+        };
+        store.write_at(base + at.0, &bytes)?;
+        if let Some(state) = session.chunks.get_mut(&addr) {
+            state.chunks.insert(
+                grid,
+                Chunk {
+                    offset: origin,
+                    addr: at,
+                    size,
+                    filter_mask: mask,
+                },
+            );
+            state.dirty = true;
+        }
+        let mut axis = touched.len();
+        loop {
+            if axis == 0 {
+                return Ok(());
+            }
+            axis -= 1;
+            let (Some(p), Some(t)) = (pos.get_mut(axis), touched.get(axis)) else {
+                return Ok(());
+            };
+            *p += 1;
+            if *p < t.len() {
+                break;
+            }
+            *p = 0;
+        }
+    }
+}
+
+/// Whether the selection writes every element of the chunk that lies inside the dataset.
+pub(super) fn covers_chunk(sel: &[AxisSel], origin: &[u64], chunk: &[u64], dims: &[u64]) -> bool {
+    sel.iter()
+        .zip(origin)
+        .zip(chunk)
+        .zip(dims)
+        .all(|(((a, &o), &c), &d)| {
+            let end = (o + c).min(d);
+            a.step == 1 && a.start <= o && a.start + a.count >= end
+        })
+}

@@ -1,5 +1,6 @@
 //! The `jangada` command-line tool.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +34,24 @@ enum Command {
         /// The HDF5 file.
         file: PathBuf,
     },
+    /// Print the value a jangada file holds, as value JSON.
+    Show {
+        /// Print JSON (the only format; required so that the output format is explicit).
+        #[arg(long)]
+        json: bool,
+        /// The jangada file.
+        file: PathBuf,
+    },
+    /// Write value JSON as a jangada file (nothing is written if the input is malformed).
+    Write {
+        /// Read value JSON (the only input format; required).
+        #[arg(long)]
+        json: bool,
+        /// The value JSON file.
+        input: PathBuf,
+        /// The jangada file to write (replaced if it exists; no extension is added).
+        output: PathBuf,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -51,6 +70,30 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
             println!("{text}");
+            Ok(())
+        }
+        Command::Show { json, file } => {
+            if !json {
+                return Err("only JSON output exists: pass --json".into());
+            }
+            let value = jangada::cli::show::show_file(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not worth a panic.
+            let _ = writeln!(out, "{text}");
+            Ok(())
+        }
+        Command::Write {
+            json,
+            input,
+            output,
+        } => {
+            if !json {
+                return Err("only JSON input exists: pass --json".into());
+            }
+            jangada::cli::write::write_file(&input, &output)
+                .map_err(|e| format!("{}: {e}", input.display()))?;
             Ok(())
         }
     }

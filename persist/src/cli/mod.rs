@@ -3,3 +3,5 @@
 
 pub mod dump;
 pub mod ls;
+pub mod show;
+pub mod write;

@@ -9,6 +9,16 @@
 //!   `dict` (`__container_type__="dict"`), objects = dicts with a `__class__` attribute;
 //! - datasets: `numpy.ndarray` (chunked, `maxshape=(None, *shape[1:])`, 0-d not resizable),
 //!   pandas `Timestamp` / `DatetimeIndex` (int64 wall-clock nanoseconds + `timezone`).
+//!
+//! Submodules: [`save`] ([`save_tree`]; values are checked before anything is written),
+//! [`load`] ([`load_tree`]; typed errors, lists in numeric item order, both pandas
+//! spellings of `__dataset_type__`), [`time`] (instant <-> wall clock with the bundled IANA
+//! database).
+//!
+//! Known jangada ambiguities kept for compatibility: a `str` equal to `"NoneType:None"` loads
+//! as `None` and one starting with `"Path:"` as a path; `Value::UInt` values that fit `i64`
+//! load as `Value::Int` (h5py stores only integers above `i64::MAX` as uint64); float16 and
+//! big-endian arrays load widened/converted to the native types of the value model.
 
 /// Name of the group holding the whole value.
 pub const ROOT: &str = "root";
@@ -32,3 +42,10 @@ pub const TIMESTAMP_OLD: &str = "pandas._libs.tslibs.timestamps.Timestamp";
 pub const DATETIME_INDEX: &str = "pandas.DatetimeIndex";
 /// `__dataset_type__` of datetime indexes written with pandas < 3.
 pub const DATETIME_INDEX_OLD: &str = "pandas.core.indexes.datetimes.DatetimeIndex";
+
+pub mod load;
+pub mod save;
+pub mod time;
+
+pub use load::{load_group, load_tree};
+pub use save::{save_tree, TIMEZONE};

@@ -1,0 +1,332 @@
+//! Writing a [`Value`] into an HDF5 group the way jangada's
+//! `Persistable._save_data_in_group` does (see the [module docs](super) for the mapping).
+//!
+//! Everything that could make the save fail for a reason of the VALUE (a dict key HDF5
+//! cannot hold as a name, an unknown time zone, a non-UTF-8 path, a time out of range) is
+//! checked by [`check_value`] before the first byte is written.
+
+use std::path::Path;
+
+use jangada_hdf5::{DatasetBuilder, Group, H5Write};
+use ndarray::ArrayD;
+
+use super::{
+    time, CLASS, CONTAINER_TYPE, DATASET_TYPE, DATETIME_INDEX, NDARRAY, NONE, PATH_PREFIX,
+    TIMESTAMP,
+};
+use crate::error::{Error, Result};
+use crate::file::SaveOptions;
+use crate::value::{ArrayValue, Value};
+
+/// Attribute holding a time value's zone.
+pub const TIMEZONE: &str = "timezone";
+
+/// Whether HDF5 can hold `name` as a link or attribute name: non-empty, no `/`, not `.`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && !name.contains('/')
+}
+
+fn check_key(key: &str, at: &str, reserved: &[&str]) -> Result<()> {
+    if !valid_name(key) {
+        return Err(Error::Unsupported(format!(
+            "key {key:?} in {at} cannot be an HDF5 name (empty, \".\" or containing \"/\")"
+        )));
+    }
+    if reserved.contains(&key) {
+        return Err(Error::Unsupported(format!(
+            "key {key:?} in {at} is reserved by jangada's layout"
+        )));
+    }
+    Ok(())
+}
+
+fn path_string(p: &Path) -> Result<String> {
+    let abs = std::path::absolute(p)?;
+    abs.to_str()
+        .map(|s| format!("{PATH_PREFIX}{s}"))
+        .ok_or_else(|| Error::Unsupported(format!("path {} is not valid UTF-8", p.display())))
+}
+
+/// Check that the whole of `value` (stored as `at`) can be saved, without writing anything.
+pub fn check_value(value: &Value, at: &str) -> Result<()> {
+    match value {
+        Value::Path(p) => path_string(p).map(|_| ()),
+        Value::List(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_value(v, &format!("{at}[{i}]"))),
+        Value::Dict(map) => map.iter().try_for_each(|(k, v)| {
+            check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
+            check_value(v, &format!("{at}.{k}"))
+        }),
+        Value::Object(obj) => {
+            if obj.class.is_empty() {
+                return Err(Error::Unsupported(format!(
+                    "object {at} has an empty class name"
+                )));
+            }
+            obj.props.iter().try_for_each(|(k, v)| {
+                check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
+                check_value(v, &format!("{at}.{k}"))
+            })
+        }
+        Value::Timestamp(t) => time::to_wall(&[t.ns], t.tz.as_deref()).map(|_| ()),
+        Value::DatetimeIndex(t) => time::to_wall(&t.ns, t.tz.as_deref()).map(|_| ()),
+        Value::Array(a) => {
+            let n: Option<usize> = a
+                .shape()
+                .iter()
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            n.map(|_| ())
+                .ok_or_else(|| Error::Unsupported(format!("array {at} is too large")))
+        }
+        Value::None
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::UInt(_)
+        | Value::Float(_)
+        | Value::Complex(..)
+        | Value::Str(_) => Ok(()),
+    }
+}
+
+/// Attributes whose writing was put off to a second writing session (see [`save_tree_deferred`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deferred {
+    /// Absolute path of the group.
+    pub path: String,
+    /// Its scalar items (`__container_type__` and `__class__` included), in writing order.
+    pub attrs: Vec<(String, Value)>,
+}
+
+/// Attribute count past which libhdf5 (and `jangada-hdf5`) moves attributes, and links, to
+/// dense storage.
+const MAX_COMPACT: usize = 8;
+
+/// Save `value` under `key` in `group` (jangada's `_save_data_in_group(key, value, group)`).
+///
+/// The value is checked first ([`check_value`]): an unsaveable value is an
+/// [`Error::Unsupported`] before anything is written.
+///
+/// Caveat (a `jangada-hdf5` writer bug, see [`save_tree_deferred`]): a group given both more
+/// than 8 members and more than 8 attributes in ONE writing session loses its members at
+/// flush. [`crate::save_value`] avoids it with [`save_tree_deferred`]; this function writes
+/// everything in the caller's session.
+pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
+    let mut deferred = Vec::new();
+    save_tree_deferred(group, key, value, opts, &mut deferred)?;
+    for d in &deferred {
+        apply_group(&group.group(&d.path)?, d, opts)?;
+    }
+    Ok(())
+}
+
+/// [`save_tree`], except that the scalar items of groups that will hold more than 8 members
+/// AND more than 8 attributes are not written but returned in `deferred`, to be written by
+/// [`apply_deferred`] after the file was closed and reopened.
+///
+/// Why: `jangada-hdf5`'s `Session::flush` builds the dense link storage of such a group and
+/// then rewrites the group's object header for its dense attributes from the file bytes
+/// WITHOUT the pending link-info update, so the members are lost (format bug, reported).
+pub fn save_tree_deferred(
+    group: &Group,
+    key: &str,
+    value: &Value,
+    opts: &SaveOptions,
+    deferred: &mut Vec<Deferred>,
+) -> Result<()> {
+    check_key(key, group.path(), &[])?;
+    check_value(value, key)?;
+    write(group, key, value, opts, deferred)
+}
+
+/// Write deferred attributes (in a session where the groups' links are not pending).
+pub fn apply_deferred(
+    file: &jangada_hdf5::File,
+    deferred: &[Deferred],
+    opts: &SaveOptions,
+) -> Result<()> {
+    for d in deferred {
+        apply_group(&file.group(&d.path)?, d, opts)?;
+    }
+    Ok(())
+}
+
+fn apply_group(group: &Group, d: &Deferred, opts: &SaveOptions) -> Result<()> {
+    let mut none = Vec::new();
+    for (k, v) in &d.attrs {
+        write(group, k, v, opts, &mut none)?;
+    }
+    Ok(())
+}
+
+fn is_attribute(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::UInt(_)
+            | Value::Float(_)
+            | Value::Complex(..)
+            | Value::Str(_)
+            | Value::Path(_)
+    )
+}
+
+/// Write a container group: header attributes, then the items; defer the attributes when
+/// the group would have both dense links and dense attributes.
+fn write_container<'a>(
+    sub: &Group,
+    header: Vec<(String, Value)>,
+    items: impl Iterator<Item = (String, &'a Value)> + Clone,
+    opts: &SaveOptions,
+    deferred: &mut Vec<Deferred>,
+) -> Result<()> {
+    let n_attrs = header.len() + items.clone().filter(|(_, v)| is_attribute(v)).count();
+    let n_links = items.clone().filter(|(_, v)| !is_attribute(v)).count();
+    if n_attrs > MAX_COMPACT && n_links > MAX_COMPACT {
+        let mut attrs = header;
+        for (k, v) in items {
+            if is_attribute(v) {
+                attrs.push((k, v.clone()));
+            } else {
+                write(sub, &k, v, opts, deferred)?;
+            }
+        }
+        deferred.push(Deferred {
+            path: sub.path().to_string(),
+            attrs,
+        });
+        return Ok(());
+    }
+    for (k, v) in &header {
+        write(sub, k, v, opts, deferred)?;
+    }
+    for (k, v) in items {
+        write(sub, &k, v, opts, deferred)?;
+    }
+    Ok(())
+}
+
+fn write(
+    group: &Group,
+    key: &str,
+    value: &Value,
+    opts: &SaveOptions,
+    deferred: &mut Vec<Deferred>,
+) -> Result<()> {
+    match value {
+        Value::None => group.set_attr(key, NONE)?,
+        Value::Bool(b) => group.set_attr(key, *b)?,
+        Value::Int(i) => group.set_attr(key, *i)?,
+        Value::UInt(u) => group.set_attr(key, *u)?,
+        Value::Float(f) => group.set_attr(key, *f)?,
+        Value::Complex(re, im) => group.set_attr(key, num_complex::Complex::new(*re, *im))?,
+        Value::Str(s) => group.set_attr(key, s.as_str())?,
+        Value::Path(p) => group.set_attr(key, path_string(p)?)?,
+        Value::List(items) => {
+            let sub = group.create_group_with(key, true)?;
+            let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("list".into()))];
+            let items = items.iter().enumerate().map(|(i, v)| (i.to_string(), v));
+            write_container(&sub, header, items, opts, deferred)?;
+        }
+        Value::Dict(map) => {
+            let sub = group.create_group(key)?;
+            let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("dict".into()))];
+            let items = map.iter().map(|(k, v)| (k.clone(), v));
+            write_container(&sub, header, items, opts, deferred)?;
+        }
+        Value::Object(obj) => {
+            let sub = group.create_group(key)?;
+            let header = vec![
+                (CONTAINER_TYPE.to_string(), Value::Str("dict".into())),
+                (CLASS.to_string(), Value::Str(obj.class.clone())),
+            ];
+            let items = obj.props.iter().map(|(k, v)| (k.clone(), v));
+            write_container(&sub, header, items, opts, deferred)?;
+        }
+        Value::Array(a) => {
+            let ds = write_array(group, key, a, opts)?;
+            ds.set_attr(DATASET_TYPE, NDARRAY)?;
+        }
+        Value::Timestamp(t) => {
+            let wall = time::to_wall(&[t.ns], t.tz.as_deref())?;
+            let data = ArrayD::from_shape_vec(Vec::new(), wall)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            let ds = group.new_dataset(key).write(&data)?;
+            ds.set_attr(DATASET_TYPE, TIMESTAMP)?;
+            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+        }
+        Value::DatetimeIndex(t) => {
+            let wall = time::to_wall(&t.ns, t.tz.as_deref())?;
+            let data = ArrayD::from_shape_vec(vec![wall.len()], wall)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            let ds = resizable(group.new_dataset(key), data.shape(), opts).write(&data)?;
+            ds.set_attr(DATASET_TYPE, DATETIME_INDEX)?;
+            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+        }
+    }
+    Ok(())
+}
+
+/// jangada's dataset creation: `maxshape=(None, *shape[1:])` (hence chunked, the chunk shape
+/// guessed as h5py does) unless 0-d; plus the optional compression.
+fn resizable(builder: DatasetBuilder, shape: &[usize], opts: &SaveOptions) -> DatasetBuilder {
+    if shape.is_empty() {
+        return builder;
+    }
+    let maxshape: Vec<Option<u64>> = shape
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if i == 0 { None } else { Some(d as u64) })
+        .collect();
+    let mut builder = builder.maxshape(&maxshape);
+    if let Some(c) = opts.compression {
+        if c.shuffle {
+            builder = builder.shuffle();
+        }
+        builder = builder.deflate(c.level);
+    }
+    builder
+}
+
+fn numeric<T: H5Write>(
+    group: &Group,
+    key: &str,
+    a: &ArrayD<T>,
+    opts: &SaveOptions,
+) -> Result<jangada_hdf5::Dataset> {
+    Ok(resizable(group.new_dataset(key), a.shape(), opts).write(a)?)
+}
+
+fn write_array(
+    group: &Group,
+    key: &str,
+    a: &ArrayValue,
+    opts: &SaveOptions,
+) -> Result<jangada_hdf5::Dataset> {
+    match a {
+        ArrayValue::I8(x) => numeric(group, key, x, opts),
+        ArrayValue::I16(x) => numeric(group, key, x, opts),
+        ArrayValue::I32(x) => numeric(group, key, x, opts),
+        ArrayValue::I64(x) => numeric(group, key, x, opts),
+        ArrayValue::U8(x) => numeric(group, key, x, opts),
+        ArrayValue::U16(x) => numeric(group, key, x, opts),
+        ArrayValue::U32(x) => numeric(group, key, x, opts),
+        ArrayValue::U64(x) => numeric(group, key, x, opts),
+        ArrayValue::F32(x) => numeric(group, key, x, opts),
+        ArrayValue::F64(x) => numeric(group, key, x, opts),
+        ArrayValue::Bool(x) => numeric(group, key, x, opts),
+        ArrayValue::C64(x) => numeric(group, key, x, opts),
+        ArrayValue::C128(x) => numeric(group, key, x, opts),
+        ArrayValue::Str(x) => {
+            let shape: Vec<u64> = x.shape().iter().map(|&d| d as u64).collect();
+            let values: Vec<String> = x.iter().cloned().collect();
+            Ok(
+                resizable(group.new_dataset(key), x.shape(), opts)
+                    .write_strings(&shape, &values)?,
+            )
+        }
+    }
+}

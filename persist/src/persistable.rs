@@ -139,6 +139,13 @@ pub trait Persistable: IntoValue + FromValue {
         file::save_value(path.as_ref(), &value, opts)
     }
 
+    /// Opens a file holding an object of this class lazily, in one of h5py's modes
+    /// (jangada's `with Experiment(path, mode='r+') as exp:`); see [`crate::handle`].
+    /// The derived `<Name>Handle` trait adds one accessor per property to the handle.
+    fn open(path: impl AsRef<Path>, mode: crate::Mode) -> Result<crate::Handle<Self>> {
+        crate::Handle::open(path, mode)
+    }
+
     /// Loads a file holding an object of this class ([`Error::WrongClass`] otherwise).
     fn load(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_root(file::load(path)?)

@@ -23,7 +23,7 @@ use std::marker::PhantomData;
 use jangada_hdf5::{
     describe, numpy_str, Dataset, Group, H5Type, H5Write, Selection, SliceArg, TypeClass,
 };
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
 use num_complex::Complex;
 
 use crate::error::{Error, Result};
@@ -514,22 +514,27 @@ impl<'h> ProxyDataset<'h> {
     /// reaching past the end of axis 0 first grows the dataset to cover it (the new
     /// positions not written hold the fill value). `data` has the selection's shape, or
     /// one element written everywhere. Its element type must be the dataset's.
-    pub fn set<T: H5Write + H5Elem>(
-        &self,
-        sel: impl IntoSelection,
-        data: &ArrayD<T>,
-    ) -> Result<()> {
+    pub fn set<T, S, D>(&self, sel: impl IntoSelection, data: &ArrayBase<S, D>) -> Result<()>
+    where
+        T: H5Write + H5Elem + Clone,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
         self.writable()?;
         self.array_only()?;
         let ds = self.current()?;
         self.check_dtype(&ds, T::DTYPE)?;
         let sel = sel.into_selection();
         let ds = self.grow_for(ds, &sel)?;
-        Ok(ds.write_slice(&sel, data)?)
+        Ok(ds.write_slice(&sel, &data.to_owned().into_dyn())?)
     }
 
     /// Write one value at a selection (broadcast), growing axis 0 as [`ProxyDataset::set`].
-    pub fn set_scalar<T: H5Write + H5Elem>(&self, sel: impl IntoSelection, value: T) -> Result<()> {
+    pub fn set_scalar<T: H5Write + H5Elem + Clone>(
+        &self,
+        sel: impl IntoSelection,
+        value: T,
+    ) -> Result<()> {
         self.set(sel, &ArrayD::from_elem(IxDyn(&[]), value))
     }
 
@@ -557,7 +562,12 @@ impl<'h> ProxyDataset<'h> {
     /// Append along axis 0 without rewriting what is stored (jangada's
     /// `proxy.append(value)`). `data` has the dataset's number of dimensions (or one less:
     /// a single row) and its trailing shape; its element type must be the dataset's.
-    pub fn append<T: H5Write + H5Elem>(&self, data: &ArrayD<T>) -> Result<()> {
+    pub fn append<T, S, D>(&self, data: &ArrayBase<S, D>) -> Result<()>
+    where
+        T: H5Write + H5Elem + Clone,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
         self.writable()?;
         self.array_only()?;
         let ds = self.current()?;
@@ -565,15 +575,12 @@ impl<'h> ProxyDataset<'h> {
             return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
         }
         self.check_dtype(&ds, T::DTYPE)?;
-        let row;
-        let data = if data.ndim() + 1 == ds.shape().len() {
-            row = data.clone().insert_axis(Axis(0));
-            &row
-        } else {
-            data
-        };
+        let mut data = data.to_owned().into_dyn();
+        if data.ndim() + 1 == ds.shape().len() {
+            data = data.insert_axis(Axis(0));
+        }
         self.append_checked(&ds, data.shape())?;
-        Ok(ds.append(data)?)
+        Ok(ds.append(&data)?)
     }
 
     fn append_checked(&self, ds: &Dataset, shape: &[usize]) -> Result<()> {

@@ -224,25 +224,27 @@ impl<T> Handle<T> {
     }
 }
 
-/// Gives the object view behind a handle or a nested object (what the derived
-/// `<Name>Handle` traits build on).
-pub trait ObjectAccess {
+/// Gives the object view behind a handle or a nested object view, for `'h` (the handle's
+/// borrow): what the derived `<Name>Handle<'h>` traits build on. Implemented for
+/// `&Handle<T>` and `&LazyObject<T>`, so that `f.data()` and `f.settings()?.gain()` work
+/// on both and what they return lives as long as the handle, not the temporary view.
+pub trait ObjectAccess<'h>: Sized {
     /// The Rust type of the object (its class).
     type Class;
     /// The view.
-    fn lazy_object(&self) -> LazyObject<'_, Self::Class>;
+    fn lazy_object(self) -> LazyObject<'h, Self::Class>;
 }
 
-impl<T> ObjectAccess for Handle<T> {
+impl<'h, T> ObjectAccess<'h> for &'h Handle<T> {
     type Class = T;
-    fn lazy_object(&self) -> LazyObject<'_, T> {
+    fn lazy_object(self) -> LazyObject<'h, T> {
         self.object()
     }
 }
 
-impl<T> ObjectAccess for LazyObject<'_, T> {
+impl<'h, T> ObjectAccess<'h> for &LazyObject<'h, T> {
     type Class = T;
-    fn lazy_object(&self) -> LazyObject<'_, T> {
+    fn lazy_object(self) -> LazyObject<'h, T> {
         self.clone()
     }
 }

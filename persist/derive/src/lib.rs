@@ -528,13 +528,13 @@ fn handle_trait(
         });
         quote_spanned! {ty.span()=>
             #[doc = #get_doc]
-            fn #f(&self) -> #jd::Result<<#ty as #jd::LazyField>::Lazy<'_>> {
+            fn #f(self) -> #jd::Result<<#ty as #jd::LazyField>::Lazy<'h>> {
                 <#ty as #jd::LazyField>::lazy(
                     &#jd::ObjectAccess::lazy_object(self).untyped(), #pname)
             }
 
             #[doc = #set_doc]
-            fn #setter(&self, value: #ty) -> #jd::Result<()> {
+            fn #setter(self, value: #ty) -> #jd::Result<()> {
                 let __obj = #jd::ObjectAccess::lazy_object(self);
                 #check
                 #parse
@@ -545,10 +545,10 @@ fn handle_trait(
     quote! {
         #[doc = #trait_doc]
         #[allow(dead_code, clippy::all)]
-        #vis trait #trait_name: #jd::ObjectAccess<Class = #name> {
+        #vis trait #trait_name<'h>: #jd::ObjectAccess<'h, Class = #name> {
             #(#methods)*
         }
 
-        impl<__A: #jd::ObjectAccess<Class = #name> + ?::core::marker::Sized> #trait_name for __A {}
+        impl<'h, __A: #jd::ObjectAccess<'h, Class = #name>> #trait_name<'h> for __A {}
     }
 }

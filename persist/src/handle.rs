@@ -249,13 +249,16 @@ impl<'h, T> ObjectAccess<'h> for &LazyObject<'h, T> {
     }
 }
 
+/// Ties a view to the handle's borrow and to its Rust type.
+type Marker<'h, T> = PhantomData<(&'h (), fn() -> T)>;
+
 /// A group of an open file (an object, dict or list) seen lazily. Borrows the handle.
 #[derive(Debug)]
 pub struct LazyObject<'h, T = Value> {
     group: Group,
     at: String,
     writable: bool,
-    _h: PhantomData<(&'h (), fn() -> T)>,
+    _h: Marker<'h, T>,
 }
 
 impl<T> Clone for LazyObject<'_, T> {
@@ -270,7 +273,7 @@ pub enum LazyValue<'h> {
     /// A scalar (attribute), loaded.
     Value(Value),
     /// An array or time dataset.
-    Proxy(ProxyDataset<'h>),
+    Proxy(Box<ProxyDataset<'h>>),
     /// A nested object, dict or list.
     Group(LazyObject<'h, Value>),
 }
@@ -457,7 +460,7 @@ impl<'h, T> LazyObject<'h, T> {
         match g.link(last)? {
             None => Err(Error::Format(format!("{} has no item {last:?}", g.path()))),
             Some(_) => match g.get(last)? {
-                Node::Dataset(_) => Ok(LazyValue::Proxy(self.proxy(name)?)),
+                Node::Dataset(_) => Ok(LazyValue::Proxy(Box::new(self.proxy(name)?))),
                 Node::Group(_) => Ok(LazyValue::Group(self.child(name)?)),
                 Node::Datatype(_) => Err(Error::Format(format!(
                     "{}/{last} is a committed datatype, not part of a jangada tree",
@@ -525,6 +528,24 @@ pub trait LazyField {
     type Lazy<'h>;
     /// The item `name` of `obj`.
     fn lazy<'h>(obj: &LazyObject<'h, Value>, name: &str) -> Result<Self::Lazy<'h>>;
+}
+
+/// Implements [`LazyField`] for types of your own that implement [`FromValue`], so that
+/// the derived `<Name>Handle` accessors load them whole: `jangada::lazy_loaded!(MyType);`.
+/// (Or opt a struct out of the accessors with `#[jangada(no_handle)]`.)
+#[macro_export]
+macro_rules! lazy_loaded {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::LazyField for $t {
+            type Lazy<'h> = $t;
+            fn lazy<'h>(
+                obj: &$crate::LazyObject<'h, $crate::Value>,
+                name: &str,
+            ) -> $crate::Result<$t> {
+                obj.prop(name)
+            }
+        }
+    )*};
 }
 
 macro_rules! loaded {

@@ -6,7 +6,9 @@
 //!
 //! - on the struct: `#[jangada(class = "module.Name")]` (default: `module_path!()` and the
 //!   type name, `::` turned into `.`), `#[jangada(extension = ".h5")]`,
-//!   `#[jangada(no_default)]` (do not generate `impl Default`);
+//!   `#[jangada(no_default)]` (do not generate `impl Default`), `#[jangada(no_handle)]` (do not
+//!   generate the `<Name>Handle` accessor trait, whose field types must implement
+//!   `jangada::LazyField`);
 //! - on a field: `default = EXPR` (a string literal holds the expression's source, e.g.
 //!   `default = "\"text\""`), `default_fn = path`, `copiable = false`, `writeonce`,
 //!   `parser = path` (`fn(T) -> Result<T, E: ToString>`), `rename = "name"`, `skip`.
@@ -32,6 +34,7 @@ struct ContainerAttrs {
     class: Option<LitStr>,
     extension: Option<LitStr>,
     no_default: bool,
+    no_handle: bool,
 }
 
 enum DefaultKind {
@@ -72,9 +75,11 @@ fn parse_container(input: &DeriveInput) -> syn::Result<ContainerAttrs> {
                 out.extension = Some(lit);
             } else if meta.path.is_ident("no_default") {
                 out.no_default = true;
+            } else if meta.path.is_ident("no_handle") {
+                out.no_handle = true;
             } else {
                 return Err(meta.error(
-                    "unknown jangada attribute on a struct (expected `class`, `extension` or `no_default`)",
+                    "unknown jangada attribute on a struct (expected `class`, `extension`, `no_default` or `no_handle`)",
                 ));
             }
             Ok(())
@@ -409,7 +414,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
 
-    let handle_trait = handle_trait(name, vis, &props);
+    let handle_trait = if attrs.no_handle {
+        None
+    } else {
+        Some(handle_trait(name, vis, &props))
+    };
 
     Ok(quote! {
         #handle_trait

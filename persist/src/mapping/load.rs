@@ -423,3 +423,51 @@ pub fn load_props(root: &Group, names: &[&str]) -> Result<Value> {
     }
     Ok(Value::Object(Object { class, props }))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn list_items_sort_numerically_then_by_name() {
+        let mut names = vec!["10", "2", "x", "1", "0", "b", "11"];
+        names.sort_by(|a, b| item_order(a).cmp(&item_order(b)));
+        assert_eq!(names, vec!["0", "1", "2", "10", "11", "b", "x"]);
+    }
+
+    #[test]
+    fn strings_map_as_jangada_reads_them() {
+        assert_eq!(string_value("NoneType:None".into()), Value::None);
+        assert_eq!(string_value("Path:/a/b".into()), Value::Path("/a/b".into()));
+        assert_eq!(string_value("Path:".into()), Value::Path("".into()));
+        assert_eq!(string_value("none".into()), Value::Str("none".into()));
+    }
+
+    #[test]
+    fn elements_map_to_values() {
+        assert_eq!(element_value(Element::UInt(5), "x").unwrap(), Value::Int(5));
+        assert_eq!(
+            element_value(Element::UInt(u64::MAX), "x").unwrap(),
+            Value::UInt(u64::MAX)
+        );
+        assert_eq!(
+            element_value(Element::Bool(true), "x").unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            element_value(Element::Complex(1.0, -1.0), "x").unwrap(),
+            Value::Complex(1.0, -1.0)
+        );
+        assert_eq!(
+            element_value(Element::Bytes(b"abc".to_vec()), "x").unwrap(),
+            Value::Str("abc".into())
+        );
+        let e = element_value(Element::Bytes(vec![0xff]), "/g@a").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "not a jangada file: /g@a: string is not UTF-8"
+        );
+        assert!(element_value(Element::Opaque(vec![1]), "x").is_err());
+    }
+}

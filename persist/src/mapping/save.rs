@@ -330,3 +330,52 @@ fn write_array(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::value::{Object, Timestamp};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn names_hdf5_can_hold() {
+        assert!(valid_name("a.b"));
+        assert!(valid_name("ação"));
+        assert!(valid_name(".."));
+        assert!(!valid_name(""));
+        assert!(!valid_name("."));
+        assert!(!valid_name("a/b"));
+    }
+
+    #[test]
+    fn check_value_names_the_offending_place() {
+        let bad = Value::List(vec![
+            Value::Int(1),
+            Value::Object(Object {
+                class: "m.C".into(),
+                props: BTreeMap::from([(
+                    "p".to_string(),
+                    Value::Dict(BTreeMap::from([("/".to_string(), Value::None)])),
+                )]),
+            }),
+        ]);
+        assert_eq!(
+            check_value(&bad, "root").unwrap_err().to_string(),
+            "cannot save: key \"/\" in root[1].p cannot be an HDF5 name (empty, \".\" or containing \"/\")"
+        );
+        let far = Value::Timestamp(Timestamp {
+            ns: i64::MAX - 1,
+            tz: Some("Asia/Tokyo".into()),
+        });
+        assert!(check_value(&far, "root").is_err());
+        assert!(check_value(
+            &Value::Timestamp(Timestamp {
+                ns: i64::MAX - 1,
+                tz: None
+            }),
+            "root"
+        )
+        .is_ok());
+    }
+}

@@ -888,3 +888,116 @@ with Experiment(sys.argv[1], mode='r+') as e:
         "[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0, 10.0, 11.0]"
     );
 }
+
+// ------------------------------------------------------------------ element types, layouts
+
+#[test]
+fn strings_complex_and_bools() {
+    use num_complex::Complex;
+    let d = dir("kinds");
+    let strs = ArrayD::from_shape_vec(vec![2], vec!["a".to_string(), "βγ".to_string()]).unwrap();
+    let v = Value::Object(jangada::Object {
+        class: "m.K".into(),
+        props: [
+            ("s".to_string(), Value::Array(ArrayValue::Str(strs))),
+            (
+                "c".to_string(),
+                Value::Array(ArrayValue::C128(
+                    arr1(&[Complex::new(1.0, -1.0)]).into_dyn(),
+                )),
+            ),
+            (
+                "b".to_string(),
+                Value::Array(ArrayValue::Bool(arr1(&[true]).into_dyn())),
+            ),
+        ]
+        .into(),
+    });
+    let p = d.join("k.hdf5");
+    jangada::save_value(
+        &p,
+        &v,
+        &jangada::SaveOptions {
+            use_default_extension: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let f = open(&p, Mode::ReadWrite).unwrap();
+    let s = f.proxy("s").unwrap();
+    assert_eq!((s.dtype(), s.nbytes()), ("str".to_string(), 32));
+    let more = ArrayD::from_shape_vec(vec![1], vec!["δ".to_string()]).unwrap();
+    s.append_value(&Value::Array(ArrayValue::Str(more)))
+        .unwrap();
+    match s.get_dyn(1..).unwrap() {
+        ArrayValue::Str(a) => assert_eq!(a.iter().cloned().collect::<Vec<_>>(), ["βγ", "δ"]),
+        other => panic!("{other:?}"),
+    }
+    let c = f.proxy("c").unwrap();
+    assert_eq!(c.dtype(), "<c16");
+    c.append(&arr1(&[Complex::new(2.0, 3.0)])).unwrap();
+    assert_eq!(
+        c.get::<Complex<f64>>(1).unwrap(),
+        arr0(Complex::new(2.0, 3.0)).into_dyn()
+    );
+    let err = c
+        .append(&arr1(&[Complex::new(2.0_f32, 3.0)]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "cannot write to /root/c: the dataset holds <c16 elements, the data is <c8"
+    );
+    let b = f.proxy("b").unwrap();
+    assert_eq!(b.dtype(), "|b1");
+    b.set_scalar(3, true).unwrap();
+    assert_eq!(
+        b.get::<bool>(..).unwrap(),
+        arr1(&[true, false, false, true]).into_dyn()
+    );
+    drop((s, c, b));
+    f.close().unwrap();
+    // (h5py gives variable-length strings of datasets as bytes)
+    let out = common::run_python(
+        "import sys\nfrom jangada.serialization import load\nx = load(sys.argv[1])\nprint([v.decode() for v in x.s], x.c.tolist(), x.b.tolist())",
+        &[p.to_str().unwrap()],
+    )
+    .unwrap();
+    assert_eq!(
+        out.trim(),
+        "['a', 'βγ', 'δ'] [(1-1j), (2+3j)] [True, False, False, True]"
+    );
+}
+
+#[test]
+fn a_dataset_without_room_cannot_grow() {
+    // A jangada-looking dataset written without maxshape (contiguous, fixed size).
+    let d = dir("fixed");
+    let p = d.join("fixed.hdf5");
+    {
+        let f = jangada::hdf5::File::create_truncate(&p).unwrap();
+        let root = f.root().unwrap().create_group("root").unwrap();
+        root.set_attr("__container_type__", "dict").unwrap();
+        root.set_attr("__class__", "m.F").unwrap();
+        let ds = root
+            .write_dataset("x", &arr1(&[1.0, 2.0]).into_dyn())
+            .unwrap();
+        ds.set_attr("__dataset_type__", "numpy.ndarray").unwrap();
+        f.close().unwrap();
+    }
+    let f = open(&p, Mode::ReadWrite).unwrap();
+    let x = f.proxy("x").unwrap();
+    assert!(!x.is_resizable());
+    x.set_scalar(1, 5.0).unwrap();
+    let err = x.set_scalar(2, 5.0).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "cannot write to /root/x: it cannot grow to 3 along axis 0 (maxshape (2))"
+    );
+    let err = x.append(&arr1(&[3.0])).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "cannot write to /root/x: it cannot grow to 3 along axis 0 (maxshape (2))"
+    );
+    assert_eq!(x.get::<f64>(..).unwrap(), arr1(&[1.0, 5.0]).into_dyn());
+}

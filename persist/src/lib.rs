@@ -30,6 +30,7 @@ pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
 pub use jangada_hdf5::{Selection, SliceArg};
 pub use lazy::{H5Elem, IntoSelection, ProxyDataset};
+pub use mapping::load::DatasetType;
 #[doc(hidden)]
 pub use persistable::__private;
 pub use persistable::{registry, Persistable, PropInfo};

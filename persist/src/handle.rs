@@ -151,7 +151,12 @@ impl<T> Handle<T> {
 
     /// The root object's view.
     pub fn object(&self) -> LazyObject<'_, T> {
-        LazyObject::new(self.root.clone(), ROOT.to_string(), self.is_writable())
+        LazyObject::new(
+            self.file.clone(),
+            self.root.clone(),
+            ROOT.to_string(),
+            self.is_writable(),
+        )
     }
 
     /// The root's class (`None` for a dict or list).
@@ -255,6 +260,7 @@ type Marker<'h, T> = PhantomData<(&'h (), fn() -> T)>;
 /// A group of an open file (an object, dict or list) seen lazily. Borrows the handle.
 #[derive(Debug)]
 pub struct LazyObject<'h, T = Value> {
+    file: File,
     group: Group,
     at: String,
     writable: bool,
@@ -263,7 +269,12 @@ pub struct LazyObject<'h, T = Value> {
 
 impl<T> Clone for LazyObject<'_, T> {
     fn clone(&self) -> Self {
-        LazyObject::new(self.group.clone(), self.at.clone(), self.writable)
+        LazyObject::new(
+            self.file.clone(),
+            self.group.clone(),
+            self.at.clone(),
+            self.writable,
+        )
     }
 }
 
@@ -289,8 +300,9 @@ fn reserved(name: &str) -> bool {
 }
 
 impl<'h, T> LazyObject<'h, T> {
-    fn new(group: Group, at: String, writable: bool) -> Self {
+    fn new(file: File, group: Group, at: String, writable: bool) -> Self {
         LazyObject {
+            file,
             group,
             at,
             writable,
@@ -300,7 +312,12 @@ impl<'h, T> LazyObject<'h, T> {
 
     /// The same view, untyped.
     pub fn untyped(&self) -> LazyObject<'h, Value> {
-        LazyObject::new(self.group.clone(), self.at.clone(), self.writable)
+        LazyObject::new(
+            self.file.clone(),
+            self.group.clone(),
+            self.at.clone(),
+            self.writable,
+        )
     }
 
     /// The group's path in the file (`/root/measurements/0`).
@@ -430,7 +447,7 @@ impl<'h, T> LazyObject<'h, T> {
             });
         }
         match g.get(last)? {
-            Node::Group(sub) => Ok(LazyObject::new(sub, at, self.writable)),
+            Node::Group(sub) => Ok(LazyObject::new(self.file.clone(), sub, at, self.writable)),
             _ => Err(Error::Type {
                 path: at,
                 detail: "expected an object, dict or list, found a dataset".into(),
@@ -448,7 +465,12 @@ impl<'h, T> LazyObject<'h, T> {
                 found,
             });
         }
-        Ok(LazyObject::new(child.group, child.at, child.writable))
+        Ok(LazyObject::new(
+            child.file,
+            child.group,
+            child.at,
+            child.writable,
+        ))
     }
 
     /// An item as jangada's context manager shows it.
@@ -497,13 +519,19 @@ impl<'h, T> LazyObject<'h, T> {
                 | Value::Str(_)
                 | Value::Path(_)
         );
+        // Each change to the group's attributes or links is flushed before the next: a
+        // jangada-hdf5 bug loses link changes made in the same writing session as
+        // attribute changes to a group with dense storage for both (more than 8 of each).
         if !scalar && Self::has_attr(&g, last)? {
             g.delete_attr(last)?;
+            self.file.flush()?;
         }
         if g.link(last)?.is_some() {
             g.unlink(last)?;
+            self.file.flush()?;
         }
-        save_tree(&g, last, &value, &SaveOptions::default())
+        save_tree(&g, last, &value, &SaveOptions::default())?;
+        Ok(self.file.flush()?)
     }
 
     /// Refuse assigning a write-once property that holds a value (used by the derived

@@ -1429,3 +1429,150 @@ mod ported {
         assert_eq!((chunk.len(), chunk[[0]]), (1000, 1000));
     }
 }
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "__main__.Log")]
+struct Log {
+    times: Option<DatetimeIndex>,
+    values: Option<Array2<i32>>,
+}
+
+#[test]
+fn python_appends_times_to_our_file_we_read_and_append_again() {
+    let d = dir("py-times");
+    let log = Log {
+        times: Some(DatetimeIndex {
+            ns: vec![MAR_31],
+            tz: Some("Europe/Paris".into()),
+        }),
+        values: Some(arr2(&[[1, 2, 3]])),
+    };
+    let p = saved(&log, &d, "log");
+    let script = format!(
+        "{PY_CLASSES}
+with Log(sys.argv[1], mode='r+') as g:
+    g.times.append(pd.DatetimeIndex(['2024-03-31 04:00'], tz='Europe/Paris'))
+    g.values.append(np.array([[4, 5, 6]], dtype='int32'))
+    try:
+        g.times.append(pd.DatetimeIndex(['2024-03-31 04:00'], tz='UTC'))
+    except AssertionError:
+        print('mismatch refused')
+"
+    );
+    let out = common::run_python(&script, &[p.to_str().unwrap()]).unwrap();
+    assert_eq!(out.trim(), "mismatch refused");
+    {
+        let f = Log::open(&p, Mode::ReadWrite).unwrap();
+        let t = f.times().unwrap().unwrap();
+        // 04:00 CEST = 02:00Z
+        assert_eq!(
+            t.get_timestamps(..).unwrap().ns,
+            [MAR_31, MAR_31 + 2 * 3600 * S]
+        );
+        t.append_timestamps(&DatetimeIndex {
+            ns: vec![MAR_31 + 3 * 3600 * S],
+            tz: Some("Europe/Paris".into()),
+        })
+        .unwrap();
+        let v = f.values().unwrap().unwrap();
+        assert_eq!(
+            v.get::<i32>(..).unwrap(),
+            arr2(&[[1, 2, 3], [4, 5, 6]]).into_dyn()
+        );
+    }
+    let out = common::run_python(
+        &format!("{PY_CLASSES}\ng = load(sys.argv[1])\nprint([str(x) for x in g.times], g.values.tolist())"),
+        &[p.to_str().unwrap()],
+    )
+    .unwrap();
+    assert_eq!(
+        out.trim(),
+        "['2024-03-31 01:00:00+01:00', '2024-03-31 04:00:00+02:00', '2024-03-31 05:00:00+02:00'] [[1, 2, 3], [4, 5, 6]]"
+    );
+}
+
+// ------------------------------------------------------------------ derive options
+
+/// A field type of our own, loaded whole through a handle.
+#[derive(Debug, Clone, PartialEq)]
+struct Celsius(f64);
+
+impl jangada::IntoValue for Celsius {
+    fn to_value(&self) -> jangada::Result<Value> {
+        Ok(Value::Float(self.0))
+    }
+}
+
+impl jangada::FromValue for Celsius {
+    fn from_value(v: Value, path: &str) -> jangada::Result<Self> {
+        f64::from_value(v, path).map(Celsius)
+    }
+}
+
+impl jangada::PropCopy for Celsius {
+    fn prop_copy(&self) -> Self {
+        self.clone()
+    }
+}
+
+impl Default for Celsius {
+    fn default() -> Self {
+        Celsius(20.0)
+    }
+}
+
+jangada::lazy_loaded!(Celsius);
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.Room")]
+struct Room {
+    temperature: Celsius,
+}
+
+/// `no_handle`: no accessor trait, so field types need no `LazyField`.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Opaque(i64);
+
+impl jangada::IntoValue for Opaque {
+    fn to_value(&self) -> jangada::Result<Value> {
+        Ok(Value::Int(self.0))
+    }
+}
+
+impl jangada::FromValue for Opaque {
+    fn from_value(v: Value, path: &str) -> jangada::Result<Self> {
+        i64::from_value(v, path).map(Opaque)
+    }
+}
+
+impl jangada::PropCopy for Opaque {
+    fn prop_copy(&self) -> Self {
+        self.clone()
+    }
+}
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.Box", no_handle)]
+struct Crate {
+    content: Opaque,
+}
+
+#[test]
+fn custom_field_types_and_no_handle() {
+    let d = dir("custom");
+    let p = saved(
+        &Room {
+            temperature: Celsius(21.5),
+        },
+        &d,
+        "room",
+    );
+    let f = Room::open(&p, Mode::ReadWrite).unwrap();
+    assert_eq!(f.temperature().unwrap(), Celsius(21.5));
+    f.set_temperature(Celsius(19.0)).unwrap();
+    drop(f);
+    assert_eq!(Room::load(&p).unwrap().temperature, Celsius(19.0));
+    let q = saved(&Crate { content: Opaque(3) }, &d, "crate");
+    let f = Crate::open(&q, Mode::Read).unwrap();
+    assert_eq!(f.prop::<i64>("content").unwrap(), 3);
+}

@@ -25,7 +25,7 @@ mod value_ext;
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
 pub use file::{load, load_props, save_value, Compression, SaveOptions};
-pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess};
+pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess, Schema};
 pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
 pub use jangada_hdf5::{Selection, SliceArg};

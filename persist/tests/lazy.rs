@@ -622,7 +622,12 @@ fn set_properties() {
         let data = f.data().unwrap().unwrap();
         data.append(&arr1(&[3.0])).unwrap();
         assert_eq!(data.shape(), [3]);
-        // and back to a scalar
+        // a typed handle assigns only the class's properties
+        let err = f.set("extra", 5_i64).unwrap_err();
+        assert_eq!(err.to_string(), "type mismatch at root.extra: class __main__.Experiment has no saved property \"extra\"");
+        drop(data);
+        drop(f);
+        let f = open(&p, Mode::ReadWrite).unwrap();
         f.set("extra", 5_i64).unwrap();
         assert_eq!(f.prop::<i64>("extra").unwrap(), 5);
         f.set("extra", vec![1_i64, 2]).unwrap();

@@ -33,7 +33,7 @@ use crate::lazy::ProxyDataset;
 use crate::mapping::load::load_tree;
 use crate::mapping::save::{save_tree, valid_name};
 use crate::mapping::{CLASS, CONTAINER_TYPE, ROOT};
-use crate::persistable::Persistable;
+use crate::persistable::{Persistable, PropInfo};
 use crate::value::{Object, Value};
 
 mod field;
@@ -205,12 +205,6 @@ impl<T> Handle<T> {
         self.object().lazy(name)
     }
 
-    /// Assign a property (`r+`, `a`, `w`): scalars become attributes; arrays, times and
-    /// containers replace whatever was stored under the name.
-    pub fn set(&self, name: &str, value: impl IntoValue) -> Result<()> {
-        self.object().set(name, value)
-    }
-
     /// Load the whole file as a value.
     pub fn load_value(&self) -> Result<Value> {
         load_tree(&self.file.root()?, ROOT)
@@ -229,6 +223,16 @@ impl<T> Handle<T> {
         let Handle { root, file, .. } = self;
         drop(root);
         Ok(file.close()?)
+    }
+}
+
+impl<T: Schema> Handle<T> {
+    /// Assign a property (`r+`, `a`, `w`): scalars become attributes; arrays, times and
+    /// containers replace whatever was stored under the name. A typed handle only
+    /// assigns the class's saved properties (the derived `set_<field>` accessors also
+    /// check the type, the parser and write-once).
+    pub fn set(&self, name: &str, value: impl IntoValue) -> Result<()> {
+        self.object().set(name, value)
     }
 }
 
@@ -495,6 +499,20 @@ impl<'h, T> LazyObject<'h, T> {
         }
     }
 
+    /// Refuse assigning a write-once property that holds a value (used by the derived
+    /// setters).
+    #[doc(hidden)]
+    pub fn check_writeonce(&self, class: &str, name: &str) -> Result<()> {
+        let (g, last, _) = self.locate(name)?;
+        let stored = Self::has_attr(&g, last)? || g.link(last)?.is_some();
+        if stored && !self.is_none(name)? {
+            return Err(crate::persistable::__private::writeonce(class, name));
+        }
+        Ok(())
+    }
+}
+
+impl<T: Schema> LazyObject<'_, T> {
     /// Assign an item. Scalars (`None`, numbers, strings, paths) become attributes;
     /// arrays, times and containers are written as jangada writes them, replacing what
     /// was stored under the name (attribute or member).
@@ -508,6 +526,14 @@ impl<'h, T> LazyObject<'h, T> {
                 "{last:?} cannot be a property name (empty, \".\", containing \"/\", or \
                  reserved by jangada)"
             )));
+        }
+        if let (false, Some((class, props))) = (name.contains('/'), T::schema()) {
+            if !props.iter().any(|p| p.name == last && p.copiable) {
+                return Err(Error::Type {
+                    path: at,
+                    detail: format!("class {class} has no saved property {last:?}"),
+                });
+            }
         }
         let value = value.to_value()?;
         crate::mapping::save::check_value(&value, &at)?;
@@ -536,17 +562,23 @@ impl<'h, T> LazyObject<'h, T> {
         save_tree(&g, last, &value, &SaveOptions::default())?;
         Ok(self.file.flush()?)
     }
+}
 
-    /// Refuse assigning a write-once property that holds a value (used by the derived
-    /// setters).
-    #[doc(hidden)]
-    pub fn check_writeonce(&self, class: &str, name: &str) -> Result<()> {
-        let (g, last, _) = self.locate(name)?;
-        let stored = Self::has_attr(&g, last)? || g.link(last)?.is_some();
-        if stored && !self.is_none(name)? {
-            return Err(crate::persistable::__private::writeonce(class, name));
-        }
-        Ok(())
+/// The properties a typed view may assign (none for untyped views: any name).
+pub trait Schema {
+    /// The class and its properties; `None`: untyped.
+    fn schema() -> Option<(&'static str, &'static [PropInfo])>;
+}
+
+impl Schema for Value {
+    fn schema() -> Option<(&'static str, &'static [PropInfo])> {
+        None
+    }
+}
+
+impl<T: Persistable> Schema for T {
+    fn schema() -> Option<(&'static str, &'static [PropInfo])> {
+        Some((T::CLASS, T::PROPERTIES))
     }
 }
 

@@ -9,9 +9,10 @@
 //! Differences from jangada, where jangada is plainly wrong or silent:
 //! - auto-resizing grows axis 0 to exactly the last position written (jangada resizes a
 //!   slice assignment `d[a:b] = x` to `b + 1`, one element too many);
-//! - a mismatch (element type, time zone, plain numbers written to a time dataset, a 0-d
-//!   or non-resizable dataset) is an [`Error::Mismatch`] naming the dataset, not an
-//!   `AssertionError` or a silent numpy cast;
+//! - a mismatch (an element type that does not convert without loss — numpy's "safe"
+//!   casting —, another time zone, plain numbers written to a time dataset, a 0-d or
+//!   non-resizable dataset) is an [`Error::Mismatch`] naming the dataset, not an
+//!   `AssertionError` or a silent lossy numpy cast;
 //! - writing through a file opened with `r` is an [`Error::ReadOnly`].
 //!
 //! A proxy borrows the handle it came from (lifetime `'h`): it cannot outlive the open
@@ -306,12 +307,12 @@ impl<'h> ProxyDataset<'h> {
 
     fn check_dtype(&self, ds: &Dataset, theirs: &str) -> Result<()> {
         let ours = dtype_str(ds);
-        let strip = |s: &str| s.trim_start_matches(['<', '>', '|', '=']).to_string();
-        if strip(&ours) == strip(theirs) {
+        if safe_cast(theirs, &ours) {
             Ok(())
         } else {
             Err(self.mismatch(format!(
-                "the dataset holds {ours} elements, the data is {theirs}"
+                "the dataset holds {ours} elements, the data is {theirs} (which does not \
+                 convert to {ours} without loss)"
             )))
         }
     }
@@ -386,7 +387,8 @@ impl<'h> ProxyDataset<'h> {
     /// Write `data` into a selection (jangada's `proxy[key] = value`). A selection
     /// reaching past the end of axis 0 first grows the dataset to cover it (the new
     /// positions not written hold the fill value). `data` has the selection's shape, or
-    /// one element written everywhere. Its element type must be the dataset's.
+    /// one element written everywhere. Its element type must be the dataset's or convert
+    /// to it without loss (numpy's "safe" casting: `i32` into `<i8`, `f32` into `<f8`).
     pub fn set<T, S, D>(&self, sel: impl IntoSelection, data: &ArrayBase<S, D>) -> Result<()>
     where
         T: H5Write + H5Elem + Clone,
@@ -434,7 +436,8 @@ impl<'h> ProxyDataset<'h> {
 
     /// Append along axis 0 without rewriting what is stored (jangada's
     /// `proxy.append(value)`). `data` has the dataset's number of dimensions (or one less:
-    /// a single row) and its trailing shape; its element type must be the dataset's.
+    /// a single row) and its trailing shape; its element type must be the dataset's or
+    /// convert to it without loss (as for [`ProxyDataset::set`]).
     pub fn append<T, S, D>(&self, data: &ArrayBase<S, D>) -> Result<()>
     where
         T: H5Write + H5Elem + Clone,
@@ -596,10 +599,81 @@ fn dtype_str(ds: &Dataset) -> String {
     })
 }
 
+/// `(kind, size)` of a numpy `dtype.str` (`"<f8"` -> `('f', 8)`; `"str"` -> `('s', 0)`).
+fn kind_size(dt: &str) -> Option<(char, u32)> {
+    if dt == "str" {
+        return Some(('s', 0));
+    }
+    let t = dt.trim_start_matches(['<', '>', '|', '=']);
+    let mut chars = t.chars();
+    let kind = chars.next()?;
+    let size = chars.as_str().parse().ok()?;
+    Some((kind, size))
+}
+
+/// numpy's "safe" casting between the element types of the mapping: the same type (any
+/// byte order), or a wider one that holds every value (`<i4` -> `<i8`, `<i4` -> `<f8`,
+/// `<f4` -> `<c8`); booleans and strings only to themselves.
+pub(crate) fn safe_cast(from: &str, to: &str) -> bool {
+    let (Some((fk, fs)), Some((tk, ts))) = (kind_size(from), kind_size(to)) else {
+        return false;
+    };
+    match (fk, tk) {
+        _ if fk == tk && !matches!(fk, 'u' | 'i' | 'f' | 'c') => fs == ts,
+        ('u', 'u') | ('i', 'i') | ('f', 'f') | ('c', 'c') => ts >= fs,
+        ('u', 'i') => ts > fs,
+        ('u' | 'i', 'f') => ts > fs && fs != 8,
+        ('u' | 'i', 'c') => ts / 2 > fs && fs < 8,
+        ('f', 'c') => ts / 2 >= fs,
+        _ => false,
+    }
+}
+
 fn maxshape_str(m: &[Option<u64>]) -> String {
     let parts: Vec<String> = m
         .iter()
         .map(|d| d.map_or("None".to_string(), |d| d.to_string()))
         .collect();
     format!("({})", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cast;
+
+    #[test]
+    fn safe_casts_follow_numpy() {
+        for (from, to) in [
+            ("<f8", ">f8"),
+            ("<i4", "<i8"),
+            ("|u1", "<i2"),
+            ("<i4", "<f8"),
+            ("<i2", "<f4"),
+            ("<f4", "<f8"),
+            ("<f4", "<c8"),
+            ("<f8", "<c16"),
+            ("<c8", "<c16"),
+            ("|b1", "|b1"),
+            ("str", "str"),
+        ] {
+            assert!(safe_cast(from, to), "{from} -> {to}");
+        }
+        for (from, to) in [
+            ("<i8", "<i4"),
+            ("<i8", "<f8"),
+            ("<i4", "<f4"),
+            ("<u8", "<i8"),
+            ("<i1", "|u1"),
+            ("<f8", "<f4"),
+            ("<f8", "<i8"),
+            ("<c16", "<c8"),
+            ("<c8", "<f8"),
+            ("|b1", "<i8"),
+            ("<i8", "|b1"),
+            ("str", "<i8"),
+            ("<i4", "str"),
+        ] {
+            assert!(!safe_cast(from, to), "{from} -> {to}");
+        }
+    }
 }

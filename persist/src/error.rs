@@ -48,6 +48,20 @@ pub enum Error {
     /// The file does not exist.
     #[error("{0} does not exist")]
     NotFound(PathBuf),
+    /// A write was asked of a file opened read-only (mode `r`).
+    #[error(
+        "cannot write {0}: the file is open read-only (mode \"r\"); open it with \"r+\" or \"a\""
+    )]
+    ReadOnly(String),
+    /// Data written to or appended to a dataset does not match it (element type, time zone,
+    /// shape, a 0-d or non-resizable dataset, ...).
+    #[error("cannot write to {path}: {detail}")]
+    Mismatch {
+        /// The dataset (`/root/data`).
+        path: String,
+        /// What does not match.
+        detail: String,
+    },
     /// I/O failure outside the HDF5 layer.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -5,6 +5,8 @@
 //! in the other. Built on the pure-Rust `jangada-hdf5`: no libhdf5, no C.
 //!
 //! - [`Value`]: the dynamic tree (jangada's data model); [`mapping`]: its HDF5 layout.
+//! - [`open`] / [`Persistable::open`]: jangada's context-manager mode ([`Handle`],
+//!   [`ProxyDataset`]: lazy slices, writes, appends).
 //! - The `jangada` command-line tool's commands live in [`cli`].
 
 extern crate self as jangada;
@@ -13,6 +15,8 @@ pub mod cli;
 pub mod convert;
 pub mod error;
 pub mod file;
+pub mod handle;
+pub mod lazy;
 pub mod mapping;
 pub mod persistable;
 pub mod value;
@@ -21,8 +25,12 @@ mod value_ext;
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
 pub use file::{load, load_props, save_value, ArrayStorage, Compression, SaveOptions};
+pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess, Schema};
 pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
+pub use jangada_hdf5::{Selection, SliceArg};
+pub use lazy::{H5Elem, IntoSelection, ProxyDataset};
+pub use mapping::load::DatasetType;
 #[doc(hidden)]
 pub use persistable::__private;
 pub use persistable::{registry, Persistable, PropInfo};

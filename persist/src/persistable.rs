@@ -16,7 +16,7 @@
 //!
 //! Struct attributes: `#[jangada(class = "module.Name")]` (default: `module_path!()` plus
 //! the type name, `::` replaced by `.`, e.g. `my_crate.experiments.Experiment`),
-//! `#[jangada(extension = ".h5")]`, `#[jangada(no_default)]`.
+//! `#[jangada(extension = ".h5")]`, `#[jangada(no_default)]`, `#[jangada(no_handle)]`.
 //!
 //! Field attributes (jangada's `SerializableProperty` options):
 //!
@@ -36,6 +36,15 @@
 //! `set_<field>(&mut self, value) -> Result<()>` per property with the struct's visibility.
 //! Fields stay ordinary fields: direct assignment bypasses parsers and write-once, so keep a
 //! field private when its checks matter.
+//!
+//! Also generated (unless `no_handle`): [`crate::LazyField`] for the struct (a nested
+//! object seen through an open file is a [`crate::LazyObject`]) and a trait
+//! `<Name>Handle<'h>` implemented for `&Handle<Name>` and `&LazyObject<Name>`, with one
+//! accessor per saved property — `fn data(self) -> Result<<T as LazyField>::Lazy<'h>>`
+//! (a [`crate::ProxyDataset`] for arrays and times, loaded values otherwise) — and one
+//! `set_<field>(self, value) -> Result<()>` that writes to the file (running the parser and
+//! the write-once check). Field types must implement [`crate::LazyField`]; for your own
+//! [`FromValue`] types use `jangada::lazy_loaded!(MyType)`.
 
 use std::path::{Path, PathBuf};
 
@@ -156,6 +165,13 @@ pub trait Persistable: IntoValue + FromValue {
             }
         }
         file::save_value(path.as_ref(), &value, &opts)
+    }
+
+    /// Opens a file holding an object of this class lazily, in one of h5py's modes
+    /// (jangada's `with Experiment(path, mode='r+') as exp:`); see [`crate::handle`].
+    /// The derived `<Name>Handle` trait adds one accessor per property to the handle.
+    fn open(path: impl AsRef<Path>, mode: crate::Mode) -> Result<crate::Handle<Self>> {
+        crate::Handle::open(path, mode)
     }
 
     /// Loads a file holding an object of this class ([`Error::WrongClass`] otherwise).

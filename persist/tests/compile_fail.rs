@@ -1,4 +1,5 @@
-//! Compile-fail tests of `#[derive(Persistable)]` misuse (trybuild). The expected compiler
+//! Compile-fail tests of `#[derive(Persistable)]` misuse, and of a `ProxyDataset` used after
+//! its handle closed the file (trybuild). The expected compiler
 //! output is in `tests/ui/*.stderr`; regenerate with `TRYBUILD=overwrite`.
 
 #[test]

@@ -172,6 +172,19 @@ pub fn scatter_block(
     })
 }
 
+/// Advance `pos` (one index into each of `lists`) to the next combination in row-major
+/// order; `false` once every combination has been visited.
+pub fn next_position<T>(pos: &mut [usize], lists: &[Vec<T>]) -> bool {
+    for (p, list) in pos.iter_mut().zip(lists).rev() {
+        *p += 1;
+        if *p < list.len() {
+            return true;
+        }
+        *p = 0;
+    }
+    false
+}
+
 /// For each axis, the chunk grid indices that the selection touches, ascending.
 pub fn touched_chunks(sel: &[AxisSel], chunk_dims: &[u64]) -> Vec<Vec<u64>> {
     sel.iter()

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::io::Addr;
 use crate::links::dense;
 use crate::links::dense::build::{build_dense_links, DenseEntry};
+use crate::links::symbol_table::SymbolTableEntry;
 use crate::messages::group_info::GroupInfo;
 use crate::messages::kind;
 use crate::messages::link::{Link, LinkTarget};
@@ -120,6 +121,20 @@ fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
     }
 }
 
+/// A symbol table entry as a link.
+fn entry_link(name: &str, entry: &SymbolTableEntry, soft: &Option<String>) -> Link {
+    Link {
+        name: name.to_string(),
+        charset: crate::datatype::CharacterSet::Ascii,
+        creation_order: None,
+        target: match (soft, entry.object_header) {
+            (Some(t), _) => LinkTarget::Soft(t.clone()),
+            (None, Some(a)) => LinkTarget::Hard(a),
+            (None, None) => LinkTarget::UserDefined(0),
+        },
+    }
+}
+
 /// The links of a group as the session holds them, if it holds them.
 pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
     match session.groups.get(&addr)? {
@@ -127,16 +142,7 @@ pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
         GroupLinks::SymbolTable { entries } => Some(
             entries
                 .iter()
-                .map(|(name, (entry, soft))| Link {
-                    name: name.clone(),
-                    charset: crate::datatype::CharacterSet::Ascii,
-                    creation_order: None,
-                    target: match (soft, entry.object_header) {
-                        (Some(t), _) => LinkTarget::Soft(t.clone()),
-                        (None, Some(a)) => LinkTarget::Hard(a),
-                        (None, None) => LinkTarget::UserDefined(0),
-                    },
-                })
+                .map(|(name, (entry, soft))| entry_link(name, entry, soft))
                 .collect(),
         ),
     }
@@ -147,16 +153,11 @@ pub fn links_in_memory(session: &Session, addr: Addr) -> Option<Vec<Link>> {
 pub fn link_in_memory(session: &Session, addr: Addr, name: &str) -> Option<Option<Link>> {
     match session.groups.get(&addr)? {
         GroupLinks::Dense { links, .. } => Some(links.get(name).cloned()),
-        GroupLinks::SymbolTable { entries } => Some(entries.get(name).map(|(entry, soft)| Link {
-            name: name.to_string(),
-            charset: crate::datatype::CharacterSet::Ascii,
-            creation_order: None,
-            target: match (soft, entry.object_header) {
-                (Some(t), _) => LinkTarget::Soft(t.clone()),
-                (None, Some(a)) => LinkTarget::Hard(a),
-                (None, None) => LinkTarget::UserDefined(0),
-            },
-        })),
+        GroupLinks::SymbolTable { entries } => Some(
+            entries
+                .get(name)
+                .map(|(entry, soft)| entry_link(name, entry, soft)),
+        ),
     }
 }
 

@@ -426,20 +426,8 @@ pub(super) fn write_chunks(
             );
             state.dirty = true;
         }
-        let mut axis = touched.len();
-        loop {
-            if axis == 0 {
-                return Ok(());
-            }
-            axis -= 1;
-            let (Some(p), Some(t)) = (pos.get_mut(axis), touched.get(axis)) else {
-                return Ok(());
-            };
-            *p += 1;
-            if *p < t.len() {
-                break;
-            }
-            *p = 0;
+        if !crate::hyperslab::next_position(&mut pos, &touched) {
+            return Ok(());
         }
     }
 }

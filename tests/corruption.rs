@@ -94,6 +94,9 @@ fn walk(group: &Group, budget: u64, depth: u32) {
 /// Open and walk `bytes` on a worker thread; fail on a panic, a hang, or an allocation
 /// peak above `limit` bytes.
 fn survive(bytes: Vec<u8>, what: String) {
+    // One walk at a time: the allocation counters are process-wide.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let len = bytes.len() as u64;
     let limit = 64 * len + (16 << 20);
     let (tx, rx) = mpsc::channel();

@@ -80,7 +80,7 @@ impl HeaderEditor {
         let sizes = space.sizes();
         let need = v2::message_space(flags, &messages) + SLACK;
         let addr = space.alloc(v2::encoded_header_len(need, false) as u64)?;
-        let editor = HeaderEditor {
+        let mut editor = HeaderEditor {
             addr,
             version: 2,
             flags,
@@ -91,7 +91,6 @@ impl HeaderEditor {
             ref_count: 1,
             sizes,
         };
-        let mut editor = editor;
         editor.save(space, emit)?;
         Ok(editor)
     }

@@ -24,14 +24,17 @@ mod value_ext;
 
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
-pub use file::{load, load_props, save_value, ArrayStorage, Compression, SaveOptions};
+pub use file::{
+    load, load_lenient, load_props, save_value, ArrayStorage, Compression, SaveOptions,
+};
 pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess, Schema};
 pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
 pub use jangada_hdf5::{Selection, SliceArg};
 pub use lazy::{H5Elem, IntoSelection, ProxyDataset};
+pub use mapping::custom::{is_dataset_type, register_dataset_type, remove_dataset_type};
 pub use mapping::load::DatasetType;
 #[doc(hidden)]
 pub use persistable::__private;
 pub use persistable::{registry, Persistable, PropInfo};
-pub use value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value, NAT};
+pub use value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value, NAT};

@@ -280,7 +280,8 @@ clone_copy!(
     DatetimeIndex,
     Value,
     Object,
-    ArrayValue
+    ArrayValue,
+    CustomDataset
 );
 
 // ---------------------------------------------------------------- the dynamic tree itself

@@ -79,7 +79,9 @@ mod tests {
     #[test]
     fn registry_by_name() {
         assert!(is_dataset_type("numpy.ndarray"));
-        assert!(is_dataset_type("pandas.core.indexes.datetimes.DatetimeIndex"));
+        assert!(is_dataset_type(
+            "pandas.core.indexes.datetimes.DatetimeIndex"
+        ));
         assert!(!is_dataset_type("unit_test_registry.Thing"));
         register_dataset_type("unit_test_registry.Thing");
         register_dataset_type("unit_test_registry.Thing");

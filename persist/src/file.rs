@@ -163,7 +163,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Value> {
 /// Load a whole jangada file like [`load`], but a dataset whose `__dataset_type__` is not
 /// known (neither numpy's/pandas' nor registered with
 /// [`register_dataset_type`](crate::register_dataset_type)) loads as
-/// [`Value::Custom`](crate::Value::Custom) instead of being an error. For generic tools
+/// [`Value::Custom`] instead of being an error. For generic tools
 /// (`jangada show`) that cannot know the registrations of the program that wrote the file.
 pub fn load_lenient(path: impl AsRef<Path>) -> Result<Value> {
     let file = open(path.as_ref())?;

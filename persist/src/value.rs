@@ -52,7 +52,9 @@ pub enum Value {
 /// fully qualified name (`module.QualName`, Python's `get_full_qualified_name`).
 ///
 /// Attribute values are scalars only: `None`, `bool`, `int`, `float`, `complex`, `str` or
-/// `Path` (anything else is refused when saving).
+/// `Path` (anything else is refused when saving). A file written by Python may hold other
+/// attributes (h5py stores a list as an array attribute): they load (as [`Value::Array`])
+/// but such a value cannot be saved back unchanged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomDataset {
     /// The `__dataset_type__` stored: the type's fully qualified name.

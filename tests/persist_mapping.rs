@@ -392,7 +392,7 @@ fn bad_files_give_exact_errors() {
     });
     assert_eq!(
         load(&p).unwrap_err().to_string(),
-        "not a jangada file: dataset /root/x has an unknown __dataset_type__ \"xarray.DataArray\""
+        "not a jangada file: dataset /root/x has an unknown __dataset_type__ \"xarray.DataArray\" (not registered with jangada::register_dataset_type)"
     );
     assert_eq!(
         load_props(&p, &["y"]).unwrap_err().to_string(),

@@ -23,7 +23,7 @@ use ndarray::{Array, ArrayD, Dimension};
 use num_complex::Complex;
 
 use crate::error::{Error, Result};
-use crate::value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
 
 /// Converts a Rust value to a [`Value`].
 pub trait IntoValue {
@@ -280,7 +280,8 @@ clone_copy!(
     DatetimeIndex,
     Value,
     Object,
-    ArrayValue
+    ArrayValue,
+    CustomDataset
 );
 
 // ---------------------------------------------------------------- the dynamic tree itself
@@ -313,6 +314,22 @@ impl FromValue for Object {
         match v {
             Value::Object(o) => Ok(o),
             other => Err(type_error(path, "object", &other)),
+        }
+    }
+}
+
+/// A custom dataset as is (the building block of a user type's own conversions).
+impl IntoValue for CustomDataset {
+    fn to_value(&self) -> Result<Value> {
+        Ok(Value::Custom(self.clone()))
+    }
+}
+
+impl FromValue for CustomDataset {
+    fn from_value(v: Value, path: &str) -> Result<Self> {
+        match v {
+            Value::Custom(c) => Ok(c),
+            other => Err(type_error(path, "custom dataset", &other)),
         }
     }
 }

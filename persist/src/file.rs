@@ -160,6 +160,16 @@ pub fn load(path: impl AsRef<Path>) -> Result<Value> {
     mapping::load_tree(&file.root()?, ROOT)
 }
 
+/// Load a whole jangada file like [`load`], but a dataset whose `__dataset_type__` is not
+/// known (neither numpy's/pandas' nor registered with
+/// [`register_dataset_type`](crate::register_dataset_type)) loads as
+/// [`Value::Custom`] instead of being an error. For generic tools
+/// (`jangada show`) that cannot know the registrations of the program that wrote the file.
+pub fn load_lenient(path: impl AsRef<Path>) -> Result<Value> {
+    let file = open(path.as_ref())?;
+    mapping::load_tree_lenient(&file.root()?, ROOT)
+}
+
 /// Load only the named top-level properties of the root object (partial loading); the
 /// class is kept. A name that is not stored is an error.
 pub fn load_props(path: impl AsRef<Path>, names: &[&str]) -> Result<Value> {

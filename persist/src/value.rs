@@ -42,6 +42,27 @@ pub enum Value {
     Timestamp(Timestamp),
     /// `pandas.DatetimeIndex`: a 1-d int64 dataset of nanoseconds plus `timezone`.
     DatetimeIndex(DatetimeIndex),
+    /// A type registered with jangada's `register_dataset_type`: a dataset with
+    /// `__dataset_type__` = the type's qualified name and the type's attributes.
+    Custom(CustomDataset),
+}
+
+/// A value of a custom dataset type (Python's `Serializable.register_dataset_type`): what
+/// its `disassemble` gives (an array and a dict of scalar attributes) plus the type's
+/// fully qualified name (`module.QualName`, Python's `get_full_qualified_name`).
+///
+/// Attribute values are scalars only: `None`, `bool`, `int`, `float`, `complex`, `str` or
+/// `Path` (anything else is refused when saving). A file written by Python may hold other
+/// attributes (h5py stores a list as an array attribute): they load (as [`Value::Array`])
+/// but such a value cannot be saved back unchanged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomDataset {
+    /// The `__dataset_type__` stored: the type's fully qualified name.
+    pub dataset_type: String,
+    /// The dataset's data.
+    pub array: ArrayValue,
+    /// The dataset's attributes (`__dataset_type__` excluded).
+    pub attrs: BTreeMap<String, Value>,
 }
 
 /// An object of a (possibly unknown) class.

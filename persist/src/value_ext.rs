@@ -1,6 +1,6 @@
 //! Small helpers on [`Value`] used by the typed conversions (`convert`, `persistable`).
 
-use crate::value::{ArrayValue, Object, Value};
+use crate::value::{ArrayValue, CustomDataset, Object, Value};
 
 impl Value {
     /// A short name of the value's kind, for error messages (`"int"`, `"list"`,
@@ -21,6 +21,7 @@ impl Value {
             Value::Array(a) => format!("array {}", a.dtype_str()),
             Value::Timestamp(_) => "Timestamp".into(),
             Value::DatetimeIndex(_) => "DatetimeIndex".into(),
+            Value::Custom(c) => format!("dataset {}", c.dataset_type),
         }
     }
 
@@ -41,6 +42,14 @@ impl Value {
     pub fn as_array(&self) -> Option<&ArrayValue> {
         match self {
             Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The custom dataset, when the value is one.
+    pub fn as_custom(&self) -> Option<&CustomDataset> {
+        match self {
+            Value::Custom(c) => Some(c),
             _ => None,
         }
     }

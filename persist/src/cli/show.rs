@@ -9,7 +9,14 @@
 //!   `jangada dump --json`;
 //! - `{"$timestamp":{"ns":INT,"tz":"Europe/Paris"|null}}` and
 //!   `{"$datetimeindex":{"ns":[..],"tz":..}}`, `ns` the instant's nanoseconds since
-//!   1970-01-01T00:00Z (pandas' `.value`), NaT = -2^63.
+//!   1970-01-01T00:00Z (pandas' `.value`), NaT = -2^63;
+//! - custom dataset types (an extension of the contract) as
+//!   `{"$dataset":{"type":"mylib.Quantity","array":{"dtype":DT,"shape":[..],"data":FLAT},
+//!   "attrs":{NAME: VALUE_JSON}}}`, the attribute values scalar value JSON.
+//!
+//! `show` loads with [`crate::file::load_lenient`]: the tool cannot know which dataset types
+//! the program that wrote the file registered, so every unknown `__dataset_type__` shows as
+//! `$dataset` (the library's [`crate::load`] stays strict).
 
 use std::path::Path;
 
@@ -21,7 +28,7 @@ use crate::value::{ArrayValue, Value};
 
 /// Load the jangada file at `path` and give its value JSON.
 pub fn show_file(path: impl AsRef<Path>) -> Result<Json> {
-    Ok(value_to_json(&crate::file::load(path)?))
+    Ok(value_to_json(&crate::file::load_lenient(path)?))
 }
 
 fn number_json(f: f64) -> Json {
@@ -52,6 +59,11 @@ pub fn value_to_json(value: &Value) -> Json {
         Value::Array(a) => json!({ "$array": array_json(a) }),
         Value::Timestamp(t) => json!({ "$timestamp": { "ns": t.ns, "tz": t.tz } }),
         Value::DatetimeIndex(t) => json!({ "$datetimeindex": { "ns": t.ns, "tz": t.tz } }),
+        Value::Custom(c) => json!({ "$dataset": {
+            "type": c.dataset_type,
+            "array": array_json(&c.array),
+            "attrs": props_json(&c.attrs),
+        } }),
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
 use crate::file::{save_value, SaveOptions};
-use crate::value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
 
 fn bad(at: &str, detail: impl std::fmt::Display) -> Error {
     Error::Invalid {
@@ -157,6 +157,27 @@ fn parse(json: &Json, at: &str) -> Result<Value> {
                 )),
                 "$dict" => Value::Dict(parse_map(body, &inner)?),
                 "$array" => Value::Array(parse_array(body, &inner)?),
+                "$dataset" => {
+                    let m = fields(body, &inner, &["type", "array", "attrs"])?;
+                    let dataset_type = m
+                        .get("type")
+                        .and_then(Json::as_str)
+                        .ok_or_else(|| bad(&inner, "type must be a string"))?;
+                    let array = parse_array(
+                        m.get("array")
+                            .ok_or_else(|| bad(&inner, "a $dataset needs an array"))?,
+                        &format!("{inner}.array"),
+                    )?;
+                    let attrs = match m.get("attrs") {
+                        Some(a) => parse_map(a, &format!("{inner}.attrs"))?,
+                        None => BTreeMap::new(),
+                    };
+                    Value::Custom(CustomDataset {
+                        dataset_type: dataset_type.to_string(),
+                        array,
+                        attrs,
+                    })
+                }
                 "$timestamp" => {
                     let m = fields(body, &inner, &["ns", "tz"])?;
                     let ns = parse_i64(m.get("ns").unwrap_or(&Json::Null), &format!("{inner}.ns"))?;

@@ -129,7 +129,8 @@ macro_rules! proxied {
 proxied!(
     crate::value::Timestamp,
     crate::value::DatetimeIndex,
-    crate::value::ArrayValue
+    crate::value::ArrayValue,
+    crate::value::CustomDataset
 );
 
 impl<T, D: ndarray::Dimension> LazyField for ndarray::Array<T, D> {

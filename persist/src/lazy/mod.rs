@@ -30,13 +30,15 @@ use num_complex::Complex;
 use crate::error::{Error, Result};
 use crate::mapping::load::{dataset_type, load_attr, DatasetType};
 use crate::mapping::{time, DATASET_TYPE};
-use crate::value::{ArrayValue, DatetimeIndex, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
 mod select;
 pub use select::{IntoSelection, IntoSliceArg};
 
 /// A lazily read (and, in `r+`/`a`/`w` mode, written) dataset of an open file: an array
-/// (`numpy.ndarray`) or a time value (`pandas.Timestamp`, `pandas.DatetimeIndex`).
+/// (`numpy.ndarray`), a time value (`pandas.Timestamp`, `pandas.DatetimeIndex`) or a
+/// registered custom dataset type (read and written as its array; [`ProxyDataset::get_value`]
+/// gives a [`Value::Custom`] of the selection with the dataset's attributes).
 #[derive(Debug)]
 pub struct ProxyDataset<'h> {
     parent: Group,
@@ -68,10 +70,12 @@ impl<'h> ProxyDataset<'h> {
             }
         }
         let tz = match kind {
-            DatasetType::NdArray => None,
-            _ => crate::mapping::load::timezone(&ds)?,
+            DatasetType::NdArray | DatasetType::Custom => None,
+            DatasetType::Timestamp | DatasetType::DatetimeIndex => {
+                crate::mapping::load::timezone(&ds)?
+            }
         };
-        if kind != DatasetType::NdArray && numpy_str(ds.dtype()).as_deref() != Some("<i8") {
+        if kind.is_time() && numpy_str(ds.dtype()).as_deref() != Some("<i8") {
             return Err(Error::Format(format!(
                 "time dataset {} holds {} elements, not int64 nanoseconds",
                 ds.path(),
@@ -245,11 +249,19 @@ impl<'h> ProxyDataset<'h> {
 
     /// A selection assembled as jangada's `ProxyDataset.__getitem__` does: an array, or
     /// for time datasets a [`Timestamp`] (one element selected from a 0-d dataset or by
-    /// an index) or a [`DatetimeIndex`].
+    /// an index) or a [`DatetimeIndex`], for custom dataset types a [`Value::Custom`].
     pub fn get_value(&self, sel: impl IntoSelection) -> Result<Value> {
         let sel = sel.into_selection();
-        if self.kind == DatasetType::NdArray {
-            return Ok(Value::Array(self.get_dyn(sel)?));
+        match self.kind {
+            DatasetType::NdArray => return Ok(Value::Array(self.get_dyn(sel)?)),
+            DatasetType::Custom => {
+                return Ok(Value::Custom(CustomDataset {
+                    dataset_type: self.type_name.clone(),
+                    array: self.get_dyn(sel)?,
+                    attrs: self.attrs.clone(),
+                }))
+            }
+            DatasetType::Timestamp | DatasetType::DatetimeIndex => {}
         }
         let wall = self.current()?.read_slice::<i64>(&sel)?;
         let flat: Vec<i64> = wall.iter().copied().collect();
@@ -285,7 +297,7 @@ impl<'h> ProxyDataset<'h> {
 
     fn array_only(&self) -> Result<()> {
         match self.kind {
-            DatasetType::NdArray => Ok(()),
+            DatasetType::NdArray | DatasetType::Custom => Ok(()),
             _ => Err(self.mismatch(format!(
                 "it is a {} dataset (time zone {}): write timestamps (set_timestamps, \
                  append_timestamps), not plain numbers",
@@ -297,7 +309,7 @@ impl<'h> ProxyDataset<'h> {
 
     fn time_only(&self, what: &str) -> Result<()> {
         match self.kind {
-            DatasetType::NdArray => Err(self.mismatch(format!(
+            DatasetType::NdArray | DatasetType::Custom => Err(self.mismatch(format!(
                 "cannot {what} a {} dataset: it holds an array, not times",
                 self.type_name
             ))),
@@ -523,6 +535,7 @@ impl<'h> ProxyDataset<'h> {
                 tz: t.tz.clone(),
             }),
             Value::DatetimeIndex(t) => self.append_timestamps(t),
+            Value::Custom(c) if c.dataset_type == self.type_name => self.append_array(&c.array),
             other => Err(self.mismatch(format!(
                 "a {} cannot be appended to a dataset",
                 other.kind()

@@ -6,7 +6,12 @@
 //! A group's members and attributes together are its items (an attribute wins over a
 //! member of the same name, as in jangada); `__container_type__` says list or dict; a dict
 //! with a string `__class__` is an object. A dataset's `__dataset_type__` says ndarray,
-//! Timestamp or DatetimeIndex (both pandas-version spellings are read).
+//! Timestamp or DatetimeIndex (both pandas-version spellings are read), or names a custom
+//! dataset type: registered ([`super::custom`]) it loads as [`Value::Custom`], unknown it
+//! is an error — except with the lenient loaders ([`load_tree_lenient`],
+//! [`crate::file::load_lenient`]), which load every unknown `__dataset_type__` as
+//! [`Value::Custom`] (for tools such as `jangada show` that cannot know the registrations
+//! of the program that wrote the file).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,13 +21,14 @@ use jangada_hdf5::{
 };
 use ndarray::ArrayD;
 
+use super::custom::is_dataset_type;
 use super::save::TIMEZONE;
 use super::{
     time, CLASS, CONTAINER_TYPE, DATASET_TYPE, DATETIME_INDEX, DATETIME_INDEX_OLD, NDARRAY, NONE,
     PATH_PREFIX, ROOT, TIMESTAMP, TIMESTAMP_OLD,
 };
 use crate::error::{Error, Result};
-use crate::value::{ArrayValue, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
 
 /// Deepest nesting of groups loaded (guards against hostile files).
 pub const MAX_DEPTH: usize = 256;
@@ -214,27 +220,61 @@ pub enum DatasetType {
     Timestamp,
     /// `pandas.DatetimeIndex` (either spelling).
     DatetimeIndex,
+    /// A custom dataset type ([`Value::Custom`]): registered with
+    /// [`crate::register_dataset_type`], or any unknown name when loading leniently.
+    Custom,
 }
 
-/// Read and resolve a dataset's `__dataset_type__`.
-pub fn dataset_type(ds: &Dataset) -> Result<DatasetType> {
+impl DatasetType {
+    /// True for the pandas time types.
+    pub fn is_time(self) -> bool {
+        matches!(self, DatasetType::Timestamp | DatasetType::DatetimeIndex)
+    }
+}
+
+/// A dataset's `__dataset_type__` string.
+pub fn dataset_type_name(ds: &Dataset) -> Result<String> {
     let at = ds.path();
     let attr = ds
         .attrs()?
         .into_iter()
         .find(|a| a.name() == DATASET_TYPE)
         .ok_or_else(|| Error::Format(format!("dataset {at} has no {DATASET_TYPE} attribute")))?;
-    let name = attr
-        .read_string()
-        .map_err(|_| Error::Format(format!("dataset {at}: {DATASET_TYPE} is not a string")))?;
-    match name.as_str() {
+    attr.read_string()
+        .map_err(|_| Error::Format(format!("dataset {at}: {DATASET_TYPE} is not a string")))
+}
+
+/// Resolve a `__dataset_type__` name of the dataset at `at`: unknown names are an error
+/// unless registered, or `lenient`.
+pub fn resolve_dataset_type(name: &str, at: &str, lenient: bool) -> Result<DatasetType> {
+    match name {
         NDARRAY => Ok(DatasetType::NdArray),
         TIMESTAMP | TIMESTAMP_OLD => Ok(DatasetType::Timestamp),
         DATETIME_INDEX | DATETIME_INDEX_OLD => Ok(DatasetType::DatetimeIndex),
+        other if lenient || is_dataset_type(other) => Ok(DatasetType::Custom),
         other => Err(Error::Format(format!(
-            "dataset {at} has an unknown {DATASET_TYPE} {other:?}"
+            "dataset {at} has an unknown {DATASET_TYPE} {other:?} (not registered with \
+             jangada::register_dataset_type)"
         ))),
     }
+}
+
+/// Read and resolve a dataset's `__dataset_type__` (unregistered custom names are an
+/// error).
+pub fn dataset_type(ds: &Dataset) -> Result<DatasetType> {
+    resolve_dataset_type(&dataset_type_name(ds)?, ds.path(), false)
+}
+
+/// A dataset's attributes as values, `__dataset_type__` excluded (what Python's `assemble`
+/// receives).
+pub fn dataset_attrs(ds: &Dataset) -> Result<BTreeMap<String, Value>> {
+    let mut attrs = BTreeMap::new();
+    for a in ds.attrs()? {
+        if a.name() != DATASET_TYPE {
+            attrs.insert(a.name().to_string(), load_attr(&a, ds.path())?);
+        }
+    }
+    Ok(attrs)
 }
 
 /// The `timezone` attribute of a time dataset (`None` when naive).
@@ -264,11 +304,24 @@ fn int64s(a: ArrayValue, at: &str) -> Result<(Vec<usize>, Vec<i64>)> {
     }
 }
 
-/// Load a dataset as jangada does (its `__dataset_type__` decides).
+/// Load a dataset as jangada does (its `__dataset_type__` decides; unregistered custom
+/// names are an error).
 pub fn load_dataset(ds: &Dataset) -> Result<Value> {
+    load_dataset_with(ds, false)
+}
+
+/// [`load_dataset`], loading unknown `__dataset_type__`s as [`Value::Custom`] when
+/// `lenient`.
+pub fn load_dataset_with(ds: &Dataset, lenient: bool) -> Result<Value> {
     let at = ds.path();
-    match dataset_type(ds)? {
+    let name = dataset_type_name(ds)?;
+    match resolve_dataset_type(&name, at, lenient)? {
         DatasetType::NdArray => Ok(Value::Array(read_array(ds)?)),
+        DatasetType::Custom => Ok(Value::Custom(CustomDataset {
+            dataset_type: name,
+            array: read_array(ds)?,
+            attrs: dataset_attrs(ds)?,
+        })),
         DatasetType::Timestamp => {
             let tz = timezone(ds)?;
             let (shape, wall) = int64s(read_array(ds)?, at)?;
@@ -298,7 +351,7 @@ pub fn load_dataset(ds: &Dataset) -> Result<Value> {
 }
 
 /// The items of a group (members, then attributes overriding members of the same name).
-fn items(group: &Group, depth: usize, stack: &mut Vec<u64>) -> Result<BTreeMap<String, Value>> {
+fn items(group: &Group, depth: usize, walk: &mut Walk) -> Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
     for link in group.links()? {
         if let LinkTarget::External { .. } | LinkTarget::UserDefined(_) = link.target {
@@ -309,7 +362,7 @@ fn items(group: &Group, depth: usize, stack: &mut Vec<u64>) -> Result<BTreeMap<S
             )));
         }
         let node = group.get(&link.name)?;
-        let value = load_node(&node, depth + 1, stack)?;
+        let value = load_node(&node, depth + 1, walk)?;
         out.insert(link.name, value);
     }
     for attr in group.attrs()? {
@@ -328,10 +381,25 @@ fn item_order(name: &str) -> (u8, u64, &str) {
 
 /// Load a group: a list, a dict, or an object.
 pub fn load_group(group: &Group) -> Result<Value> {
-    load_group_at(group, 0, &mut Vec::new())
+    load_group_at(group, 0, &mut Walk::new(false))
 }
 
-fn load_group_at(group: &Group, depth: usize, stack: &mut Vec<u64>) -> Result<Value> {
+/// State of one load: the ancestors being loaded (cycle check) and the leniency.
+struct Walk {
+    stack: Vec<u64>,
+    lenient: bool,
+}
+
+impl Walk {
+    fn new(lenient: bool) -> Walk {
+        Walk {
+            stack: Vec::new(),
+            lenient,
+        }
+    }
+}
+
+fn load_group_at(group: &Group, depth: usize, walk: &mut Walk) -> Result<Value> {
     let at = group.path().to_string();
     if depth > MAX_DEPTH {
         return Err(Error::Format(format!(
@@ -339,14 +407,14 @@ fn load_group_at(group: &Group, depth: usize, stack: &mut Vec<u64>) -> Result<Va
         )));
     }
     let addr = group.addr().get();
-    if stack.contains(&addr) {
+    if walk.stack.contains(&addr) {
         return Err(Error::Format(format!(
             "{at} links back to one of its own ancestors"
         )));
     }
-    stack.push(addr);
-    let mut data = items(group, depth, stack)?;
-    stack.pop();
+    walk.stack.push(addr);
+    let mut data = items(group, depth, walk)?;
+    walk.stack.pop();
     let container = data
         .remove(CONTAINER_TYPE)
         .ok_or_else(|| Error::Format(format!("group {at} has no {CONTAINER_TYPE} attribute")))?;
@@ -373,10 +441,10 @@ fn load_group_at(group: &Group, depth: usize, stack: &mut Vec<u64>) -> Result<Va
     }
 }
 
-fn load_node(node: &Node, depth: usize, stack: &mut Vec<u64>) -> Result<Value> {
+fn load_node(node: &Node, depth: usize, walk: &mut Walk) -> Result<Value> {
     match node {
-        Node::Group(g) => load_group_at(g, depth, stack),
-        Node::Dataset(d) => load_dataset(d),
+        Node::Group(g) => load_group_at(g, depth, walk),
+        Node::Dataset(d) => load_dataset_with(d, walk.lenient),
         Node::Datatype(t) => Err(Error::Format(format!(
             "{} is a committed datatype, not part of a jangada tree",
             t.path()
@@ -385,8 +453,18 @@ fn load_node(node: &Node, depth: usize, stack: &mut Vec<u64>) -> Result<Value> {
 }
 
 /// The value stored under `key` in `group`: an attribute (preferred, as in jangada) or a
-/// member group/dataset.
+/// member group/dataset. A dataset of an unregistered custom type is an error.
 pub fn load_tree(group: &Group, key: &str) -> Result<Value> {
+    load_tree_with(group, key, false)
+}
+
+/// [`load_tree`], but every unknown `__dataset_type__` loads as [`Value::Custom`]
+/// (registered or not): for generic tools that cannot know the writer's registrations.
+pub fn load_tree_lenient(group: &Group, key: &str) -> Result<Value> {
+    load_tree_with(group, key, true)
+}
+
+fn load_tree_with(group: &Group, key: &str, lenient: bool) -> Result<Value> {
     if let Some(attr) = group.attrs()?.into_iter().find(|a| a.name() == key) {
         return load_attr(&attr, group.path());
     }
@@ -397,7 +475,7 @@ pub fn load_tree(group: &Group, key: &str) -> Result<Value> {
             Error::Format(format!("{} has no item {key:?}", group.path()))
         });
     }
-    load_node(&group.get(key)?, 0, &mut Vec::new())
+    load_node(&group.get(key)?, 0, &mut Walk::new(lenient))
 }
 
 /// The root object's class and only the named properties (partial loading). Names that

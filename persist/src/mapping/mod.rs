@@ -8,7 +8,9 @@
 //! - groups: `list` (`__container_type__="list"`, `track_order=True`, items `0`, `1`, ...),
 //!   `dict` (`__container_type__="dict"`), objects = dicts with a `__class__` attribute;
 //! - datasets: `numpy.ndarray` (chunked, `maxshape=(None, *shape[1:])`, 0-d not resizable),
-//!   pandas `Timestamp` / `DatetimeIndex` (int64 wall-clock nanoseconds + `timezone`).
+//!   pandas `Timestamp` / `DatetimeIndex` (int64 wall-clock nanoseconds + `timezone`),
+//!   custom dataset types ([`custom`]: laid out as an ndarray, `__dataset_type__` = the
+//!   type's qualified name, plus the type's scalar attributes).
 //!
 //! Submodules: [`save`] ([`save_tree`]; values are checked before anything is written),
 //! [`load`] ([`load_tree`]; typed errors, lists in numeric item order, both pandas
@@ -43,9 +45,11 @@ pub const DATETIME_INDEX: &str = "pandas.DatetimeIndex";
 /// `__dataset_type__` of datetime indexes written with pandas < 3.
 pub const DATETIME_INDEX_OLD: &str = "pandas.core.indexes.datetimes.DatetimeIndex";
 
+pub mod custom;
 pub mod load;
 pub mod save;
 pub mod time;
 
-pub use load::{load_group, load_tree};
+pub use custom::{is_dataset_type, register_dataset_type, remove_dataset_type};
+pub use load::{load_group, load_tree, load_tree_lenient};
 pub use save::{save_tree, TIMEZONE};

@@ -10,13 +10,14 @@ use std::path::Path;
 use jangada_hdf5::{DatasetBuilder, Group, H5Write};
 use ndarray::ArrayD;
 
+use super::custom::is_builtin;
 use super::{
     time, CLASS, CONTAINER_TYPE, DATASET_TYPE, DATETIME_INDEX, NDARRAY, NONE, PATH_PREFIX,
     TIMESTAMP,
 };
 use crate::error::{Error, Result};
 use crate::file::SaveOptions;
-use crate::value::{ArrayValue, Value};
+use crate::value::{ArrayValue, CustomDataset, Value};
 
 /// Attribute holding a time value's zone.
 pub const TIMEZONE: &str = "timezone";
@@ -72,14 +73,8 @@ pub fn check_value(value: &Value, at: &str) -> Result<()> {
         }
         Value::Timestamp(t) => time::to_wall(&[t.ns], t.tz.as_deref()).map(|_| ()),
         Value::DatetimeIndex(t) => time::to_wall(&t.ns, t.tz.as_deref()).map(|_| ()),
-        Value::Array(a) => {
-            let n: Option<usize> = a
-                .shape()
-                .iter()
-                .try_fold(1usize, |acc, &d| acc.checked_mul(d));
-            n.map(|_| ())
-                .ok_or_else(|| Error::Unsupported(format!("array {at} is too large")))
-        }
+        Value::Array(a) => check_array(a, at),
+        Value::Custom(c) => check_custom(c, at),
         Value::None
         | Value::Bool(_)
         | Value::Int(_)
@@ -88,6 +83,46 @@ pub fn check_value(value: &Value, at: &str) -> Result<()> {
         | Value::Complex(..)
         | Value::Str(_) => Ok(()),
     }
+}
+
+fn check_array(a: &ArrayValue, at: &str) -> Result<()> {
+    let n: Option<usize> = a
+        .shape()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    n.map(|_| ())
+        .ok_or_else(|| Error::Unsupported(format!("array {at} is too large")))
+}
+
+/// A custom dataset: a type name that is not jangada's own, attribute names HDF5 can hold
+/// (not `__dataset_type__`), scalar attribute values.
+fn check_custom(c: &CustomDataset, at: &str) -> Result<()> {
+    if c.dataset_type.is_empty() || is_builtin(&c.dataset_type) {
+        return Err(Error::Unsupported(format!(
+            "custom dataset {at} has the dataset type {:?}, which is empty or one of \
+             jangada's own (use Value::Array / Timestamp / DatetimeIndex)",
+            c.dataset_type
+        )));
+    }
+    check_array(&c.array, at)?;
+    c.attrs.iter().try_for_each(|(k, v)| {
+        check_key(k, at, &[DATASET_TYPE])?;
+        match v {
+            Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::UInt(_)
+            | Value::Float(_)
+            | Value::Complex(..)
+            | Value::Str(_) => Ok(()),
+            Value::Path(p) => path_string(p).map(|_| ()),
+            other => Err(Error::Unsupported(format!(
+                "attribute {k:?} of custom dataset {at} is a {}: custom dataset attributes \
+                 are scalars (None, bool, int, float, complex, str, Path)",
+                other.kind()
+            ))),
+        }
+    })
 }
 
 /// Save `value` under `key` in `group` (jangada's `_save_data_in_group(key, value, group)`).
@@ -151,6 +186,13 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
             let ds = write_array(group, key, a, opts)?;
             ds.set_attr(DATASET_TYPE, NDARRAY)?;
         }
+        Value::Custom(c) => {
+            let ds = write_array(group, key, &c.array, opts)?;
+            ds.set_attr(DATASET_TYPE, c.dataset_type.as_str())?;
+            for (k, v) in &c.attrs {
+                set_scalar_attr(&ds, k, v)?;
+            }
+        }
         Value::Timestamp(t) => {
             let wall = time::to_wall(&[t.ns], t.tz.as_deref())?;
             let data = ArrayD::from_shape_vec(Vec::new(), wall)
@@ -172,6 +214,29 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
             .write(&data)?;
             ds.set_attr(DATASET_TYPE, DATETIME_INDEX)?;
             ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+        }
+    }
+    Ok(())
+}
+
+/// A scalar attribute of a custom dataset, stored as jangada stores scalars (`None` ->
+/// `"NoneType:None"`, a path -> `"Path:/abs"`).
+fn set_scalar_attr(ds: &jangada_hdf5::Dataset, key: &str, value: &Value) -> Result<()> {
+    match value {
+        Value::None => ds.set_attr(key, NONE)?,
+        Value::Bool(b) => ds.set_attr(key, *b)?,
+        Value::Int(i) => ds.set_attr(key, *i)?,
+        Value::UInt(u) => ds.set_attr(key, *u)?,
+        Value::Float(f) => ds.set_attr(key, *f)?,
+        Value::Complex(re, im) => ds.set_attr(key, num_complex::Complex::new(*re, *im))?,
+        Value::Str(s) => ds.set_attr(key, s.as_str())?,
+        Value::Path(p) => ds.set_attr(key, path_string(p)?)?,
+        other => {
+            return Err(Error::Unsupported(format!(
+                "attribute {key:?} of custom dataset {} is a {}, not a scalar",
+                ds.path(),
+                other.kind()
+            )))
         }
     }
     Ok(())

@@ -639,6 +639,8 @@ fn dense_links_and_dense_attributes_in_one_session() {
         g.create_group(&format!("c{i}")).unwrap();
         g.set_attr(&format!("a{i}"), i as i64).unwrap();
     }
+    // Every handle keeps the file open (and write-locked): close them all before reading.
+    drop(g);
     f.close().unwrap();
     let f = File::open(&path).unwrap();
     let g = f.group("/g").unwrap();

@@ -955,6 +955,8 @@ fn reopen_our_files_and_append() {
             g.set_attr(&format!("a{round}_{i}"), round * 4 + i).unwrap();
         }
         f.root().unwrap().set_attr("v", round + 2).unwrap();
+        // Every handle keeps the file open (and write-locked): close them all first.
+        drop((log, g));
         f.close().unwrap();
         check(&p);
     }

@@ -56,6 +56,12 @@ pub enum Error {
     /// The caller passed an invalid argument (bad selection, bad name, wrong mode, ...).
     #[error("invalid argument: {0}")]
     Invalid(String),
+    /// Another open of the file (in this or another process) holds a conflicting lock: a
+    /// writer excludes everyone else, a reader excludes writers.
+    #[error(
+        "file is locked by another process (set HDF5_USE_FILE_LOCKING=FALSE to disable locking)"
+    )]
+    Locked,
     /// Operating-system I/O failure.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),

@@ -2,6 +2,21 @@
 //! modifying. Readers take a [`Snapshot`] (a shared map of the file as it was); after
 //! writes that grow the file, the next snapshot remaps it. Writes and the map share the
 //! operating system's page cache, so a snapshot sees in-place writes at once.
+//!
+//! # File locking
+//!
+//! Like libhdf5 (1.10 and later), an open file holds an advisory `flock` lock: shared when
+//! opened read-only, exclusive when opened for writing. A second writer, or a reader while a
+//! writer holds the file (in this or another process, through this crate or libhdf5), gets
+//! [`Error::Locked`] at open. The lock is released when the file is closed (the last handle
+//! dropped). Locks are per open file description: one process opening the same file twice,
+//! once for writing, conflicts with itself, as with libhdf5 when it cannot tell the two
+//! opens apart.
+//!
+//! The environment variable `HDF5_USE_FILE_LOCKING` is honoured as libhdf5 reads it:
+//! `FALSE` or `0` disables locking; `TRUE` or `1` enables it and makes a file system without
+//! lock support an error; `BEST_EFFORT`, unset, or any other value enables it but opens the
+//! file unlocked where the file system does not support locks (libhdf5's default build).
 
 use std::fs;
 use std::path::Path;
@@ -78,15 +93,98 @@ fn map(file: &fs::File, len: u64) -> Result<Bytes> {
     Ok(Bytes::Mapped(m))
 }
 
+/// The environment variable that controls file locking (libhdf5's name).
+pub const LOCKING_ENV: &str = "HDF5_USE_FILE_LOCKING";
+
+/// What `HDF5_USE_FILE_LOCKING` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockPolicy {
+    /// Never lock (`FALSE` or `0`).
+    Off,
+    /// Lock; a file system without lock support is an error (`TRUE` or `1`).
+    Strict,
+    /// Lock where the file system supports it (`BEST_EFFORT`, unset, anything else).
+    BestEffort,
+}
+
+impl LockPolicy {
+    /// The policy a value of `HDF5_USE_FILE_LOCKING` selects (`None`: unset).
+    pub fn from_env_value(value: Option<&str>) -> LockPolicy {
+        match value {
+            Some("FALSE") | Some("0") => LockPolicy::Off,
+            Some("TRUE") | Some("1") => LockPolicy::Strict,
+            _ => LockPolicy::BestEffort,
+        }
+    }
+
+    /// The policy the environment selects now.
+    pub fn from_env() -> LockPolicy {
+        let value = std::env::var_os(LOCKING_ENV);
+        Self::from_env_value(value.as_ref().and_then(|v| v.to_str()))
+    }
+}
+
+/// Take the advisory lock on an open file: exclusive for writers, shared for readers,
+/// without waiting. Follows [`LockPolicy::from_env`]. The lock lasts as long as the file
+/// descriptor (all its duplicates) stays open.
+pub fn lock_file(file: &fs::File, exclusive: bool) -> Result<()> {
+    let policy = LockPolicy::from_env();
+    if policy == LockPolicy::Off {
+        return Ok(());
+    }
+    let try_once = || {
+        if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        }
+    };
+    let mut attempt = try_once();
+    // A conflict may be transient: while another thread of this process starts a child
+    // process, the child holds copies of every descriptor (and so their locks) until it
+    // executes its program. Retry for about a quarter of a second before giving up.
+    let mut wait_ms = 1;
+    while matches!(attempt, Err(fs::TryLockError::WouldBlock)) && wait_ms <= LOCK_RETRY_MAX_MS {
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        wait_ms *= 2;
+        attempt = try_once();
+    }
+    match attempt {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Locked),
+        Err(fs::TryLockError::Error(e)) => {
+            let unsupported = e.kind() == std::io::ErrorKind::Unsupported
+                || e.raw_os_error() == Some(ENOSYS)
+                || e.raw_os_error() == Some(EOPNOTSUPP);
+            if unsupported && policy == LockPolicy::BestEffort {
+                Ok(())
+            } else {
+                Err(Error::Io(e))
+            }
+        }
+    }
+}
+
+/// Longest single wait between lock attempts (waits double from 1 ms: 255 ms in all).
+const LOCK_RETRY_MAX_MS: u64 = 128;
+
+/// Linux `ENOSYS` (locking not implemented by the file system).
+const ENOSYS: i32 = 38;
+/// Linux `EOPNOTSUPP`.
+const EOPNOTSUPP: i32 = 95;
+
 impl Store {
-    /// Open `path` for reading only.
+    /// Open `path` for reading only (taking a shared lock, see the module docs).
     pub fn open_read(path: &Path) -> Result<Store> {
         let file = fs::File::open(path)?;
         Self::from_file(file, false)
     }
 
-    /// Use an already opened file; `writable` when it was opened for writing.
+    /// Use an already opened file; `writable` when it was opened for writing. Takes the
+    /// file's lock first (exclusive when `writable`, shared otherwise; see the module
+    /// docs): [`Error::Locked`] when another open holds a conflicting lock.
     pub fn from_file(file: fs::File, writable: bool) -> Result<Store> {
+        lock_file(&file, writable)?;
         let len = file.metadata()?.len();
         let current = Arc::new(map(&file, len)?);
         Ok(Store {

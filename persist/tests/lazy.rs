@@ -404,6 +404,8 @@ fn appends() {
         err.to_string(),
         "cannot write to /root/matrix: data of shape [1, 2] cannot be appended to shape [5, 3] (the shapes after axis 0 must be equal)"
     );
+    // The proxy keeps the file open (and write-locked) as long as it lives.
+    drop(m);
     drop(f);
     assert_eq!(Settings::load(&p2).unwrap().matrix.nrows(), 5);
 }

@@ -174,7 +174,9 @@ impl File {
                 }
             }
             Mode::Truncate => {
-                options.read(true).write(true).create(true).truncate(true);
+                // Truncated below, once the lock is held: a file another process has open
+                // must not be emptied under it.
+                options.read(true).write(true).create(true);
                 true
             }
             Mode::CreateNew => {
@@ -189,6 +191,9 @@ impl File {
             _ => Error::Io(e),
         })?;
         let store = Store::from_file(file, true)?;
+        if mode == Mode::Truncate {
+            store.set_len(0)?;
+        }
         if create {
             let (superblock, session) = Session::create(&store, Sizes::default())?;
             return Self::from_parts(store, superblock, Some(path), Some(session));

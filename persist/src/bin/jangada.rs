@@ -42,6 +42,13 @@ enum Command {
         /// The jangada file.
         file: PathBuf,
     },
+    /// Verify every structure, checksum and object of an HDF5 file, like `h5check`: prints
+    /// each problem with its object path and byte offset, then a summary. Exit status 0:
+    /// valid (warnings allowed), 1: problems found, 2: the file could not be opened.
+    Check {
+        /// The HDF5 file.
+        file: PathBuf,
+    },
     /// Write value JSON as a jangada file (nothing is written if the input is malformed).
     Write {
         /// Read value JSON (the only input format; required).
@@ -54,8 +61,33 @@ enum Command {
     },
 }
 
+/// Exit status of `check` when problems were found.
+const EXIT_PROBLEMS: u8 = 1;
+/// Exit status for usage errors and unreadable files.
+const EXIT_USAGE: u8 = 2;
+
+fn check(file: &std::path::Path) -> ExitCode {
+    match jangada::cli::check::check_file(file) {
+        Ok(report) => {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{}", jangada::cli::check::render(&report));
+            if report.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_PROBLEMS)
+            }
+        }
+        Err(e) => {
+            eprintln!("jangada: {}: {e}", file.display());
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        // Handled in `main` (its own exit codes).
+        Command::Check { .. } => Ok(()),
         Command::Ls { file, path } => {
             let text = jangada::cli::ls::list(&file, path.as_deref())
                 .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -100,7 +132,12 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    // Usage errors exit with status 2 (clap's convention, which `check` shares).
+    let cli = Cli::parse();
+    if let Command::Check { file } = &cli.command {
+        return check(file);
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("jangada: {e}");

@@ -11,7 +11,9 @@
 //! [`Error::Locked`] at open. The lock is released when the file is closed (the last handle
 //! dropped). Locks are per open file description: one process opening the same file twice,
 //! once for writing, conflicts with itself, as with libhdf5 when it cannot tell the two
-//! opens apart.
+//! opens apart. A conflict is retried for about a quarter of a second before it is
+//! reported, because a child process being started by another thread briefly holds copies of
+//! every descriptor, and with them their locks.
 //!
 //! The environment variable `HDF5_USE_FILE_LOCKING` is honoured as libhdf5 reads it:
 //! `FALSE` or `0` disables locking; `TRUE` or `1` enables it and makes a file system without
@@ -88,7 +90,8 @@ fn map(file: &fs::File, len: u64) -> Result<Bytes> {
         return Ok(Bytes::Empty);
     }
     // SAFETY: the map is read-only. Like every reader that maps files, we rely on no other
-    // process truncating the file while it is open (issue 5 adds advisory locking).
+    // process truncating the file while it is open; the advisory lock taken at open (see
+    // the module docs) keeps cooperating writers, ours and libhdf5's, away.
     let m = unsafe { memmap2::Mmap::map(file)? };
     Ok(Bytes::Mapped(m))
 }

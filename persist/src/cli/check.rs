@@ -120,6 +120,21 @@ impl Report {
         }
     }
 
+    /// Drop repeats: the same message twice at one path, and a file-level (`/`) finding
+    /// that the object pass also found at an object's path (the object path says more).
+    fn dedup(&mut self) {
+        for list in [&mut self.problems, &mut self.warnings] {
+            let mut seen = HashSet::new();
+            list.retain(|p| seen.insert((p.path.clone(), p.message.clone())));
+            let at_objects: HashSet<String> = list
+                .iter()
+                .filter(|p| p.path != "/")
+                .map(|p| p.message.clone())
+                .collect();
+            list.retain(|p| p.path != "/" || !at_objects.contains(&p.message));
+        }
+    }
+
     /// Record a reader error: a warning for what is not damage, else a problem.
     fn error(&mut self, path: &str, e: &Error) {
         if is_unsupported(e) {
@@ -158,6 +173,7 @@ pub fn check_file(path: impl AsRef<Path>) -> Result<Report> {
             Err(e) => report.error("/", &e),
         }
     }
+    report.dedup();
     Ok(report)
 }
 
@@ -457,6 +473,22 @@ mod tests {
             message: "overlap".into(),
         };
         assert_eq!(q.to_string(), "/: overlap (at byte offset 7)");
+    }
+
+    #[test]
+    fn repeats_are_dropped_and_object_paths_preferred() {
+        let mut r = Report::default();
+        r.problem("/", Some(9), "bad header".into());
+        r.problem("/", Some(9), "bad header".into());
+        r.problem("/g/d", Some(9), "bad header".into());
+        r.problem("/", Some(5), "overlap".into());
+        r.dedup();
+        let paths: Vec<(&str, &str)> = r
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(paths, [("/g/d", "bad header"), ("/", "overlap")]);
     }
 
     #[test]

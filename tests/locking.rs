@@ -193,6 +193,9 @@ fn readers_share_and_exclude_writers() {
         let _h = Holder::new(&path, "r");
         let f = File::open(&path).unwrap();
         assert_eq!(f.dataset("x").unwrap().read::<f64>().unwrap()[[9]], 9.0);
+        // (While we read too, the conflict is first with ourselves.)
+        assert_held_here(File::open_rw(&path), "reading");
+        drop(f);
         assert_locked(File::open_rw(&path));
     }
     // We read, h5py reads too; h5py cannot write.
@@ -204,6 +207,21 @@ fn readers_share_and_exclude_writers() {
     assert_eq!(h5py_opens(&path, "r+").unwrap().trim(), "['x']");
 }
 
+/// A conflict with this process's own handles is a misuse, said so.
+fn assert_held_here(r: Result<File, Error>, how: &str) {
+    match r {
+        Err(Error::Invalid(text)) => {
+            assert!(
+                text.contains(&format!("already open for {how} in this process")),
+                "{text}"
+            );
+            assert!(text.contains("close every handle"), "{text}");
+        }
+        Err(e) => panic!("expected an in-process conflict, got {e}"),
+        Ok(_) => panic!("expected an in-process conflict, the open succeeded"),
+    }
+}
+
 #[test]
 fn within_one_process_a_writer_excludes_a_second_open_until_closed() {
     if !locking_on() {
@@ -212,12 +230,18 @@ fn within_one_process_a_writer_excludes_a_second_open_until_closed() {
     let path = scratch("same-process.h5");
     make(&path, 10);
     let w = File::open_rw(&path).unwrap();
-    assert_locked(File::open(&path));
-    assert_locked(File::open_rw(&path));
+    let ds = w.dataset("x").unwrap();
+    assert_held_here(File::open(&path), "writing");
+    assert_held_here(File::open_rw(&path), "writing");
+    // A dataset handle keeps the file open after the file handle is closed.
     w.close().unwrap();
+    assert_held_here(File::open(&path), "writing");
+    drop(ds);
     let r1 = File::open(&path).unwrap();
     let r2 = File::open(&path).unwrap();
-    assert_locked(File::open_rw(&path));
+    assert_held_here(File::open_rw(&path), "reading");
+    assert_held_here(File::create_truncate(&path), "reading");
+    assert_eq!(r2.dataset("x").unwrap().read::<f64>().unwrap().len(), 10);
     drop((r1, r2));
     File::open_rw(&path).unwrap();
 }

@@ -11,7 +11,8 @@
 //! [`Error::Locked`] at open. The lock is released when the file is closed (the last handle
 //! dropped). Locks are per open file description: one process opening the same file twice,
 //! once for writing, conflicts with itself, as with libhdf5 when it cannot tell the two
-//! opens apart. A conflict is retried for about a quarter of a second before it is
+//! opens apart; such a conflict within the process is reported as [`Error::Invalid`] (close
+//! the other handles first), one with another process as [`Error::Locked`]. A conflict is retried for about a quarter of a second before it is
 //! reported, because a child process being started by another thread briefly holds copies of
 //! every descriptor, and with them their locks.
 //!
@@ -20,6 +21,7 @@
 //! lock support an error; `BEST_EFFORT`, unset, or any other value enables it but opens the
 //! file unlocked where the file system does not support locks (libhdf5's default build).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -83,6 +85,46 @@ const GROW_STEP: u64 = 1 << 20;
 #[derive(Debug)]
 pub struct Store {
     state: Mutex<State>,
+    /// The file's identity (device, inode) and whether this store writes it, for the
+    /// record of files this process holds.
+    held: Option<((u64, u64), bool)>,
+}
+
+/// Files this process holds open through a [`Store`]: (device, inode) -> (readers, writers).
+/// Only used to word a lock conflict: one with ourselves is a misuse, not another process.
+static HELD: Mutex<BTreeMap<(u64, u64), (u32, u32)>> = Mutex::new(BTreeMap::new());
+
+fn file_key(file: &fs::File) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Record (`delta` +1) or forget (-1) a store holding `key`.
+fn note_held(key: (u64, u64), writer: bool, add: bool) {
+    let Ok(mut held) = HELD.lock() else { return };
+    let entry = held.entry(key).or_insert((0, 0));
+    let count = if writer { &mut entry.1 } else { &mut entry.0 };
+    *count = if add {
+        count.saturating_add(1)
+    } else {
+        count.saturating_sub(1)
+    };
+    if *entry == (0, 0) {
+        held.remove(&key);
+    }
+}
+
+/// Whether this process holds `key` open (for writing, when `writer`).
+fn held_here(key: (u64, u64)) -> Option<(u32, u32)> {
+    HELD.lock().ok().and_then(|h| h.get(&key).copied())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some((key, writer)) = self.held {
+            note_held(key, writer, false);
+        }
+    }
 }
 
 fn map(file: &fs::File, len: u64) -> Result<Bytes> {
@@ -187,7 +229,27 @@ impl Store {
     /// file's lock first (exclusive when `writable`, shared otherwise; see the module
     /// docs): [`Error::Locked`] when another open holds a conflicting lock.
     pub fn from_file(file: fs::File, writable: bool) -> Result<Store> {
-        lock_file(&file, writable)?;
+        let key = file_key(&file);
+        if let Err(e) = lock_file(&file, writable) {
+            return Err(match (e, key.and_then(held_here)) {
+                (Error::Locked, Some((_, writers))) if writers > 0 => Error::Invalid(
+                    "the file is already open for writing in this process: close every \
+                     handle to it (files, groups, datasets) before opening it again \
+                     (open files are locked, as libhdf5 locks them)"
+                        .into(),
+                ),
+                (Error::Locked, Some(_)) if writable => Error::Invalid(
+                    "the file is already open for reading in this process: close every \
+                     handle to it (files, groups, datasets) before opening it for writing \
+                     (open files are locked, as libhdf5 locks them)"
+                        .into(),
+                ),
+                (e, _) => e,
+            });
+        }
+        if let Some(key) = key {
+            note_held(key, writable, true);
+        }
         let len = file.metadata()?.len();
         let current = Arc::new(map(&file, len)?);
         Ok(Store {
@@ -198,6 +260,7 @@ impl Store {
                 physical: len,
                 writable,
             }),
+            held: key.map(|k| (k, writable)),
         })
     }
 
@@ -212,6 +275,7 @@ impl Store {
                 physical: len,
                 writable: false,
             }),
+            held: None,
         }
     }
 

@@ -18,7 +18,7 @@ cd "$ROOT"
 SMOKE=0
 REPS=5
 WARMUP=1
-ONLY="W1,W2,W4,W5,P-memcpy,P-write,P-read,P-append,P-reopen"
+ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;

@@ -435,7 +435,7 @@ pub(super) fn write_chunks(
     chunk_state(session, store, addr, meta)?;
     let snap = store.snapshot()?;
     let raw = data.bytes();
-    // Reused for every chunk that is wholly one run of the source.
+    // Reused for every chunk the selection covers entirely.
     let mut whole: Vec<u8> = Vec::new();
     let mut pos = vec![0usize; touched.len()];
     loop {
@@ -466,6 +466,14 @@ pub(super) fn write_chunks(
                         &whole
                     }
                 }
+            }
+            None if source::inside(&origin, chunk_dims, dims)
+                && covers_chunk(sel, &origin, chunk_dims, dims) =>
+            {
+                // Every byte is overwritten: no initial value needed.
+                whole.resize(chunk_bytes, 0);
+                source::scatter(sel, &origin, chunk_dims, &mut whole, data, elem)?;
+                &whole
             }
             None => {
                 let covered = covers_chunk(sel, &origin, chunk_dims, dims);

@@ -74,6 +74,8 @@ def machine():
         "HDF5 (libhdf5 under h5py)": os.environ.get("BENCH_HDF5", "?"),
         "numpy": os.environ.get("BENCH_NUMPY", "?"),
         "jangada-rs commit": sh("git rev-parse --short HEAD"),
+        "Rust side allocator": "glibc malloc, GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (--thp)"
+        if os.environ.get("BENCH_THP") == "1" else "glibc malloc, default settings",
     }
 
 

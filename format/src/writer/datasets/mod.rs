@@ -15,7 +15,6 @@ use crate::chunk_index::{self, Chunk, IndexParams};
 use crate::dataspace::Dataspace;
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
-use crate::filters;
 use crate::hyperslab::{self, AxisSel};
 use crate::io::{Addr, Cursor, Sizes};
 use crate::messages::fill_value::FillValue;
@@ -25,10 +24,12 @@ use crate::messages::layout::{ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 
+mod chunks;
 mod create;
 mod resize;
 mod source;
 
+use chunks::write_chunks;
 pub use create::create;
 pub use resize::{resize, write_index};
 pub use source::{ElementSource, RawElements};
@@ -410,140 +411,6 @@ fn write_contiguous(
             Ok(())
         }
     })
-}
-
-pub(super) fn write_chunks(
-    session: &mut Session,
-    store: &Store,
-    addr: Addr,
-    meta: &DatasetMeta,
-    layout: &ChunkedLayout,
-    sel: &[AxisSel],
-    data: &dyn ElementSource,
-) -> Result<()> {
-    let elem = meta.datatype.size();
-    let chunk_dims = &layout.chunk_dims;
-    let chunk_elems = usize_of(element_count(chunk_dims)?)?;
-    let chunk_bytes = chunk_elems * elem;
-    let filtered = !meta.pipeline.filters.is_empty();
-    let base = session.base;
-    let dims = &meta.dataspace.dims;
-    let touched = hyperslab::touched_chunks(sel, chunk_dims);
-    if touched.iter().any(Vec::is_empty) {
-        return Ok(());
-    }
-    chunk_state(session, store, addr, meta)?;
-    let snap = store.snapshot()?;
-    let raw = data.bytes();
-    // Reused for every chunk the selection covers entirely.
-    let mut whole: Vec<u8> = Vec::new();
-    let mut pos = vec![0usize; touched.len()];
-    loop {
-        let grid: Vec<u64> = touched
-            .iter()
-            .zip(&pos)
-            .filter_map(|(t, &p)| t.get(p).copied())
-            .collect();
-        let origin: Vec<u64> = grid.iter().zip(chunk_dims).map(|(g, c)| g * c).collect();
-        let existing = session
-            .chunks
-            .get(&addr)
-            .and_then(|s| s.chunks.get(&grid))
-            .cloned();
-        let mut block;
-        let bytes: &[u8] = match source::whole_chunk_run(sel, &origin, chunk_dims, dims) {
-            // The chunk is one run of the source: no initial value, no scatter.
-            Some(first) => {
-                let from = raw.and_then(|r| {
-                    let start = first.checked_mul(elem)?;
-                    r.get(start..start.checked_add(chunk_bytes)?)
-                });
-                match from {
-                    Some(from) if !filtered => from,
-                    _ => {
-                        whole.resize(chunk_bytes, 0);
-                        data.encode(first, &mut whole)?;
-                        &whole
-                    }
-                }
-            }
-            None if source::inside(&origin, chunk_dims, dims)
-                && covers_chunk(sel, &origin, chunk_dims, dims) =>
-            {
-                // Every byte is overwritten: no initial value needed.
-                whole.resize(chunk_bytes, 0);
-                source::scatter(sel, &origin, chunk_dims, &mut whole, data, elem)?;
-                &whole
-            }
-            None => {
-                let covered = covers_chunk(sel, &origin, chunk_dims, dims);
-                block = match (&existing, covered) {
-                    (Some(c), false) => {
-                        let img = crate::io::FileImage::new(snap.bytes(), base, session.sizes);
-                        let stored = img.slice(c.addr, c.size, "chunk")?;
-                        if filtered {
-                            filters::decode_chunk(
-                                &meta.pipeline,
-                                c.filter_mask,
-                                stored,
-                                elem,
-                                chunk_bytes,
-                            )?
-                        } else {
-                            stored
-                                .get(..chunk_bytes)
-                                .ok_or_else(|| {
-                                    Error::corrupt(
-                                        "chunk",
-                                        img.absolute(c.addr),
-                                        "chunk shorter than its size",
-                                    )
-                                })?
-                                .to_vec()
-                        }
-                    }
-                    // A chunk the selection covers completely needs no initial value.
-                    _ if covered || meta.fill.iter().all(|&b| b == 0) => vec![0; chunk_bytes],
-                    _ => meta.fill.repeat(chunk_elems),
-                };
-                source::scatter(sel, &origin, chunk_dims, &mut block, data, elem)?;
-                &block
-            }
-        };
-        let encoded;
-        let (bytes, mask) = if filtered {
-            let (b, mask) = filters::encode_chunk(&meta.pipeline, bytes, elem)?;
-            encoded = b;
-            (encoded.as_slice(), mask)
-        } else {
-            (bytes, 0)
-        };
-        let size = bytes.len() as u64;
-        let at = match &existing {
-            Some(c) if c.size == size && !filtered => c.addr,
-            Some(c) => {
-                session.space.release(c.addr, c.size)?;
-                session.space.alloc(size)?
-            }
-            None => session.space.alloc(size)?,
-        };
-        store.write_at(base + at.0, bytes)?;
-        if let Some(state) = session.chunks.get_mut(&addr) {
-            state.chunks.insert(
-                grid,
-                Chunk {
-                    offset: origin,
-                    addr: at,
-                    size,
-                    filter_mask: mask,
-                },
-            );
-            state.dirty = true;
-        }
-        if !crate::hyperslab::next_position(&mut pos, &touched) {
-            return Ok(());
-        }
-    }
 }
 
 /// Whether the selection writes every element of the chunk that lies inside the dataset.

@@ -19,8 +19,22 @@ import time
 import h5py
 import numpy as np
 
-FULL = dict(big_len=32 * 1024 * 1024, appends=10_000, append_len=1_000, cycles=1_000, cycle_len=100)
-SMOKE = dict(big_len=256 * 1024, appends=200, append_len=1_000, cycles=50, cycle_len=100)
+FULL = dict(big_len=32 * 1024 * 1024, appends=10_000, append_len=1_000, cycles=1_000, cycle_len=100,
+            slices=10_000, slice_len=100, square=8192, window=512, window_reads=1_000,
+            smooth_len=8 * 1024 * 1024)
+SMOKE = dict(big_len=256 * 1024, appends=200, append_len=1_000, cycles=50, cycle_len=100,
+             slices=200, slice_len=100, square=512, window=64, window_reads=20, smooth_len=64 * 1024)
+
+MASK64 = (1 << 64) - 1
+
+
+def offsets(length, slice_len, count):
+    """W3's offsets: the same 64-bit LCG, seed 42, as `Offsets` in src/main.rs."""
+    state, rng, out = 42, length - slice_len + 1, []
+    for _ in range(count):
+        state = (state * 6364136223846793005 + 1442695040888963407) & MASK64
+        out.append((state >> 33) % rng)
+    return out
 
 
 def remove(path):
@@ -90,7 +104,7 @@ def main():
     bench("W1", "write chunked f64, maxshape=(None,)", big_bytes, w1)
 
     # W2
-    if wanted("W2"):
+    if wanted("W2") or wanted("W3"):
         remove(h5)
         write_big()
 
@@ -104,6 +118,24 @@ def main():
         return d
 
     bench("W2", "read chunked f64 whole", big_bytes, w2)
+
+    # W3
+    offs = offsets(big_len, s["slice_len"], s["slices"])
+    sl = s["slice_len"]
+
+    def w3():
+        t = time.perf_counter()
+        first_sum = 0.0
+        with h5py.File(h5, "r") as f:
+            ds = f["data"]
+            for o in offs:
+                first_sum += ds[o:o + sl][0]
+        d = time.perf_counter() - t
+        if first_sum != float(sum(offs)):
+            raise SystemExit(f"W3 first elements sum to {first_sum}")
+        return d
+
+    bench("W3", "random 100-element slices", s["slices"] * sl * 8, w3)
     remove(h5)
 
     # W4
@@ -147,6 +179,96 @@ def main():
     bench("W5", "open r+/append/close cycles", s["cycles"] * s["cycle_len"] * 8, w5)
     del chunk, small
 
+    # W6
+    side, win = s["square"], s["window"]
+    if wanted("W6-write") or wanted("W6-read") or wanted("P-window"):
+        sq = (np.arange(side * side, dtype=np.int64) % 65536).astype(np.float32).reshape(side, side)
+    else:
+        sq = None
+
+    def write_square():
+        with h5py.File(h5, "w-") as f:
+            f.create_dataset("data", data=sq, maxshape=(None, side))
+
+    def w6_write():
+        remove(h5)
+        t = time.perf_counter()
+        write_square()
+        d = time.perf_counter() - t
+        with h5py.File(h5, "r") as f:
+            if f["data"].shape != (side, side):
+                raise SystemExit("W6-write: bad shape")
+        remove(h5)
+        return d
+
+    bench("W6-write", "write 2-D f32 chunked, maxshape=(None, n)", side * side * 4, w6_write)
+    w0, w1 = (side - win) // 2, (side + win) // 2
+    win_bytes = s["window_reads"] * win * win * 4
+    if wanted("W6-read"):
+        remove(h5)
+        write_square()
+
+    def w6_read():
+        t = time.perf_counter()
+        corner = 0.0
+        with h5py.File(h5, "r") as f:
+            ds = f["data"]
+            for _ in range(s["window_reads"]):
+                a = ds[w0:w1, w0:w1]
+                corner += float(a[0, 0])
+        d = time.perf_counter() - t
+        want = float((w0 * side + w0) % 65536) * s["window_reads"]
+        if corner != want:
+            raise SystemExit(f"W6-read: corners sum to {corner}, want {want}")
+        return d
+
+    bench("W6-read", "1,000 reads of a 2-D window", win_bytes, w6_read)
+    remove(h5)
+
+    def p_window():
+        t = time.perf_counter()
+        for _ in range(s["window_reads"]):
+            sq[w0:w1, w0:w1].copy()
+        return time.perf_counter() - t
+
+    bench("P-window", "copy a 2-D window in memory", win_bytes, p_window)
+    del sq
+
+    # W7
+    n7 = s["smooth_len"]
+    sm = np.sin(np.arange(n7, dtype=np.float64) / 1000.0) if (wanted("W7-write") or wanted("W7-read")) else None
+
+    def write_smooth():
+        with h5py.File(h5, "w-") as f:
+            f.create_dataset("data", data=sm, compression="gzip", compression_opts=4, shuffle=True)
+
+    def w7_write():
+        remove(h5)
+        t = time.perf_counter()
+        write_smooth()
+        d = time.perf_counter() - t
+        check_len(n7)
+        remove(h5)
+        return d
+
+    bench("W7-write", "write f64 shuffle+deflate(4)", n7 * 8, w7_write)
+    if wanted("W7-read"):
+        remove(h5)
+        write_smooth()
+
+    def w7_read():
+        t = time.perf_counter()
+        with h5py.File(h5, "r") as f:
+            a = f["data"][...]
+        d = time.perf_counter() - t
+        if a.shape != (n7,) or a[-1] != sm[-1]:
+            raise SystemExit("W7-read: bad data")
+        return d
+
+    bench("W7-read", "read f64 shuffle+deflate(4)", n7 * 8, w7_read)
+    remove(h5)
+    del sm
+
     # Physical limits, as seen from Python.
     dest = np.ones_like(big)
 
@@ -169,7 +291,7 @@ def main():
 
     bench("P-write", "plain file write", big_bytes, p_write)
 
-    if wanted("P-read"):
+    if wanted("P-read") or wanted("P-slices"):
         with open(raw, "wb") as f:
             f.write(memoryview(big).cast("B"))
 
@@ -182,6 +304,18 @@ def main():
         return d
 
     bench("P-read", "plain file read", big_bytes, p_read)
+
+    def p_slices():
+        t = time.perf_counter()
+        fd = os.open(raw, os.O_RDONLY)
+        try:
+            for o in offs:
+                os.pread(fd, sl * 8, o * 8)
+        finally:
+            os.close(fd)
+        return time.perf_counter() - t
+
+    bench("P-slices", "plain preads at W3's offsets", s["slices"] * sl * 8, p_slices)
     remove(raw)
     del big
 

@@ -17,8 +17,13 @@ import sys
 WORKLOADS = {
     "W1": ("P-write", "write a 1-D float64 array as a chunked dataset, maxshape=(None,), default chunk guess; close"),
     "W2": ("P-read", "open and read that dataset whole"),
+    "W3": ("P-slices", "open that file, read {slices} slices of 100 elements at fixed pseudo-random offsets (same LCG both sides); close"),
     "W4": ("P-append", "one open file: {appends} appends of {append_len} float64 (resize + write)"),
     "W5": ("P-reopen", "{cycles} cycles of open r+ / append {cycle_len} float64 / close"),
+    "W6-write": ("P-write", "write a {square}x{square} float32 array chunked, maxshape=(None, {square}), default chunk guess; close"),
+    "W6-read": ("P-window", "open it, read the {window}x{window} window in the middle {window_reads} times; close"),
+    "W7-write": (None, "write {smooth} smooth float64 (sin(i/1000)) with shuffle + deflate level 4, default chunk guess; close (compute-bound: no I/O floor)"),
+    "W7-read": (None, "open it and read it whole"),
 }
 FLOORS = {
     "P-memcpy": "memcpy between two touched buffers",
@@ -26,6 +31,8 @@ FLOORS = {
     "P-read": "read the whole file into a new buffer",
     "P-append": "one open file: as many unbuffered writes of the same size as W4",
     "P-reopen": "as many open(append) / write / close cycles as W5",
+    "P-slices": "one open file: pread of each W3 slice (same offsets)",
+    "P-window": "copy W6's window out of the array in memory, as many times",
 }
 
 
@@ -67,6 +74,8 @@ def machine():
         "HDF5 (libhdf5 under h5py)": os.environ.get("BENCH_HDF5", "?"),
         "numpy": os.environ.get("BENCH_NUMPY", "?"),
         "jangada-rs commit": sh("git rev-parse --short HEAD"),
+        "Rust side allocator": "glibc malloc, GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (--thp)"
+        if os.environ.get("BENCH_THP") == "1" else "glibc malloc, default settings",
     }
 
 
@@ -123,9 +132,11 @@ def main():
     sizes = {}
     for (side, w), r in rows.items():
         sizes[w] = r["bytes"]
-    info = dict(appends="10,000", append_len="1,000", cycles="1,000", cycle_len="100")
+    info = dict(appends="10,000", append_len="1,000", cycles="1,000", cycle_len="100",
+                slices="10,000", square="8192", window="512", window_reads="1,000", smooth="8 Mi")
     if smoke:
-        info = dict(appends="200", append_len="1,000", cycles="50", cycle_len="100")
+        info = dict(appends="200", append_len="1,000", cycles="50", cycle_len="100",
+                    slices="200", square="512", window="64", window_reads="20", smooth="64 Ki")
 
     lines = []
     title = "Benchmarks: jangada-hdf5 vs h5py" + (" (SMOKE run: tiny sizes, not a measurement)" if smoke else "")
@@ -155,7 +166,7 @@ def main():
     )
     lines.append("### Workloads\n")
     for w, (floor, desc) in WORKLOADS.items():
-        lines.append(f"- **{w}** ({fmt_size(sizes.get(w, 0))}): {desc.format(**info)}. Floor: {floor}.")
+        lines.append(f"- **{w}** ({fmt_size(sizes.get(w, 0))}): {desc.format(**info)}. Floor: {floor or 'none'}.")
     lines.append("")
     lines.append("### Physical limits (floors)\n")
     lines.append("| floor | what | data | Rust (median) | Python (median) |")

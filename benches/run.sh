@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of jangada-hdf5 against h5py on this machine.
 #
-#   bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,W2,...]
+#   bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,W2,...] [--thp]
+#
+# --thp runs the Rust side with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc >= 2.35: large
+# allocations get madvise(MADV_HUGEPAGE), as numpy does for its arrays); off by default.
 #
 # Builds the Rust bench binary (release), then runs every workload on both sides, alternating
 # Rust and Python workload by workload (so that a change in machine load hits both), and writes
@@ -16,16 +19,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 SMOKE=0
+THP=0
 REPS=5
 WARMUP=1
-ONLY="W1,W2,W4,W5,P-memcpy,P-write,P-read,P-append,P-reopen"
+ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
         --reps) REPS="$2"; shift ;;
         --warmup) WARMUP="$2"; shift ;;
         --only) ONLY="$2"; shift ;;
-        *) echo "usage: bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,...]" >&2; exit 2 ;;
+        --thp) THP=1 ;;
+        *) echo "usage: bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,...] [--thp]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -56,7 +61,9 @@ RAW="$TMP/results.jsonl"
 i=0
 IFS=',' read -ra WORKLOADS <<< "$ONLY"
 for w in "${WORKLOADS[@]}"; do
-    rust=("$BIN" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
+    rust=(env)
+    [ "$THP" = 1 ] && rust+=(GLIBC_TUNABLES=glibc.malloc.hugetlb=1)
+    rust+=("$BIN" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
     python=("$PY" "$ROOT/benches/h5py_bench.py" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
     echo "run.sh: $w" >&2
     # Alternate which side goes first.
@@ -73,7 +80,8 @@ BENCH_H5PY="$("$PY" -c 'import h5py; print(h5py.version.version)')"
 BENCH_HDF5="$("$PY" -c 'import h5py; print(h5py.version.hdf5_version)')"
 BENCH_NUMPY="$("$PY" -c 'import numpy; print(numpy.__version__)')"
 BENCH_FS="$(df -T "$TMP" | awk 'NR==2 {print $2 " (" $1 ")"}')"
-export BENCH_PY BENCH_H5PY BENCH_HDF5 BENCH_NUMPY BENCH_FS
+BENCH_THP="$THP"
+export BENCH_PY BENCH_H5PY BENCH_HDF5 BENCH_NUMPY BENCH_FS BENCH_THP
 
 if [ "$SMOKE" = 1 ]; then
     mkdir -p "$ROOT/target/jangada-bench"

@@ -15,9 +15,16 @@
 //! - W1: write a 1-D float64 array of 32 Mi elements (256 MiB) as a chunked dataset with
 //!   `maxshape=(None,)` and the default (h5py-like) chunk guess, then close.
 //! - W2: open that file and read the dataset whole.
+//! - W3: open that file and read 10,000 slices of 100 elements at random offsets (a fixed
+//!   linear congruential sequence, the same on both sides: [`Offsets`]), then close.
 //! - W4: in one open file, 10,000 appends of 1,000 float64 each to a dataset created empty with
 //!   `maxshape=(None,)` (default chunk guess), then close.
 //! - W5: 1,000 cycles of open `r+` / append 100 float64 / close.
+//! - W6-write: write an 8192x8192 float32 dataset, chunked with `maxshape=(None, 8192)` and the
+//!   default chunk guess, then close. W6-read: open it and read the 512x512 window in the middle
+//!   1,000 times, then close.
+//! - W7-write: write 8 Mi smooth float64 values (`sin(i / 1000)`) with shuffle + deflate level 4
+//!   (default chunk guess), then close. W7-read: open it and read it whole.
 //!
 //! Physical limits, the floor each workload could reach on this machine:
 //! - P-memcpy: copy 256 MiB between two already-touched buffers.
@@ -25,6 +32,9 @@
 //! - P-read (W2's floor): read a 256 MiB file into a new buffer.
 //! - P-append (W4's floor): in one open file, 10,000 `write_all` of 8,000 bytes.
 //! - P-reopen (W5's floor): 1,000 cycles of open (append) / `write_all` 800 bytes / close.
+//! - P-slices (W3's floor): in one open file, 10,000 `pread`s of 800 bytes at W3's offsets.
+//! - P-window (W6-read's floor): copy the 512x512 window out of the 8192x8192 float32 array in
+//!   memory, 1,000 times (row by row into a new buffer).
 
 use std::error::Error;
 use std::fs;
@@ -32,7 +42,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use jangada_hdf5::{Dataset, File};
+use jangada_hdf5::{Dataset, File, Selection, SliceArg};
 use ndarray::{ArrayD, IxDyn};
 
 type Res<T> = std::result::Result<T, Box<dyn Error>>;
@@ -50,6 +60,18 @@ struct Sizes {
     cycles: usize,
     /// W5 elements per append.
     cycle_len: usize,
+    /// W3 number of random slices.
+    slices: usize,
+    /// W3 elements per slice.
+    slice_len: usize,
+    /// W6 side of the square float32 dataset.
+    square: usize,
+    /// W6 side of the square window read.
+    window: usize,
+    /// W6 number of window reads.
+    window_reads: usize,
+    /// W7 elements (float64, deflate + shuffle).
+    smooth_len: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -58,6 +80,12 @@ const FULL: Sizes = Sizes {
     append_len: 1_000,
     cycles: 1_000,
     cycle_len: 100,
+    slices: 10_000,
+    slice_len: 100,
+    square: 8192,
+    window: 512,
+    window_reads: 1_000,
+    smooth_len: 8 * 1024 * 1024,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -66,6 +94,12 @@ const SMOKE: Sizes = Sizes {
     append_len: 1_000,
     cycles: 50,
     cycle_len: 100,
+    slices: 200,
+    slice_len: 100,
+    square: 512,
+    window: 64,
+    window_reads: 20,
+    smooth_len: 64 * 1024,
 };
 
 struct Options {
@@ -183,6 +217,68 @@ fn check(cond: bool, msg: impl FnOnce() -> String) -> Res<()> {
     }
 }
 
+/// W3's random offsets: a 64-bit linear congruential generator (Knuth's MMIX constants),
+/// seed 42, offset = (state >> 33) % (len - slice_len + 1); `h5py_bench.py` uses the same.
+struct Offsets {
+    state: u64,
+    range: u64,
+}
+
+impl Offsets {
+    fn new(len: usize, slice_len: usize) -> Self {
+        Offsets {
+            state: 42,
+            range: (len - slice_len + 1) as u64,
+        }
+    }
+}
+
+impl Iterator for Offsets {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        self.state = self
+            .state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        Some(((self.state >> 33) % self.range) as usize)
+    }
+}
+
+/// W6's array: element (r, c) is `(r * side + c) % 65536` (exact in float32).
+fn square(side: usize) -> Res<ArrayD<f32>> {
+    let v: Vec<f32> = (0..side * side).map(|i| (i % 65_536) as f32).collect();
+    Ok(ArrayD::from_shape_vec(IxDyn(&[side, side]), v)?)
+}
+
+/// W7's smooth values.
+fn smooth(n: usize) -> Res<ArrayD<f64>> {
+    let v: Vec<f64> = (0..n).map(|i| (i as f64 / 1000.0).sin()).collect();
+    Ok(ArrayD::from_shape_vec(IxDyn(&[n]), v)?)
+}
+
+/// W6-write's workload.
+fn write_square(path: &Path, data: &ArrayD<f32>, side: usize) -> Res<()> {
+    let file = File::create(path)?;
+    file.root()?
+        .new_dataset("data")
+        .maxshape(&[None, Some(side as u64)])
+        .write(data)?;
+    file.close()?;
+    Ok(())
+}
+
+/// W7-write's workload.
+fn write_smooth(path: &Path, data: &ArrayD<f64>) -> Res<()> {
+    let file = File::create(path)?;
+    file.root()?
+        .new_dataset("data")
+        .shuffle()
+        .deflate(4)
+        .write(data)?;
+    file.close()?;
+    Ok(())
+}
+
 /// W1's workload: create, write the chunked growable dataset, close.
 fn write_big(path: &Path, data: &ArrayD<f64>) -> Res<()> {
     let file = File::create(path)?;
@@ -242,7 +338,7 @@ fn main() -> Res<()> {
     )?;
 
     // W2: read it back whole (the file is written once, untimed).
-    if selected(&opts, "W2") {
+    if selected(&opts, "W2") || selected(&opts, "W3") {
         remove(&h5)?;
         write_big(&h5, &big)?;
     }
@@ -259,6 +355,37 @@ fn main() -> Res<()> {
         )?;
         Ok(d)
     })?;
+
+    // W3: random slices of that file.
+    bench(
+        &opts,
+        "W3",
+        "random 100-element slices",
+        (s.slices * s.slice_len * 8) as u64,
+        || {
+            let t = Instant::now();
+            let file = File::open(&h5)?;
+            let ds = file.dataset("data")?;
+            let mut first_sum = 0f64;
+            for o in Offsets::new(s.big_len, s.slice_len).take(s.slices) {
+                let a = ds.read_slice::<f64>(&Selection::new([SliceArg::range(
+                    o as i64,
+                    (o + s.slice_len) as i64,
+                )]))?;
+                first_sum += a.iter().next().copied().unwrap_or(f64::NAN);
+            }
+            drop(file);
+            let d = t.elapsed();
+            let want: f64 = Offsets::new(s.big_len, s.slice_len)
+                .take(s.slices)
+                .map(|o| o as f64)
+                .sum();
+            check(first_sum == want, || {
+                format!("W3 first elements sum to {first_sum}, want {want}")
+            })?;
+            Ok(d)
+        },
+    )?;
     remove(&h5)?;
 
     // W4: appends in one open file.
@@ -310,8 +437,142 @@ fn main() -> Res<()> {
     drop(chunk);
     drop(small);
 
+    // W6: 2-D float32, write then window reads.
+    let side = s.square;
+    let sq = if ["W6-write", "W6-read", "P-window"]
+        .iter()
+        .any(|w| selected(&opts, w))
+    {
+        square(side)?
+    } else {
+        ArrayD::zeros(IxDyn(&[0, 0]))
+    };
+    bench(
+        &opts,
+        "W6-write",
+        "write 2-D f32 chunked, maxshape=(None, n)",
+        (side * side * 4) as u64,
+        || {
+            remove(&h5)?;
+            let t = Instant::now();
+            write_square(&h5, &sq, side)?;
+            let d = t.elapsed();
+            let file = File::open(&h5)?;
+            let shape = file.dataset("data")?.shape().to_vec();
+            check(shape == [side as u64, side as u64], || {
+                format!("W6-write: shape {shape:?}")
+            })?;
+            drop(file);
+            remove(&h5)?;
+            Ok(d)
+        },
+    )?;
+    let (w0, w1) = ((side - s.window) / 2, (side + s.window) / 2);
+    let win_bytes = (s.window_reads * s.window * s.window * 4) as u64;
+    if selected(&opts, "W6-read") {
+        remove(&h5)?;
+        write_square(&h5, &sq, side)?;
+    }
+    bench(
+        &opts,
+        "W6-read",
+        "1,000 reads of a 2-D window",
+        win_bytes,
+        || {
+            let t = Instant::now();
+            let file = File::open(&h5)?;
+            let ds = file.dataset("data")?;
+            let window = Selection::new([
+                SliceArg::range(w0 as i64, w1 as i64),
+                SliceArg::range(w0 as i64, w1 as i64),
+            ]);
+            let mut corner = 0f64;
+            for _ in 0..s.window_reads {
+                let a = ds.read_slice::<f32>(&window)?;
+                corner += f64::from(a.iter().next().copied().unwrap_or(f32::NAN));
+            }
+            drop(file);
+            let d = t.elapsed();
+            let want = ((w0 * side + w0) % 65_536) as f64 * s.window_reads as f64;
+            check(corner == want, || {
+                format!("W6-read: corners sum to {corner}, want {want}")
+            })?;
+            Ok(d)
+        },
+    )?;
+    remove(&h5)?;
+    bench(
+        &opts,
+        "P-window",
+        "copy a 2-D window in memory",
+        win_bytes,
+        || {
+            let flat = sq.as_slice().ok_or("W6 array not contiguous")?;
+            let t = Instant::now();
+            for _ in 0..s.window_reads {
+                let mut out: Vec<f32> = Vec::with_capacity(s.window * s.window);
+                for r in w0..w1 {
+                    out.extend_from_slice(flat.get(r * side + w0..r * side + w1).unwrap_or(&[]));
+                }
+                std::hint::black_box(&out);
+            }
+            Ok(t.elapsed())
+        },
+    )?;
+    drop(sq);
+
+    // W7: deflate + shuffle.
+    let sm = if ["W7-write", "W7-read"].iter().any(|w| selected(&opts, w)) {
+        smooth(s.smooth_len)?
+    } else {
+        ArrayD::zeros(IxDyn(&[0]))
+    };
+    let sm_bytes = (s.smooth_len * 8) as u64;
+    bench(
+        &opts,
+        "W7-write",
+        "write f64 shuffle+deflate(4)",
+        sm_bytes,
+        || {
+            remove(&h5)?;
+            let t = Instant::now();
+            write_smooth(&h5, &sm)?;
+            let d = t.elapsed();
+            check_len(&h5, s.smooth_len as u64)?;
+            remove(&h5)?;
+            Ok(d)
+        },
+    )?;
+    if selected(&opts, "W7-read") {
+        remove(&h5)?;
+        write_smooth(&h5, &sm)?;
+    }
+    bench(
+        &opts,
+        "W7-read",
+        "read f64 shuffle+deflate(4)",
+        sm_bytes,
+        || {
+            let t = Instant::now();
+            let file = File::open(&h5)?;
+            let a = file.dataset("data")?.read::<f64>()?;
+            drop(file);
+            let d = t.elapsed();
+            let (last, want) = (a.iter().last().copied(), sm.iter().last().copied());
+            check(a.len() == s.smooth_len && last == want, || {
+                format!(
+                    "W7-read: {} elements, last {last:?}, want {want:?}",
+                    a.len()
+                )
+            })?;
+            Ok(d)
+        },
+    )?;
+    remove(&h5)?;
+    drop(sm);
+
     // Physical limits.
-    if !["P-memcpy", "P-write", "P-read"]
+    if !["P-memcpy", "P-write", "P-read", "P-slices"]
         .iter()
         .any(|w| selected(&opts, w))
     {
@@ -341,7 +602,7 @@ fn main() -> Res<()> {
         Ok(d)
     })?;
 
-    if selected(&opts, "P-read") {
+    if selected(&opts, "P-read") || selected(&opts, "P-slices") {
         fs::write(&raw, &big_raw)?;
     }
     bench(&opts, "P-read", "plain file read", big_bytes, || {
@@ -351,6 +612,25 @@ fn main() -> Res<()> {
         check(v.len() == big_raw.len(), || "P-read: short read".into())?;
         Ok(d)
     })?;
+
+    bench(
+        &opts,
+        "P-slices",
+        "plain preads at W3's offsets",
+        (s.slices * s.slice_len * 8) as u64,
+        || {
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0u8; s.slice_len * 8];
+            let t = Instant::now();
+            let f = fs::File::open(&raw)?;
+            for o in Offsets::new(s.big_len, s.slice_len).take(s.slices) {
+                f.read_exact_at(&mut buf, (o * 8) as u64)?;
+                std::hint::black_box(&buf);
+            }
+            drop(f);
+            Ok(t.elapsed())
+        },
+    )?;
     remove(&raw)?;
     drop(big_raw);
     small_floors(&opts, s)

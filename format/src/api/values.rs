@@ -31,12 +31,42 @@ pub trait H5Write: Copy {
     fn datatype() -> Datatype;
     /// The value as a [`Number`].
     fn number(self) -> Number;
+    /// Whether the type has its own little-endian encoding that [`H5Write::datatype`]
+    /// describes (numbers), written by [`H5Write::encode_native`].
+    const NATIVE: bool = false;
     /// Append `values` in this type's own little-endian encoding, when it has one that
     /// [`H5Write::datatype`] describes (numbers); `false` otherwise.
     fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
+        if !Self::NATIVE {
+            return false;
+        }
+        let start = out.len();
+        out.resize(start + std::mem::size_of_val(values), 0);
+        out.get_mut(start..)
+            .is_some_and(|tail| Self::encode_native(values, tail))
+    }
+    /// Encode `values` in this type's own little-endian encoding into `out`, which must be
+    /// exactly `values.len()` elements long; `false` (and `out` untouched) when the type
+    /// has no such encoding or the lengths differ.
+    fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
         let _ = (values, out);
         false
     }
+}
+
+/// The body of [`H5Write::encode_native`] for a number type of `N` bytes.
+macro_rules! encode_le {
+    ($t:ty, $values:expr, $out:expr) => {{
+        const N: usize = std::mem::size_of::<$t>();
+        let (chunks, rest) = $out.as_chunks_mut::<N>();
+        if !rest.is_empty() || chunks.len() != $values.len() {
+            return false;
+        }
+        for (o, v) in chunks.iter_mut().zip($values) {
+            *o = v.to_le_bytes();
+        }
+        true
+    }};
 }
 
 macro_rules! int_write {
@@ -48,12 +78,9 @@ macro_rules! int_write {
             fn number(self) -> Number {
                 Number::$variant(<$wide>::from(self))
             }
-            fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
-                out.reserve(std::mem::size_of_val(values));
-                for v in values {
-                    out.extend_from_slice(&v.to_le_bytes());
-                }
-                true
+            const NATIVE: bool = true;
+            fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
+                encode_le!($t, values, out)
             }
         }
     )*};
@@ -63,12 +90,9 @@ int_write!(i8 => true, Int, i64; i16 => true, Int, i64; i32 => true, Int, i64; i
            u8 => false, UInt, u64; u16 => false, UInt, u64; u32 => false, UInt, u64; u64 => false, UInt, u64);
 
 impl H5Write for f32 {
-    fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
-        out.reserve(std::mem::size_of_val(values));
-        for v in values {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        true
+    const NATIVE: bool = true;
+    fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
+        encode_le!(f32, values, out)
     }
     fn datatype() -> Datatype {
         Datatype::float(4).unwrap_or_else(|_| Datatype::int(4, true))
@@ -79,12 +103,9 @@ impl H5Write for f32 {
 }
 
 impl H5Write for f64 {
-    fn put_native(values: &[Self], out: &mut Vec<u8>) -> bool {
-        out.reserve(std::mem::size_of_val(values));
-        for v in values {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        true
+    const NATIVE: bool = true;
+    fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
+        encode_le!(f64, values, out)
     }
     fn datatype() -> Datatype {
         Datatype::float(8).unwrap_or_else(|_| Datatype::int(8, true))
@@ -173,12 +194,37 @@ fn as_f64(n: Number) -> Option<f64> {
     }
 }
 
+/// A slice of numbers written in their own encoding (the dataset's type is `T`'s), encoded
+/// piece by piece as the writer needs them: no byte copy of the whole array is made.
+pub(crate) struct NativeElements<'a, T: H5Write>(pub(crate) &'a [T]);
+
+impl<T: H5Write> crate::writer::datasets::ElementSource for NativeElements<'_, T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode(&self, start: usize, out: &mut [u8]) -> Result<()> {
+        let n = out.len() / std::mem::size_of::<T>().max(1);
+        let values = start
+            .checked_add(n)
+            .and_then(|end| self.0.get(start..end))
+            .ok_or_else(|| Error::Invalid("selection out of range of the data written".into()))?;
+        if T::encode_native(values, out) {
+            Ok(())
+        } else {
+            Err(Error::Type(
+                "values without a native encoding written as native".into(),
+            ))
+        }
+    }
+}
+
 /// Encode an array as elements of `dtype`: a straight copy when `dtype` is the array's own
 /// type, else through [`encode_numbers`].
 pub fn encode_array<T: H5Write>(dtype: &Datatype, data: &ArrayD<T>) -> Result<Vec<u8>> {
     if *dtype == T::datatype() {
         if let Some(slice) = data.as_slice() {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(std::mem::size_of_val(slice));
             if T::put_native(slice, &mut out) {
                 return Ok(out);
             }

@@ -18,7 +18,9 @@ use super::file::FileInner;
 use super::group::Group;
 use super::node::Node;
 use super::selection::Selection;
-use super::values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Payload};
+use super::values::{
+    encode_array, encode_numbers, AttrData, H5Write, IntoAttr, NativeElements, Payload,
+};
 
 fn new_link(name: &str, target: LinkTarget) -> Link {
     Link {
@@ -547,6 +549,20 @@ impl Dataset {
         let (sel, shape) = self.resolve_for_write(selection)?;
         let n = hyperslab::selected_count(&sel)?;
         let dtype = self.dtype().clone();
+        if T::NATIVE && data.shape() == shape.as_slice() && dtype == T::datatype() {
+            if let Some(values) = data.as_slice() {
+                // Encoded chunk by chunk straight from the caller's array.
+                let file = self.file_inner();
+                let mut session = file.session()?;
+                return datasets::write_selection_from(
+                    &mut session,
+                    &file.store,
+                    self.addr(),
+                    &sel,
+                    &NativeElements(values),
+                );
+            }
+        }
         let bytes = if data.shape() == shape.as_slice() {
             encode_array(&dtype, data)?
         } else if data.len() == 1 {

@@ -15,7 +15,6 @@ use crate::chunk_index::{self, Chunk, IndexParams};
 use crate::dataspace::Dataspace;
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
-use crate::filters;
 use crate::hyperslab::{self, AxisSel};
 use crate::io::{Addr, Cursor, Sizes};
 use crate::messages::fill_value::FillValue;
@@ -25,11 +24,19 @@ use crate::messages::layout::{ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 
+mod chunks;
 mod create;
 mod resize;
+mod source;
 
+use chunks::write_chunks;
 pub use create::create;
 pub use resize::{resize, write_index};
+pub use source::{ElementSource, RawElements};
+
+/// Largest piece of a contiguous dataset encoded at a time from a source that is not
+/// already bytes.
+const CONTIGUOUS_PIECE: usize = 1 << 20;
 
 /// Largest compact dataset (its data must fit in one header message).
 pub const MAX_COMPACT_BYTES: usize = 64_000;
@@ -258,7 +265,6 @@ pub fn write_selection(
     sel: &[AxisSel],
     data: &[u8],
 ) -> Result<()> {
-    session.dirty = true;
     let meta = meta(session, store, addr)?;
     let elem = meta.datatype.size();
     let n = hyperslab::selected_count(sel)?;
@@ -268,7 +274,48 @@ pub fn write_selection(
             data.len()
         )));
     }
-    if n == 0 {
+    session.dirty = true;
+    write_source_with(
+        session,
+        store,
+        addr,
+        &meta,
+        sel,
+        &RawElements::new(data, elem),
+    )
+}
+
+/// Write the selected elements that `src` produces (in the dataset's encoding, selection
+/// order); `src` must hold exactly the selected count.
+pub fn write_selection_from(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    sel: &[AxisSel],
+    src: &dyn ElementSource,
+) -> Result<()> {
+    let meta = meta(session, store, addr)?;
+    let n = hyperslab::selected_count(sel)?;
+    if src.len() != n {
+        return Err(Error::Invalid(format!(
+            "{} elements of data for {n} selected elements",
+            src.len()
+        )));
+    }
+    session.dirty = true;
+    write_source_with(session, store, addr, &meta, sel, src)
+}
+
+fn write_source_with(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+    sel: &[AxisSel],
+    data: &dyn ElementSource,
+) -> Result<()> {
+    let elem = meta.datatype.size();
+    if data.is_empty() {
         return Ok(());
     }
     let dims = meta.dataspace.dims.clone();
@@ -276,7 +323,7 @@ pub fn write_selection(
     match &meta.layout {
         Layout::Compact { data: stored } => {
             let mut block = stored.clone();
-            hyperslab::scatter_block(sel, &origin, &dims, &mut block, data, elem)?;
+            source::scatter(sel, &origin, &dims, &mut block, data, elem)?;
             let mut editor = meta.editor.clone();
             editor.set(MessageBytes::new(
                 kind::LAYOUT,
@@ -291,7 +338,7 @@ pub fn write_selection(
                 Some(a) => *a,
                 None => {
                     let a = session.space.alloc(*size)?;
-                    let covers_all = n as u64 * elem as u64 == *size;
+                    let covers_all = data.len() as u64 * elem as u64 == *size;
                     if !covers_all {
                         // Unwritten elements must read as the fill value.
                         let total = usize_of(*size)?;
@@ -316,120 +363,54 @@ pub fn write_selection(
                     a
                 }
             };
-            let base = session.base + start.0;
-            hyperslab::for_each_run(sel, &origin, &dims, &mut |run| {
-                if run.step == 1 {
-                    let from = data
-                        .get(run.out * elem..(run.out + run.n) * elem)
-                        .ok_or_else(|| Error::Invalid("selection out of range".into()))?;
-                    store.write_at(base + (run.block * elem) as u64, from)
-                } else {
-                    for i in 0..run.n {
-                        let o = (run.out + i) * elem;
-                        let from = data
-                            .get(o..o + elem)
-                            .ok_or_else(|| Error::Invalid("selection out of range".into()))?;
-                        store.write_at(base + ((run.block + i * run.step) * elem) as u64, from)?;
-                    }
-                    Ok(())
-                }
-            })
+            write_contiguous(store, session.base + start.0, sel, &dims, data, elem)
         }
-        Layout::Chunked(layout) => write_chunks(session, store, addr, &meta, layout, sel, data),
+        Layout::Chunked(layout) => write_chunks(session, store, addr, meta, layout, sel, data),
         Layout::Virtual => Err(Error::Unsupported("writing virtual datasets".into())),
     }
 }
 
-pub(super) fn write_chunks(
-    session: &mut Session,
+/// Write the selected elements into a contiguous dataset whose data starts at the file
+/// offset `base`.
+fn write_contiguous(
     store: &Store,
-    addr: Addr,
-    meta: &DatasetMeta,
-    layout: &ChunkedLayout,
+    base: u64,
     sel: &[AxisSel],
-    data: &[u8],
+    dims: &[u64],
+    data: &dyn ElementSource,
+    elem: usize,
 ) -> Result<()> {
-    let elem = meta.datatype.size();
-    let chunk_dims = &layout.chunk_dims;
-    let chunk_elems = usize_of(element_count(chunk_dims)?)?;
-    let chunk_bytes = chunk_elems * elem;
-    let filtered = !meta.pipeline.filters.is_empty();
-    let base = session.base;
-    let touched = hyperslab::touched_chunks(sel, chunk_dims);
-    if touched.iter().any(Vec::is_empty) {
-        return Ok(());
-    }
-    chunk_state(session, store, addr, meta)?;
-    let snap = store.snapshot()?;
-    let mut pos = vec![0usize; touched.len()];
-    loop {
-        let grid: Vec<u64> = touched
-            .iter()
-            .zip(&pos)
-            .filter_map(|(t, &p)| t.get(p).copied())
-            .collect();
-        let origin: Vec<u64> = grid.iter().zip(chunk_dims).map(|(g, c)| g * c).collect();
-        let existing = session
-            .chunks
-            .get(&addr)
-            .and_then(|s| s.chunks.get(&grid))
-            .cloned();
-        let covered = covers_chunk(sel, &origin, chunk_dims, &meta.dataspace.dims);
-        let mut block = match (&existing, covered) {
-            (Some(c), false) => {
-                let img = crate::io::FileImage::new(snap.bytes(), base, session.sizes);
-                let stored = img.slice(c.addr, c.size, "chunk")?;
-                if filtered {
-                    filters::decode_chunk(&meta.pipeline, c.filter_mask, stored, elem, chunk_bytes)?
-                } else {
-                    stored
-                        .get(..chunk_bytes)
-                        .ok_or_else(|| {
-                            Error::corrupt(
-                                "chunk",
-                                img.absolute(c.addr),
-                                "chunk shorter than its size",
-                            )
-                        })?
-                        .to_vec()
-                }
+    let origin = vec![0; dims.len()];
+    let out_of_range = || Error::Invalid("selection out of range".into());
+    let raw = data.bytes();
+    let mut buf = Vec::new();
+    let piece = (CONTIGUOUS_PIECE / elem.max(1)).max(1);
+    hyperslab::for_each_run(sel, &origin, dims, &mut |run| {
+        if run.step == 1 {
+            if let Some(raw) = raw {
+                let from = raw
+                    .get(run.out * elem..(run.out + run.n) * elem)
+                    .ok_or_else(out_of_range)?;
+                return store.write_at(base + (run.block * elem) as u64, from);
             }
-            // A chunk the selection covers completely needs no initial value.
-            _ if covered || meta.fill.iter().all(|&b| b == 0) => vec![0; chunk_bytes],
-            _ => meta.fill.repeat(chunk_elems),
-        };
-        hyperslab::scatter_block(sel, &origin, chunk_dims, &mut block, data, elem)?;
-        let (bytes, mask) = if filtered {
-            filters::encode_chunk(&meta.pipeline, &block, elem)?
+            let mut done = 0;
+            while done < run.n {
+                let k = piece.min(run.n - done);
+                buf.resize(k * elem, 0);
+                data.encode(run.out + done, &mut buf)?;
+                store.write_at(base + ((run.block + done) * elem) as u64, &buf)?;
+                done += k;
+            }
+            Ok(())
         } else {
-            (block, 0)
-        };
-        let size = bytes.len() as u64;
-        let at = match &existing {
-            Some(c) if c.size == size && !filtered => c.addr,
-            Some(c) => {
-                session.space.release(c.addr, c.size)?;
-                session.space.alloc(size)?
+            buf.resize(elem, 0);
+            for i in 0..run.n {
+                data.encode(run.out + i, &mut buf)?;
+                store.write_at(base + ((run.block + i * run.step) * elem) as u64, &buf)?;
             }
-            None => session.space.alloc(size)?,
-        };
-        store.write_at(base + at.0, &bytes)?;
-        if let Some(state) = session.chunks.get_mut(&addr) {
-            state.chunks.insert(
-                grid,
-                Chunk {
-                    offset: origin,
-                    addr: at,
-                    size,
-                    filter_mask: mask,
-                },
-            );
-            state.dirty = true;
+            Ok(())
         }
-        if !crate::hyperslab::next_position(&mut pos, &touched) {
-            return Ok(());
-        }
-    }
+    })
 }
 
 /// Whether the selection writes every element of the chunk that lies inside the dataset.

@@ -158,7 +158,15 @@ fn prune(
             for _ in 0..count {
                 fill.extend_from_slice(&meta.fill);
             }
-            write_chunks(session, store, addr, meta, layout, &sel, &fill)?;
+            write_chunks(
+                session,
+                store,
+                addr,
+                meta,
+                layout,
+                &sel,
+                &super::RawElements::new(&fill, meta.fill.len()),
+            )?;
         }
     }
     Ok(())

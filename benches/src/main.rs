@@ -399,12 +399,16 @@ fn main() -> Res<()> {
             remove(&h5)?;
             create_empty(&h5)?;
             let t = Instant::now();
-            let file = File::open_rw(&h5)?;
-            let ds = file.dataset("data")?;
-            for _ in 0..s.appends {
-                ds.append(&chunk)?;
+            {
+                // Every handle goes before the file is opened again (files are locked).
+                let file = File::open_rw(&h5)?;
+                let ds = file.dataset("data")?;
+                for _ in 0..s.appends {
+                    ds.append(&chunk)?;
+                }
+                drop(ds);
+                file.close()?;
             }
-            file.close()?;
             let d = t.elapsed();
             check_len(&h5, (s.appends * s.append_len) as u64)?;
             remove(&h5)?;

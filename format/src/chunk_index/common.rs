@@ -83,6 +83,39 @@ impl RecordFormat {
         u8::from(self.filtered)
     }
 
+    /// Check an array header's client ID and element size against these records; `what`
+    /// names the size field ("element size", "entry size") in the error.
+    pub fn check_header(
+        &self,
+        client_id: u8,
+        size: u8,
+        what: &str,
+        structure: &'static str,
+        at: u64,
+    ) -> Result<()> {
+        if client_id != self.client_id() {
+            return Err(Error::corrupt(
+                structure,
+                at,
+                format!(
+                    "client ID {client_id} does not match a dataset {} filters",
+                    if self.filtered { "with" } else { "without" }
+                ),
+            ));
+        }
+        if usize::from(size) != self.record_size() {
+            return Err(Error::corrupt(
+                structure,
+                at,
+                format!(
+                    "{what} {size} differs from the expected {}",
+                    self.record_size()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Decode one record: `None` when its address is undefined (chunk never written),
     /// else the address, stored size and filter mask.
     pub fn read(&self, c: &mut Cursor<'_>) -> Result<Option<Record>> {

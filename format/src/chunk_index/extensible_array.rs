@@ -210,28 +210,13 @@ pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Resu
     check_params(params, HEADER, at)?;
     let header = ExtensibleArrayHeader::read(img, addr)?;
     let format = RecordFormat::new(params, img.sizes())?;
-    if header.client_id != format.client_id() {
-        return Err(Error::corrupt(
-            HEADER,
-            at,
-            format!(
-                "client ID {} does not match a dataset {} filters",
-                header.client_id,
-                if params.filtered { "with" } else { "without" }
-            ),
-        ));
-    }
-    if usize::from(header.element_size) != format.record_size() {
-        return Err(Error::corrupt(
-            HEADER,
-            at,
-            format!(
-                "element size {} differs from the expected {}",
-                header.element_size,
-                format.record_size()
-            ),
-        ));
-    }
+    format.check_header(
+        header.client_id,
+        header.element_size,
+        "element size",
+        HEADER,
+        at,
+    )?;
     let grid = Grid::swizzled(params, HEADER, at)?;
     let Some(index_block) = header.index_block else {
         return Ok(Vec::new());

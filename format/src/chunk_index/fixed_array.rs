@@ -75,28 +75,13 @@ pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Resu
     check_params(params, HEADER, at)?;
     let header = FixedArrayHeader::read(img, addr)?;
     let format = RecordFormat::new(params, img.sizes())?;
-    if header.client_id != format.client_id() {
-        return Err(Error::corrupt(
-            HEADER,
-            at,
-            format!(
-                "client ID {} does not match a dataset {} filters",
-                header.client_id,
-                if params.filtered { "with" } else { "without" }
-            ),
-        ));
-    }
-    if usize::from(header.entry_size) != format.record_size() {
-        return Err(Error::corrupt(
-            HEADER,
-            at,
-            format!(
-                "entry size {} differs from the expected {}",
-                header.entry_size,
-                format.record_size()
-            ),
-        ));
-    }
+    format.check_header(
+        header.client_id,
+        header.entry_size,
+        "entry size",
+        HEADER,
+        at,
+    )?;
     let grid = Grid::max_grid(params, HEADER, at)?;
     let fits = match grid.total() {
         Some(t) => header.num_entries <= t,

@@ -76,6 +76,27 @@ struct State {
     /// that the memory map is rebuilt rarely; `set_len` trims it back.
     physical: u64,
     writable: bool,
+    /// Calls that changed the file (writes, length changes) so far.
+    writes: u64,
+    /// Test hook: how many more changing calls succeed before every further one fails
+    /// (simulates a process killed between two writes).
+    fault_after: Option<u64>,
+}
+
+impl State {
+    /// Count a call that changes the file; fails once the injected budget is spent.
+    fn spend(&mut self) -> Result<()> {
+        if let Some(left) = self.fault_after.as_mut() {
+            if *left == 0 {
+                return Err(Error::Io(std::io::Error::other(
+                    "injected fault: the write budget set by the crash-safety test hook is spent",
+                )));
+            }
+            *left -= 1;
+        }
+        self.writes = self.writes.saturating_add(1);
+        Ok(())
+    }
 }
 
 /// Smallest step by which a growing file is extended.
@@ -259,6 +280,8 @@ impl Store {
                 len,
                 physical: len,
                 writable,
+                writes: 0,
+                fault_after: None,
             }),
             held: key.map(|k| (k, writable)),
         })
@@ -274,6 +297,8 @@ impl Store {
                 len,
                 physical: len,
                 writable: false,
+                writes: 0,
+                fault_after: None,
             }),
             held: None,
         }
@@ -322,23 +347,24 @@ impl Store {
         if !st.writable {
             return Err(Error::Invalid("the file is open read-only".into()));
         }
+        if st.file.is_none() {
+            return Err(Error::Invalid("in-memory files cannot be written".into()));
+        }
         let end = offset
             .checked_add(data.len() as u64)
             .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
         let grown = (end > st.physical)
             .then(|| end.max(st.physical + st.physical / 2).div_ceil(GROW_STEP) * GROW_STEP);
-        {
-            let file = st
-                .file
-                .as_ref()
-                .ok_or_else(|| Error::Invalid("in-memory files cannot be written".into()))?;
-            if let Some(g) = grown {
+        if let Some(g) = grown {
+            st.spend()?;
+            if let Some(file) = &st.file {
                 file.set_len(g)?;
             }
-            file.write_all_at(data, offset)?;
-        }
-        if let Some(g) = grown {
             st.physical = g;
+        }
+        st.spend()?;
+        if let Some(file) = &st.file {
+            file.write_all_at(data, offset)?;
         }
         if end > st.len {
             st.len = end;
@@ -346,12 +372,39 @@ impl Store {
         Ok(())
     }
 
+    /// Make the file at least `len` bytes long (zeros past the old end).
+    pub fn ensure_len(&self, len: u64) -> Result<()> {
+        let mut st = self.lock()?;
+        if !st.writable || st.file.is_none() {
+            return Err(Error::Invalid("the file is open read-only".into()));
+        }
+        if len > st.physical {
+            st.spend()?;
+            if let Some(file) = &st.file {
+                file.set_len(len)?;
+            }
+            st.physical = len;
+        }
+        if len > st.len {
+            st.len = len;
+        }
+        Ok(())
+    }
+
     /// Cut or extend the file to exactly `len` bytes.
     pub fn set_len(&self, len: u64) -> Result<()> {
         let mut st = self.lock()?;
+        if st.file.is_none() {
+            return Ok(());
+        }
+        if len != st.physical {
+            st.spend()?;
+        }
         let remapped = match &st.file {
             Some(file) => {
-                file.set_len(len)?;
+                if len != st.physical {
+                    file.set_len(len)?;
+                }
                 // Never keep a map past the end of the file (reading it would fault).
                 if (st.current.as_slice().len() as u64) > len {
                     Some(Arc::new(map(file, len)?))
@@ -359,7 +412,7 @@ impl Store {
                     None
                 }
             }
-            None => return Ok(()),
+            None => None,
         };
         st.len = len;
         st.physical = len;
@@ -367,6 +420,21 @@ impl Store {
             st.current = m;
         }
         Ok(())
+    }
+
+    /// Test hook for crash-safety tests: after `calls` more calls that change the file
+    /// (writes and length changes), every further one fails with an I/O error, as if the
+    /// process had died there; `None` lifts the limit.
+    #[doc(hidden)]
+    pub fn fail_writes_after(&self, calls: Option<u64>) -> Result<()> {
+        self.lock()?.fault_after = calls;
+        Ok(())
+    }
+
+    /// Calls that changed the file so far (see [`Store::fail_writes_after`]).
+    #[doc(hidden)]
+    pub fn write_calls(&self) -> Result<u64> {
+        Ok(self.lock()?.writes)
     }
 
     /// Flush written data to the storage device.

@@ -96,7 +96,11 @@ impl Dataset {
                 "shared dataspace message in {path}"
             )));
         }
-        let dataspace = Dataspace::parse(&mut space_msg.cursor(&img, "dataspace message"))?;
+        let mut dataspace = Dataspace::parse(&mut space_msg.cursor(&img, "dataspace message"))?;
+        if let Some(dims) = file.pending_shape(header.addr) {
+            // Resized in this write session; the header is rewritten at flush.
+            dataspace.dims = dims;
+        }
         let layout = Layout::parse(
             &mut header
                 .find(kind::LAYOUT)

@@ -66,6 +66,8 @@ pub(crate) struct FileInner {
     superblock: RwLock<Superblock>,
     path: Option<PathBuf>,
     session: Option<Mutex<Session>>,
+    /// Shapes changed in the write session but not yet on disk (see `Session::pending`).
+    pending_shapes: Option<crate::writer::session::PendingShapes>,
 }
 
 impl FileInner {
@@ -112,6 +114,12 @@ impl FileInner {
     /// Whether the file is writable.
     pub(crate) fn writable(&self) -> bool {
         self.session.is_some()
+    }
+
+    /// The shape of the dataset at `addr` when the write session changed it in memory.
+    pub(crate) fn pending_shape(&self, addr: crate::io::Addr) -> Option<Vec<u64>> {
+        let shapes = self.pending_shapes.as_ref()?.read().ok()?;
+        shapes.get(&addr).cloned()
     }
 }
 
@@ -224,9 +232,23 @@ impl File {
                 store,
                 superblock: RwLock::new(superblock),
                 path: path.map(Path::to_path_buf),
+                pending_shapes: session.as_ref().map(|s| s.pending_shapes.clone()),
                 session: session.map(Mutex::new),
             }),
         })
+    }
+
+    /// Test hook for crash-safety tests: after `calls` more calls that change the file,
+    /// every further one fails as if the process had died there (`None` lifts the limit).
+    #[doc(hidden)]
+    pub fn fail_writes_after(&self, calls: Option<u64>) -> Result<()> {
+        self.inner.store.fail_writes_after(calls)
+    }
+
+    /// Calls that changed the file since it was opened (writes, length changes).
+    #[doc(hidden)]
+    pub fn write_calls(&self) -> Result<u64> {
+        self.inner.store.write_calls()
     }
 
     /// The decoded superblock.

@@ -96,6 +96,8 @@ pub fn header_size(sizes: Sizes) -> u64 {
 #[derive(Clone, Debug)]
 pub struct LocalHeapBuilder {
     data: Vec<u8>,
+    /// Strings already in `data`, with their offsets ([`LocalHeapBuilder::insert_shared`]).
+    known: std::collections::HashMap<Vec<u8>, u64>,
 }
 
 impl Default for LocalHeapBuilder {
@@ -107,7 +109,36 @@ impl Default for LocalHeapBuilder {
 impl LocalHeapBuilder {
     /// A heap holding only the empty string at offset 0.
     pub fn new() -> Self {
-        LocalHeapBuilder { data: vec![0; 8] }
+        LocalHeapBuilder {
+            data: vec![0; 8],
+            known: Default::default(),
+        }
+    }
+
+    /// A heap that starts as a copy of an existing data segment `data`, whose strings
+    /// `known` (bytes, offset) keep their offsets: used to rebuild a group so that the old
+    /// B-tree still finds its names in the new heap (crash safety: the heap header can be
+    /// switched before the B-tree root).
+    pub fn from_existing(data: &[u8], known: impl IntoIterator<Item = (Vec<u8>, u64)>) -> Self {
+        let mut data = data.to_vec();
+        data.resize(data.len().max(8).div_ceil(8) * 8, 0);
+        LocalHeapBuilder {
+            data,
+            known: known.into_iter().collect(),
+        }
+    }
+
+    /// The offset of `bytes` when the heap holds it already (see
+    /// [`LocalHeapBuilder::from_existing`]), else [`LocalHeapBuilder::insert`].
+    pub fn insert_shared(&mut self, bytes: &[u8]) -> u64 {
+        match self.known.get(bytes) {
+            Some(&offset) => offset,
+            None => {
+                let offset = self.insert(bytes);
+                self.known.insert(bytes.to_vec(), offset);
+                offset
+            }
+        }
     }
 
     /// Append `bytes` and a NUL terminator; returns its offset in the data segment.

@@ -174,6 +174,27 @@ pub fn build_group_members(
     space: &mut dyn Space,
     emit: &mut Emit,
 ) -> Result<SymbolTableMessage> {
+    build_group_members_with(
+        members,
+        (leaf_k, internal_k),
+        (btree_root_at, heap_at),
+        LocalHeapBuilder::new(),
+        space,
+        emit,
+    )
+}
+
+/// [`build_group_members`] with names stored in `heap` (which may hold an existing heap's
+/// strings: see [`LocalHeapBuilder::from_existing`]). The heap is emitted before the
+/// B-tree, so that when both are rewritten in place the heap header is written first.
+pub fn build_group_members_with(
+    members: &[(String, GroupMember)],
+    (leaf_k, internal_k): (u16, u16),
+    (btree_root_at, heap_at): (Option<Addr>, Option<Addr>),
+    mut heap: LocalHeapBuilder,
+    space: &mut dyn Space,
+    emit: &mut Emit,
+) -> Result<SymbolTableMessage> {
     if leaf_k == 0 || internal_k == 0 {
         return Err(Error::Invalid("symbol table K of 0".into()));
     }
@@ -193,17 +214,16 @@ pub fn build_group_members(
             "a group member name is empty or contains NUL".into(),
         ));
     }
-    let mut heap = LocalHeapBuilder::new();
     let mut entries = Vec::with_capacity(sorted.len());
     for (name, member) in sorted {
-        let name_offset = heap.insert(name.as_bytes());
+        let name_offset = heap.insert_shared(name.as_bytes());
         let entry = match member {
             GroupMember::Entry(e) => SymbolTableEntry {
                 name_offset,
                 ..e.clone()
             },
             GroupMember::Soft(value) => {
-                let at = u32::try_from(heap.insert(value.as_bytes()))
+                let at = u32::try_from(heap.insert_shared(value.as_bytes()))
                     .map_err(|_| Error::LimitExceeded("local heap beyond 4 GiB".into()))?;
                 let mut scratch = [0u8; 16];
                 for (d, s) in scratch.iter_mut().zip(at.to_le_bytes()) {
@@ -248,6 +268,8 @@ pub fn build_group_members(
         left_key = part.last().map_or(0, |e| e.name_offset);
         start = end;
     }
+    // The heap first: see the function docs.
+    let mut tree_emit = Emit::default();
     let btree = build_tree(
         0,
         internal_k,
@@ -256,9 +278,10 @@ pub fn build_group_members(
         key(left_key),
         btree_root_at,
         space,
-        emit,
+        &mut tree_emit,
     )?;
     let heap = heap.write(heap_at, space, emit)?;
+    emit.blocks.extend(tree_emit.blocks);
     Ok(SymbolTableMessage { btree, heap })
 }
 

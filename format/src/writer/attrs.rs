@@ -110,7 +110,7 @@ pub fn set_attr(
         }
         return Ok(());
     }
-    let mut editor = session.editor(store, obj)?;
+    let mut editor = session.editor_for_write(store, obj)?;
     let mut existing: Vec<(Option<u16>, AttributeMessage)> = Vec::new();
     for m in editor.messages.iter().filter(|m| m.kind == kind::ATTRIBUTE) {
         let a = parse_attr(m, sizes)?;
@@ -127,13 +127,9 @@ pub fn set_attr(
     let too_big = encoded.len() > MAX_MESSAGE;
     let mut emit = Emit::default();
     if editor.version == 2 && (existing.len() + 1 > MAX_COMPACT || too_big) {
-        editor.remove_where(|m| m.kind == kind::ATTRIBUTE);
-        let mut info = info.unwrap_or_default();
-        if tracked {
-            info.max_creation_index = Some(next.saturating_add(1));
-        }
-        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
-        editor.save(&mut session.space, &mut emit)?;
+        // Dense from now on, in memory: the header keeps its compact attributes until the
+        // flush writes the dense storage and switches the header to it in one write (a
+        // crash in between leaves the old attributes, never none).
         let mut attrs = BTreeMap::new();
         for (i, (order, a)) in existing.into_iter().enumerate() {
             let order = order.map_or(i as u32, u32::from);
@@ -196,7 +192,7 @@ pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) 
         };
     }
     let sizes = session.sizes;
-    let mut editor = session.editor(store, obj)?;
+    let mut editor = session.editor_for_write(store, obj)?;
     let before = editor.messages.len();
     editor.remove_where(|m| {
         m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == name)
@@ -218,7 +214,7 @@ pub fn write_dense(
     emit: &mut Emit,
 ) -> Result<()> {
     let sizes = session.sizes;
-    let mut editor = session.editor(store, obj)?;
+    let mut editor = session.editor_for_write(store, obj)?;
     let mut encoded = Vec::with_capacity(dense.attrs.len());
     for (order, msg) in dense.attrs.values() {
         encoded.push((*order, msg.name.clone(), msg.encode(sizes)?));

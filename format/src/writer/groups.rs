@@ -207,7 +207,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
         };
     }
     let sizes = session.sizes;
-    let mut editor = session.editor(store, parent)?;
+    let mut editor = session.editor_for_write(store, parent)?;
     let mut info = link_info(&editor, sizes, 0)?;
     let existing = compact_links(&editor, sizes)?;
     if existing.iter().any(|l| l.name == link.name) {
@@ -241,9 +241,8 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
         }
         editor.save(&mut session.space, &mut emit)?;
     } else {
-        // Past the compact threshold: the links move to dense storage, written at flush.
-        editor.remove_where(|m| m.kind == kind::LINK);
-        editor.save(&mut session.space, &mut emit)?;
+        // Past the compact threshold: the links move to dense storage, written at flush;
+        // the header keeps its compact links until then (switched in one write).
         let mut links: BTreeMap<String, Link> =
             existing.into_iter().map(|l| (l.name.clone(), l)).collect();
         links.insert(link.name.clone(), link);
@@ -274,7 +273,7 @@ pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &st
         return if removed { Ok(()) } else { Err(missing()) };
     }
     let sizes = session.sizes;
-    let mut editor = session.editor(store, parent)?;
+    let mut editor = session.editor_for_write(store, parent)?;
     let before = editor.messages.len();
     editor.remove_where(|m| {
         m.kind == kind::LINK
@@ -317,7 +316,7 @@ pub fn write_links(
     emit: &mut Emit,
 ) -> Result<()> {
     let sizes = session.sizes;
-    let mut editor = session.editor(store, addr)?;
+    let mut editor = session.editor_for_write(store, addr)?;
     // The dense storage being replaced, freed once the new one is in place.
     let old_storage = match (state, editor.find(kind::LINK_INFO)) {
         (GroupLinks::Dense { .. }, Some(m)) => {
@@ -364,6 +363,7 @@ pub fn write_links(
                     ..LinkInfo::default()
                 };
             } else {
+                editor.remove_where(|m| m.kind == kind::LINK);
                 let entries = links
                     .values()
                     .map(|l| {
@@ -404,7 +404,10 @@ pub fn write_links(
                 .map(|(n, (e, s))| (n.clone(), e.clone(), s.clone()))
                 .collect();
             let k = session.group_k;
-            super::symtab::rebuild_group(&list, k, old, &mut session.space, emit)?;
+            let space = &mut session.space;
+            let snap = store.snapshot()?;
+            let img = crate::io::FileImage::new(snap.bytes(), session.base, session.sizes);
+            super::symtab::rebuild_group(&img, &list, k, old, space, emit)?;
             Ok(())
         }
     }

@@ -4,6 +4,11 @@
 //! go to one continuation block (reused in place when it is big enough, else a new block
 //! with room to grow, the old blocks being freed). Free space inside a chunk becomes a NIL
 //! message. Works for version 1 and version 2 headers.
+//!
+//! Crash safety: a save changes the file with at most one write in place. Blocks whose bytes
+//! do not change are not written; when both chunk 0 and the continuation block change, the
+//! continuation block goes to new space (written first, see `Session::commit`) and the
+//! write of chunk 0 switches the header from the old state to the new one.
 
 use super::space::FileSpace;
 use super::{Emit, Space};
@@ -33,6 +38,9 @@ pub struct HeaderEditor {
     continuations: Vec<(Addr, u64)>,
     ref_count: u32,
     sizes: Sizes,
+    /// The bytes the file holds for chunk 0 and the continuation blocks (as loaded or as
+    /// last saved), by address: unchanged blocks are not written again.
+    on_disk: Vec<(Addr, Vec<u8>)>,
 }
 
 impl HeaderEditor {
@@ -57,6 +65,23 @@ impl HeaderEditor {
                 data: m.data.to_vec(),
             })
             .collect();
+        let chunk0_bytes = if header.version == 1 {
+            header.chunk0_len.checked_add(16)
+        } else {
+            usize::try_from(header.chunk0_len)
+                .ok()
+                .map(|n| v2::encoded_header_len(n, header.attribute_phase_change.is_some()) as u64)
+        };
+        let mut on_disk = Vec::new();
+        let blocks = chunk0_bytes
+            .map(|n| (addr, n))
+            .into_iter()
+            .chain(header.continuations.iter().copied());
+        for (at, len) in blocks {
+            if let Ok(bytes) = img.slice(at, len, "object header block") {
+                on_disk.push((at, bytes.to_vec()));
+            }
+        }
         Ok(HeaderEditor {
             addr,
             version: header.version,
@@ -67,6 +92,7 @@ impl HeaderEditor {
             continuations: header.continuations.clone(),
             ref_count,
             sizes: img.sizes(),
+            on_disk,
         })
     }
 
@@ -90,6 +116,7 @@ impl HeaderEditor {
             continuations: Vec::new(),
             ref_count: 1,
             sizes,
+            on_disk: Vec::new(),
         };
         editor.save(space, emit)?;
         Ok(editor)
@@ -127,83 +154,130 @@ impl HeaderEditor {
         }
     }
 
-    /// Lay the messages out and queue the writes; frees continuation blocks no longer used.
+    /// Whether the file holds exactly `bytes` at `addr` (as loaded or last saved).
+    fn unchanged(&self, addr: Addr, bytes: &[u8]) -> bool {
+        self.on_disk
+            .iter()
+            .any(|(a, b)| *a == addr && b.as_slice() == bytes)
+    }
+
+    /// Lay the messages out and queue the writes of the blocks that change; frees
+    /// continuation blocks no longer used.
     pub fn save(&mut self, space: &mut FileSpace, emit: &mut Emit) -> Result<()> {
-        let chunk0 =
-            usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
-        let continuation = MessageBytes {
-            kind: kind::CONTINUATION,
-            flags: 0,
-            creation_order: None,
-            data: object_header::encode_continuation(Addr(0), 0, self.sizes),
-        };
-        let mut first = Vec::new();
-        let mut rest = Vec::new();
-        if self.space_for(&self.messages) <= chunk0 {
-            first = self.messages.clone();
-        } else {
-            // Keep room for the continuation message; the first message that does not fit
-            // and everything after it go to the continuation block.
-            let budget = chunk0
-                .checked_sub(self.space_for(std::slice::from_ref(&continuation)))
-                .ok_or_else(|| {
-                    Error::Unsupported("object header too small for a continuation".into())
-                })?;
-            for m in &self.messages {
-                let mut trial = first.clone();
-                trial.push(m.clone());
-                if rest.is_empty() && self.space_for(&trial) <= budget {
-                    first = trial;
-                } else {
-                    rest.push(m.clone());
-                }
-            }
-        }
-        let mut new_conts = Vec::new();
-        let mut cont_count = 0;
+        let (first, rest) = self.split()?;
+        let mut block = None;
         if !rest.is_empty() {
             let overhead = if self.version == 2 {
                 v2::CONTINUATION_OVERHEAD
             } else {
                 0
             };
-            let need = self.space_for(&rest) + overhead;
+            let need = (self.space_for(&rest) + overhead) as u64;
             let reuse = match self.continuations.as_slice() {
-                [(a, len)] if *len >= need as u64 => Some((*a, *len)),
+                [(a, len)] if *len >= need => Some((*a, *len)),
                 _ => None,
             };
-            let (addr, len) = match reuse {
-                Some(block) => block,
-                None => {
-                    let len = (need + SLACK) as u64;
-                    (space.alloc(len)?, len)
+            if let Some((addr, len)) = reuse {
+                let (chunk0, cont) = self.encode(&first, &rest, Some((addr, len)))?;
+                let cont_same = cont.as_ref().is_some_and(|(a, b)| self.unchanged(*a, b));
+                if cont_same || self.unchanged(self.addr, &chunk0) {
+                    // One write in place at most: keep the block where it is.
+                    block = Some((addr, len));
                 }
-            };
-            let len_usize =
-                usize::try_from(len).map_err(|_| Error::LimitExceeded("header".into()))?;
-            let block = if self.version == 2 {
-                v2::encode_continuation_block(self.flags, &rest, len_usize)?
-            } else {
-                cont_count = v1::encoded_message_count(&rest, len_usize)?;
-                v1::encode_messages(&rest, len_usize)?
-            };
-            emit.put(addr, block);
-            first.push(MessageBytes {
-                data: object_header::encode_continuation(addr, len, self.sizes),
-                ..continuation
-            });
-            new_conts.push((addr, len));
+            }
+            if block.is_none() {
+                let len = need + SLACK as u64;
+                block = Some((space.alloc(len)?, len));
+            }
         }
+        let (chunk0, cont) = self.encode(&first, &rest, block)?;
+        let mut written = Vec::new();
+        if let Some((addr, bytes)) = cont {
+            if !self.unchanged(addr, &bytes) {
+                emit.put(addr, bytes.clone());
+            }
+            written.push((addr, bytes));
+        }
+        if !self.unchanged(self.addr, &chunk0) {
+            emit.put(self.addr, chunk0.clone());
+        }
+        written.insert(0, (self.addr, chunk0));
+        let new_conts: Vec<(Addr, u64)> = block.into_iter().collect();
         for old in &self.continuations {
             if !new_conts.contains(old) {
                 space.release(old.0, old.1)?;
             }
         }
         self.continuations = new_conts;
-        if self.version == 2 {
-            let bytes =
-                v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?;
-            emit.put(self.addr, bytes);
+        self.on_disk = written;
+        Ok(())
+    }
+
+    /// The messages for chunk 0 and for the continuation block (empty when all fit).
+    fn split(&self) -> Result<(Vec<MessageBytes>, Vec<MessageBytes>)> {
+        let chunk0 =
+            usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
+        if self.space_for(&self.messages) <= chunk0 {
+            return Ok((self.messages.clone(), Vec::new()));
+        }
+        // Keep room for the continuation message; the first message that does not fit and
+        // everything after it go to the continuation block.
+        let budget = chunk0
+            .checked_sub(self.space_for(std::slice::from_ref(&self.continuation(Addr(0), 0))))
+            .ok_or_else(|| {
+                Error::Unsupported("object header too small for a continuation".into())
+            })?;
+        let mut first = Vec::new();
+        let mut rest = Vec::new();
+        for m in &self.messages {
+            let mut trial = first.clone();
+            trial.push(m.clone());
+            if rest.is_empty() && self.space_for(&trial) <= budget {
+                first = trial;
+            } else {
+                rest.push(m.clone());
+            }
+        }
+        Ok((first, rest))
+    }
+
+    /// A continuation message pointing at `len` bytes at `addr`.
+    fn continuation(&self, addr: Addr, len: u64) -> MessageBytes {
+        MessageBytes {
+            kind: kind::CONTINUATION,
+            flags: 0,
+            creation_order: None,
+            data: object_header::encode_continuation(addr, len, self.sizes),
+        }
+    }
+
+    /// The bytes of chunk 0 and of the continuation block at `block`, if any.
+    #[allow(clippy::type_complexity)]
+    fn encode(
+        &self,
+        first: &[MessageBytes],
+        rest: &[MessageBytes],
+        block: Option<(Addr, u64)>,
+    ) -> Result<(Vec<u8>, Option<(Addr, Vec<u8>)>)> {
+        let chunk0 =
+            usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
+        let mut first = first.to_vec();
+        let mut cont = None;
+        let mut cont_count = 0;
+        if let Some((addr, len)) = block.filter(|_| !rest.is_empty()) {
+            let len_usize =
+                usize::try_from(len).map_err(|_| Error::LimitExceeded("header".into()))?;
+            let bytes = if self.version == 2 {
+                v2::encode_continuation_block(self.flags, rest, len_usize)?
+            } else {
+                cont_count = v1::encoded_message_count(rest, len_usize)?;
+                v1::encode_messages(rest, len_usize)?
+            };
+            first.push(self.continuation(addr, len));
+            cont = Some((addr, bytes));
+        }
+        let bytes = if self.version == 2 {
+            v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?
         } else {
             let count = v1::encoded_message_count(&first, chunk0)? + cont_count;
             let count =
@@ -212,8 +286,8 @@ impl HeaderEditor {
                 u32::try_from(chunk0).map_err(|_| Error::LimitExceeded("header".into()))?;
             let mut bytes = v1::encode_prefix(count, self.ref_count, chunk0_u32).to_vec();
             bytes.extend_from_slice(&v1::encode_messages(&first, chunk0)?);
-            emit.put(self.addr, bytes);
-        }
-        Ok(())
+            bytes
+        };
+        Ok((bytes, cont))
     }
 }

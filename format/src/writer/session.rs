@@ -5,9 +5,26 @@
 //! Object headers are edited in place as soon as a change is made; structures that grow
 //! with the number of entries are rebuilt once per flush, so that adding 100,000 links or
 //! appending 10,000 times costs one rebuild, not one per call.
+//!
+//! # Write ordering (crash safety)
+//!
+//! A process killed between any two writes must leave a file that libhdf5 opens, with each
+//! object in its old or its new state. Every [`Session::commit`] therefore writes
+//! 1. the blocks in *fresh* space (allocated since the last commit: nothing on disk points
+//!    there yet), in any order;
+//! 2. the superblock, when the end of file grew (libhdf5 refuses addresses past it), after
+//!    making the file that long;
+//! 3. the *live* blocks (edits in place of structures the file already points to), each
+//!    one write: an object header's first chunk, which publishes the new structures.
+//!
+//! Space given back stays reserved until the end of the flush that publishes its
+//! replacement ([`FileSpace::settle`]), so that no write lands on a block the file on disk
+//! still uses. A dataset's new shape is held in memory ([`Session::pending`]) and written
+//! together with its rebuilt chunk index at flush, in one header write: a resize or append
+//! is never seen half done (new shape, old index). Details: `format/docs/format-notes.md`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::header::HeaderEditor;
 use super::space::FileSpace;
@@ -92,7 +109,18 @@ pub struct Session {
     pub group_k: (u16, u16),
     /// Indexed-storage (chunk) B-tree K from the superblock.
     pub chunk_k: u16,
+    /// The superblock as last written (its end of file is the published one).
+    pub superblock: Superblock,
+    /// Dataset headers edited in memory (a new shape), written with the chunk index at
+    /// flush or before any other edit of the same header ([`Session::settle_header`]).
+    pub pending: HashMap<Addr, HeaderEditor>,
+    /// The shapes of [`Session::pending`] headers, shared with readers of the open file.
+    pub pending_shapes: PendingShapes,
 }
+
+/// Dataset shapes changed in memory but not yet on disk, by object header address; readers
+/// of a file open for writing consult it (without taking the write session's lock).
+pub type PendingShapes = Arc<RwLock<HashMap<Addr, Vec<u64>>>>;
 
 impl Session {
     /// Start a new, empty file in `store`: superblock version 3 and an empty root group.
@@ -111,6 +139,9 @@ impl Session {
             dirty_attrs: BTreeSet::new(),
             group_k: super::symtab::DEFAULT_GROUP_K,
             chunk_k: crate::chunk_index::BTREE_V1_K,
+            superblock: Superblock::new_v3(sizes, Addr(0), sb_len),
+            pending: HashMap::new(),
+            pending_shapes: PendingShapes::default(),
         };
         let mut emit = Emit::default();
         let root = HeaderEditor::create(
@@ -120,8 +151,13 @@ impl Session {
             &mut emit,
         )?;
         let sb = Superblock::new_v3(sizes, root.addr, session.space.eof());
-        session.commit(store, &emit)?;
+        // A new file: nothing is published until the superblock is written.
+        for (addr, bytes) in &emit.blocks {
+            store.write_at(addr.0, bytes)?;
+        }
+        session.space.clear_fresh();
         store.write_at(0, &sb.encode())?;
+        session.superblock = sb.clone();
         Ok((sb, session))
     }
 
@@ -158,20 +194,55 @@ impl Session {
             dirty_attrs: BTreeSet::new(),
             group_k: (superblock.group_leaf_k, superblock.group_internal_k),
             chunk_k: superblock.indexed_storage_k,
+            superblock: superblock.clone(),
+            pending: HashMap::new(),
+            pending_shapes: PendingShapes::default(),
         })
     }
 
-    /// Write queued blocks to the file.
+    /// Write queued blocks to the file in crash-safe order (see the module docs): fresh
+    /// blocks, then the superblock if the end of file grew, then edits in place.
     pub fn commit(&mut self, store: &Store, emit: &Emit) -> Result<()> {
         self.dirty = true;
-        for (addr, bytes) in &emit.blocks {
-            let at = self
-                .base
-                .checked_add(addr.0)
-                .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
-            store.write_at(at, bytes)?;
+        let (fresh, live): (Vec<_>, Vec<_>) = emit
+            .blocks
+            .iter()
+            .partition(|(addr, bytes)| self.space.is_fresh(*addr, bytes.len() as u64));
+        for (addr, bytes) in fresh {
+            store.write_at(self.absolute(*addr)?, bytes)?;
         }
+        if !live.is_empty() {
+            self.publish_eof(store, false)?;
+        }
+        for (addr, bytes) in live {
+            store.write_at(self.absolute(*addr)?, bytes)?;
+        }
+        self.space.clear_fresh();
         Ok(())
+    }
+
+    /// The absolute file offset of `addr`.
+    fn absolute(&self, addr: Addr) -> Result<u64> {
+        self.base
+            .checked_add(addr.0)
+            .ok_or_else(|| Error::LimitExceeded("file offset".into()))
+    }
+
+    /// Write the superblock with the current end of file when it grew past the published
+    /// one (or, with `shrink`, when it changed at all), making the file that long first:
+    /// libhdf5 refuses files shorter than their superblock says.
+    fn publish_eof(&mut self, store: &Store, shrink: bool) -> Result<()> {
+        // Stored as libhdf5 does: the absolute end of file (base + relative end).
+        let eof = self.absolute(Addr(self.space.eof()))?;
+        let published = self.superblock.eof;
+        if eof == published || (eof < published && !shrink) {
+            return Ok(());
+        }
+        if eof > published {
+            store.ensure_len(eof)?;
+        }
+        self.superblock.eof = eof;
+        store.write_at(self.base, &self.superblock.encode())
     }
 
     /// A file image of the current bytes.
@@ -193,24 +264,52 @@ impl Session {
         // Each step reads object headers back from the file, so the previous step's
         // writes must be in the file first (a group can have both dense links and dense
         // attributes, a dataset dense attributes and a chunk index).
+        // Resized datasets first: their headers are then on disk for the other steps.
+        let pending: Vec<Addr> = self.pending.keys().copied().collect();
+        for addr in pending {
+            self.settle_header(store, addr)?;
+        }
         let mut emit = Emit::default();
         self.flush_groups(store, &mut emit)?;
         self.commit(store, &std::mem::take(&mut emit))?;
         self.flush_attrs(store, &mut emit)?;
         self.commit(store, &std::mem::take(&mut emit))?;
         self.flush_chunks(store, &mut emit)?;
-        self.commit(store, &emit)?;
+        self.commit(store, &std::mem::take(&mut emit))?;
+        // Everything is published: what the old structures used can be reused now.
+        self.space.settle()?;
+        self.publish_eof(store, true)?;
+        store.set_len(self.absolute(Addr(self.space.eof()))?)?;
         let mut sb = superblock
             .write()
             .map_err(|_| Error::Invalid("superblock lock poisoned".into()))?;
-        // Stored as libhdf5 does: the absolute end of file (base + relative end).
-        sb.eof = self
-            .base
-            .checked_add(self.space.eof())
-            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
-        store.write_at(self.base, &sb.encode())?;
-        store.set_len(self.base + self.space.eof())?;
+        *sb = self.superblock.clone();
         self.dirty = false;
+        Ok(())
+    }
+
+    /// Write a dataset header held in [`Session::pending`] (its new shape), with its chunk
+    /// index rebuilt, so that the header can be edited in place again.
+    pub fn settle_header(&mut self, store: &Store, addr: Addr) -> Result<()> {
+        if !self.pending.contains_key(&addr) {
+            return Ok(());
+        }
+        let mut emit = Emit::default();
+        // Rebuilding the index saves the header (taken from `pending`) with it.
+        super::datasets::write_index(self, store, addr, &mut emit)?;
+        if let Some(state) = self.chunks.get_mut(&addr) {
+            state.dirty = false;
+        }
+        if let Some(mut editor) = self.pending.remove(&addr) {
+            if emit.is_empty() {
+                // No index to rebuild (e.g. an implicit index): the header alone.
+                editor.save(&mut self.space, &mut emit)?;
+            }
+        }
+        self.commit(store, &emit)?;
+        if let Ok(mut shapes) = self.pending_shapes.write() {
+            shapes.remove(&addr);
+        }
         Ok(())
     }
 
@@ -246,13 +345,37 @@ impl Session {
             if let Some(state) = self.chunks.get_mut(&addr) {
                 state.dirty = false;
             }
+            if self.pending.remove(&addr).is_some() {
+                if let Ok(mut shapes) = self.pending_shapes.write() {
+                    shapes.remove(&addr);
+                }
+            }
         }
         Ok(())
     }
 
-    /// Load an object header for editing.
+    /// Load an object header for editing (with the edits held in memory, if any).
     pub fn editor(&self, store: &Store, addr: Addr) -> Result<HeaderEditor> {
+        if let Some(editor) = self.pending.get(&addr) {
+            return Ok(editor.clone());
+        }
         self.with_image(store, |img| HeaderEditor::load(img, addr))
+    }
+
+    /// Load an object header to change it on disk: a dataset header held in memory is
+    /// written first ([`Session::settle_header`]).
+    pub fn editor_for_write(&mut self, store: &Store, addr: Addr) -> Result<HeaderEditor> {
+        self.settle_header(store, addr)?;
+        self.editor(store, addr)
+    }
+
+    /// Hold a dataset's edited header (a new shape) in memory until the next flush.
+    pub fn defer_header(&mut self, editor: HeaderEditor, dims: Vec<u64>) {
+        self.dirty = true;
+        if let Ok(mut shapes) = self.pending_shapes.write() {
+            shapes.insert(editor.addr, dims);
+        }
+        self.pending.insert(editor.addr, editor);
     }
 }
 

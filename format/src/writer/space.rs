@@ -1,6 +1,18 @@
 //! File space management for a write session: allocation at the end of the file or from
 //! freed extents (first fit, coalescing neighbours, shrinking the end of file when the last
 //! extent is freed).
+//!
+//! # Crash safety
+//!
+//! Two rules keep the file on disk valid if the process dies between any two writes (see
+//! `format/docs/format-notes.md`, "Write ordering"):
+//! - an extent given back with [`FileSpace::release`] is only *pending*: the file on disk
+//!   may still point at it (an old chunk index, an old chunk, an old continuation block)
+//!   until the next flush has published the new structures, so it is not reused before
+//!   [`FileSpace::settle`] (called at the end of a flush);
+//! - every extent handed out since the last [`FileSpace::clear_fresh`] is *fresh*: nothing
+//!   on disk points at it yet, so it may be written in any order, before the writes that
+//!   publish it ([`FileSpace::is_fresh`]).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +36,10 @@ pub struct FileSpace {
     eof: u64,
     /// Free extents: start -> length.
     free: BTreeMap<u64, u64>,
+    /// Extents released but possibly still referenced by the file on disk.
+    pending: Vec<(u64, u64)>,
+    /// Extents allocated since the last [`FileSpace::clear_fresh`]: start -> length.
+    fresh: BTreeMap<u64, u64>,
 }
 
 impl FileSpace {
@@ -33,6 +49,8 @@ impl FileSpace {
             sizes,
             eof,
             free: BTreeMap::new(),
+            pending: Vec::new(),
+            fresh: BTreeMap::new(),
         }
     }
 
@@ -46,8 +64,62 @@ impl FileSpace {
         self.free.values().sum()
     }
 
-    /// Give an extent back. Overlapping or out-of-range extents are an error (a bug).
+    /// Give an extent back. It becomes free at the next [`FileSpace::settle`] (the file on
+    /// disk may still point at it until then). Out-of-range extents are an error (a bug).
     pub fn release(&mut self, addr: Addr, len: u64) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr
+            .0
+            .checked_add(len)
+            .ok_or_else(|| Error::LimitExceeded("freed extent".into()))?;
+        if end > self.eof {
+            return Err(Error::Invalid(format!(
+                "freeing {len} bytes at {addr} past the end of the file ({})",
+                self.eof
+            )));
+        }
+        self.pending.push((addr.0, len));
+        Ok(())
+    }
+
+    /// Make the extents released so far free for reuse: the caller has published every
+    /// structure that replaced them. Extents released twice are an error (a bug).
+    pub fn settle(&mut self) -> Result<()> {
+        let mut pending = std::mem::take(&mut self.pending);
+        // Highest first, so that freeing the end of the file shrinks it step by step.
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        for (addr, len) in pending {
+            self.free_now(Addr(addr), len)?;
+        }
+        Ok(())
+    }
+
+    /// Extents released and not yet settled.
+    pub fn pending_bytes(&self) -> u64 {
+        self.pending.iter().map(|p| p.1).sum()
+    }
+
+    /// Whether `len` bytes at `addr` lie in one extent allocated since the last
+    /// [`FileSpace::clear_fresh`] (nothing on disk can point there).
+    pub fn is_fresh(&self, addr: Addr, len: u64) -> bool {
+        match self.fresh.range(..=addr.0).next_back() {
+            Some((&start, &flen)) => addr
+                .0
+                .checked_add(len)
+                .is_some_and(|end| end <= start + flen),
+            None => false,
+        }
+    }
+
+    /// Forget which extents are fresh: what was written to them is now published.
+    pub fn clear_fresh(&mut self) {
+        self.fresh.clear();
+    }
+
+    /// Free an extent at once.
+    fn free_now(&mut self, addr: Addr, len: u64) -> Result<()> {
         if len == 0 {
             return Ok(());
         }
@@ -91,7 +163,7 @@ impl FileSpace {
     /// Mark an extent as free without checks of prior state (used when a walk of the file
     /// finds unused gaps).
     pub fn add_gap(&mut self, addr: Addr, len: u64) -> Result<()> {
-        self.release(addr, len)
+        self.free_now(addr, len)
     }
 }
 
@@ -117,6 +189,7 @@ impl Space for FileSpace {
             if end > used_end {
                 self.free.insert(used_end, end - used_end);
             }
+            self.fresh.insert(at, need);
             return Ok(Addr(at));
         }
         let start = align_up(self.eof).ok_or_else(|| Error::LimitExceeded("file size".into()))?;
@@ -126,6 +199,7 @@ impl Space for FileSpace {
         self.eof = start
             .checked_add(need)
             .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
+        self.fresh.insert(start, need);
         Ok(Addr(start))
     }
 
@@ -152,13 +226,36 @@ mod tests {
         assert_eq!(s.free_bytes(), 6);
         s.release(a, 10).unwrap();
         s.release(b, 16).unwrap();
+        // Pending until settled: not reused yet.
+        assert_eq!(s.free_bytes(), 6);
+        assert_eq!(s.pending_bytes(), 26);
+        s.settle().unwrap();
         assert_eq!(s.free_bytes(), 32);
         // Reused, first fit.
         assert_eq!(s.alloc(24).unwrap(), Addr(96));
         // Freeing the last extent shrinks the file.
         s.release(c, 8).unwrap();
+        s.settle().unwrap();
         assert_eq!(s.eof(), 120);
-        assert!(s.release(Addr(96), 8).is_ok());
-        assert!(s.release(Addr(96), 8).is_err());
+        s.release(Addr(96), 8).unwrap();
+        s.release(Addr(96), 8).unwrap();
+        assert!(s.settle().is_err());
+    }
+
+    #[test]
+    fn fresh_extents() {
+        let mut s = FileSpace::new(Sizes::default(), 96);
+        let a = s.alloc(10).unwrap();
+        assert!(s.is_fresh(a, 10));
+        assert!(s.is_fresh(Addr(a.0 + 2), 8));
+        assert!(!s.is_fresh(a, 11));
+        assert!(!s.is_fresh(Addr(8), 8));
+        s.clear_fresh();
+        assert!(!s.is_fresh(a, 10));
+        s.release(a, 10).unwrap();
+        s.settle().unwrap();
+        let b = s.alloc(8).unwrap();
+        assert_eq!(b, a);
+        assert!(s.is_fresh(b, 8));
     }
 }

@@ -5,9 +5,9 @@
 use super::space::FileSpace;
 use super::Emit;
 use crate::error::Result;
-use crate::heap::local::LocalHeap;
+use crate::heap::local::{LocalHeap, LocalHeapBuilder};
 use crate::io::{Addr, FileImage};
-use crate::links::symbol_table::{build_group_members, GroupMember, SymbolTableEntry};
+use crate::links::symbol_table::{build_group_members_with, GroupMember, SymbolTableEntry};
 use crate::messages::symbol_table::SymbolTableMessage;
 
 /// libhdf5's default group B-tree K values (leaf, internal).
@@ -54,13 +54,31 @@ pub fn hard_entry(addr: Addr) -> SymbolTableEntry {
 
 /// Rebuild an old-style group from its entries, keeping the B-tree root and heap header
 /// addresses of `old`.
+///
+/// Crash safety: the new local heap starts as a copy of the old one (every name keeps its
+/// offset, new names are added after them) and its header is written before the B-tree
+/// root: a process killed between the two leaves the old B-tree over a heap that still
+/// holds its names, i.e. the old group.
 pub fn rebuild_group(
+    img: &FileImage<'_>,
     entries: &[(String, SymbolTableEntry, Option<String>)],
     k: (u16, u16),
     old: SymbolTableMessage,
     space: &mut FileSpace,
     emit: &mut Emit,
 ) -> Result<SymbolTableMessage> {
+    let heap = LocalHeap::parse(img, old.heap)?;
+    let mut known = Vec::new();
+    for (name, entry, soft) in read_entries(img, &old)? {
+        known.push((name.into_bytes(), entry.name_offset));
+        if let (Some(value), Some(offset)) = (soft, entry.scratch.get(..4)) {
+            let offset = offset
+                .iter()
+                .rev()
+                .fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+            known.push((value.into_bytes(), offset));
+        }
+    }
     let members: Vec<(String, GroupMember)> = entries
         .iter()
         .map(|(name, entry, soft)| {
@@ -71,12 +89,11 @@ pub fn rebuild_group(
             (name.clone(), member)
         })
         .collect();
-    build_group_members(
+    build_group_members_with(
         &members,
-        k.0,
-        k.1,
-        Some(old.btree),
-        Some(old.heap),
+        k,
+        (Some(old.btree), Some(old.heap)),
+        LocalHeapBuilder::from_existing(heap.data, known),
         space,
         emit,
     )

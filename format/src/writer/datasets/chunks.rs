@@ -51,6 +51,10 @@ impl Gather {
     }
 }
 
+/// Write the selected elements; stored unfiltered chunks are overwritten in place unless
+/// `copy_on_write`, which writes every touched chunk to new space (the file on disk keeps
+/// the old chunk until the rebuilt index is published).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_chunks(
     session: &mut Session,
     store: &Store,
@@ -59,6 +63,7 @@ pub(super) fn write_chunks(
     layout: &ChunkedLayout,
     sel: &[AxisSel],
     data: &dyn ElementSource,
+    copy_on_write: bool,
 ) -> Result<()> {
     let touched = hyperslab::touched_chunks(sel, &layout.chunk_dims);
     if touched.iter().any(Vec::is_empty) {
@@ -76,6 +81,7 @@ pub(super) fn write_chunks(
         sel,
         data,
         snap: &snap,
+        copy_on_write,
     }
     .run(&touched, &mut gather);
     // Whatever was gathered is written even after an error: the chunk map already points
@@ -93,6 +99,7 @@ struct Writer<'a> {
     sel: &'a [AxisSel],
     data: &'a dyn ElementSource,
     snap: &'a Snapshot,
+    copy_on_write: bool,
 }
 
 impl Writer<'_> {
@@ -147,7 +154,7 @@ impl Writer<'_> {
             } else {
                 let size = chunk_bytes as u64;
                 let at = match &existing {
-                    Some(c) if c.size == size => c.addr,
+                    Some(c) if c.size == size && !self.copy_on_write => c.addr,
                     Some(c) => {
                         self.session.space.release(c.addr, c.size)?;
                         self.session.space.alloc(size)?

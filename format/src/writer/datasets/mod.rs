@@ -365,7 +365,9 @@ fn write_source_with(
             };
             write_contiguous(store, session.base + start.0, sel, &dims, data, elem)
         }
-        Layout::Chunked(layout) => write_chunks(session, store, addr, meta, layout, sel, data),
+        Layout::Chunked(layout) => {
+            write_chunks(session, store, addr, meta, layout, sel, data, false)
+        }
         Layout::Virtual => Err(Error::Unsupported("writing virtual datasets".into())),
     }
 }

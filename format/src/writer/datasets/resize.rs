@@ -68,11 +68,12 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
         kind::DATASPACE,
         space.encode(session.sizes),
     ));
-    let mut emit = Emit::default();
-    editor.save(&mut session.space, &mut emit)?;
-    session.commit(store, &emit)?;
+    // The chunk map is loaded before the new shape hides the on-disk index's extent.
     let state = chunk_state(session, store, addr, &meta)?;
     state.dirty = true;
+    // Written with the rebuilt chunk index at flush, in one header write (crash safety:
+    // the file never shows the new shape with the old index).
+    session.defer_header(editor, new_dims.to_vec());
     Ok(())
 }
 
@@ -166,6 +167,8 @@ fn prune(
                 layout,
                 &sel,
                 &super::RawElements::new(&fill, meta.fill.len()),
+                // The old shape still shows these elements until the flush.
+                true,
             )?;
         }
     }

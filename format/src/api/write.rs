@@ -85,9 +85,20 @@ pub(crate) fn set_attr(
 ) -> Result<()> {
     groups::check_attr_name(name)?;
     let data = value.into_attr()?;
+    check_element_size(&data.datatype, &format!("attribute {name:?}"))?;
     let msg = attribute_message(file, name, data)?;
     let mut session = file.session()?;
     attrs::set_attr(&mut session, &file.store, obj, msg)
+}
+
+/// Refuse datatypes whose elements have no bytes (nothing can be stored in them).
+fn check_element_size(datatype: &Datatype, what: &str) -> Result<()> {
+    if datatype.size() == 0 {
+        return Err(Error::Invalid(format!(
+            "{what}: the datatype has elements of size 0"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn delete_attr(file: &FileInner, obj: Addr, name: &str) -> Result<()> {
@@ -150,11 +161,22 @@ impl Group {
 
     /// Add a soft link `name` pointing at `target` (a path).
     pub fn link_soft(&self, name: &str, target: &str) -> Result<()> {
+        if target.is_empty() {
+            return Err(Error::Invalid(format!(
+                "soft link {name:?}: the target path is empty"
+            )));
+        }
         self.add_link(new_link(name, LinkTarget::Soft(target.to_string())))
     }
 
     /// Add an external link `name` to `path` in the file `file`.
     pub fn link_external(&self, name: &str, file: &str, path: &str) -> Result<()> {
+        if file.is_empty() || path.is_empty() {
+            return Err(Error::Invalid(format!(
+                "external link {name:?}: the target file name and the target path must not \
+                 be empty"
+            )));
+        }
         self.add_link(new_link(
             name,
             LinkTarget::External {
@@ -166,10 +188,18 @@ impl Group {
 
     /// Add a hard link `name` to an existing object.
     pub fn link_hard(&self, name: &str, target: &Node) -> Result<()> {
+        if !std::sync::Arc::ptr_eq(target.file_inner(), self.file_inner()) {
+            return Err(Error::Invalid(format!(
+                "hard link {name:?}: {} belongs to another file (hard links stay inside one \
+                 file; use an external link)",
+                target.path()
+            )));
+        }
         self.add_link(new_link(name, LinkTarget::Hard(target.addr())))
     }
 
     fn add_link(&self, link: Link) -> Result<()> {
+        groups::check_name(&link.name)?;
         if self.link(&link.name)?.is_some() {
             return Err(Error::Invalid(format!(
                 "{} already exists",
@@ -183,6 +213,13 @@ impl Group {
 
     /// Remove the link `name` (the object stays if other links point at it).
     pub fn unlink(&self, name: &str) -> Result<()> {
+        // Checked first: a refused call leaves the file unchanged.
+        if name.is_empty() || self.link(name)?.is_none() {
+            return Err(Error::NotFound(format!(
+                "{} has no link named {name:?}",
+                self.path()
+            )));
+        }
         let file = self.file_inner();
         let mut session = file.session()?;
         groups::remove_link(&mut session, &file.store, self.addr(), name)
@@ -245,7 +282,7 @@ pub struct DatasetBuilder {
     chunks: Option<Vec<u64>>,
     storage: Option<Storage>,
     filters: Vec<Filter>,
-    fill: Option<Vec<u8>>,
+    fill: Option<super::values::Number>,
     track_order: bool,
 }
 
@@ -291,7 +328,8 @@ impl DatasetBuilder {
         self
     }
 
-    /// Deflate (gzip) at `level` 0-9. Implies chunked storage.
+    /// Deflate (gzip) at `level` 0-9 (another level makes creation fail). Implies chunked
+    /// storage.
     pub fn deflate(mut self, level: u32) -> Self {
         self.filters.retain(|f| f.id != id::DEFLATE);
         // libhdf5 marks deflate and shuffle optional (a chunk they cannot shrink may be
@@ -300,7 +338,7 @@ impl DatasetBuilder {
             id: id::DEFLATE,
             name: None,
             flags: 1,
-            client_data: vec![level.min(9)],
+            client_data: vec![level],
         });
         self
     }
@@ -329,10 +367,13 @@ impl DatasetBuilder {
         self
     }
 
-    /// The fill value for elements never written.
+    /// The fill value for elements never written (converted to the dataset's datatype
+    /// when the dataset is created; an error now if it does not convert to the datatype
+    /// given so far).
     pub fn fill_value<T: H5Write>(mut self, value: T) -> Result<Self> {
         let dtype = self.datatype.clone().unwrap_or_else(T::datatype);
-        self.fill = Some(encode_numbers(&dtype, std::iter::once(value.number()))?);
+        encode_numbers(&dtype, std::iter::once(value.number()))?;
+        self.fill = Some(value.number());
         Ok(self)
     }
 
@@ -347,6 +388,24 @@ impl DatasetBuilder {
             .datatype
             .clone()
             .ok_or_else(|| Error::Invalid(format!("dataset {}: no datatype given", self.path)))?;
+        check_element_size(&datatype, &format!("dataset {}", self.path))?;
+        let fill = match self.fill {
+            Some(n) => Some(
+                encode_numbers(&datatype, std::iter::once(n))
+                    .map_err(|e| Error::Type(format!("dataset {}: fill value: {e}", self.path)))?,
+            ),
+            None => None,
+        };
+        for f in &self.filters {
+            if let (id::DEFLATE, Some(&level)) = (f.id, f.client_data.first()) {
+                if level > 9 {
+                    return Err(Error::Invalid(format!(
+                        "dataset {}: deflate level {level}: levels are 0 to 9",
+                        self.path
+                    )));
+                }
+            }
+        }
         let shape = self
             .shape
             .clone()
@@ -416,7 +475,7 @@ impl DatasetBuilder {
             dataspace,
             storage,
             filters: FilterPipeline { filters },
-            fill: self.fill.clone(),
+            fill,
             track_order: self.track_order,
         })
     }
@@ -637,10 +696,16 @@ impl Dataset {
     /// elements are written (full chunks already stored are not rewritten).
     pub fn append<T: H5Write>(&self, data: &ArrayD<T>) -> Result<()> {
         let current = self.reload()?;
+        if current.is_null() {
+            return Err(Error::Invalid(format!(
+                "{} has no data (null dataspace): nothing to append to",
+                self.path()
+            )));
+        }
         let shape = current.shape().to_vec();
         if shape.is_empty() {
             return Err(Error::Invalid(format!(
-                "{} is scalar: nothing to append to",
+                "{} is scalar (0-d): nothing to append to",
                 self.path()
             )));
         }
@@ -656,6 +721,11 @@ impl Dataset {
                 "cannot append data of shape {:?} to a dataset of shape {shape:?}",
                 data.shape()
             )));
+        }
+        // The elements must convert to the dataset's type: checked before the dataset
+        // grows, so that a refused call leaves the file unchanged.
+        if !(T::NATIVE && *current.dtype() == T::datatype()) {
+            encode_numbers(current.dtype(), data.iter().take(1).map(|v| v.number()))?;
         }
         let add = data.shape().first().copied().unwrap_or(0) as u64;
         if add == 0 {

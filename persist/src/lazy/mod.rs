@@ -341,33 +341,38 @@ impl<'h> ProxyDataset<'h> {
         }
     }
 
+    /// Check, before anything grows or is written, that `data_shape` fits `sel` in the
+    /// dataset as it will be once axis 0 has grown for `sel`: positions, steps, the
+    /// number of axes, and the shape (or one element, written everywhere). A refused
+    /// write leaves the file unchanged.
+    fn check_fits(&self, ds: &Dataset, sel: &Selection, data_shape: &[usize]) -> Result<()> {
+        let mut dims = ds.shape().to_vec();
+        if let (Some(first), Some(n)) = (dims.first_mut(), needed_len(sel)) {
+            *first = (*first).max(n);
+        }
+        let shape: Vec<usize> = sel
+            .resolve(&dims)?
+            .iter()
+            .filter(|a| a.keep)
+            .map(|a| usize::try_from(a.count).unwrap_or(usize::MAX))
+            .collect();
+        let n = data_shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if data_shape != shape.as_slice() && n != Some(1) {
+            return Err(self.mismatch(format!(
+                "data of shape {data_shape:?} does not match the selection's shape {shape:?}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Grow axis 0 so that every position `sel` names on it exists; `Ok(ds)` is the
     /// dataset after growing.
     fn grow_for(&self, ds: Dataset, sel: &Selection) -> Result<Dataset> {
-        let shape = ds.shape().to_vec();
-        let (Some(&len), Some(first)) = (shape.first(), sel.0.first()) else {
-            return Ok(ds);
-        };
-        let needed: Option<u64> = match *first {
-            SliceArg::Index(i) if i >= 0 => u64::try_from(i).ok().map(|i| i + 1),
-            SliceArg::Slice {
-                start,
-                stop: Some(stop),
-                step,
-            } if stop > 0 && step > 0 => {
-                let start = start.unwrap_or(0);
-                if start < 0 || stop <= start {
-                    None
-                } else {
-                    // The last position selected, plus one.
-                    let last = start + (stop - start - 1) / step * step;
-                    u64::try_from(last).ok().map(|l| l + 1)
-                }
-            }
-            _ => None,
-        };
-        match needed {
-            Some(n) if n > len => {
+        let len = ds.shape().first().copied();
+        match (len, needed_len(sel)) {
+            (Some(len), Some(n)) if n > len => {
                 self.resize_axis0(&ds, n)?;
                 self.current()
             }
@@ -412,6 +417,7 @@ impl<'h> ProxyDataset<'h> {
         let ds = self.current()?;
         self.check_dtype(&ds, T::DTYPE)?;
         let sel = sel.into_selection();
+        self.check_fits(&ds, &sel, data.shape())?;
         let ds = self.grow_for(ds, &sel)?;
         Ok(ds.write_slice(&sel, &data.to_owned().into_dyn())?)
     }
@@ -433,8 +439,11 @@ impl<'h> ProxyDataset<'h> {
         self.check_tz(times.tz.as_deref())?;
         let wall = time::to_wall(&times.ns, times.tz.as_deref())?;
         let sel = sel.into_selection();
-        let ds = self.grow_for(self.current()?, &sel)?;
         let n = wall.len();
+        let ds = self.current()?;
+        let data_shape: &[usize] = if n == 1 { &[] } else { &[n] };
+        self.check_fits(&ds, &sel, data_shape)?;
+        let ds = self.grow_for(ds, &sel)?;
         let data =
             ArrayD::from_shape_vec(IxDyn(&[n]), wall).map_err(|e| self.mismatch(e.to_string()))?;
         let data = if n == 1 {
@@ -639,6 +648,29 @@ pub(crate) fn safe_cast(from: &str, to: &str) -> bool {
         ('u' | 'i', 'c') => ts / 2 > fs && fs < 8,
         ('f', 'c') => ts / 2 >= fs,
         _ => false,
+    }
+}
+
+/// The length axis 0 needs for every position `sel` names on it to exist (`None`: the
+/// selection does not reach past a known end — negative positions, open ends, empty).
+fn needed_len(sel: &Selection) -> Option<u64> {
+    match *sel.0.first()? {
+        SliceArg::Index(i) if i >= 0 => u64::try_from(i).ok().and_then(|i| i.checked_add(1)),
+        SliceArg::Slice {
+            start,
+            stop: Some(stop),
+            step,
+        } if stop > 0 && step > 0 => {
+            let start = start.unwrap_or(0);
+            if start < 0 || stop <= start {
+                None
+            } else {
+                // The last position selected, plus one.
+                let last = start + (stop - start - 1) / step * step;
+                u64::try_from(last).ok().and_then(|l| l.checked_add(1))
+            }
+        }
+        _ => None,
     }
 }
 

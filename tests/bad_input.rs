@@ -19,6 +19,7 @@
 )]
 
 use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use jangada::cli::check::check_file;
@@ -145,6 +146,12 @@ fn hdf5_sample() -> Vec<u8> {
         .write(&a1(vec![Complex::new(1.0f64, 2.0)]))
         .unwrap();
     r.link_soft("soft", "/g").unwrap();
+    // Dense link and attribute storage (more than 8 of each).
+    let dense = r.create_group("dense").unwrap();
+    for i in 0..10 {
+        dense.set_attr(&format!("a{i}"), i).unwrap();
+        dense.create_group(&format!("g{i}")).unwrap();
+    }
     f.close().unwrap();
     let b = bytes(&p);
     std::fs::remove_file(&p).unwrap();
@@ -510,6 +517,11 @@ fn hdf5_append_and_resize() {
         ("resize to rank 0", "rank", |f| {
             f.dataset("ext")?.resize(&[])
         }),
+        (
+            "resize to the unlimited marker",
+            "large|limit|unlimited",
+            |f| f.dataset("ext")?.resize(&[2, u64::MAX]),
+        ),
         ("resize a contiguous dataset", "chunked", |f| {
             f.dataset("contig")?.resize(&[5])
         }),
@@ -541,6 +553,32 @@ fn hdf5_names() {
         }),
         ("group named \"/\"", "name", |f| {
             f.root()?.create_group("/").map(|_| ())
+        }),
+        ("new nested group ending in \".\"", "name", |f| {
+            f.root()?.create_group("newdir/.").map(|_| ())
+        }),
+        ("new nested group through \".\"", "name", |f| {
+            f.root()?.create_group("newdir/./x").map(|_| ())
+        }),
+        ("new nested dataset ending in \".\"", "name", |f| {
+            f.root()?
+                .write_dataset("newdir/sub/.", &a1(vec![1i32]))
+                .map(|_| ())
+        }),
+        ("new nested dataset with a bad chunk shape", "chunk", |f| {
+            f.root()?
+                .new_dataset("newdir/x")
+                .dtype_of::<i32>()
+                .shape(&[4])
+                .chunks(&[0])
+                .create()
+                .map(|_| ())
+        }),
+        ("new nested strings dataset ending in \".\"", "name", |f| {
+            f.root()?
+                .new_dataset("newdir/.")
+                .write_strings(&[1], &strings(&["x"]))
+                .map(|_| ())
         }),
         ("duplicate group", "exists", |f| {
             f.root()?.create_group("g").map(|_| ())
@@ -655,6 +693,25 @@ fn hdf5_names() {
             "not found|no attribute",
             |f| f.root()?.delete_attr("missing"),
         ),
+        (
+            "delete a missing attribute of a dense group",
+            "not found|no attribute",
+            |f| f.group("dense")?.delete_attr("missing"),
+        ),
+        (
+            "unlink a missing name of a dense group",
+            "not found|no link",
+            |f| f.group("dense")?.unlink("missing"),
+        ),
+        ("duplicate link in a dense group", "exists", |f| {
+            f.group("dense")?.link_soft("g3", "/g")
+        }),
+        ("duplicate group in a dense group", "exists", |f| {
+            f.group("dense")?.create_group("g3").map(|_| ())
+        }),
+        ("empty attribute name in a dense group", "name|empty", |f| {
+            f.group("dense")?.set_attr("", 1i32)
+        }),
         (
             "delete a missing dataset attribute",
             "not found|no attribute",
@@ -781,6 +838,20 @@ fn hdf5_dataset_builder() {
                 .create()
                 .map(|_| ())
         }),
+        (
+            "shape of the unlimited marker",
+            "large|limit|unlimited",
+            |f| {
+                f.root()?
+                    .new_dataset("new")
+                    .dtype_of::<u8>()
+                    .shape(&[u64::MAX])
+                    .maxshape(&[None])
+                    .chunks(&[1])
+                    .create()
+                    .map(|_| ())
+            },
+        ),
         ("zero-size datatype", "size", |f| {
             f.root()?
                 .new_dataset("new")
@@ -884,6 +955,18 @@ fn hdf5_read_only() {
         }),
         ("dataset set_attr", "read-only", |f| {
             f.dataset("ext")?.set_attr("x", 1i32)
+        }),
+        ("dense group delete_attr", "read-only", |f| {
+            f.group("dense")?.delete_attr("a1")
+        }),
+        ("dense group unlink", "read-only", |f| {
+            f.group("dense")?.unlink("g1")
+        }),
+        ("dense group set_attr", "read-only", |f| {
+            f.group("dense")?.set_attr("a1", 5i64)
+        }),
+        ("dense group create_group", "read-only", |f| {
+            f.group("dense")?.create_group("g10").map(|_| ())
         }),
         ("dataset delete_attr", "read-only", |f| {
             f.group("g")?.delete_attr("ga")
@@ -1323,6 +1406,12 @@ fn persist_handle() {
         ("child of a dataset", "dataset", |h| {
             h.child("arr").map(|_| ())
         }),
+        ("lazy of a missing name", "no item", |h| {
+            h.lazy("missing").map(|_| ())
+        }),
+        ("object of the wrong class", "wrong class", |h| {
+            h.object().object::<Typed>("sub").map(|_| ())
+        }),
         ("child of an attribute", "group", |h| {
             h.child("n").map(|_| ())
         }),
@@ -1715,6 +1804,15 @@ fn persist_save_and_load_refusals() {
             },
         ),
         (
+            "a path that is not UTF-8",
+            "utf-8",
+            with(vec![(
+                "p",
+                Value::Path(PathBuf::from(std::ffi::OsStr::from_bytes(b"/tmp/\xff"))),
+            )]),
+            exact(),
+        ),
+        (
             "no overwrite",
             "exists",
             with(vec![("a", Value::Int(1))]),
@@ -1787,6 +1885,12 @@ fn persist_save_and_load_refusals() {
     assert!(
         bytes(&q) == sample_bytes(),
         "open r+ changed a non-jangada file"
+    );
+    let e = open(&q, Mode::Append).unwrap_err().to_string();
+    assert_clear("open a plain HDF5 file in mode a", &e, "root");
+    assert!(
+        bytes(&q) == sample_bytes(),
+        "open a changed a non-jangada file"
     );
     let e = open(&p, Mode::CreateNew).unwrap_err().to_string();
     assert_clear("open w- over a file", &e, "exists");

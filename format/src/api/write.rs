@@ -91,6 +91,18 @@ pub(crate) fn set_attr(
     attrs::set_attr(&mut session, &file.store, obj, msg)
 }
 
+/// Refuse `u64::MAX` as a size: it is HDF5's "unlimited" marker, only valid in a maximum
+/// shape.
+fn check_dims(dims: &[u64]) -> Result<()> {
+    if dims.contains(&UNLIMITED) {
+        return Err(Error::LimitExceeded(format!(
+            "shape {dims:?}: an axis cannot be {UNLIMITED} long (HDF5's unlimited marker, \
+             only valid in a maximum shape)"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuse datatypes whose elements have no bytes (nothing can be stored in them).
 fn check_element_size(datatype: &Datatype, what: &str) -> Result<()> {
     if datatype.size() == 0 {
@@ -116,7 +128,8 @@ impl Group {
     /// [`Group::create_group`] with h5py's `track_order`: link and attribute creation order
     /// tracked and indexed, members iterate in creation order.
     pub fn create_group_with(&self, path: &str, track_order: bool) -> Result<Group> {
-        let (parent, name) = self.parent_for_create(path)?;
+        let plan = self.plan_create(path)?;
+        let (parent, name) = plan.make_dirs()?;
         let file = parent.file_inner();
         {
             let mut session = file.session()?;
@@ -131,32 +144,41 @@ impl Group {
         parent.group(name)
     }
 
-    /// The group that will hold the last component of `path` (creating intermediate
-    /// groups), and that component.
-    fn parent_for_create<'p>(&self, path: &'p str) -> Result<(Group, &'p str)> {
+    /// Check everything about creating `path` without writing: every component is a
+    /// valid name, the existing leading components are groups, the last does not exist.
+    /// The returned plan creates the missing intermediate groups.
+    fn plan_create<'p>(&self, path: &'p str) -> Result<CreatePlan<'p>> {
         let (mut current, rest) = match path.strip_prefix('/') {
             Some(rest) => (self.root_group()?, rest),
             None => (self.clone(), path),
         };
         let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-        let Some((last, dirs)) = parts.split_last() else {
+        let Some((&last, dirs)) = parts.split_last() else {
             return Err(Error::Invalid(format!("{path:?} names no new object")));
         };
-        for dir in dirs {
-            groups::check_name(dir)?;
-            current = match current.link(dir)? {
-                Some(_) => current.group(dir)?,
-                None => current.create_group(dir)?,
-            };
+        for part in &parts {
+            groups::check_name(part)?;
         }
-        groups::check_name(last)?;
-        if current.link(last)?.is_some() {
+        let mut existing = 0;
+        for dir in dirs {
+            if current.link(dir)?.is_none() {
+                break;
+            }
+            current = current.group(dir)?;
+            existing += 1;
+        }
+        let missing = dirs.get(existing..).unwrap_or_default().to_vec();
+        if missing.is_empty() && current.link(last)?.is_some() {
             return Err(Error::Invalid(format!(
                 "{} already exists",
                 current.child(last)
             )));
         }
-        Ok((current, last))
+        Ok(CreatePlan {
+            parent: current,
+            missing,
+            last,
+        })
     }
 
     /// Add a soft link `name` pointing at `target` (a path).
@@ -255,6 +277,25 @@ impl Group {
     /// contiguous, the datatype of `T`).
     pub fn write_dataset<T: H5Write>(&self, path: &str, data: &ArrayD<T>) -> Result<Dataset> {
         self.new_dataset(path).write(data)
+    }
+}
+
+/// Where a new object goes: the deepest existing group, the intermediate groups still to
+/// create below it, and the new object's name.
+struct CreatePlan<'p> {
+    parent: Group,
+    missing: Vec<&'p str>,
+    last: &'p str,
+}
+
+impl<'p> CreatePlan<'p> {
+    /// Create the missing intermediate groups; the group that holds `last`, and `last`.
+    fn make_dirs(self) -> Result<(Group, &'p str)> {
+        let mut current = self.parent;
+        for dir in self.missing {
+            current = current.create_group(dir)?;
+        }
+        Ok((current, self.last))
     }
 }
 
@@ -418,6 +459,7 @@ impl DatasetBuilder {
             },
             Some(dims) if dims.is_empty() => Dataspace::scalar(),
             Some(dims) => {
+                check_dims(dims)?;
                 // h5py always stores the maximum shape (equal to the shape by default).
                 let max_dims = match &self.maxshape {
                     None => Some(dims.clone()),
@@ -486,21 +528,39 @@ impl DatasetBuilder {
                 "scalar and empty datasets cannot be chunked".into(),
             ));
         }
-        Ok(match &self.chunks {
-            Some(c) => c.clone(),
-            None => chunking::guess_chunk(&space.dims, u64::from(datatype.size)),
-        })
+        let Some(chunks) = &self.chunks else {
+            return Ok(chunking::guess_chunk(&space.dims, u64::from(datatype.size)));
+        };
+        if chunks.len() != space.dims.len() {
+            return Err(Error::Invalid(format!(
+                "chunk shape {chunks:?} has rank {}, the dataset {}",
+                chunks.len(),
+                space.dims.len()
+            )));
+        }
+        if chunks.contains(&0) {
+            return Err(Error::Invalid(format!(
+                "chunk shape {chunks:?}: every chunk dimension must be at least 1"
+            )));
+        }
+        Ok(chunks.clone())
     }
 
     /// Create the dataset (elements read as the fill value until written).
     pub fn create(self) -> Result<Dataset> {
         let mut spec = self.spec()?;
-        let (parent, name) = self.group.parent_for_create(&self.path)?;
-        let file = parent.file_inner();
+        let plan = self.group.plan_create(&self.path)?;
+        let file = plan.parent.file_inner().clone();
         spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
+        // The dataset first (the writer checks the spec before writing anything), then
+        // the intermediate groups: a refused spec leaves the file unchanged.
+        let addr = {
+            let mut session = file.session()?;
+            datasets::create(&mut session, &file.store, &spec)?
+        };
+        let (parent, name) = plan.make_dirs()?;
         {
             let mut session = file.session()?;
-            let addr = datasets::create(&mut session, &file.store, &spec)?;
             groups::add_link(
                 &mut session,
                 &file.store,
@@ -687,6 +747,7 @@ impl Dataset {
     /// Change the shape (chunked datasets; any axis within the maximum shape). Shrinking
     /// discards the data outside; growing shows the fill value.
     pub fn resize(&self, shape: &[u64]) -> Result<()> {
+        check_dims(shape)?;
         let file = self.file_inner();
         let mut session = file.session()?;
         datasets::resize(&mut session, &file.store, self.addr(), shape)

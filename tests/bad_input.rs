@@ -1040,6 +1040,13 @@ fn hdf5_open_refusals() {
     let e = File::open_rw(&q).unwrap_err().to_string();
     assert_clear("not an HDF5 file", &e, "signature|superblock|hdf5");
     assert_eq!(bytes(&q), b"hello, this is not an HDF5 file at all");
+    let e = File::from_bytes(b"not HDF5 either".to_vec())
+        .unwrap_err()
+        .to_string();
+    assert_clear("bytes that are not HDF5", &e, "signature|superblock|hdf5");
+    let mut cut = sample_bytes().to_vec();
+    cut.truncate(40);
+    assert!(File::from_bytes(cut).is_err(), "a truncated image opened");
     std::fs::remove_file(&p).unwrap();
     std::fs::remove_file(&q).unwrap();
 }
@@ -1111,6 +1118,16 @@ fn exact() -> SaveOptions {
 
 fn persist_sample(p: &Path) {
     save_value(p, &persist_value(), &exact()).unwrap();
+    // An array written without a maximum shape (as h5py does by default): it cannot grow.
+    let f = File::open_rw(p).unwrap();
+    let ds = f
+        .group("root")
+        .unwrap()
+        .write_dataset("fixedarr", &a1(vec![1.0f64, 2.0]))
+        .unwrap();
+    ds.set_attr("__dataset_type__", "numpy.ndarray").unwrap();
+    drop(ds);
+    f.close().unwrap();
 }
 
 type POp = fn(&Handle<Value>) -> jangada::Result<()>;
@@ -1310,6 +1327,14 @@ fn persist_proxies() {
             h.proxy("idx")?
                 .set_timestamps(step(0, 3, 0), &utc(vec![SEC]))
         }),
+        ("append to an array without maxshape", "cannot grow", |h| {
+            h.proxy("fixedarr")?.append(&a1(vec![1.0f64]))
+        }),
+        (
+            "set past the end of an array without maxshape",
+            "cannot grow",
+            |h| h.proxy("fixedarr")?.set_scalar(2, 1.0f64),
+        ),
         ("append to a 0-d array", "0-d", |h| {
             h.proxy("zero_d")?.append(&a1(vec![1.0f64]))
         }),
@@ -1898,4 +1923,48 @@ fn persist_save_and_load_refusals() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     std::fs::remove_file(&p).unwrap();
     std::fs::remove_file(&q).unwrap();
+}
+
+/// Edge values that are NOT bad input (empty arrays, 0-d strings, empty containers, empty
+/// time indexes) are stored by `Handle::set` over an existing item and load back: an
+/// assignment never fails after removing what the name held.
+#[test]
+fn persist_set_edge_values_replace_and_load_back() {
+    let p = scratch("edge-values.hdf5");
+    persist_sample(&p);
+    let edge: Vec<Value> = vec![
+        Value::Array(ArrayValue::F64(arrv(&[0], vec![]))),
+        Value::Array(ArrayValue::F64(arrv(&[0, 3], vec![]))),
+        Value::Array(ArrayValue::I8(arrv(&[2, 0, 2], vec![]))),
+        Value::Array(ArrayValue::Str(arrv(&[0], vec![]))),
+        Value::Array(ArrayValue::Str(a0("x".to_string()))),
+        Value::Array(ArrayValue::Str(a1(strings(&["", "é"])))),
+        Value::Array(ArrayValue::Bool(a0(true))),
+        Value::Array(ArrayValue::C64(a0(Complex::new(1.0f32, -1.0)))),
+        Value::List(vec![]),
+        Value::Dict(BTreeMap::new()),
+        Value::DatetimeIndex(DatetimeIndex {
+            ns: vec![],
+            tz: Some("UTC".into()),
+        }),
+        Value::Str(String::new()),
+        Value::None,
+    ];
+    for (i, v) in edge.iter().enumerate() {
+        for name in ["arr", "n", "sub"] {
+            let h = open(&p, Mode::ReadWrite).unwrap();
+            if let Err(e) = h.set(name, v.clone()) {
+                panic!("edge value {i} ({v:?}) over {name:?} refused: {e}");
+            }
+            assert_eq!(&h.get(name).unwrap(), v, "edge value {i} over {name:?}");
+            // Put the original back for the next round.
+            let Value::Object(o) = persist_value() else {
+                unreachable!()
+            };
+            h.set(name, o.props[name].clone()).unwrap();
+            h.close().unwrap();
+        }
+    }
+    assert_checks("edge values", &p);
+    std::fs::remove_file(&p).unwrap();
 }

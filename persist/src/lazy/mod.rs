@@ -25,14 +25,17 @@ use jangada_hdf5::{
     describe, numpy_str, Dataset, Group, H5Type, H5Write, Selection, SliceArg, TypeClass,
 };
 use ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
-use num_complex::Complex;
 
 use crate::error::{Error, Result};
 use crate::mapping::load::{dataset_type, load_attr, DatasetType};
 use crate::mapping::{time, DATASET_TYPE};
 use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
+mod dtype;
 mod select;
+use dtype::dtype_str;
+use dtype::safe_cast;
+pub use dtype::H5Elem;
 pub use select::{IntoSelection, IntoSliceArg};
 
 /// A lazily read (and, in `r+`/`a`/`w` mode, written) dataset of an open file: an array
@@ -597,60 +600,6 @@ impl<'h> ProxyDataset<'h> {
     }
 }
 
-/// Rust element types of arrays with their numpy `dtype.str` (checked against the
-/// dataset's before writing).
-pub trait H5Elem {
-    /// numpy's `dtype.str` (`"<f8"`, `"|b1"`, ...).
-    const DTYPE: &'static str;
-}
-
-macro_rules! h5elem {
-    ($($t:ty => $s:literal),*) => {$(
-        impl H5Elem for $t { const DTYPE: &'static str = $s; }
-    )*};
-}
-
-h5elem!(i8 => "|i1", i16 => "<i2", i32 => "<i4", i64 => "<i8", u8 => "|u1", u16 => "<u2",
-        u32 => "<u4", u64 => "<u8", f32 => "<f4", f64 => "<f8", bool => "|b1",
-        Complex<f32> => "<c8", Complex<f64> => "<c16");
-
-fn dtype_str(ds: &Dataset) -> String {
-    numpy_str(ds.dtype()).unwrap_or_else(|| match ds.dtype().class {
-        TypeClass::VarLenString { .. } => "str".to_string(),
-        _ => describe(ds.dtype()),
-    })
-}
-
-/// `(kind, size)` of a numpy `dtype.str` (`"<f8"` -> `('f', 8)`; `"str"` -> `('s', 0)`).
-fn kind_size(dt: &str) -> Option<(char, u32)> {
-    if dt == "str" {
-        return Some(('s', 0));
-    }
-    let t = dt.trim_start_matches(['<', '>', '|', '=']);
-    let mut chars = t.chars();
-    let kind = chars.next()?;
-    let size = chars.as_str().parse().ok()?;
-    Some((kind, size))
-}
-
-/// numpy's "safe" casting between the element types of the mapping: the same type (any
-/// byte order), or a wider one that holds every value (`<i4` -> `<i8`, `<i4` -> `<f8`,
-/// `<f4` -> `<c8`); booleans and strings only to themselves.
-pub(crate) fn safe_cast(from: &str, to: &str) -> bool {
-    let (Some((fk, fs)), Some((tk, ts))) = (kind_size(from), kind_size(to)) else {
-        return false;
-    };
-    match (fk, tk) {
-        _ if fk == tk && !matches!(fk, 'u' | 'i' | 'f' | 'c') => fs == ts,
-        ('u', 'u') | ('i', 'i') | ('f', 'f') | ('c', 'c') => ts >= fs,
-        ('u', 'i') => ts > fs,
-        ('u' | 'i', 'f') => ts > fs && fs != 8,
-        ('u' | 'i', 'c') => ts / 2 > fs && fs < 8,
-        ('f', 'c') => ts / 2 >= fs,
-        _ => false,
-    }
-}
-
 /// The length axis 0 needs for every position `sel` names on it to exist (`None`: the
 /// selection does not reach past a known end — negative positions, open ends, empty).
 fn needed_len(sel: &Selection) -> Option<u64> {
@@ -680,45 +629,4 @@ fn maxshape_str(m: &[Option<u64>]) -> String {
         .map(|d| d.map_or("None".to_string(), |d| d.to_string()))
         .collect();
     format!("({})", parts.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_cast;
-
-    #[test]
-    fn safe_casts_follow_numpy() {
-        for (from, to) in [
-            ("<f8", ">f8"),
-            ("<i4", "<i8"),
-            ("|u1", "<i2"),
-            ("<i4", "<f8"),
-            ("<i2", "<f4"),
-            ("<f4", "<f8"),
-            ("<f4", "<c8"),
-            ("<f8", "<c16"),
-            ("<c8", "<c16"),
-            ("|b1", "|b1"),
-            ("str", "str"),
-        ] {
-            assert!(safe_cast(from, to), "{from} -> {to}");
-        }
-        for (from, to) in [
-            ("<i8", "<i4"),
-            ("<i8", "<f8"),
-            ("<i4", "<f4"),
-            ("<u8", "<i8"),
-            ("<i1", "|u1"),
-            ("<f8", "<f4"),
-            ("<f8", "<i8"),
-            ("<c16", "<c8"),
-            ("<c8", "<f8"),
-            ("|b1", "<i8"),
-            ("<i8", "|b1"),
-            ("str", "<i8"),
-            ("<i4", "str"),
-        ] {
-            assert!(!safe_cast(from, to), "{from} -> {to}");
-        }
-    }
 }

@@ -11,6 +11,14 @@
 //! The cases are tables: `(name, expected substring, the bad call)`, each run on a fresh
 //! copy of a sample file. `tests/write_roundtrip.rs` has an older, smaller set (is_err
 //! only); this matrix adds the messages, the follow-up calls and the persist layer.
+//!
+//! What is deliberately NOT an error (h5py/numpy behaviour, pinned by tests here):
+//! slice bounds past the ends are clamped and a reversed range selects nothing (writes
+//! must then match that smaller selection); numbers convert between numeric types as
+//! h5py converts them (truncate, saturate) at the HDF5 layer, while jangada's proxies
+//! refuse anything but numpy's "safe" casts; `/` is allowed in attribute names (HDF5
+//! allows it); setting an existing attribute overwrites it; missing intermediate groups
+//! of a path are created; flushing a read-only file does nothing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -1966,5 +1974,32 @@ fn persist_set_edge_values_replace_and_load_back() {
         }
     }
     assert_checks("edge values", &p);
+    std::fs::remove_file(&p).unwrap();
+}
+
+/// Not bad input at the HDF5 layer: numbers convert to the dataset's numeric type as h5py
+/// (libhdf5) converts them — floats truncate toward zero, out-of-range values saturate,
+/// NaN becomes 0. Only conversions between kinds that have no meaning (complex into real,
+/// numbers into strings, strings into numbers) are refused. The jangada layer
+/// (`ProxyDataset`) is stricter: numpy's "safe" casting, see `persist_proxies`.
+#[test]
+fn hdf5_numeric_conversions_follow_h5py() {
+    let p = scratch("conversions.h5");
+    std::fs::write(&p, sample_bytes()).unwrap();
+    let f = File::open_rw(&p).unwrap();
+    let ds = f.dataset("ext").unwrap();
+    ds.write_slice(&sel(&[idx(0)]), &a1(vec![1.7f64, -2.9]))
+        .unwrap();
+    ds.write_slice(&sel(&[idx(1)]), &a1(vec![f64::NAN, 1e300]))
+        .unwrap();
+    assert_eq!(
+        ds.read::<i32>().unwrap(),
+        arr2(&[[1, -2], [0, i32::MAX]]).into_dyn()
+    );
+    let c = f.dataset("contig").unwrap();
+    c.write(&a1(vec![-5i64, 300, 7])).unwrap();
+    assert_eq!(c.read::<u8>().unwrap(), a1(vec![0, 255, 7]));
+    drop((ds, c));
+    f.close().unwrap();
     std::fs::remove_file(&p).unwrap();
 }

@@ -294,18 +294,19 @@ impl File {
     }
 
     /// Write everything pending (dense link and attribute storage, chunk indexes, the
-    /// superblock) so that the file on disk is complete.
+    /// superblock) so that the file on disk is complete. A read-only file has nothing to
+    /// write: flushing it does nothing (as in h5py).
     pub fn flush(&self) -> Result<()> {
+        if !self.inner.writable() {
+            return Ok(());
+        }
         let mut session = self.inner.session()?;
         session.flush(&self.inner.store, &self.inner.superblock)
     }
 
     /// Flush and close this handle (other handles to the same file keep it open).
     pub fn close(self) -> Result<()> {
-        if self.inner.writable() {
-            self.flush()?;
-        }
-        Ok(())
+        self.flush()
     }
 
     /// Size of the file in bytes.

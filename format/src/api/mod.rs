@@ -5,6 +5,7 @@
 //! soft links; external links are reported ([`LinkTarget::External`]) but not followed.
 
 mod attribute;
+mod builder;
 mod convert;
 mod dataset;
 mod file;
@@ -22,6 +23,7 @@ pub use crate::messages::fill_value::FillValue;
 pub use crate::messages::filter_pipeline::Filter;
 pub use crate::messages::link::{Link, LinkTarget};
 pub use attribute::Attribute;
+pub use builder::{DatasetBuilder, Storage};
 pub use convert::H5Type;
 pub use dataset::{Dataset, LayoutKind};
 pub use file::{File, Mode};
@@ -32,4 +34,3 @@ pub use value::{
     decode_element, decode_number, describe, numpy_str, DynArray, Element, VlenReader,
 };
 pub use values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Number, Payload};
-pub use write::{DatasetBuilder, Storage};

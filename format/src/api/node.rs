@@ -82,6 +82,15 @@ impl Node {
         }
     }
 
+    /// The open file the object belongs to.
+    pub(crate) fn file_inner(&self) -> &Arc<FileInner> {
+        match self {
+            Node::Group(g) => g.file_inner(),
+            Node::Dataset(d) => d.file_inner(),
+            Node::Datatype(t) => &t.file,
+        }
+    }
+
     /// The object's attributes, in name order.
     pub fn attrs(&self) -> Result<Vec<Attribute>> {
         match self {

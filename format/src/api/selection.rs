@@ -102,6 +102,13 @@ impl Selection {
 
     /// Resolve against a dataset shape.
     pub fn resolve(&self, dims: &[u64]) -> Result<Vec<AxisSel>> {
+        if dims.is_empty() && !self.0.is_empty() {
+            return Err(Error::Invalid(format!(
+                "the dataset is scalar (0-d): it takes no index or slice, the selection has \
+                 {} axes",
+                self.0.len()
+            )));
+        }
         if self.0.len() > dims.len() {
             return Err(Error::Invalid(format!(
                 "selection has {} axes but the dataset has {}",

@@ -374,6 +374,11 @@ impl AttrData {
     /// A fixed-length, null-padded string of `len` bytes (numpy's `S` type).
     pub fn fixed_string(s: &str, len: u32) -> Result<AttrData> {
         let bytes = s.as_bytes();
+        if len == 0 {
+            return Err(Error::Invalid(
+                "a fixed-length string needs a size of at least 1 byte".into(),
+            ));
+        }
         if bytes.len() > len as usize {
             return Err(Error::Invalid(format!("{s:?} is longer than {len} bytes")));
         }

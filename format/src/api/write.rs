@@ -2,17 +2,17 @@
 
 use ndarray::ArrayD;
 
-use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
+use crate::dataspace::UNLIMITED;
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 use crate::hyperslab;
 use crate::io::Addr;
 use crate::messages::attribute::{AttributeMessage, MaybeShared};
-use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
 use crate::messages::link::{Link, LinkTarget};
-use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
-use crate::writer::{attrs, chunking, groups, Emit};
+use crate::writer::datasets;
+use crate::writer::{attrs, groups, Emit};
 
+use super::builder::DatasetBuilder;
 use super::dataset::Dataset;
 use super::file::FileInner;
 use super::group::Group;
@@ -22,7 +22,7 @@ use super::values::{
     encode_array, encode_numbers, AttrData, H5Write, IntoAttr, NativeElements, Payload,
 };
 
-fn new_link(name: &str, target: LinkTarget) -> Link {
+pub(super) fn new_link(name: &str, target: LinkTarget) -> Link {
     Link {
         name: name.to_string(),
         charset: if name.is_ascii() {
@@ -85,9 +85,32 @@ pub(crate) fn set_attr(
 ) -> Result<()> {
     groups::check_attr_name(name)?;
     let data = value.into_attr()?;
+    check_element_size(&data.datatype, &format!("attribute {name:?}"))?;
     let msg = attribute_message(file, name, data)?;
     let mut session = file.session()?;
     attrs::set_attr(&mut session, &file.store, obj, msg)
+}
+
+/// Refuse `u64::MAX` as a size: it is HDF5's "unlimited" marker, only valid in a maximum
+/// shape.
+pub(super) fn check_dims(dims: &[u64]) -> Result<()> {
+    if dims.contains(&UNLIMITED) {
+        return Err(Error::LimitExceeded(format!(
+            "shape {dims:?}: an axis cannot be {UNLIMITED} long (HDF5's unlimited marker, \
+             only valid in a maximum shape)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse datatypes whose elements have no bytes (nothing can be stored in them).
+pub(super) fn check_element_size(datatype: &Datatype, what: &str) -> Result<()> {
+    if datatype.size() == 0 {
+        return Err(Error::Invalid(format!(
+            "{what}: the datatype has elements of size 0"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn delete_attr(file: &FileInner, obj: Addr, name: &str) -> Result<()> {
@@ -105,7 +128,8 @@ impl Group {
     /// [`Group::create_group`] with h5py's `track_order`: link and attribute creation order
     /// tracked and indexed, members iterate in creation order.
     pub fn create_group_with(&self, path: &str, track_order: bool) -> Result<Group> {
-        let (parent, name) = self.parent_for_create(path)?;
+        let plan = self.plan_create(path)?;
+        let (parent, name) = plan.make_dirs()?;
         let file = parent.file_inner();
         {
             let mut session = file.session()?;
@@ -120,41 +144,61 @@ impl Group {
         parent.group(name)
     }
 
-    /// The group that will hold the last component of `path` (creating intermediate
-    /// groups), and that component.
-    fn parent_for_create<'p>(&self, path: &'p str) -> Result<(Group, &'p str)> {
+    /// Check everything about creating `path` without writing: every component is a
+    /// valid name, the existing leading components are groups, the last does not exist.
+    /// The returned plan creates the missing intermediate groups.
+    pub(super) fn plan_create<'p>(&self, path: &'p str) -> Result<CreatePlan<'p>> {
         let (mut current, rest) = match path.strip_prefix('/') {
             Some(rest) => (self.root_group()?, rest),
             None => (self.clone(), path),
         };
         let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-        let Some((last, dirs)) = parts.split_last() else {
+        let Some((&last, dirs)) = parts.split_last() else {
             return Err(Error::Invalid(format!("{path:?} names no new object")));
         };
-        for dir in dirs {
-            groups::check_name(dir)?;
-            current = match current.link(dir)? {
-                Some(_) => current.group(dir)?,
-                None => current.create_group(dir)?,
-            };
+        for part in &parts {
+            groups::check_name(part)?;
         }
-        groups::check_name(last)?;
-        if current.link(last)?.is_some() {
+        let mut existing = 0;
+        for dir in dirs {
+            if current.link(dir)?.is_none() {
+                break;
+            }
+            current = current.group(dir)?;
+            existing += 1;
+        }
+        let missing = dirs.get(existing..).unwrap_or_default().to_vec();
+        if missing.is_empty() && current.link(last)?.is_some() {
             return Err(Error::Invalid(format!(
                 "{} already exists",
                 current.child(last)
             )));
         }
-        Ok((current, last))
+        Ok(CreatePlan {
+            parent: current,
+            missing,
+            last,
+        })
     }
 
     /// Add a soft link `name` pointing at `target` (a path).
     pub fn link_soft(&self, name: &str, target: &str) -> Result<()> {
+        if target.is_empty() {
+            return Err(Error::Invalid(format!(
+                "soft link {name:?}: the target path is empty"
+            )));
+        }
         self.add_link(new_link(name, LinkTarget::Soft(target.to_string())))
     }
 
     /// Add an external link `name` to `path` in the file `file`.
     pub fn link_external(&self, name: &str, file: &str, path: &str) -> Result<()> {
+        if file.is_empty() || path.is_empty() {
+            return Err(Error::Invalid(format!(
+                "external link {name:?}: the target file name and the target path must not \
+                 be empty"
+            )));
+        }
         self.add_link(new_link(
             name,
             LinkTarget::External {
@@ -166,10 +210,18 @@ impl Group {
 
     /// Add a hard link `name` to an existing object.
     pub fn link_hard(&self, name: &str, target: &Node) -> Result<()> {
+        if !std::sync::Arc::ptr_eq(target.file_inner(), self.file_inner()) {
+            return Err(Error::Invalid(format!(
+                "hard link {name:?}: {} belongs to another file (hard links stay inside one \
+                 file; use an external link)",
+                target.path()
+            )));
+        }
         self.add_link(new_link(name, LinkTarget::Hard(target.addr())))
     }
 
     fn add_link(&self, link: Link) -> Result<()> {
+        groups::check_name(&link.name)?;
         if self.link(&link.name)?.is_some() {
             return Err(Error::Invalid(format!(
                 "{} already exists",
@@ -183,6 +235,13 @@ impl Group {
 
     /// Remove the link `name` (the object stays if other links point at it).
     pub fn unlink(&self, name: &str) -> Result<()> {
+        // Checked first: a refused call leaves the file unchanged.
+        if name.is_empty() || self.link(name)?.is_none() {
+            return Err(Error::NotFound(format!(
+                "{} has no link named {name:?}",
+                self.path()
+            )));
+        }
         let file = self.file_inner();
         let mut session = file.session()?;
         groups::remove_link(&mut session, &file.store, self.addr(), name)
@@ -200,18 +259,7 @@ impl Group {
 
     /// Start creating a dataset called `path` in this group.
     pub fn new_dataset(&self, path: &str) -> DatasetBuilder {
-        DatasetBuilder {
-            group: self.clone(),
-            path: path.to_string(),
-            datatype: None,
-            shape: None,
-            maxshape: None,
-            chunks: None,
-            storage: None,
-            filters: Vec::new(),
-            fill: None,
-            track_order: false,
-        }
+        DatasetBuilder::new(self.clone(), path)
     }
 
     /// Create a dataset holding `data` (h5py's `create_dataset(name, data=...)`:
@@ -221,291 +269,22 @@ impl Group {
     }
 }
 
-/// How a new dataset is laid out (defaults follow h5py).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Storage {
-    /// Data in the object header (small datasets only).
-    Compact,
-    /// One contiguous block.
-    Contiguous,
-    /// Chunked (chunk shape given or guessed).
-    Chunked,
+/// Where a new object goes: the deepest existing group, the intermediate groups still to
+/// create below it, and the new object's name.
+pub(super) struct CreatePlan<'p> {
+    pub(super) parent: Group,
+    missing: Vec<&'p str>,
+    last: &'p str,
 }
 
-/// Builder for a new dataset, with h5py's defaults: contiguous unless chunks, a maximum
-/// shape or a filter is asked for; the chunk shape guessed as h5py does when not given.
-#[derive(Clone, Debug)]
-#[must_use]
-pub struct DatasetBuilder {
-    group: Group,
-    path: String,
-    datatype: Option<Datatype>,
-    shape: Option<Option<Vec<u64>>>,
-    maxshape: Option<Vec<Option<u64>>>,
-    chunks: Option<Vec<u64>>,
-    storage: Option<Storage>,
-    filters: Vec<Filter>,
-    fill: Option<Vec<u8>>,
-    track_order: bool,
-}
-
-impl DatasetBuilder {
-    /// The element datatype.
-    pub fn dtype(mut self, datatype: Datatype) -> Self {
-        self.datatype = Some(datatype);
-        self
-    }
-
-    /// The element datatype of a Rust type.
-    pub fn dtype_of<T: H5Write>(self) -> Self {
-        self.dtype(T::datatype())
-    }
-
-    /// The shape (`&[]` for a scalar dataset).
-    pub fn shape(mut self, shape: &[u64]) -> Self {
-        self.shape = Some(Some(shape.to_vec()));
-        self
-    }
-
-    /// No data at all (a null dataspace, h5py's `Empty`).
-    pub fn empty(mut self) -> Self {
-        self.shape = Some(None);
-        self
-    }
-
-    /// The maximum shape; `None` is an unlimited axis. Implies chunked storage.
-    pub fn maxshape(mut self, maxshape: &[Option<u64>]) -> Self {
-        self.maxshape = Some(maxshape.to_vec());
-        self
-    }
-
-    /// The chunk shape. Implies chunked storage.
-    pub fn chunks(mut self, chunks: &[u64]) -> Self {
-        self.chunks = Some(chunks.to_vec());
-        self
-    }
-
-    /// The storage layout.
-    pub fn storage(mut self, storage: Storage) -> Self {
-        self.storage = Some(storage);
-        self
-    }
-
-    /// Deflate (gzip) at `level` 0-9. Implies chunked storage.
-    pub fn deflate(mut self, level: u32) -> Self {
-        self.filters.retain(|f| f.id != id::DEFLATE);
-        // libhdf5 marks deflate and shuffle optional (a chunk they cannot shrink may be
-        // stored as is); Fletcher-32 is mandatory.
-        self.filters.push(Filter {
-            id: id::DEFLATE,
-            name: None,
-            flags: 1,
-            client_data: vec![level.min(9)],
-        });
-        self
-    }
-
-    /// Byte shuffle before compression. Implies chunked storage.
-    pub fn shuffle(mut self) -> Self {
-        self.filters.retain(|f| f.id != id::SHUFFLE);
-        self.filters.push(Filter {
-            id: id::SHUFFLE,
-            name: None,
-            flags: 1,
-            client_data: Vec::new(),
-        });
-        self
-    }
-
-    /// Fletcher-32 checksums of each chunk. Implies chunked storage.
-    pub fn fletcher32(mut self) -> Self {
-        self.filters.retain(|f| f.id != id::FLETCHER32);
-        self.filters.push(Filter {
-            id: id::FLETCHER32,
-            name: None,
-            flags: 0,
-            client_data: Vec::new(),
-        });
-        self
-    }
-
-    /// The fill value for elements never written.
-    pub fn fill_value<T: H5Write>(mut self, value: T) -> Result<Self> {
-        let dtype = self.datatype.clone().unwrap_or_else(T::datatype);
-        self.fill = Some(encode_numbers(&dtype, std::iter::once(value.number()))?);
-        Ok(self)
-    }
-
-    /// Track attribute creation order (h5py's `track_order=True`).
-    pub fn track_order(mut self, track: bool) -> Self {
-        self.track_order = track;
-        self
-    }
-
-    fn spec(&self) -> Result<DatasetSpec> {
-        let datatype = self
-            .datatype
-            .clone()
-            .ok_or_else(|| Error::Invalid(format!("dataset {}: no datatype given", self.path)))?;
-        let shape = self
-            .shape
-            .clone()
-            .ok_or_else(|| Error::Invalid(format!("dataset {}: no shape given", self.path)))?;
-        let dataspace = match &shape {
-            None => Dataspace {
-                kind: SpaceKind::Null,
-                dims: Vec::new(),
-                max_dims: None,
-            },
-            Some(dims) if dims.is_empty() => Dataspace::scalar(),
-            Some(dims) => {
-                // h5py always stores the maximum shape (equal to the shape by default).
-                let max_dims = match &self.maxshape {
-                    None => Some(dims.clone()),
-                    Some(m) => {
-                        if m.len() != dims.len() {
-                            return Err(Error::Invalid(format!(
-                                "maxshape {m:?} has a different rank than shape {dims:?}"
-                            )));
-                        }
-                        let max: Vec<u64> = m.iter().map(|d| d.unwrap_or(UNLIMITED)).collect();
-                        for (d, mx) in dims.iter().zip(&max) {
-                            if d > mx {
-                                return Err(Error::Invalid(format!(
-                                    "shape {dims:?} exceeds maxshape {m:?}"
-                                )));
-                            }
-                        }
-                        Some(max)
-                    }
-                };
-                Dataspace {
-                    kind: SpaceKind::Simple,
-                    dims: dims.clone(),
-                    max_dims,
-                }
-            }
-        };
-        let wants_chunks =
-            self.chunks.is_some() || self.maxshape.is_some() || !self.filters.is_empty();
-        let storage = match self.storage {
-            Some(Storage::Compact) if !wants_chunks => StorageChoice::Compact,
-            Some(Storage::Contiguous) if !wants_chunks => StorageChoice::Contiguous,
-            Some(Storage::Compact | Storage::Contiguous) => {
-                return Err(Error::Invalid(
-                    "chunks, maxshape and filters need chunked storage".into(),
-                ))
-            }
-            Some(Storage::Chunked) => {
-                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
-            }
-            None if wants_chunks => {
-                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
-            }
-            None => StorageChoice::Contiguous,
-        };
-        // Filters in h5py's order: shuffle, deflate, fletcher32 last.
-        let mut filters = self.filters.clone();
-        filters.sort_by_key(|f| match f.id {
-            id::SHUFFLE => 0,
-            id::DEFLATE => 1,
-            _ => 2,
-        });
-        Ok(DatasetSpec {
-            datatype,
-            dataspace,
-            storage,
-            filters: FilterPipeline { filters },
-            fill: self.fill.clone(),
-            track_order: self.track_order,
-        })
-    }
-
-    fn chunk_shape(&self, space: &Dataspace, datatype: &Datatype) -> Result<Vec<u64>> {
-        if space.kind != SpaceKind::Simple {
-            return Err(Error::Invalid(
-                "scalar and empty datasets cannot be chunked".into(),
-            ));
+impl<'p> CreatePlan<'p> {
+    /// Create the missing intermediate groups; the group that holds `last`, and `last`.
+    pub(super) fn make_dirs(self) -> Result<(Group, &'p str)> {
+        let mut current = self.parent;
+        for dir in self.missing {
+            current = current.create_group(dir)?;
         }
-        Ok(match &self.chunks {
-            Some(c) => c.clone(),
-            None => chunking::guess_chunk(&space.dims, u64::from(datatype.size)),
-        })
-    }
-
-    /// Create the dataset (elements read as the fill value until written).
-    pub fn create(self) -> Result<Dataset> {
-        let mut spec = self.spec()?;
-        let (parent, name) = self.group.parent_for_create(&self.path)?;
-        let file = parent.file_inner();
-        spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
-        {
-            let mut session = file.session()?;
-            let addr = datasets::create(&mut session, &file.store, &spec)?;
-            groups::add_link(
-                &mut session,
-                &file.store,
-                parent.addr(),
-                new_link(name, LinkTarget::Hard(addr)),
-            )?;
-        }
-        parent.dataset(name)
-    }
-
-    /// Create the dataset with the shape and (unless given) the datatype of `data`, and
-    /// write it.
-    pub fn write<T: H5Write>(mut self, data: &ArrayD<T>) -> Result<Dataset> {
-        if self.datatype.is_none() {
-            self.datatype = Some(T::datatype());
-        }
-        if self.shape.is_none() {
-            self.shape = Some(Some(data.shape().iter().map(|&d| d as u64).collect()));
-        }
-        // Everything that can fail is checked before the dataset is created, so that a
-        // refused call leaves the file unchanged.
-        self.spec()?;
-        match &self.shape {
-            Some(Some(shape)) => {
-                let same = data.shape().len() == shape.len()
-                    && data.shape().iter().zip(shape).all(|(&a, &b)| a as u64 == b);
-                if !same && data.len() != 1 {
-                    return Err(Error::Invalid(format!(
-                        "data of shape {:?} does not match the dataset's shape {shape:?}",
-                        data.shape()
-                    )));
-                }
-            }
-            _ => {
-                return Err(Error::Invalid(format!(
-                    "dataset {}: no data can be written to a null dataspace",
-                    self.path
-                )))
-            }
-        }
-        if let Some(dtype) = &self.datatype {
-            encode_numbers(dtype, data.iter().take(1).map(|v| v.number()))?;
-        }
-        let ds = self.create()?;
-        ds.write(data)?;
-        Ok(ds)
-    }
-
-    /// Create a dataset of variable-length UTF-8 strings.
-    pub fn write_strings(mut self, shape: &[u64], values: &[String]) -> Result<Dataset> {
-        self.datatype = Some(Datatype::vlen_utf8());
-        self.shape = Some(Some(shape.to_vec()));
-        // Checked before the dataset is created: a refused call changes nothing.
-        self.spec()?;
-        let n = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
-        if n != Some(values.len() as u64) {
-            return Err(Error::Invalid(format!(
-                "{} strings for a dataset of shape {shape:?}",
-                values.len()
-            )));
-        }
-        let ds = self.create()?;
-        ds.write_strings(&Selection::all(), values)?;
-        Ok(ds)
+        Ok((current, self.last))
     }
 }
 
@@ -628,6 +407,7 @@ impl Dataset {
     /// Change the shape (chunked datasets; any axis within the maximum shape). Shrinking
     /// discards the data outside; growing shows the fill value.
     pub fn resize(&self, shape: &[u64]) -> Result<()> {
+        check_dims(shape)?;
         let file = self.file_inner();
         let mut session = file.session()?;
         datasets::resize(&mut session, &file.store, self.addr(), shape)
@@ -637,10 +417,16 @@ impl Dataset {
     /// elements are written (full chunks already stored are not rewritten).
     pub fn append<T: H5Write>(&self, data: &ArrayD<T>) -> Result<()> {
         let current = self.reload()?;
+        if current.is_null() {
+            return Err(Error::Invalid(format!(
+                "{} has no data (null dataspace): nothing to append to",
+                self.path()
+            )));
+        }
         let shape = current.shape().to_vec();
         if shape.is_empty() {
             return Err(Error::Invalid(format!(
-                "{} is scalar: nothing to append to",
+                "{} is scalar (0-d): nothing to append to",
                 self.path()
             )));
         }
@@ -656,6 +442,11 @@ impl Dataset {
                 "cannot append data of shape {:?} to a dataset of shape {shape:?}",
                 data.shape()
             )));
+        }
+        // The elements must convert to the dataset's type: checked before the dataset
+        // grows, so that a refused call leaves the file unchanged.
+        if !(T::NATIVE && *current.dtype() == T::datatype()) {
+            encode_numbers(current.dtype(), data.iter().take(1).map(|v| v.number()))?;
         }
         let add = data.shape().first().copied().unwrap_or(0) as u64;
         if add == 0 {

@@ -537,6 +537,10 @@ impl<T: Schema> LazyObject<'_, T> {
         }
         let value = value.to_value()?;
         crate::mapping::save::check_value(&value, &at)?;
+        if !name.contains('/') {
+            // A typed view only stores what its class loads back (type, parser).
+            T::check_prop(last, &value, &self.at)?;
+        }
         let scalar = matches!(
             value,
             Value::None
@@ -564,6 +568,14 @@ impl<T: Schema> LazyObject<'_, T> {
 pub trait Schema {
     /// The class and its properties; `None`: untyped.
     fn schema() -> Option<(&'static str, &'static [PropInfo])>;
+
+    /// Check that `value` can be stored as the property `name` of an object seen at `at`:
+    /// that loading it back gives a value of the class (its type and parser accept it).
+    /// Untyped views accept anything.
+    fn check_prop(name: &str, value: &Value, at: &str) -> Result<()> {
+        let _ = (name, value, at);
+        Ok(())
+    }
 }
 
 impl Schema for Value {
@@ -575,6 +587,14 @@ impl Schema for Value {
 impl<T: Persistable> Schema for T {
     fn schema() -> Option<(&'static str, &'static [PropInfo])> {
         Some((T::CLASS, T::PROPERTIES))
+    }
+
+    fn check_prop(name: &str, value: &Value, at: &str) -> Result<()> {
+        let obj = Object {
+            class: T::CLASS.to_string(),
+            props: BTreeMap::from([(name.to_string(), value.clone())]),
+        };
+        T::from_object(obj, at).map(|_| ())
     }
 }
 

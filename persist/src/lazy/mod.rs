@@ -25,14 +25,17 @@ use jangada_hdf5::{
     describe, numpy_str, Dataset, Group, H5Type, H5Write, Selection, SliceArg, TypeClass,
 };
 use ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
-use num_complex::Complex;
 
 use crate::error::{Error, Result};
 use crate::mapping::load::{dataset_type, load_attr, DatasetType};
 use crate::mapping::{time, DATASET_TYPE};
 use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
+mod dtype;
 mod select;
+use dtype::dtype_str;
+use dtype::safe_cast;
+pub use dtype::H5Elem;
 pub use select::{IntoSelection, IntoSliceArg};
 
 /// A lazily read (and, in `r+`/`a`/`w` mode, written) dataset of an open file: an array
@@ -341,33 +344,38 @@ impl<'h> ProxyDataset<'h> {
         }
     }
 
+    /// Check, before anything grows or is written, that `data_shape` fits `sel` in the
+    /// dataset as it will be once axis 0 has grown for `sel`: positions, steps, the
+    /// number of axes, and the shape (or one element, written everywhere). A refused
+    /// write leaves the file unchanged.
+    fn check_fits(&self, ds: &Dataset, sel: &Selection, data_shape: &[usize]) -> Result<()> {
+        let mut dims = ds.shape().to_vec();
+        if let (Some(first), Some(n)) = (dims.first_mut(), needed_len(sel)) {
+            *first = (*first).max(n);
+        }
+        let shape: Vec<usize> = sel
+            .resolve(&dims)?
+            .iter()
+            .filter(|a| a.keep)
+            .map(|a| usize::try_from(a.count).unwrap_or(usize::MAX))
+            .collect();
+        let n = data_shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if data_shape != shape.as_slice() && n != Some(1) {
+            return Err(self.mismatch(format!(
+                "data of shape {data_shape:?} does not match the selection's shape {shape:?}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Grow axis 0 so that every position `sel` names on it exists; `Ok(ds)` is the
     /// dataset after growing.
     fn grow_for(&self, ds: Dataset, sel: &Selection) -> Result<Dataset> {
-        let shape = ds.shape().to_vec();
-        let (Some(&len), Some(first)) = (shape.first(), sel.0.first()) else {
-            return Ok(ds);
-        };
-        let needed: Option<u64> = match *first {
-            SliceArg::Index(i) if i >= 0 => u64::try_from(i).ok().map(|i| i + 1),
-            SliceArg::Slice {
-                start,
-                stop: Some(stop),
-                step,
-            } if stop > 0 && step > 0 => {
-                let start = start.unwrap_or(0);
-                if start < 0 || stop <= start {
-                    None
-                } else {
-                    // The last position selected, plus one.
-                    let last = start + (stop - start - 1) / step * step;
-                    u64::try_from(last).ok().map(|l| l + 1)
-                }
-            }
-            _ => None,
-        };
-        match needed {
-            Some(n) if n > len => {
+        let len = ds.shape().first().copied();
+        match (len, needed_len(sel)) {
+            (Some(len), Some(n)) if n > len => {
                 self.resize_axis0(&ds, n)?;
                 self.current()
             }
@@ -412,6 +420,7 @@ impl<'h> ProxyDataset<'h> {
         let ds = self.current()?;
         self.check_dtype(&ds, T::DTYPE)?;
         let sel = sel.into_selection();
+        self.check_fits(&ds, &sel, data.shape())?;
         let ds = self.grow_for(ds, &sel)?;
         Ok(ds.write_slice(&sel, &data.to_owned().into_dyn())?)
     }
@@ -433,8 +442,11 @@ impl<'h> ProxyDataset<'h> {
         self.check_tz(times.tz.as_deref())?;
         let wall = time::to_wall(&times.ns, times.tz.as_deref())?;
         let sel = sel.into_selection();
-        let ds = self.grow_for(self.current()?, &sel)?;
         let n = wall.len();
+        let ds = self.current()?;
+        let data_shape: &[usize] = if n == 1 { &[] } else { &[n] };
+        self.check_fits(&ds, &sel, data_shape)?;
+        let ds = self.grow_for(ds, &sel)?;
         let data =
             ArrayD::from_shape_vec(IxDyn(&[n]), wall).map_err(|e| self.mismatch(e.to_string()))?;
         let data = if n == 1 {
@@ -588,57 +600,26 @@ impl<'h> ProxyDataset<'h> {
     }
 }
 
-/// Rust element types of arrays with their numpy `dtype.str` (checked against the
-/// dataset's before writing).
-pub trait H5Elem {
-    /// numpy's `dtype.str` (`"<f8"`, `"|b1"`, ...).
-    const DTYPE: &'static str;
-}
-
-macro_rules! h5elem {
-    ($($t:ty => $s:literal),*) => {$(
-        impl H5Elem for $t { const DTYPE: &'static str = $s; }
-    )*};
-}
-
-h5elem!(i8 => "|i1", i16 => "<i2", i32 => "<i4", i64 => "<i8", u8 => "|u1", u16 => "<u2",
-        u32 => "<u4", u64 => "<u8", f32 => "<f4", f64 => "<f8", bool => "|b1",
-        Complex<f32> => "<c8", Complex<f64> => "<c16");
-
-fn dtype_str(ds: &Dataset) -> String {
-    numpy_str(ds.dtype()).unwrap_or_else(|| match ds.dtype().class {
-        TypeClass::VarLenString { .. } => "str".to_string(),
-        _ => describe(ds.dtype()),
-    })
-}
-
-/// `(kind, size)` of a numpy `dtype.str` (`"<f8"` -> `('f', 8)`; `"str"` -> `('s', 0)`).
-fn kind_size(dt: &str) -> Option<(char, u32)> {
-    if dt == "str" {
-        return Some(('s', 0));
-    }
-    let t = dt.trim_start_matches(['<', '>', '|', '=']);
-    let mut chars = t.chars();
-    let kind = chars.next()?;
-    let size = chars.as_str().parse().ok()?;
-    Some((kind, size))
-}
-
-/// numpy's "safe" casting between the element types of the mapping: the same type (any
-/// byte order), or a wider one that holds every value (`<i4` -> `<i8`, `<i4` -> `<f8`,
-/// `<f4` -> `<c8`); booleans and strings only to themselves.
-pub(crate) fn safe_cast(from: &str, to: &str) -> bool {
-    let (Some((fk, fs)), Some((tk, ts))) = (kind_size(from), kind_size(to)) else {
-        return false;
-    };
-    match (fk, tk) {
-        _ if fk == tk && !matches!(fk, 'u' | 'i' | 'f' | 'c') => fs == ts,
-        ('u', 'u') | ('i', 'i') | ('f', 'f') | ('c', 'c') => ts >= fs,
-        ('u', 'i') => ts > fs,
-        ('u' | 'i', 'f') => ts > fs && fs != 8,
-        ('u' | 'i', 'c') => ts / 2 > fs && fs < 8,
-        ('f', 'c') => ts / 2 >= fs,
-        _ => false,
+/// The length axis 0 needs for every position `sel` names on it to exist (`None`: the
+/// selection does not reach past a known end — negative positions, open ends, empty).
+fn needed_len(sel: &Selection) -> Option<u64> {
+    match *sel.0.first()? {
+        SliceArg::Index(i) if i >= 0 => u64::try_from(i).ok().and_then(|i| i.checked_add(1)),
+        SliceArg::Slice {
+            start,
+            stop: Some(stop),
+            step,
+        } if stop > 0 && step > 0 => {
+            let start = start.unwrap_or(0);
+            if start < 0 || stop <= start {
+                None
+            } else {
+                // The last position selected, plus one.
+                let last = start + (stop - start - 1) / step * step;
+                u64::try_from(last).ok().and_then(|l| l.checked_add(1))
+            }
+        }
+        _ => None,
     }
 }
 
@@ -648,45 +629,4 @@ fn maxshape_str(m: &[Option<u64>]) -> String {
         .map(|d| d.map_or("None".to_string(), |d| d.to_string()))
         .collect();
     format!("({})", parts.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_cast;
-
-    #[test]
-    fn safe_casts_follow_numpy() {
-        for (from, to) in [
-            ("<f8", ">f8"),
-            ("<i4", "<i8"),
-            ("|u1", "<i2"),
-            ("<i4", "<f8"),
-            ("<i2", "<f4"),
-            ("<f4", "<f8"),
-            ("<f4", "<c8"),
-            ("<f8", "<c16"),
-            ("<c8", "<c16"),
-            ("|b1", "|b1"),
-            ("str", "str"),
-        ] {
-            assert!(safe_cast(from, to), "{from} -> {to}");
-        }
-        for (from, to) in [
-            ("<i8", "<i4"),
-            ("<i8", "<f8"),
-            ("<i4", "<f4"),
-            ("<u8", "<i8"),
-            ("<i1", "|u1"),
-            ("<f8", "<f4"),
-            ("<f8", "<i8"),
-            ("<c16", "<c8"),
-            ("<c8", "<f8"),
-            ("|b1", "<i8"),
-            ("<i8", "|b1"),
-            ("str", "<i8"),
-            ("<i4", "str"),
-        ] {
-            assert!(!safe_cast(from, to), "{from} -> {to}");
-        }
-    }
 }

@@ -1,0 +1,363 @@
+//! Creating datasets: [`DatasetBuilder`] with h5py's defaults (layout, chunk shape guess,
+//! filters in h5py's order, fill value). Every setting is checked before anything is
+//! written, so that a refused creation leaves the file unchanged.
+
+use ndarray::ArrayD;
+
+use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
+use crate::datatype::Datatype;
+use crate::error::{Error, Result};
+use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
+use crate::messages::link::LinkTarget;
+use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
+use crate::writer::{chunking, groups};
+
+use super::dataset::Dataset;
+use super::group::Group;
+use super::selection::Selection;
+use super::values::{encode_numbers, H5Write, Number};
+use super::write::{check_dims, check_element_size, new_link};
+
+/// How a new dataset is laid out (defaults follow h5py).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// Data in the object header (small datasets only).
+    Compact,
+    /// One contiguous block.
+    Contiguous,
+    /// Chunked (chunk shape given or guessed).
+    Chunked,
+}
+
+/// Builder for a new dataset, with h5py's defaults: contiguous unless chunks, a maximum
+/// shape or a filter is asked for; the chunk shape guessed as h5py does when not given.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DatasetBuilder {
+    group: Group,
+    path: String,
+    datatype: Option<Datatype>,
+    shape: Option<Option<Vec<u64>>>,
+    maxshape: Option<Vec<Option<u64>>>,
+    chunks: Option<Vec<u64>>,
+    storage: Option<Storage>,
+    filters: Vec<Filter>,
+    fill: Option<Number>,
+    track_order: bool,
+}
+
+impl DatasetBuilder {
+    pub(super) fn new(group: Group, path: &str) -> DatasetBuilder {
+        DatasetBuilder {
+            group,
+            path: path.to_string(),
+            datatype: None,
+            shape: None,
+            maxshape: None,
+            chunks: None,
+            storage: None,
+            filters: Vec::new(),
+            fill: None,
+            track_order: false,
+        }
+    }
+
+    /// The element datatype.
+    pub fn dtype(mut self, datatype: Datatype) -> Self {
+        self.datatype = Some(datatype);
+        self
+    }
+
+    /// The element datatype of a Rust type.
+    pub fn dtype_of<T: H5Write>(self) -> Self {
+        self.dtype(T::datatype())
+    }
+
+    /// The shape (`&[]` for a scalar dataset).
+    pub fn shape(mut self, shape: &[u64]) -> Self {
+        self.shape = Some(Some(shape.to_vec()));
+        self
+    }
+
+    /// No data at all (a null dataspace, h5py's `Empty`).
+    pub fn empty(mut self) -> Self {
+        self.shape = Some(None);
+        self
+    }
+
+    /// The maximum shape; `None` is an unlimited axis. Implies chunked storage.
+    pub fn maxshape(mut self, maxshape: &[Option<u64>]) -> Self {
+        self.maxshape = Some(maxshape.to_vec());
+        self
+    }
+
+    /// The chunk shape. Implies chunked storage.
+    pub fn chunks(mut self, chunks: &[u64]) -> Self {
+        self.chunks = Some(chunks.to_vec());
+        self
+    }
+
+    /// The storage layout.
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Deflate (gzip) at `level` 0-9 (another level makes creation fail). Implies chunked
+    /// storage.
+    pub fn deflate(mut self, level: u32) -> Self {
+        self.filters.retain(|f| f.id != id::DEFLATE);
+        // libhdf5 marks deflate and shuffle optional (a chunk they cannot shrink may be
+        // stored as is); Fletcher-32 is mandatory.
+        self.filters.push(Filter {
+            id: id::DEFLATE,
+            name: None,
+            flags: 1,
+            client_data: vec![level],
+        });
+        self
+    }
+
+    /// Byte shuffle before compression. Implies chunked storage.
+    pub fn shuffle(mut self) -> Self {
+        self.filters.retain(|f| f.id != id::SHUFFLE);
+        self.filters.push(Filter {
+            id: id::SHUFFLE,
+            name: None,
+            flags: 1,
+            client_data: Vec::new(),
+        });
+        self
+    }
+
+    /// Fletcher-32 checksums of each chunk. Implies chunked storage.
+    pub fn fletcher32(mut self) -> Self {
+        self.filters.retain(|f| f.id != id::FLETCHER32);
+        self.filters.push(Filter {
+            id: id::FLETCHER32,
+            name: None,
+            flags: 0,
+            client_data: Vec::new(),
+        });
+        self
+    }
+
+    /// The fill value for elements never written (converted to the dataset's datatype
+    /// when the dataset is created; an error now if it does not convert to the datatype
+    /// given so far).
+    pub fn fill_value<T: H5Write>(mut self, value: T) -> Result<Self> {
+        let dtype = self.datatype.clone().unwrap_or_else(T::datatype);
+        encode_numbers(&dtype, std::iter::once(value.number()))?;
+        self.fill = Some(value.number());
+        Ok(self)
+    }
+
+    /// Track attribute creation order (h5py's `track_order=True`).
+    pub fn track_order(mut self, track: bool) -> Self {
+        self.track_order = track;
+        self
+    }
+
+    fn spec(&self) -> Result<DatasetSpec> {
+        let datatype = self
+            .datatype
+            .clone()
+            .ok_or_else(|| Error::Invalid(format!("dataset {}: no datatype given", self.path)))?;
+        check_element_size(&datatype, &format!("dataset {}", self.path))?;
+        let fill = match self.fill {
+            Some(n) => Some(
+                encode_numbers(&datatype, std::iter::once(n))
+                    .map_err(|e| Error::Type(format!("dataset {}: fill value: {e}", self.path)))?,
+            ),
+            None => None,
+        };
+        for f in &self.filters {
+            if let (id::DEFLATE, Some(&level)) = (f.id, f.client_data.first()) {
+                if level > 9 {
+                    return Err(Error::Invalid(format!(
+                        "dataset {}: deflate level {level}: levels are 0 to 9",
+                        self.path
+                    )));
+                }
+            }
+        }
+        let shape = self
+            .shape
+            .clone()
+            .ok_or_else(|| Error::Invalid(format!("dataset {}: no shape given", self.path)))?;
+        let dataspace = match &shape {
+            None => Dataspace {
+                kind: SpaceKind::Null,
+                dims: Vec::new(),
+                max_dims: None,
+            },
+            Some(dims) if dims.is_empty() => Dataspace::scalar(),
+            Some(dims) => {
+                check_dims(dims)?;
+                // h5py always stores the maximum shape (equal to the shape by default).
+                let max_dims = match &self.maxshape {
+                    None => Some(dims.clone()),
+                    Some(m) => {
+                        if m.len() != dims.len() {
+                            return Err(Error::Invalid(format!(
+                                "maxshape {m:?} has a different rank than shape {dims:?}"
+                            )));
+                        }
+                        let max: Vec<u64> = m.iter().map(|d| d.unwrap_or(UNLIMITED)).collect();
+                        for (d, mx) in dims.iter().zip(&max) {
+                            if d > mx {
+                                return Err(Error::Invalid(format!(
+                                    "shape {dims:?} exceeds maxshape {m:?}"
+                                )));
+                            }
+                        }
+                        Some(max)
+                    }
+                };
+                Dataspace {
+                    kind: SpaceKind::Simple,
+                    dims: dims.clone(),
+                    max_dims,
+                }
+            }
+        };
+        let wants_chunks =
+            self.chunks.is_some() || self.maxshape.is_some() || !self.filters.is_empty();
+        let storage = match self.storage {
+            Some(Storage::Compact) if !wants_chunks => StorageChoice::Compact,
+            Some(Storage::Contiguous) if !wants_chunks => StorageChoice::Contiguous,
+            Some(Storage::Compact | Storage::Contiguous) => {
+                return Err(Error::Invalid(
+                    "chunks, maxshape and filters need chunked storage".into(),
+                ))
+            }
+            Some(Storage::Chunked) => {
+                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
+            }
+            None if wants_chunks => {
+                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
+            }
+            None => StorageChoice::Contiguous,
+        };
+        // Filters in h5py's order: shuffle, deflate, fletcher32 last.
+        let mut filters = self.filters.clone();
+        filters.sort_by_key(|f| match f.id {
+            id::SHUFFLE => 0,
+            id::DEFLATE => 1,
+            _ => 2,
+        });
+        Ok(DatasetSpec {
+            datatype,
+            dataspace,
+            storage,
+            filters: FilterPipeline { filters },
+            fill,
+            track_order: self.track_order,
+        })
+    }
+
+    fn chunk_shape(&self, space: &Dataspace, datatype: &Datatype) -> Result<Vec<u64>> {
+        if space.kind != SpaceKind::Simple {
+            return Err(Error::Invalid(
+                "scalar and empty datasets cannot be chunked".into(),
+            ));
+        }
+        let Some(chunks) = &self.chunks else {
+            return Ok(chunking::guess_chunk(&space.dims, u64::from(datatype.size)));
+        };
+        if chunks.len() != space.dims.len() {
+            return Err(Error::Invalid(format!(
+                "chunk shape {chunks:?} has rank {}, the dataset {}",
+                chunks.len(),
+                space.dims.len()
+            )));
+        }
+        if chunks.contains(&0) {
+            return Err(Error::Invalid(format!(
+                "chunk shape {chunks:?}: every chunk dimension must be at least 1"
+            )));
+        }
+        Ok(chunks.clone())
+    }
+
+    /// Create the dataset (elements read as the fill value until written).
+    pub fn create(self) -> Result<Dataset> {
+        let mut spec = self.spec()?;
+        let plan = self.group.plan_create(&self.path)?;
+        let file = plan.parent.file_inner().clone();
+        spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
+        // The dataset first (the writer checks the spec before writing anything), then
+        // the intermediate groups: a refused spec leaves the file unchanged.
+        let addr = {
+            let mut session = file.session()?;
+            datasets::create(&mut session, &file.store, &spec)?
+        };
+        let (parent, name) = plan.make_dirs()?;
+        {
+            let mut session = file.session()?;
+            groups::add_link(
+                &mut session,
+                &file.store,
+                parent.addr(),
+                new_link(name, LinkTarget::Hard(addr)),
+            )?;
+        }
+        parent.dataset(name)
+    }
+
+    /// Create the dataset with the shape and (unless given) the datatype of `data`, and
+    /// write it.
+    pub fn write<T: H5Write>(mut self, data: &ArrayD<T>) -> Result<Dataset> {
+        if self.datatype.is_none() {
+            self.datatype = Some(T::datatype());
+        }
+        if self.shape.is_none() {
+            self.shape = Some(Some(data.shape().iter().map(|&d| d as u64).collect()));
+        }
+        // Everything that can fail is checked before the dataset is created, so that a
+        // refused call leaves the file unchanged.
+        self.spec()?;
+        match &self.shape {
+            Some(Some(shape)) => {
+                let same = data.shape().len() == shape.len()
+                    && data.shape().iter().zip(shape).all(|(&a, &b)| a as u64 == b);
+                if !same && data.len() != 1 {
+                    return Err(Error::Invalid(format!(
+                        "data of shape {:?} does not match the dataset's shape {shape:?}",
+                        data.shape()
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "dataset {}: no data can be written to a null dataspace",
+                    self.path
+                )))
+            }
+        }
+        if let Some(dtype) = &self.datatype {
+            encode_numbers(dtype, data.iter().take(1).map(|v| v.number()))?;
+        }
+        let ds = self.create()?;
+        ds.write(data)?;
+        Ok(ds)
+    }
+
+    /// Create a dataset of variable-length UTF-8 strings.
+    pub fn write_strings(mut self, shape: &[u64], values: &[String]) -> Result<Dataset> {
+        self.datatype = Some(Datatype::vlen_utf8());
+        self.shape = Some(Some(shape.to_vec()));
+        // Checked before the dataset is created: a refused call changes nothing.
+        self.spec()?;
+        let n = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+        if n != Some(values.len() as u64) {
+            return Err(Error::Invalid(format!(
+                "{} strings for a dataset of shape {shape:?}",
+                values.len()
+            )));
+        }
+        let ds = self.create()?;
+        ds.write_strings(&Selection::all(), values)?;
+        Ok(ds)
+    }
+}

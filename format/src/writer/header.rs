@@ -149,11 +149,13 @@ impl HeaderEditor {
                 .ok_or_else(|| {
                     Error::Unsupported("object header too small for a continuation".into())
                 })?;
+            // The space of a list of messages is the sum of each one's (header + body).
+            let mut used = 0usize;
             for m in &self.messages {
-                let mut trial = first.clone();
-                trial.push(m.clone());
-                if rest.is_empty() && self.space_for(&trial) <= budget {
-                    first = trial;
+                let with = used.saturating_add(self.space_for(std::slice::from_ref(m)));
+                if rest.is_empty() && with <= budget {
+                    first.push(m.clone());
+                    used = with;
                 } else {
                     rest.push(m.clone());
                 }

@@ -6,6 +6,16 @@
 deleted after each run; nothing is fsync'ed. h5py's defaults throughout (libver='earliest',
 default chunk guess), as jangada uses it.
 
+W8 and W9 have a third side, Python jangada 0.1.9 ("side": "jangada"): the same objects saved,
+loaded and opened lazily with `jangada.serialization.Persistable`. Their "h5py" side writes and
+reads the identical group/attribute/dataset tree with h5py directly (W8), or reads the slices
+with h5py directly (W9).
+
+Peak memory: before each timed run VmHWM is reset (`5` written to /proc/self/clear_refs,
+Linux >= 4.0); after it, VmHWM is read from /proc/self/status. Reported: the largest peak over
+the timed runs (`rss_peak_kib`) and the largest growth over the RSS at the reset
+(`rss_growth_kib`); both absent when the reset is not supported.
+
 Output: one JSON object per line on stdout (same fields as the Rust side, "side": "h5py").
 """
 
@@ -24,6 +34,9 @@ FULL = dict(big_len=32 * 1024 * 1024, appends=10_000, append_len=1_000, cycles=1
             smooth_len=8 * 1024 * 1024)
 SMOKE = dict(big_len=256 * 1024, appends=200, append_len=1_000, cycles=50, cycle_len=100,
              slices=200, slice_len=100, square=512, window=64, window_reads=20, smooth_len=64 * 1024)
+# W8-W10 (as `MetaSizes` in src/main.rs).
+FULL.update(items=1_000, lazy_len=32 * 1024 * 1024, lazy_slices=1_000, files=10_000)
+SMOKE.update(items=50, lazy_len=256 * 1024, lazy_slices=50, files=100)
 
 MASK64 = (1 << 64) - 1
 
@@ -35,6 +48,31 @@ def offsets(length, slice_len, count):
         state = (state * 6364136223846793005 + 1442695040888963407) & MASK64
         out.append((state >> 33) % rng)
     return out
+
+
+def status_kib(field):
+    """A kB field of /proc/self/status (VmHWM, VmRSS), or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss():
+    """Reset VmHWM to the current RSS; the current RSS in KiB, or None if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    hwm, rss = status_kib("VmHWM"), status_kib("VmRSS")
+    if hwm is None or rss is None or hwm > rss + 1024:
+        return None
+    return rss
 
 
 def remove(path):
@@ -58,22 +96,35 @@ def main():
     s = SMOKE if opts.smoke else FULL
     os.makedirs(opts.dir, exist_ok=True)
 
-    def bench(workload, what, nbytes, run):
+    def bench(workload, what, nbytes, run, side="h5py"):
         if only is not None and workload not in only:
             return
         for _ in range(opts.warmup):
             run()
-        times = [run() for _ in range(opts.reps)]
-        print(json.dumps(dict(side="h5py", workload=workload, what=what, bytes=nbytes,
-                              times=[round(t, 6) for t in times],
-                              median=round(statistics.median(times), 6))), flush=True)
+        times, peak, growth, rss_ok = [], 0, 0, True
+        for _ in range(opts.reps):
+            base = reset_peak_rss()
+            times.append(run())
+            hwm = status_kib("VmHWM")
+            if base is None or hwm is None:
+                rss_ok = False
+            else:
+                peak, growth = max(peak, hwm), max(growth, hwm - base)
+        row = dict(side=side, workload=workload, what=what, bytes=nbytes,
+                   times=[round(t, 6) for t in times], median=round(statistics.median(times), 6))
+        if rss_ok:
+            row.update(rss_peak_kib=peak, rss_growth_kib=growth)
+        print(json.dumps(row), flush=True)
 
     def wanted(workload):
         return only is None or workload in only
 
     big_len = s["big_len"]
     big_bytes = big_len * 8
-    big = np.arange(big_len, dtype=np.float64)
+    # The 256 MiB source array only when a workload needs it (so that the peak RSS of the
+    # other workloads does not include it).
+    needs_big = any(wanted(w) for w in ("W1", "W2", "W3", "P-memcpy", "P-write", "P-read", "P-slices"))
+    big = np.arange(big_len if needs_big else 0, dtype=np.float64)
     h5 = os.path.join(opts.dir, "h5py_bench.h5")
     raw = os.path.join(opts.dir, "h5py_bench.bin")
 
@@ -269,6 +320,8 @@ def main():
     remove(h5)
     del sm
 
+    meta(opts, s, bench, wanted)
+
     # Physical limits, as seen from Python.
     dest = np.ones_like(big)
 
@@ -347,6 +400,206 @@ def main():
         return d
 
     bench("P-reopen", "plain open/append/close cycles", s["cycles"] * s["cycle_len"] * 8, p_reopen)
+
+
+def meta(opts, s, bench, wanted):
+    """W8-W10 (see src/meta.rs)."""
+    if wanted("W8-save") or wanted("W8-load") or wanted("W9"):
+        w8_w9(opts, s, bench, wanted)
+    if wanted("W10-write") or wanted("W10-read"):
+        w10(opts, s, bench, wanted)
+
+
+def w8_w9(opts, s, bench, wanted):
+    """W8 (save/load 1,000 nested objects) and W9 (lazy slices), Python jangada and h5py."""
+    from jangada.serialization import Persistable, SerializableProperty
+
+    class Item(Persistable):
+        name = SerializableProperty(default="")
+        count = SerializableProperty(default=0)
+        value = SerializableProperty(default=0.0)
+        flag = SerializableProperty(default=False)
+        note = SerializableProperty(default=None)
+        data = SerializableProperty(default=None)
+
+    class Holder(Persistable):
+        items = SerializableProperty(default=None)
+
+    class Big(Persistable):
+        data = SerializableProperty(default=None)
+
+    n = s["items"]
+    # The same values as holder() in src/meta.rs.
+    plain = [dict(name=f"item{i}", count=i, value=i * 0.5, flag=i % 2 == 0, note=None,
+                  data=np.arange(i, i + 10, dtype=np.float64)) for i in range(n)]
+    holder = Holder(items=[Item(**d) for d in plain])
+    nbytes = n * 10 * 8
+    j8 = os.path.join(opts.dir, "jangada_w8.hdf5")
+    h8 = os.path.join(opts.dir, "h5py_w8.hdf5")
+    item_class = f"{Item.__module__}.{Item.__qualname__}"
+    holder_class = f"{Holder.__module__}.{Holder.__qualname__}"
+
+    def check_items(items):
+        # jangada sorts list items by name as strings ("10" before "2"): find the last one.
+        get = (lambda o, k: o[k]) if isinstance(items[0], dict) else getattr
+        last = max(items, key=lambda o: get(o, "count"))
+        if len(items) != n or get(last, "name") != f"item{n - 1}" or get(last, "note") is not None \
+                or float(get(last, "data")[-1]) != n + 8.0 or get(last, "flag") != ((n - 1) % 2 == 0):
+            raise SystemExit("W8: loaded tree differs")
+
+    def raw_save(path):
+        """jangada's layout, written with h5py directly."""
+        with h5py.File(path, "w") as f:
+            root = f.create_group("root")
+            root.attrs["__class__"] = holder_class
+            root.attrs["__container_type__"] = "dict"
+            items = root.create_group("items", track_order=True)
+            items.attrs["__container_type__"] = "list"
+            for i, d in enumerate(plain):
+                g = items.create_group(str(i))
+                g.attrs["__class__"] = item_class
+                g.attrs["__container_type__"] = "dict"
+                g.attrs["count"] = d["count"]
+                g.attrs["flag"] = d["flag"]
+                g.attrs["name"] = d["name"]
+                g.attrs["note"] = "NoneType:None"
+                g.attrs["value"] = d["value"]
+                ds = g.create_dataset("data", data=d["data"], maxshape=(None,))
+                ds.attrs["__dataset_type__"] = "numpy.ndarray"
+
+    def raw_load(path):
+        """Read that tree back into dicts and arrays with h5py directly."""
+        def scalar(v):
+            if isinstance(v, str):
+                return None if v == "NoneType:None" else v
+            return bool(v) if isinstance(v, np.bool_) else v
+        out = []
+        with h5py.File(path, "r") as f:
+            items = f["root"]["items"]
+            for i in range(len(items)):
+                g = items[str(i)]
+                d = {k: scalar(v) for k, v in g.attrs.items()}
+                d["data"] = g["data"][...]
+                out.append(d)
+        return out
+
+    for side, save, load, path in (("jangada", holder.save, Holder.load, j8),
+                                   ("h5py", raw_save, raw_load, h8)):
+        def w8_save():
+            remove(path)
+            t = time.perf_counter()
+            save(path)
+            d = time.perf_counter() - t
+            if not os.path.isfile(path):
+                raise SystemExit("W8-save: no file")
+            remove(path)
+            return d
+
+        bench("W8-save", "save 1,000 nested objects", nbytes, w8_save, side=side)
+        if wanted("W8-load"):
+            remove(path)
+            save(path)
+
+        def w8_load():
+            t = time.perf_counter()
+            back = load(path)
+            d = time.perf_counter() - t
+            check_items(back.items if side == "jangada" else back)
+            return d
+
+        bench("W8-load", "load 1,000 nested objects", nbytes, w8_load, side=side)
+        remove(path)
+    del holder, plain
+
+    # W9: 1,000 slices through jangada's ProxyDataset (and through h5py directly).
+    length, sl, count = s["lazy_len"], s["slice_len"], s["lazy_slices"]
+    offs = offsets(length, sl, count)
+    j9 = os.path.join(opts.dir, "jangada_w9.hdf5")
+    if wanted("W9"):
+        remove(j9)
+        Big(data=np.arange(length, dtype=np.float64)).save(j9)
+
+    def w9_jangada():
+        t = time.perf_counter()
+        first_sum = 0.0
+        with Big(j9, mode="r") as b:
+            data = b.data
+            for o in offs:
+                first_sum += data[o:o + sl][0]
+        d = time.perf_counter() - t
+        if first_sum != float(sum(offs)):
+            raise SystemExit(f"W9 first elements sum to {first_sum}")
+        return d
+
+    def w9_h5py():
+        t = time.perf_counter()
+        first_sum = 0.0
+        with h5py.File(j9, "r") as f:
+            ds = f["root"]["data"]
+            for o in offs:
+                first_sum += ds[o:o + sl][0]
+        d = time.perf_counter() - t
+        if first_sum != float(sum(offs)):
+            raise SystemExit(f"W9 first elements sum to {first_sum}")
+        return d
+
+    what = "lazy proxy: 1,000 100-element slices"
+    bench("W9", what, count * sl * 8, w9_jangada, side="jangada")
+    bench("W9", what, count * sl * 8, w9_h5py)
+    remove(j9)
+
+
+def w10(opts, s, bench, wanted):
+    """W10: many tiny files (a group with 3 attributes and a 10-element dataset each)."""
+    import shutil
+
+    tiny = os.path.join(opts.dir, "h5py_w10")
+    n = s["files"]
+    data = np.arange(10, dtype=np.float64)
+    names = [os.path.join(tiny, f"f{i:05}.h5") for i in range(n)]
+
+    def write_all():
+        shutil.rmtree(tiny, ignore_errors=True)
+        os.makedirs(tiny)
+        t = time.perf_counter()
+        for i, name in enumerate(names):
+            with h5py.File(name, "w-") as f:
+                g = f.create_group("g")
+                g.attrs["index"] = i
+                g.attrs["scale"] = 0.5
+                g.attrs["label"] = "tiny"
+                g.create_dataset("data", data=data)
+        return time.perf_counter() - t
+
+    def w10_write():
+        d = write_all()
+        if not os.path.isfile(names[-1]):
+            raise SystemExit("W10-write: no file")
+        shutil.rmtree(tiny)
+        return d
+
+    bench("W10-write", "create 10,000 tiny files", n * 80, w10_write)
+    if wanted("W10-read"):
+        write_all()
+    want = float(sum(i + 45 for i in range(n)))
+
+    def w10_read():
+        t = time.perf_counter()
+        total = 0.0
+        for name in names:
+            with h5py.File(name, "r") as f:
+                g = f["g"]
+                index, scale, label = g.attrs["index"], g.attrs["scale"], g.attrs["label"]
+                total += float(index) + float(g["data"][...].sum())
+                if label != "tiny" or scale != 0.5:
+                    raise SystemExit("W10-read: bad attributes")
+        d = time.perf_counter() - t
+        if total != want:
+            raise SystemExit(f"W10-read: sum {total}, want {want}")
+        return d
+
+    bench("W10-read", "read 10,000 tiny files", n * 80, w10_read)
+    shutil.rmtree(tiny, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,22 @@ WORKLOADS = {
     "W6-read": ("P-window", "open it, read the {window}x{window} window in the middle {window_reads} times; close"),
     "W7-write": (None, "write {smooth} smooth float64 (sin(i/1000)) with shuffle + deflate level 4, default chunk guess; close (compute-bound: no I/O floor)"),
     "W7-read": (None, "open it and read it whole"),
+    "W8-save": (None, "jangada save of an object holding a list of {items} nested objects, each with 5 scalar "
+                "properties (str, int, float, bool, None) and a 10-element float64 array (create, write the "
+                "tree, close); h5py column: the identical group/attribute/dataset tree written with h5py directly"),
+    "W8-load": (None, "jangada load of that file into objects; h5py column: the same tree read back with h5py "
+                "directly into dicts and arrays"),
+    "W9": (None, "jangada lazy mode: open a file holding a {lazy_size} float64 array (as jangada saves it) and read "
+           "{lazy_slices} slices of 100 elements through the ProxyDataset (W3's offsets), close; h5py column: "
+           "the same slices with h5py directly"),
+    "W10-write": (None, "{files} tiny files, each created and closed: a group with 3 attributes (int, float, "
+                  "str) and a 10-element float64 dataset (write only)"),
+    "W10-read": (None, "open each of those files, read the 3 attributes and the dataset, close"),
 }
+# Workloads with a third side, Python jangada 0.1.9 ("side": "jangada" in the raw results).
+JANGADA = ["W8-save", "W8-load", "W9"]
+# Workloads counted in files (rate = files / median).
+FILES = ["W10-write", "W10-read"]
 FLOORS = {
     "P-memcpy": "memcpy between two touched buffers",
     "P-write": "create a file, write the same bytes, close (no fsync)",
@@ -133,10 +148,14 @@ def main():
     for (side, w), r in rows.items():
         sizes[w] = r["bytes"]
     info = dict(appends="10,000", append_len="1,000", cycles="1,000", cycle_len="100",
-                slices="10,000", square="8192", window="512", window_reads="1,000", smooth="8 Mi")
+                slices="10,000", square="8192", window="512", window_reads="1,000", smooth="8 Mi",
+                items="1,000", lazy_slices="1,000", files="10,000", lazy_size="256 MiB")
+    n_files = 10_000
     if smoke:
         info = dict(appends="200", append_len="1,000", cycles="50", cycle_len="100",
-                    slices="200", square="512", window="64", window_reads="20", smooth="64 Ki")
+                    slices="200", square="512", window="64", window_reads="20", smooth="64 Ki",
+                    items="50", lazy_slices="50", files="100", lazy_size="2 MiB")
+        n_files = 100
 
     lines = []
     title = "Benchmarks: jangada-hdf5 vs h5py" + (" (SMOKE run: tiny sizes, not a measurement)" if smoke else "")
@@ -164,6 +183,57 @@ def main():
         "workload measured on the same side (the Rust floor for ours, the Python floor for "
         "h5py): ours / floor = 1 would be as fast as plain file I/O.\n"
     )
+    lines.append("### The jangada layer: ours vs Python jangada vs h5py directly\n")
+    lines.append("| workload | ours | Python jangada 0.1.9 | h5py directly | jangada / ours | h5py / ours |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for w in JANGADA:
+        ours, jang, theirs = med("rust", w), med("jangada", w), med("h5py", w)
+        lines.append(
+            f"| {w} | {fmt_s(ours)} | {fmt_s(jang)} | {fmt_s(theirs)} | **{ratio(jang, ours)}** | "
+            f"**{ratio(theirs, ours)}** |"
+        )
+    lines.append("")
+    lines.append("### Many tiny files: files per second\n")
+    lines.append("| workload | ours | h5py | ours / h5py |")
+    lines.append("| --- | ---: | ---: | ---: |")
+
+    def rate(t):
+        return None if t is None or t == 0 else n_files / t
+
+    for w in FILES:
+        ours, theirs = rate(med("rust", w)), rate(med("h5py", w))
+        lines.append(
+            f"| {w} | {'n/a' if ours is None else f'{ours:,.0f}'} | "
+            f"{'n/a' if theirs is None else f'{theirs:,.0f}'} | **{ratio(ours, theirs)}** |"
+        )
+    lines.append("")
+    lines.append("### Peak memory (RSS)\n")
+    lines.append(
+        "Peak resident set size of the benchmark process during the timed runs (largest over the "
+        "runs): before each run `VmHWM` is reset (`5` written to `/proc/self/clear_refs`), after it "
+        "`VmHWM` is read from `/proc/self/status`. \"growth\" is the peak minus the RSS at the "
+        "reset (what the workload added); the peak includes the interpreter (Python, numpy, h5py, "
+        "jangada: ~100 MiB) or the Rust binary (a few MiB). The RSS counts pages of memory-mapped "
+        "files (our reader maps the file) as well as anonymous memory.\n"
+    )
+    lines.append("| workload | ours: peak | ours: growth | h5py: peak | h5py: growth | Python jangada: peak | Python jangada: growth |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def mib(side, w, key):
+        r = rows.get((side, w))
+        if r is None or key not in r:
+            return "n/a"
+        return f"{r[key] / 1024:.1f} MiB"
+
+    for w in WORKLOADS:
+        if not any(rows.get((side, w)) for side in ("rust", "h5py", "jangada")):
+            continue
+        lines.append(
+            f"| {w} | {mib('rust', w, 'rss_peak_kib')} | {mib('rust', w, 'rss_growth_kib')} | "
+            f"{mib('h5py', w, 'rss_peak_kib')} | {mib('h5py', w, 'rss_growth_kib')} | "
+            f"{mib('jangada', w, 'rss_peak_kib')} | {mib('jangada', w, 'rss_growth_kib')} |"
+        )
+    lines.append("")
     lines.append("### Workloads\n")
     for w, (floor, desc) in WORKLOADS.items():
         lines.append(f"- **{w}** ({fmt_size(sizes.get(w, 0))}): {desc.format(**info)}. Floor: {floor or 'none'}.")
@@ -177,10 +247,11 @@ def main():
         )
     lines.append("")
     lines.append("### Spread (fastest - slowest timed run)\n")
-    lines.append("| workload | ours | h5py |")
-    lines.append("| --- | --- | --- |")
+    lines.append("| workload | ours | h5py | Python jangada |")
+    lines.append("| --- | --- | --- | --- |")
     for w in list(WORKLOADS) + list(FLOORS):
-        lines.append(f"| {w} | {spread('rust', w)} | {spread('h5py', w)} |")
+        jang = spread("jangada", w) if w in JANGADA else ""
+        lines.append(f"| {w} | {spread('rust', w)} | {spread('h5py', w)} | {jang} |")
     lines.append("")
     lines.append("## Machine\n")
     lines.append("| | |")

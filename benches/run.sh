@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of jangada-hdf5 against h5py on this machine.
+# Benchmarks of jangada-hdf5 against h5py (and Python jangada for W8/W9) on this machine.
 #
 #   bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,W2,...] [--thp]
 #
@@ -22,7 +22,7 @@ SMOKE=0
 THP=0
 REPS=5
 WARMUP=1
-ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
+ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,W8-save,W8-load,W9,W10-write,W10-read,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;

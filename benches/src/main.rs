@@ -35,6 +35,15 @@
 //! - P-slices (W3's floor): in one open file, 10,000 `pread`s of 800 bytes at W3's offsets.
 //! - P-window (W6-read's floor): copy the 512x512 window out of the 8192x8192 float32 array in
 //!   memory, 1,000 times (row by row into a new buffer).
+//!
+//! W8-W10 (the `jangada` object layer, lazy proxies, many tiny files) live in [`meta`].
+//!
+//! Peak memory: before each run the process's peak RSS (`VmHWM`) is reset by writing `5` to
+//! `/proc/self/clear_refs` (Linux >= 4.0); after the run `VmHWM` is read from
+//! `/proc/self/status`. Reported per workload: the largest peak over the timed runs
+//! (`rss_peak_kib`) and the largest growth over the RSS at the reset (`rss_growth_kib`).
+
+mod meta;
 
 use std::error::Error;
 use std::fs;
@@ -72,6 +81,8 @@ struct Sizes {
     window_reads: usize,
     /// W7 elements (float64, deflate + shuffle).
     smooth_len: usize,
+    /// W8-W10.
+    meta: meta::MetaSizes,
 }
 
 const FULL: Sizes = Sizes {
@@ -86,6 +97,13 @@ const FULL: Sizes = Sizes {
     window: 512,
     window_reads: 1_000,
     smooth_len: 8 * 1024 * 1024,
+    meta: meta::MetaSizes {
+        items: 1_000,
+        lazy_len: 32 * 1024 * 1024,
+        lazy_slices: 1_000,
+        slice_len: 100,
+        files: 10_000,
+    },
 };
 
 const SMOKE: Sizes = Sizes {
@@ -100,6 +118,13 @@ const SMOKE: Sizes = Sizes {
     window: 64,
     window_reads: 20,
     smooth_len: 64 * 1024,
+    meta: meta::MetaSizes {
+        items: 50,
+        lazy_len: 256 * 1024,
+        lazy_slices: 50,
+        slice_len: 100,
+        files: 100,
+    },
 };
 
 struct Options {
@@ -166,8 +191,25 @@ fn median(times: &[f64]) -> f64 {
     }
 }
 
+/// A `kB` field of `/proc/self/status` (`VmHWM`, `VmRSS`), in KiB.
+fn status_kib(field: &str) -> Option<u64> {
+    let text = fs::read_to_string("/proc/self/status").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Reset the peak RSS (`VmHWM`) to the current RSS; returns the current RSS in KiB, or `None`
+/// when the kernel does not support it (then no peak is reported).
+fn reset_peak_rss() -> Option<u64> {
+    fs::write("/proc/self/clear_refs", "5").ok()?;
+    let (hwm, rss) = (status_kib("VmHWM")?, status_kib("VmRSS")?);
+    // The reset worked if the peak is back to (about) the current RSS.
+    (hwm <= rss + 1024).then_some(rss)
+}
+
 /// Run `run` `warmup` times untimed and `reps` times timed; `run` returns the duration of its
-/// timed part. Prints the JSON line.
+/// timed part. Prints the JSON line, with the peak RSS of the timed runs (module docs).
 fn bench(
     opts: &Options,
     workload: &str,
@@ -182,13 +224,27 @@ fn bench(
         run()?;
     }
     let mut times = Vec::with_capacity(opts.reps);
+    let mut rss: Option<(u64, u64)> = None;
+    let mut rss_ok = true;
     for _ in 0..opts.reps {
+        let base = reset_peak_rss();
         times.push(run()?.as_secs_f64());
+        match (base, status_kib("VmHWM")) {
+            (Some(base), Some(peak)) if rss_ok => {
+                let (p, g) = rss.unwrap_or((0, 0));
+                rss = Some((p.max(peak), g.max(peak.saturating_sub(base))));
+            }
+            _ => rss_ok = false,
+        }
     }
     let list: Vec<String> = times.iter().map(|t| format!("{t:.6}")).collect();
+    let rss = match rss.filter(|_| rss_ok) {
+        Some((peak, growth)) => format!(",\"rss_peak_kib\":{peak},\"rss_growth_kib\":{growth}"),
+        None => String::new(),
+    };
     println!(
         "{{\"side\":\"rust\",\"workload\":\"{workload}\",\"what\":\"{what}\",\"bytes\":{bytes},\
-         \"times\":[{}],\"median\":{:.6}}}",
+         \"times\":[{}],\"median\":{:.6}{rss}}}",
         list.join(","),
         median(&times)
     );
@@ -316,7 +372,14 @@ fn main() -> Res<()> {
     fs::create_dir_all(&opts.dir)?;
     let s = opts.sizes;
     let big_bytes = (s.big_len * 8) as u64;
-    let big = arange(s.big_len, 0)?;
+    // The 256 MiB source array only when a workload needs it (so that the peak RSS of the
+    // other workloads does not include it).
+    let needs_big = [
+        "W1", "W2", "W3", "P-memcpy", "P-write", "P-read", "P-slices",
+    ]
+    .iter()
+    .any(|w| selected(&opts, w));
+    let big = arange(if needs_big { s.big_len } else { 0 }, 0)?;
     let h5 = opts.dir.join("rust_bench.h5");
     let raw = opts.dir.join("rust_bench.bin");
 
@@ -574,6 +637,9 @@ fn main() -> Res<()> {
     )?;
     remove(&h5)?;
     drop(sm);
+
+    // W8-W10: see `meta`.
+    meta::run(&opts, s.meta)?;
 
     // Physical limits.
     if !["P-memcpy", "P-write", "P-read", "P-slices"]

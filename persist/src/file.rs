@@ -112,7 +112,7 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
     mapping::save::check_value(value, ROOT)?;
     write_atomically(&target, opts.overwrite, |temp| {
         let file = File::create_truncate(temp)?;
-        mapping::save::save_tree(&file.root()?, ROOT, value, opts)?;
+        mapping::save::save_checked(&file.root()?, ROOT, value, opts)?;
         Ok(file.close()?)
     })?;
     Ok(target)

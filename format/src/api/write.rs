@@ -2,7 +2,7 @@
 
 use ndarray::ArrayD;
 
-use crate::dataspace::UNLIMITED;
+use crate::dataspace::{Dataspace, UNLIMITED};
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 use crate::hyperslab;
@@ -55,8 +55,19 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
             encoded
         }
     };
-    let count = data.dataspace.element_count().unwrap_or(0);
-    let datatype = data.datatype.for_offset_size(file.sizes()?.offset);
+    message_from(file, name, data.datatype, data.dataspace, bytes)
+}
+
+/// The attribute message of `name` with encoded elements `bytes`.
+fn message_from(
+    file: &FileInner,
+    name: &str,
+    datatype: crate::datatype::Datatype,
+    dataspace: Dataspace,
+    bytes: Vec<u8>,
+) -> Result<AttributeMessage> {
+    let count = dataspace.element_count().unwrap_or(0);
+    let datatype = datatype.for_offset_size(file.sizes()?.offset);
     if bytes.len() as u64 != count * u64::from(datatype.size) {
         return Err(Error::Invalid(format!(
             "attribute {name:?}: {} bytes for {count} elements of {} bytes",
@@ -72,9 +83,58 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
             crate::datatype::CharacterSet::Utf8
         },
         datatype: MaybeShared::Inline(datatype),
-        dataspace: data.dataspace,
+        dataspace,
         data: bytes,
     })
+}
+
+/// Several attributes at once: the strings of all of them go to the global heap in one
+/// write, then one header edit ([`attrs::set_attrs`]).
+pub(crate) fn set_attrs(file: &FileInner, obj: Addr, list: Vec<(String, AttrData)>) -> Result<()> {
+    for (name, _) in &list {
+        groups::check_attr_name(name)?;
+    }
+    let width = 8 + usize::from(file.sizes()?.offset);
+    let mut items: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut pending = Vec::with_capacity(list.len());
+    for (name, data) in list {
+        let bytes = match data.payload {
+            Payload::Bytes(b) => Ok(b),
+            Payload::Strings(strings) => {
+                let n = strings.len();
+                items.extend(strings.into_iter().map(|s| {
+                    let b = s.into_bytes();
+                    (b.len() as u32, b)
+                }));
+                Err(n)
+            }
+        };
+        pending.push((name, data.datatype, data.dataspace, bytes));
+    }
+    let mut encoded = Vec::new();
+    if !items.is_empty() {
+        let mut session = file.session()?;
+        let mut emit = Emit::default();
+        let s = &mut *session;
+        encoded = s.vlen.encode_elements(&items, &mut s.space, &mut emit)?;
+        s.commit(&file.store, &emit)?;
+    }
+    let mut next = 0usize;
+    let mut msgs = Vec::with_capacity(pending.len());
+    for (name, datatype, dataspace, bytes) in pending {
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(n) => {
+                let end = next + n * width;
+                let b = encoded.get(next..end).unwrap_or_default().to_vec();
+                next = end;
+                b
+            }
+        };
+        msgs.push(message_from(file, &name, datatype, dataspace, bytes)?);
+    }
+    let mut session = file.session()?;
+    attrs::set_attrs(&mut session, &file.store, obj, msgs)
 }
 
 pub(crate) fn set_attr(
@@ -250,6 +310,13 @@ impl Group {
     /// Create or overwrite the attribute `name`.
     pub fn set_attr(&self, name: &str, value: impl IntoAttr) -> Result<()> {
         set_attr(self.file_inner(), self.addr(), name, value)
+    }
+
+    /// Create or overwrite several attributes, in order: the same result as one `set_attr`
+    /// per attribute, with one edit of the object's header (and one write of their
+    /// strings) instead of one per attribute.
+    pub fn set_attrs(&self, attrs: Vec<(String, AttrData)>) -> Result<()> {
+        set_attrs(self.file_inner(), self.addr(), attrs)
     }
 
     /// Delete the attribute `name`.
@@ -468,6 +535,13 @@ impl Dataset {
     /// Create or overwrite the attribute `name`.
     pub fn set_attr(&self, name: &str, value: impl IntoAttr) -> Result<()> {
         set_attr(self.file_inner(), self.addr(), name, value)
+    }
+
+    /// Create or overwrite several attributes, in order: the same result as one `set_attr`
+    /// per attribute, with one edit of the object's header (and one write of their
+    /// strings) instead of one per attribute.
+    pub fn set_attrs(&self, attrs: Vec<(String, AttrData)>) -> Result<()> {
+        set_attrs(self.file_inner(), self.addr(), attrs)
     }
 
     /// Delete the attribute `name`.

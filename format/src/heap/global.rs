@@ -47,7 +47,10 @@ impl GlobalHeapId {
 #[derive(Debug)]
 pub struct GlobalHeapReader<'a> {
     img: FileImage<'a>,
-    collections: HashMap<Addr, HashMap<u32, &'a [u8]>>,
+    /// Each collection's objects, sorted by index (a sorted vector, not a hash map: a
+    /// reader often serves one attribute, and building a map of a whole collection cost more
+    /// than the lookup).
+    collections: HashMap<Addr, Vec<(u32, &'a [u8])>>,
 }
 
 impl<'a> GlobalHeapReader<'a> {
@@ -75,8 +78,10 @@ impl<'a> GlobalHeapReader<'a> {
         }
         self.collections
             .get(&addr)
-            .and_then(|objects| objects.get(&id.index))
-            .copied()
+            .and_then(|objects| {
+                let i = objects.binary_search_by_key(&id.index, |o| o.0).ok()?;
+                objects.get(i).map(|o| o.1)
+            })
             .ok_or_else(|| {
                 Error::corrupt(
                     COLLECTION,
@@ -95,8 +100,8 @@ fn align8(n: u64) -> Option<u64> {
     n.checked_add(7).map(|v| v & !7)
 }
 
-/// Parse the collection at `addr` into its object table (index -> data).
-fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<HashMap<u32, &'a [u8]>> {
+/// Parse the collection at `addr` into its object table ((index, data), sorted by index).
+fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<Vec<(u32, &'a [u8])>> {
     let mut c = img.cursor_at(addr, COLLECTION)?;
     c.signature(b"GCOL")?;
     let version = c.u8()?;
@@ -116,36 +121,83 @@ fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<HashMap<u32, 
             format!("collection size {size} is smaller than its {header}-byte header"),
         ));
     }
-    let mut c = img.cursor(addr, size, COLLECTION)?;
-    c.skip(usize::try_from(header).unwrap_or(usize::MAX))?;
-    let mut objects = HashMap::new();
-    while c.remaining() as u64 >= object_header {
-        let at = c.offset();
-        let index = c.u16()?;
-        let _refcount = c.u16()?;
-        c.skip(4)?;
-        let len = c.length()?;
+    // The objects are read straight from the collection's bytes (a `Cursor` per field
+    // cost more than the rest of reading a small attribute).
+    let bytes = img.slice(addr, size, COLLECTION)?;
+    let base = img.absolute(addr);
+    let len_bytes = usize::from(img.sizes().length);
+    let object_header = usize::try_from(object_header).unwrap_or(usize::MAX);
+    // The object header is padded to a multiple of eight (libhdf5's `H5HG_SIZEOF_OBJHDR`):
+    // 4 more bytes when lengths are 4 bytes wide.
+    let padded_header = object_header.div_ceil(8) * 8;
+    let mut pos = usize::try_from(header).unwrap_or(usize::MAX);
+    // At most one object per 16 bytes.
+    let mut objects = Vec::with_capacity((bytes.len() / 16).min(MAX_OBJECTS));
+    let mut sorted = true;
+    while let Some(head) = pos
+        .checked_add(object_header)
+        .and_then(|end| bytes.get(pos..end))
+    {
+        let at = base + pos as u64;
+        let index = u16::from_le_bytes([
+            head.first().copied().unwrap_or(0),
+            head.get(1).copied().unwrap_or(0),
+        ]);
         if index == 0 {
             // The free-space object: always last.
             break;
         }
-        // The object header is padded to a multiple of eight (libhdf5's
-        // `H5HG_SIZEOF_OBJHDR`): 4 more bytes when lengths are 4 bytes wide.
-        let header_pad = align8(object_header).unwrap_or(object_header) - object_header;
-        c.skip(usize::try_from(header_pad).unwrap_or(0))?;
-        let data = c.take_u64(len)?;
-        let pad = align8(len).unwrap_or(len).saturating_sub(len);
+        let len = head
+            .get(8..8 + len_bytes)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        let data_at = pos.saturating_add(padded_header);
+        let data = usize::try_from(len)
+            .ok()
+            .and_then(|n| Some((n, data_at.checked_add(n)?)))
+            .and_then(|(n, end)| Some((n, bytes.get(data_at..end)?)))
+            .map(|(_, d)| d)
+            .ok_or_else(|| {
+                Error::corrupt(
+                    COLLECTION,
+                    at,
+                    format!("object {index} of {len} bytes runs past the end of the collection"),
+                )
+            })?;
         // The last object's padding may be cut off by the end of the collection.
-        c.skip(usize::try_from(pad).unwrap_or(0).min(c.remaining()))?;
-        if objects.insert(u32::from(index), data).is_some() {
-            return Err(Error::corrupt(
-                COLLECTION,
-                at,
-                format!("object index {index} appears twice"),
-            ));
+        pos = data_at + data.len().div_ceil(8) * 8;
+        let index = u32::from(index);
+        if let Some(&(last, _)) = objects.last() {
+            if index == last {
+                return Err(twice(at, index));
+            }
+            sorted &= index > last;
+        }
+        objects.push((index, data));
+    }
+    if !sorted {
+        // libhdf5 and our writer number objects in order; anything else is sorted here,
+        // and an index appearing twice is found next to itself.
+        objects.sort_by_key(|o| o.0);
+        if let Some(w) = objects
+            .windows(2)
+            .find(|w| w.first().map(|o| o.0) == w.get(1).map(|o| o.0))
+        {
+            let index = w.first().map_or(0, |o| o.0);
+            return Err(twice(base, index));
         }
     }
     Ok(objects)
+}
+
+fn twice(at: u64, index: u32) -> Error {
+    Error::corrupt(
+        COLLECTION,
+        at,
+        format!("object index {index} appears twice"),
+    )
 }
 
 /// Smallest collection libhdf5 reads or writes (`H5HG_MINSIZE`).

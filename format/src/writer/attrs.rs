@@ -43,6 +43,31 @@ fn parse_attr(m: &MessageBytes, sizes: Sizes) -> Result<AttributeMessage> {
     AttributeMessage::parse(&mut Cursor::new(&m.data, 0, sizes, "attribute message"))
 }
 
+/// The name of an attribute message read from its fixed prefix (version, flags, three
+/// sizes, the character set in version 3, then the NUL-terminated name), without parsing
+/// its datatype, dataspace and value; `None` when the prefix is malformed.
+fn attr_name(m: &MessageBytes) -> Option<std::borrow::Cow<'_, str>> {
+    let version = *m.data.first()?;
+    let name_at: usize = match version {
+        1 | 2 => 8,
+        3 => 9,
+        _ => return None,
+    };
+    let size = usize::from(u16::from_le_bytes([*m.data.get(2)?, *m.data.get(3)?]));
+    let bytes = m.data.get(name_at..name_at.checked_add(size)?)?;
+    let end = bytes.iter().position(|&b| b == 0)?;
+    Some(String::from_utf8_lossy(bytes.get(..end)?))
+}
+
+/// Whether the attribute message `m` is named `name` (a full parse when its prefix is
+/// malformed, which then fails: not a match).
+fn is_named(m: &MessageBytes, name: &str, sizes: Sizes) -> bool {
+    match attr_name(m) {
+        Some(n) => n == name,
+        None => parse_attr(m, sizes).is_ok_and(|a| a.name == name),
+    }
+}
+
 /// Attributes of `obj` held in memory by the session, with creation orders.
 pub fn attrs_in_memory(session: &Session, obj: Addr) -> Option<Vec<(u32, AttributeMessage)>> {
     session
@@ -52,17 +77,29 @@ pub fn attrs_in_memory(session: &Session, obj: Addr) -> Option<Vec<(u32, Attribu
 }
 
 fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
+    Ok(load_dense_or_editor(session, store, obj)?.is_none())
+}
+
+/// Load the object's dense attributes into the session (`None`), or, when its attributes
+/// are compact, its header for editing (`Some`): one header parse either way.
+fn load_dense_or_editor(
+    session: &mut Session,
+    store: &Store,
+    obj: Addr,
+) -> Result<Option<HeaderEditor>> {
     if session.attrs.contains_key(&obj) {
-        return Ok(true);
+        return Ok(None);
     }
+    // A dataset header held in memory goes to disk first: it is edited from the file.
+    session.settle_header(store, obj)?;
     let sizes = session.sizes;
     let state = session.with_image(store, |img| {
         let editor = HeaderEditor::load(img, obj)?;
         let Some(info) = ainfo(&editor, sizes)? else {
-            return Ok(None);
+            return Ok(Err(editor));
         };
         if info.fractal_heap.is_none() {
-            return Ok(None);
+            return Ok(Err(editor));
         }
         let mut attrs = BTreeMap::new();
         let mut next = info.max_creation_index.map_or(0, u32::from);
@@ -75,18 +112,18 @@ fn load_dense(session: &mut Session, store: &Store, obj: Addr) -> Result<bool> {
             }
             attrs.insert(msg.name.clone(), (order, msg));
         }
-        Ok(Some(DenseAttrs {
+        Ok(Ok(DenseAttrs {
             attrs,
             track_order: editor.tracks_order(),
             next_order: next,
         }))
     })?;
     match state {
-        Some(s) => {
+        Ok(s) => {
             session.attrs.insert(obj, s);
-            Ok(true)
+            Ok(None)
         }
-        None => Ok(false),
+        Err(editor) => Ok(Some(editor)),
     }
 }
 
@@ -101,7 +138,7 @@ pub fn set_attr(
     super::groups::check_attr_name(&msg.name)?;
     let sizes = session.sizes;
     let encoded = msg.encode(sizes)?;
-    if load_dense(session, store, obj)? {
+    let Some(mut editor) = load_dense_or_editor(session, store, obj)? else {
         session.dirty_attrs.insert(obj);
         if let Some(d) = session.attrs.get_mut(&obj) {
             let order = d.next_order;
@@ -109,15 +146,13 @@ pub fn set_attr(
             d.attrs.insert(msg.name.clone(), (order, msg));
         }
         return Ok(());
-    }
-    let mut editor = session.editor_for_write(store, obj)?;
-    let mut existing: Vec<(Option<u16>, AttributeMessage)> = Vec::new();
-    for m in editor.messages.iter().filter(|m| m.kind == kind::ATTRIBUTE) {
-        let a = parse_attr(m, sizes)?;
-        if a.name != msg.name {
-            existing.push((m.creation_order, a));
-        }
-    }
+    };
+    // The other attributes: counted always, parsed only when they move to dense storage.
+    let others = editor
+        .messages
+        .iter()
+        .filter(|m| m.kind == kind::ATTRIBUTE && !is_named(m, &msg.name, sizes))
+        .count();
     let tracked = editor.tracks_order();
     let mut info = ainfo(&editor, sizes)?;
     let next = info
@@ -126,7 +161,14 @@ pub fn set_attr(
         .unwrap_or(0);
     let too_big = encoded.len() > MAX_MESSAGE;
     let mut emit = Emit::default();
-    if editor.version == 2 && (existing.len() + 1 > MAX_COMPACT || too_big) {
+    if editor.version == 2 && (others + 1 > MAX_COMPACT || too_big) {
+        let mut existing: Vec<(Option<u16>, AttributeMessage)> = Vec::new();
+        for m in editor.messages.iter().filter(|m| m.kind == kind::ATTRIBUTE) {
+            let a = parse_attr(m, sizes)?;
+            if a.name != msg.name {
+                existing.push((m.creation_order, a));
+            }
+        }
         // Dense from now on, in memory: the header keeps its compact attributes until the
         // flush writes the dense storage and switches the header to it in one write (a
         // crash in between leaves the old attributes, never none).
@@ -154,9 +196,7 @@ pub fn set_attr(
                 encoded.len()
             )));
         }
-        editor.remove_where(|m| {
-            m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == msg.name)
-        });
+        editor.remove_where(|m| m.kind == kind::ATTRIBUTE && is_named(m, &msg.name, sizes));
         let mut m = MessageBytes::new(kind::ATTRIBUTE, encoded);
         if tracked {
             m.creation_order = Some(next);
@@ -177,6 +217,79 @@ pub fn set_attr(
     session.commit(store, &emit)
 }
 
+/// Create or overwrite several attributes of the object at `obj`, in order: one header edit
+/// when they all stay compact in a version 2 header (the common case of a new object);
+/// otherwise one [`set_attr`] each.
+pub fn set_attrs(
+    session: &mut Session,
+    store: &Store,
+    obj: Addr,
+    msgs: Vec<AttributeMessage>,
+) -> Result<()> {
+    if msgs.len() <= 1 || session.attrs.contains_key(&obj) {
+        return msgs
+            .into_iter()
+            .try_for_each(|m| set_attr(session, store, obj, m));
+    }
+    session.dirty = true;
+    let sizes = session.sizes;
+    let mut names = std::collections::BTreeSet::new();
+    let mut encoded = Vec::with_capacity(msgs.len());
+    for m in &msgs {
+        super::groups::check_attr_name(&m.name)?;
+        if !names.insert(m.name.as_str()) {
+            break;
+        }
+        encoded.push(m.encode(sizes)?);
+    }
+    let simple = encoded.len() == msgs.len() && encoded.iter().all(|e| e.len() <= MAX_MESSAGE);
+    let Some(mut editor) = load_dense_or_editor(session, store, obj)? else {
+        return msgs
+            .into_iter()
+            .try_for_each(|m| set_attr(session, store, obj, m));
+    };
+    let others = editor
+        .messages
+        .iter()
+        .filter(|m| m.kind == kind::ATTRIBUTE && !attr_name(m).is_some_and(|n| names.contains(&*n)))
+        .count();
+    if !simple || editor.version != 2 || others + msgs.len() > MAX_COMPACT {
+        return msgs
+            .into_iter()
+            .try_for_each(|m| set_attr(session, store, obj, m));
+    }
+    editor.remove_where(|m| {
+        m.kind == kind::ATTRIBUTE && msgs.iter().any(|a| is_named(m, &a.name, sizes))
+    });
+    let tracked = editor.tracks_order();
+    let info = ainfo(&editor, sizes)?;
+    let mut next = info
+        .as_ref()
+        .and_then(|i| i.max_creation_index)
+        .unwrap_or(0);
+    for bytes in encoded {
+        let mut m = MessageBytes::new(kind::ATTRIBUTE, bytes);
+        if tracked {
+            m.creation_order = Some(next);
+            next = next.saturating_add(1);
+        }
+        editor.messages.push(m);
+    }
+    if tracked {
+        let mut i = info.unwrap_or_default();
+        i.max_creation_index = Some(next);
+        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+    } else if info.is_none() {
+        editor.set(MessageBytes::new(
+            kind::ATTRIBUTE_INFO,
+            AttributeInfo::default().encode(sizes),
+        ));
+    }
+    let mut emit = Emit::default();
+    editor.save(&mut session.space, &mut emit)?;
+    session.commit(store, &emit)
+}
+
 /// Delete the attribute `name` of the object at `obj`.
 pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) -> Result<()> {
     session.dirty = true;
@@ -194,9 +307,7 @@ pub fn delete_attr(session: &mut Session, store: &Store, obj: Addr, name: &str) 
     let sizes = session.sizes;
     let mut editor = session.editor_for_write(store, obj)?;
     let before = editor.messages.len();
-    editor.remove_where(|m| {
-        m.kind == kind::ATTRIBUTE && parse_attr(m, sizes).is_ok_and(|a| a.name == name)
-    });
+    editor.remove_where(|m| m.kind == kind::ATTRIBUTE && is_named(m, name, sizes));
     if editor.messages.len() == before {
         return Err(missing());
     }

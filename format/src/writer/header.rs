@@ -229,11 +229,13 @@ impl HeaderEditor {
             })?;
         let mut first = Vec::new();
         let mut rest = Vec::new();
+        // The space of a list of messages is the sum of each one's (header + body).
+        let mut used = 0usize;
         for m in &self.messages {
-            let mut trial = first.clone();
-            trial.push(m.clone());
-            if rest.is_empty() && self.space_for(&trial) <= budget {
-                first = trial;
+            let with = used.saturating_add(self.space_for(std::slice::from_ref(m)));
+            if rest.is_empty() && with <= budget {
+                first.push(m.clone());
+                used = with;
             } else {
                 rest.push(m.clone());
             }

@@ -201,24 +201,44 @@ impl Session {
     }
 
     /// Write queued blocks to the file in crash-safe order (see the module docs): fresh
-    /// blocks, then the superblock if the end of file grew, then edits in place.
+    /// blocks, then the superblock if the end of file grew, then edits in place. Of a block
+    /// that rewrites bytes already in the file, only the span that differs is written (one
+    /// write, or none when it is unchanged: adding a string to a global heap collection
+    /// changes a few bytes of it).
     pub fn commit(&mut self, store: &Store, emit: &Emit) -> Result<()> {
         self.dirty = true;
+        let snap = store.snapshot()?;
         let (fresh, live): (Vec<_>, Vec<_>) = emit
             .blocks
             .iter()
             .partition(|(addr, bytes)| self.space.is_fresh(*addr, bytes.len() as u64));
         for (addr, bytes) in fresh {
-            store.write_at(self.absolute(*addr)?, bytes)?;
+            self.write_changed(store, &snap, *addr, bytes)?;
         }
         if !live.is_empty() {
             self.publish_eof(store, false)?;
         }
         for (addr, bytes) in live {
-            store.write_at(self.absolute(*addr)?, bytes)?;
+            self.write_changed(store, &snap, *addr, bytes)?;
         }
         self.space.clear_fresh();
         Ok(())
+    }
+
+    /// Write the part of `bytes` that differs from what `snap` holds at `addr`.
+    fn write_changed(
+        &self,
+        store: &Store,
+        snap: &crate::store::Snapshot,
+        addr: Addr,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let at = self.absolute(addr)?;
+        let (skip, len) = changed_span(snap.bytes(), at, bytes);
+        match bytes.get(skip..skip + len).filter(|p| !p.is_empty()) {
+            Some(part) => store.write_at(at + skip as u64, part),
+            None => Ok(()),
+        }
     }
 
     /// The absolute file offset of `addr`.
@@ -379,6 +399,43 @@ impl Session {
     }
 }
 
+/// Blocks longer than this are written whole (comparing them would cost more than it saves
+/// and fault in the old bytes).
+const DIFF_MAX: usize = 64 * 1024;
+
+/// The part of `new` (to be written at `at`) that differs from the file's current bytes:
+/// (offset into `new`, length); all of it when it does not lie entirely inside `file` or is
+/// longer than [`DIFF_MAX`].
+fn changed_span(file: &[u8], at: u64, new: &[u8]) -> (usize, usize) {
+    let old = usize::try_from(at)
+        .ok()
+        .filter(|_| new.len() <= DIFF_MAX)
+        .and_then(|a| file.get(a..a.checked_add(new.len())?));
+    let Some(old) = old else {
+        return (0, new.len());
+    };
+    let head = common_len(old.chunks(16), new.chunks(16));
+    if head == new.len() {
+        return (head, 0);
+    }
+    let tail = common_len(old.rchunks(16), new.rchunks(16)).min(new.len() - head);
+    (head, new.len() - head - tail)
+}
+
+/// Bytes in the leading equal chunks of two chunk sequences (16-byte granularity: up to 15
+/// unchanged bytes on each side of a change are rewritten).
+fn common_len<'a>(a: impl Iterator<Item = &'a [u8]>, b: impl Iterator<Item = &'a [u8]>) -> usize {
+    let mut n = 0;
+    for (x, y) in a.zip(b) {
+        if x == y {
+            n += x.len();
+        } else {
+            return n;
+        }
+    }
+    n
+}
+
 /// The gaps below `eof` between the structures of the file in `store`, when a walk of the
 /// file accounts for every structure exactly; none otherwise.
 fn free_gaps(store: &Store, superblock: &Superblock, eof: u64) -> Result<Vec<(Addr, u64)>> {
@@ -414,4 +471,29 @@ pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageByte
     };
     msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
     Ok(msgs)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn only_the_changed_span_is_rewritten() {
+        let file: Vec<u8> = (0..200u8).collect();
+        let mut new = file[40..140].to_vec();
+        assert_eq!(changed_span(&file, 40, &new), (100, 0));
+        new[50] = 0;
+        // Chunks of 16: the one holding byte 50 (48..64) from the front, from the back the
+        // chunk 36..52 (100 bytes = 6 full chunks + 4 from the back).
+        let (skip, len) = changed_span(&file, 40, &new);
+        assert!(skip <= 50 && skip + len > 50 && len <= 32, "{skip} {len}");
+        // Past the end of the file, or too long: all of it.
+        assert_eq!(changed_span(&file, 150, &new), (0, 100));
+        let long = vec![0u8; DIFF_MAX + 1];
+        assert_eq!(
+            changed_span(&vec![0u8; DIFF_MAX + 8], 0, &long),
+            (0, DIFF_MAX + 1)
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! File space management for a write session: allocation at the end of the file or from
-//! freed extents (first fit, coalescing neighbours, shrinking the end of file when the last
+//! freed extents (best fit, coalescing neighbours, shrinking the end of file when the last
 //! extent is freed).
 //!
 //! # Crash safety
@@ -13,8 +13,13 @@
 //! - every extent handed out since the last [`FileSpace::clear_fresh`] is *fresh*: nothing
 //!   on disk points at it yet, so it may be written in any order, before the writes that
 //!   publish it ([`FileSpace::is_fresh`]).
+//!
+//! Free extents are indexed by address (for coalescing) and by length (for allocation), so
+//! that both cost O(log n) in the number of free extents: a session that rewrites many
+//! object headers leaves thousands of small extents behind, and a linear first-fit scan
+//! over them made saving 1,000 small objects quadratic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Space;
 use crate::error::{Error, Result};
@@ -40,6 +45,8 @@ pub struct FileSpace {
     pending: Vec<(u64, u64)>,
     /// Extents allocated since the last [`FileSpace::clear_fresh`]: start -> length.
     fresh: BTreeMap<u64, u64>,
+    /// The same extents as (length, start), for best-fit allocation.
+    by_len: BTreeSet<(u64, u64)>,
 }
 
 impl FileSpace {
@@ -51,6 +58,18 @@ impl FileSpace {
             free: BTreeMap::new(),
             pending: Vec::new(),
             fresh: BTreeMap::new(),
+            by_len: BTreeSet::new(),
+        }
+    }
+
+    fn insert_free(&mut self, start: u64, len: u64) {
+        self.free.insert(start, len);
+        self.by_len.insert((len, start));
+    }
+
+    fn remove_free(&mut self, start: u64) {
+        if let Some(len) = self.free.remove(&start) {
+            self.by_len.remove(&(len, start));
         }
     }
 
@@ -140,7 +159,7 @@ impl FileSpace {
             }
             if p + plen == start {
                 start = p;
-                self.free.remove(&p);
+                self.remove_free(p);
             }
         }
         if let Some((&n, &nlen)) = self.free.range(start..).next() {
@@ -149,13 +168,13 @@ impl FileSpace {
             }
             if n == end {
                 end = n + nlen;
-                self.free.remove(&n);
+                self.remove_free(n);
             }
         }
         if end == self.eof {
             self.eof = start;
         } else {
-            self.free.insert(start, end - start);
+            self.insert_free(start, end - start);
         }
         Ok(())
     }
@@ -172,29 +191,35 @@ impl Space for FileSpace {
         // Exactly `len` bytes at an aligned start: what a caller frees later is exactly what
         // it was given, and alignment padding stays in the free list.
         let need = len.max(1);
-        // First fit, at the first aligned address of a free extent (the unaligned head of
-        // an extent, e.g. a gap left by libhdf5, stays free).
-        let found = self.free.iter().find_map(|(&start, &flen)| {
-            let at = align_up(start)?;
-            let end = start.checked_add(flen)?;
-            (at.checked_add(need)? <= end).then_some((start, flen, at))
-        });
+        // Best fit: the shortest free extent that holds `need` bytes from its first aligned
+        // address (the unaligned head of an extent, e.g. a gap left by libhdf5, stays free).
+        // Every extent of at least `need + ALIGN - 1` bytes fits, so the scan stops there.
+        let found = self
+            .by_len
+            .range((need, 0)..)
+            .take_while(|&&(flen, _)| flen < need.saturating_add(ALIGN))
+            .chain(self.by_len.range((need.saturating_add(ALIGN), 0)..).take(1))
+            .find_map(|&(flen, start)| {
+                let at = align_up(start)?;
+                let end = start.checked_add(flen)?;
+                (at.checked_add(need)? <= end).then_some((start, flen, at))
+            });
         if let Some((start, flen, at)) = found {
-            self.free.remove(&start);
+            self.remove_free(start);
             if at > start {
-                self.free.insert(start, at - start);
+                self.insert_free(start, at - start);
             }
             let used_end = at + need;
             let end = start + flen;
             if end > used_end {
-                self.free.insert(used_end, end - used_end);
+                self.insert_free(used_end, end - used_end);
             }
             self.fresh.insert(at, need);
             return Ok(Addr(at));
         }
         let start = align_up(self.eof).ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         if start > self.eof {
-            self.free.insert(self.eof, start - self.eof);
+            self.insert_free(self.eof, start - self.eof);
         }
         self.eof = start
             .checked_add(need)
@@ -231,7 +256,7 @@ mod tests {
         assert_eq!(s.pending_bytes(), 26);
         s.settle().unwrap();
         assert_eq!(s.free_bytes(), 32);
-        // Reused, first fit.
+        // Reused.
         assert_eq!(s.alloc(24).unwrap(), Addr(96));
         // Freeing the last extent shrinks the file.
         s.release(c, 8).unwrap();
@@ -257,5 +282,29 @@ mod tests {
         let b = s.alloc(8).unwrap();
         assert_eq!(b, a);
         assert!(s.is_fresh(b, 8));
+    }
+
+    #[test]
+    fn best_fit_and_unaligned_extents() {
+        let mut s = FileSpace::new(Sizes::default(), 1000);
+        s.add_gap(Addr(96), 64).unwrap();
+        s.add_gap(Addr(304), 16).unwrap();
+        // An unaligned 16-byte extent cannot hold 16 aligned bytes, only 8.
+        s.add_gap(Addr(403), 16).unwrap();
+        assert_eq!(s.free_bytes(), 96);
+        // The shortest extent that fits, not the first.
+        assert_eq!(s.alloc(16).unwrap(), Addr(304));
+        assert_eq!(s.alloc(8).unwrap(), Addr(408));
+        // The head before the aligned start stays free, as does the tail.
+        assert_eq!(s.free_bytes(), 64 + 5 + 3);
+        assert_eq!(s.alloc(60).unwrap(), Addr(96));
+        // Nothing fits any more: from the end of the file.
+        assert_eq!(s.alloc(8).unwrap(), Addr(1000));
+        // Freed extents coalesce in both indexes.
+        s.release(Addr(304), 16).unwrap();
+        s.release(Addr(96), 60).unwrap();
+        s.settle().unwrap();
+        assert_eq!(s.alloc(64).unwrap(), Addr(96));
+        assert_eq!(s.alloc(16).unwrap(), Addr(304));
     }
 }

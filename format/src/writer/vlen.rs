@@ -15,12 +15,19 @@ fn align8(n: u64) -> u64 {
     n.div_ceil(8) * 8
 }
 
-/// The collection currently being filled.
+/// The collection currently being filled, kept encoded: adding an object writes its bytes
+/// and the free-space object after it, instead of re-encoding every object (saving many
+/// strings one by one was quadratic in the objects of a collection).
 #[derive(Clone, Debug)]
 struct Collection {
     addr: Addr,
     size: u64,
-    objects: Vec<Vec<u8>>,
+    /// Number of objects (indexes 1..=count).
+    count: usize,
+    /// The collection's bytes (`size` of them).
+    bytes: Vec<u8>,
+    /// End of the last object (where the free-space object starts).
+    end: u64,
 }
 
 /// Appends variable-length objects to global heap collections.
@@ -39,41 +46,65 @@ fn object_len(sizes: Sizes, data: usize) -> u64 {
 }
 
 impl Collection {
-    fn used(&self, sizes: Sizes) -> u64 {
-        header_len(sizes)
-            + self
-                .objects
-                .iter()
-                .map(|o| object_len(sizes, o.len()))
-                .sum::<u64>()
+    /// An empty collection of `size` bytes at `addr`.
+    fn new(addr: Addr, size: u64, sizes: Sizes) -> Result<Self> {
+        let len = usize::try_from(size).map_err(|_| Error::LimitExceeded("heap".into()))?;
+        let mut bytes = Vec::with_capacity(len);
+        bytes.extend_from_slice(b"GCOL");
+        bytes.extend_from_slice(&[1, 0, 0, 0]);
+        bytes.put_length(size, sizes);
+        bytes.resize(len, 0);
+        let mut c = Collection {
+            addr,
+            size,
+            count: 0,
+            bytes,
+            end: header_len(sizes),
+        };
+        c.put_free(sizes);
+        Ok(c)
     }
 
-    fn encode(&self, sizes: Sizes) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.size as usize);
-        out.extend_from_slice(b"GCOL");
-        out.extend_from_slice(&[1, 0, 0, 0]);
-        out.put_length(self.size, sizes);
-        out.resize(header_len(sizes) as usize, 0);
-        for (i, data) in self.objects.iter().enumerate() {
-            let start = out.len();
-            out.put_uint(i as u64 + 1, 2);
-            out.put_uint(0, 2);
-            out.put_uint(0, 4);
-            out.put_length(data.len() as u64, sizes);
-            out.resize(start + align8(8 + u64::from(sizes.length)) as usize, 0);
-            out.extend_from_slice(data);
-            out.resize(align8(out.len() as u64) as usize, 0);
+    fn used(&self) -> u64 {
+        self.end
+    }
+
+    /// Write `head` (an object header) then `data` at `at` into the kept bytes.
+    fn put_at(&mut self, at: u64, head: &[u8], data: &[u8]) {
+        let at = at as usize;
+        let hl = head.len();
+        if let Some(dst) = self.bytes.get_mut(at..at + hl) {
+            dst.copy_from_slice(head);
         }
-        // The free-space object (index 0) covers the rest, its own header included.
-        let free = self.size.saturating_sub(out.len() as u64);
+        let hl = align8(hl as u64) as usize;
+        if let Some(dst) = self.bytes.get_mut(at + hl..at + hl + data.len()) {
+            dst.copy_from_slice(data);
+        }
+    }
+
+    /// The free-space object (index 0) covering the rest, its own header included, when
+    /// there is room for its header.
+    fn put_free(&mut self, sizes: Sizes) {
+        let free = self.size.saturating_sub(self.end);
         if free >= 8 + u64::from(sizes.length) {
-            out.put_uint(0, 2);
-            out.put_uint(0, 2);
-            out.put_uint(0, 4);
-            out.put_length(free, sizes);
+            let mut head = Vec::with_capacity(16);
+            head.put_uint(0, 8);
+            head.put_length(free, sizes);
+            self.put_at(self.end, &head, &[]);
         }
-        out.resize(self.size as usize, 0);
-        out
+    }
+
+    /// Append object `count + 1` (the caller checked that it fits).
+    fn push(&mut self, data: &[u8], sizes: Sizes) {
+        self.count += 1;
+        let mut head = Vec::with_capacity(16);
+        head.put_uint(self.count as u64, 2);
+        head.put_uint(0, 2);
+        head.put_uint(0, 4);
+        head.put_length(data.len() as u64, sizes);
+        self.put_at(self.end, &head, data);
+        self.end += object_len(sizes, data.len());
+        self.put_free(sizes);
     }
 }
 
@@ -93,8 +124,9 @@ impl VlenHeap {
 
     /// Queue the current collection's bytes.
     fn emit_current(&self, sizes: Sizes, emit: &mut Emit) {
+        let _ = sizes;
         if let Some(c) = &self.current {
-            emit.put(c.addr, c.encode(sizes));
+            emit.put(c.addr, c.bytes.clone());
         }
     }
 
@@ -109,27 +141,22 @@ impl VlenHeap {
         let sizes = space.sizes();
         let need = object_len(sizes, data.len());
         let fits = self.current.as_ref().is_some_and(|c| {
-            c.objects.len() < usize::from(u16::MAX) - 1
-                && c.used(sizes) + need + object_len(sizes, 0) <= c.size
+            c.count < usize::from(u16::MAX) - 1 && c.used() + need + object_len(sizes, 0) <= c.size
         });
         if !fits {
             self.emit_current(sizes, emit);
             let size =
                 align8((header_len(sizes) + need + object_len(sizes, 0)).max(MIN_COLLECTION));
             let addr = space.alloc(size)?;
-            self.current = Some(Collection {
-                addr,
-                size,
-                objects: Vec::new(),
-            });
+            self.current = Some(Collection::new(addr, size, sizes)?);
         }
         let c = self
             .current
             .as_mut()
             .ok_or_else(|| Error::Invalid("no global heap collection".into()))?;
-        c.objects.push(data.to_vec());
-        let index = u32::try_from(c.objects.len())
-            .map_err(|_| Error::LimitExceeded("heap objects".into()))?;
+        c.push(data, sizes);
+        let index =
+            u32::try_from(c.count).map_err(|_| Error::LimitExceeded("heap objects".into()))?;
         Ok(GlobalHeapId {
             collection: Some(c.addr),
             index,

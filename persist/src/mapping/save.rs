@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use jangada_hdf5::{DatasetBuilder, Group, H5Write};
+use jangada_hdf5::{AttrData, DatasetBuilder, Group, H5Write, IntoAttr};
 use ndarray::ArrayD;
 
 use super::custom::is_builtin;
@@ -48,17 +48,42 @@ fn path_string(p: &Path) -> Result<String> {
         .ok_or_else(|| Error::Unsupported(format!("path {} is not valid UTF-8", p.display())))
 }
 
+/// Where a value sits in the tree being checked: built into a string only for an error
+/// message (formatting every node's path cost as much as the rest of the check).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root(&'a str),
+    Index(&'a At<'a>, usize),
+    Key(&'a At<'a>, &'a str),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root(s) => f.write_str(s),
+            At::Index(p, i) => write!(f, "{p}[{i}]"),
+            At::Key(p, k) => write!(f, "{p}.{k}"),
+        }
+    }
+}
+
 /// Check that the whole of `value` (stored as `at`) can be saved, without writing anything.
 pub fn check_value(value: &Value, at: &str) -> Result<()> {
+    check_at(value, &At::Root(at))
+}
+
+fn check_at(value: &Value, at: &At<'_>) -> Result<()> {
     match value {
         Value::Path(p) => path_string(p).map(|_| ()),
         Value::List(items) => items
             .iter()
             .enumerate()
-            .try_for_each(|(i, v)| check_value(v, &format!("{at}[{i}]"))),
+            .try_for_each(|(i, v)| check_at(v, &At::Index(at, i))),
         Value::Dict(map) => map.iter().try_for_each(|(k, v)| {
-            check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
-            check_value(v, &format!("{at}.{k}"))
+            if !valid_name(k) || [CONTAINER_TYPE, CLASS].contains(&k.as_str()) {
+                check_key(k, &at.to_string(), &[CONTAINER_TYPE, CLASS])?;
+            }
+            check_at(v, &At::Key(at, k))
         }),
         Value::Object(obj) => {
             if obj.class.is_empty() {
@@ -67,14 +92,16 @@ pub fn check_value(value: &Value, at: &str) -> Result<()> {
                 )));
             }
             obj.props.iter().try_for_each(|(k, v)| {
-                check_key(k, at, &[CONTAINER_TYPE, CLASS])?;
-                check_value(v, &format!("{at}.{k}"))
+                if !valid_name(k) || [CONTAINER_TYPE, CLASS].contains(&k.as_str()) {
+                    check_key(k, &at.to_string(), &[CONTAINER_TYPE, CLASS])?;
+                }
+                check_at(v, &At::Key(at, k))
             })
         }
         Value::Timestamp(t) => time::to_wall(&[t.ns], t.tz.as_deref()).map(|_| ()),
         Value::DatetimeIndex(t) => time::to_wall(&t.ns, t.tz.as_deref()).map(|_| ()),
-        Value::Array(a) => check_array(a, at),
-        Value::Custom(c) => check_custom(c, at),
+        Value::Array(a) => check_array(a, &at.to_string()),
+        Value::Custom(c) => check_custom(c, &at.to_string()),
         Value::None
         | Value::Bool(_)
         | Value::Int(_)
@@ -130,22 +157,57 @@ fn check_custom(c: &CustomDataset, at: &str) -> Result<()> {
 /// The value is checked first ([`check_value`]): an unsaveable value is an
 /// [`Error::Unsupported`] before anything is written.
 pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
-    check_key(key, group.path(), &[])?;
     check_value(value, key)?;
+    save_checked(group, key, value, opts)
+}
+
+/// [`save_tree`] of a value already checked with [`check_value`].
+pub fn save_checked(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
+    check_key(key, group.path(), &[])?;
     write(group, key, value, opts)
 }
 
-/// Write a container group: header attributes, then the items.
+/// The attribute a scalar value is stored as (`None` for values stored as groups or
+/// datasets).
+fn scalar_attr(value: &Value) -> Result<Option<AttrData>> {
+    Ok(Some(match value {
+        Value::None => NONE.into_attr()?,
+        Value::Bool(b) => b.into_attr()?,
+        Value::Int(i) => i.into_attr()?,
+        Value::UInt(u) => u.into_attr()?,
+        Value::Float(f) => f.into_attr()?,
+        Value::Complex(re, im) => num_complex::Complex::new(*re, *im).into_attr()?,
+        Value::Str(s) => s.as_str().into_attr()?,
+        Value::Path(p) => path_string(p)?.into_attr()?,
+        _ => return Ok(None),
+    }))
+}
+
+/// Write a container group: header attributes, then the items. The attributes (header and
+/// scalar items) are set in one header edit ([`Group::set_attrs`]); groups and datasets
+/// follow in order.
 fn write_container<'a>(
     sub: &Group,
     header: Vec<(String, Value)>,
     items: impl Iterator<Item = (String, &'a Value)>,
     opts: &SaveOptions,
 ) -> Result<()> {
+    let mut attrs = Vec::new();
+    let mut nested: Vec<(String, &Value)> = Vec::new();
     for (k, v) in &header {
-        write(sub, k, v, opts)?;
+        match scalar_attr(v)? {
+            Some(a) => attrs.push((k.clone(), a)),
+            None => nested.push((k.clone(), v)),
+        }
     }
     for (k, v) in items {
+        match scalar_attr(v)? {
+            Some(a) => attrs.push((k, a)),
+            None => nested.push((k, v)),
+        }
+    }
+    sub.set_attrs(attrs)?;
+    for (k, v) in nested {
         write(sub, &k, v, opts)?;
     }
     Ok(())

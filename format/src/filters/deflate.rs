@@ -40,7 +40,10 @@ pub fn decode(data: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
         )
     };
     let mut d = Inflate::new(true, 15);
-    let initial = limit.min(data.len().saturating_mul(4).max(4096));
+    // Room for the whole output at once when it is at most 1 MiB (chunks usually are);
+    // larger outputs grow with what the stream produces, so that a short stream claiming a
+    // huge chunk does not allocate it.
+    let initial = limit.min(data.len().saturating_mul(4).max(1 << 20));
     let mut out = vec![0u8; initial];
     loop {
         let (before_in, before_out) = (d.total_in(), d.total_out());

@@ -3,10 +3,12 @@
 //!
 //! Decoding never produces more than a caller-given limit: a stream that would inflate past
 //! it is reported as corrupt after at most `limit` bytes have been allocated.
-
-//! The compressor is `zlib-rs` (a pure-Rust port of zlib-ng): at the levels HDF5 files use
-//! it is about twice as fast as `miniz_oxide`, and its output is a standard zlib stream
-//! that libhdf5 (any zlib) reads.
+//!
+//! Both directions use `zlib-rs` (a pure-Rust port of zlib-ng's algorithms). Measured on
+//! 64 KiB chunks of shuffled smooth float64 (the W7 benchmark), level 4 compresses 1.6x
+//! as fast as `miniz_oxide` (the previous backend) to within 1% of the same size, and
+//! inflates 1.2-1.4x as fast; its output is a standard zlib stream that libhdf5 (any zlib)
+//! reads.
 
 use zlib_rs::{DeflateConfig, Inflate, InflateFlush, ReturnCode, Status};
 

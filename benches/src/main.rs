@@ -29,7 +29,8 @@
 //! Physical limits, the floor each workload could reach on this machine:
 //! - P-memcpy: copy 256 MiB between two already-touched buffers.
 //! - P-write (W1's floor): create a file, `write_all` 256 MiB, close.
-//! - P-read (W2's floor): read a 256 MiB file into a new buffer.
+//! - P-read (W2's floor): read a 256 MiB file into a new buffer (advised for huge pages, as
+//!   the library advises large read outputs and numpy its arrays).
 //! - P-append (W4's floor): in one open file, 10,000 `write_all` of 8,000 bytes.
 //! - P-reopen (W5's floor): 1,000 cycles of open (append) / `write_all` 800 bytes / close.
 //! - P-slices (W3's floor): in one open file, 10,000 `pread`s of 800 bytes at W3's offsets.
@@ -677,7 +678,13 @@ fn main() -> Res<()> {
     }
     bench(&opts, "P-read", "plain file read", big_bytes, || {
         let t = Instant::now();
-        let v = fs::read(&raw)?;
+        // A buffer allocated as the library allocates large read outputs (advised for
+        // transparent huge pages, as numpy's are), filled with one read.
+        let mut f = fs::File::open(&raw)?;
+        let len = usize::try_from(f.metadata()?.len())?;
+        let mut v = jangada_hdf5::hugepage::vec_of(len, 0u8);
+        std::io::Read::read_exact(&mut f, &mut v)?;
+        drop(f);
         let d = t.elapsed();
         check(v.len() == big_raw.len(), || "P-read: short read".into())?;
         Ok(d)

@@ -26,6 +26,7 @@ pub mod datatype;
 pub mod error;
 pub mod filters;
 pub mod heap;
+pub mod hugepage;
 pub mod hyperslab;
 pub mod io;
 pub mod links;

@@ -109,6 +109,9 @@ pub struct Store {
     /// The file's identity (device, inode) and whether this store writes it, for the
     /// record of files this process holds.
     held: Option<((u64, u64), bool)>,
+    /// A second descriptor of the open file (same open file description, so same lock),
+    /// outside the mutex, for [`Store::read_at`]; `None` for in-memory stores.
+    reader: Option<fs::File>,
 }
 
 /// Files this process holds open through a [`Store`]: (device, inode) -> (readers, writers).
@@ -273,6 +276,7 @@ impl Store {
         }
         let len = file.metadata()?.len();
         let current = Arc::new(map(&file, len)?);
+        let reader = file.try_clone().ok();
         Ok(Store {
             state: Mutex::new(State {
                 file: Some(file),
@@ -284,6 +288,7 @@ impl Store {
                 fault_after: None,
             }),
             held: key.map(|k| (k, writable)),
+            reader,
         })
     }
 
@@ -301,6 +306,7 @@ impl Store {
                 fault_after: None,
             }),
             held: None,
+            reader: None,
         }
     }
 
@@ -322,6 +328,36 @@ impl Store {
         Ok(Snapshot {
             bytes: st.current.clone(),
             len: st.len,
+        })
+    }
+
+    /// Whether [`Store::read_at`] reads from a file (else the store is in memory, and reads
+    /// copy from its snapshot).
+    pub fn reads_file(&self) -> bool {
+        self.reader.is_some()
+    }
+
+    /// Fill `buf` with the file's bytes at absolute `offset` with positional reads (no
+    /// memory map involved: large data is copied from the page cache straight into `buf`).
+    /// Sees every write made so far, like a snapshot. The caller checks the range against
+    /// the file's length first; a file that ends early (cut by another process) is an
+    /// error. In-memory stores have no file to read: [`Error::Invalid`].
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let file = self
+            .reader
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("in-memory files have no file to read".into()))?;
+        file.read_exact_at(buf, offset).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                Error::corrupt(
+                    "file",
+                    offset,
+                    format!("the file ends within the {} bytes read here", buf.len()),
+                )
+            } else {
+                Error::Io(e)
+            }
         })
     }
 

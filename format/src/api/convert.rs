@@ -165,7 +165,19 @@ pub trait H5Type: Copy + Default + Send + Sync + 'static {
     fn plan(dtype: &Datatype) -> Result<Plan>;
     /// Decode the elements in `src` (encoded per `plan`) into `dst` (same count).
     fn convert(plan: &Plan, src: &[u8], dst: &mut [Self]);
+
+    /// The bytes of `dst`, when elements encoded per `plan` are exactly their in-memory
+    /// representation (the type's own size and this machine's byte order), so that stored
+    /// data can be read straight into them; `None` when they need converting.
+    fn stored_bytes_mut<'a>(plan: &Plan, dst: &'a mut [Self]) -> Option<&'a mut [u8]> {
+        let _ = (plan, dst);
+        None
+    }
 }
+
+/// Whether the host stores numbers little-endian (the only byte order HDF5 files use for
+/// numbers that `stored_bytes_mut` passes through).
+const LITTLE_ENDIAN_HOST: bool = cfg!(target_endian = "little");
 
 /// Conversions from the decoded value kinds.
 trait FromNumber: Copy {
@@ -235,6 +247,12 @@ macro_rules! integer_type {
                     convert_number(plan, src, dst);
                 }
             }
+
+            fn stored_bytes_mut<'a>(plan: &Plan, dst: &'a mut [Self]) -> Option<&'a mut [u8]> {
+                const N: usize = std::mem::size_of::<$t>();
+                let native = Plan::Int { size: N, signed: <$t>::MIN != 0, big: false };
+                (LITTLE_ENDIAN_HOST && *plan == native).then(|| bytemuck::cast_slice_mut(dst))
+            }
         }
     )*};
 }
@@ -272,6 +290,12 @@ macro_rules! float_type {
                 } else {
                     convert_number(plan, src, dst);
                 }
+            }
+
+            fn stored_bytes_mut<'a>(plan: &Plan, dst: &'a mut [Self]) -> Option<&'a mut [u8]> {
+                const N: usize = std::mem::size_of::<$t>();
+                let native = Plan::Float { size: N, big: false };
+                (LITTLE_ENDIAN_HOST && *plan == native).then(|| bytemuck::cast_slice_mut(dst))
             }
         }
     )*};
@@ -352,7 +376,7 @@ impl<T: H5Type> TypedSink<T> {
         }
         Ok(TypedSink {
             plan,
-            out: vec![T::default(); n],
+            out: crate::hugepage::vec_of(n, T::default()),
         })
     }
 
@@ -381,6 +405,11 @@ impl<T: H5Type> Sink for TypedSink<T> {
             .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
         slot.fill(one[0]);
         Ok(())
+    }
+
+    fn raw_mut(&mut self, dst: usize, n: usize) -> Option<&mut [u8]> {
+        let slot = self.out.get_mut(dst..dst.checked_add(n)?)?;
+        T::stored_bytes_mut(&self.plan, slot)
     }
 }
 

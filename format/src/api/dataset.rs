@@ -364,11 +364,13 @@ impl Dataset {
         let elem = self.datatype.size();
         let fill = self.fill_value();
         let dims = &self.dataspace.dims;
+        let origin = vec![0; dims.len()];
         let total = self
             .dataspace
             .element_count()
             .and_then(|n| n.checked_mul(elem as u64))
             .ok_or_else(|| Error::LimitExceeded(format!("{} is too large", self.path)))?;
+        let mut direct = read::Direct::new(Some(&self.file.store), elem);
         match &self.layout {
             Layout::Compact { data } => {
                 let needed = usize::try_from(total)
@@ -380,23 +382,21 @@ impl Dataset {
                         format!("compact data holds {} bytes, {needed} needed", data.len()),
                     )
                 })?;
+                let mut none = read::Direct::none();
                 read::copy_block(
                     sel,
-                    &vec![0; dims.len()],
+                    &origin,
                     dims,
                     Block::Data(bytes),
                     elem,
                     sink,
+                    &mut none,
                 )
             }
-            Layout::Contiguous { addr: None, .. } => read::copy_block(
-                sel,
-                &vec![0; dims.len()],
-                dims,
-                Block::Fill(&fill),
-                elem,
-                sink,
-            ),
+            Layout::Contiguous { addr: None, .. } => {
+                let block = Block::Fill(&fill);
+                read::copy_block(sel, &origin, dims, block, elem, sink, &mut direct)
+            }
             Layout::Contiguous {
                 addr: Some(a),
                 size,
@@ -408,15 +408,9 @@ impl Dataset {
                         format!("contiguous storage of {size} bytes is smaller than the {total} bytes of data"),
                     ));
                 }
-                let bytes = img.slice(*a, total, "contiguous dataset storage")?;
-                read::copy_block(
-                    sel,
-                    &vec![0; dims.len()],
-                    dims,
-                    Block::Data(bytes),
-                    elem,
-                    sink,
-                )
+                let block = Block::stored(&img, &direct, *a, total, "contiguous dataset storage")?;
+                read::copy_block(sel, &origin, dims, block, elem, sink, &mut direct)?;
+                direct.finish(sink)
             }
             Layout::Chunked(layout) => {
                 let map = self.chunk_map()?;
@@ -429,6 +423,7 @@ impl Dataset {
                     elem,
                     &fill,
                     sink,
+                    &mut direct,
                 )
             }
             Layout::Virtual => Err(Error::Unsupported(format!("virtual dataset {}", self.path))),
@@ -466,7 +461,7 @@ impl Dataset {
             .checked_mul(self.datatype.size())
             .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
         let mut sink = RawSink {
-            out: vec![0; bytes],
+            out: crate::hugepage::vec_of(bytes, 0u8),
             elem: self.datatype.size(),
         };
         self.read_into(&sel, &mut sink)?;

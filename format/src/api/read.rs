@@ -1,16 +1,28 @@
 //! The copy engine: move the selected elements of each stored block (a chunk, or the whole
 //! contiguous/compact data) to their places in the output, in runs along the last axis.
 //! Only the chunks a selection touches are located, read and decoded.
+//!
+//! Unfiltered data of a file on disk that lands in long runs of an output holding elements
+//! as stored (raw bytes, or numbers in the file's own encoding) is read with positional
+//! reads straight into the output, as libhdf5 does, rather than copied out of the file's
+//! memory map: that skips faulting the map's pages in (and keeping the page cache mapped).
+//! Runs adjacent in the file and in the output are merged into one read. Short runs, and
+//! in-memory files, copy from the snapshot.
 
 use std::collections::HashMap;
 
 use crate::chunk_index::Chunk;
 use crate::error::{Error, Result};
 use crate::filters;
-use crate::io::FileImage;
+use crate::io::{Addr, FileImage};
 use crate::messages::filter_pipeline::FilterPipeline;
+use crate::store::Store;
 
 use crate::hyperslab::{for_each_run, touched_chunks, AxisSel};
+
+/// Runs shorter than this (in bytes) are copied from the memory map even for files on disk:
+/// a positional read costs a system call, a copy out of an already mapped page does not.
+pub(crate) const DIRECT_MIN: usize = if cfg!(test) { 1 } else { 32 << 10 };
 
 /// Where selected elements go.
 pub(crate) trait Sink {
@@ -18,13 +30,131 @@ pub(crate) trait Sink {
     fn put(&mut self, dst: usize, src: &[u8]) -> Result<()>;
     /// Elements `dst..dst + n` of the output get the fill value `elem`.
     fn fill(&mut self, dst: usize, n: usize, elem: &[u8]) -> Result<()>;
+    /// The output's bytes for elements `dst..dst + n`, when the output holds elements
+    /// exactly as they are stored (so stored bytes can be read straight into it); `None`
+    /// when elements are converted, or the range is outside the output.
+    fn raw_mut(&mut self, _dst: usize, _n: usize) -> Option<&mut [u8]> {
+        None
+    }
 }
 
 /// A block's bytes: stored data, or nothing stored (read as the fill value).
 #[derive(Clone, Copy)]
 pub(crate) enum Block<'a> {
+    /// Stored bytes, in memory (the snapshot's view of them).
     Data(&'a [u8]),
+    /// Stored bytes in a file on disk: `bytes` is the snapshot's view of them (already
+    /// checked to be inside the file), `at` their absolute file offset. Long runs are read
+    /// from the file by `direct`, the rest copied from `bytes`.
+    File { bytes: &'a [u8], at: u64 },
+    /// Nothing stored: every element is this fill value.
     Fill(&'a [u8]),
+}
+
+impl<'a> Block<'a> {
+    /// The `len` stored bytes at `addr` (a bounds-checked slice of `img`, an error naming
+    /// `structure` when outside the file), read through `direct` when it reads a file.
+    pub(crate) fn stored(
+        img: &FileImage<'a>,
+        direct: &Direct<'_>,
+        addr: Addr,
+        len: u64,
+        structure: &'static str,
+    ) -> Result<Block<'a>> {
+        let bytes = img.slice(addr, len, structure)?;
+        Ok(if direct.enabled() {
+            Block::File {
+                bytes,
+                at: img.absolute(addr),
+            }
+        } else {
+            Block::Data(bytes)
+        })
+    }
+}
+
+/// Positional reads of stored data straight into the output, merging runs that follow
+/// each other both in the file and in the output. [`Direct::finish`] must be called after
+/// the last block (pending runs are read then).
+pub(crate) struct Direct<'s> {
+    store: Option<&'s Store>,
+    elem: usize,
+    /// A pending read: absolute file offset, first output element, bytes.
+    pending: Option<(u64, usize, usize)>,
+}
+
+impl<'s> Direct<'s> {
+    /// Reads from `store` when it reads a file (else nothing is read directly).
+    pub(crate) fn new(store: Option<&'s Store>, elem: usize) -> Self {
+        Direct {
+            store: store.filter(|s| s.reads_file()),
+            elem,
+            pending: None,
+        }
+    }
+
+    /// No direct reads (in-memory data).
+    pub(crate) fn none() -> Self {
+        Direct {
+            store: None,
+            elem: 1,
+            pending: None,
+        }
+    }
+
+    fn enabled(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// Queue the read of `bytes` bytes at file offset `at` into output elements from `dst`,
+    /// if the sink can take raw bytes there. Returns whether it was queued (else the
+    /// caller copies the elements).
+    fn queue(&mut self, sink: &mut dyn Sink, at: u64, dst: usize, bytes: usize) -> Result<bool> {
+        let (Some(_), true) = (self.store, self.elem > 0 && bytes.is_multiple_of(self.elem)) else {
+            return Ok(false);
+        };
+        if sink.raw_mut(dst, bytes / self.elem).is_none() {
+            return Ok(false);
+        }
+        if let Some((p_at, p_dst, p_len)) = &mut self.pending {
+            let follows_file = p_at.checked_add(*p_len as u64) == Some(at);
+            let follows_out = p_dst.checked_add(*p_len / self.elem) == Some(dst);
+            if follows_file && follows_out {
+                *p_len += bytes;
+                return Ok(true);
+            }
+        }
+        self.flush(sink)?;
+        self.pending = Some((at, dst, bytes));
+        Ok(true)
+    }
+
+    /// Read the pending run.
+    fn flush(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        if let (Some((at, dst, len)), Some(store)) = (self.pending.take(), self.store) {
+            let buf = sink
+                .raw_mut(dst, len / self.elem)
+                .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
+            store.read_at(at, buf)?;
+        }
+        Ok(())
+    }
+
+    /// Read `len` bytes at file offset `at` into `buf` (resized to `len`).
+    fn read_into<'b>(&self, at: u64, len: usize, buf: &'b mut Vec<u8>) -> Result<&'b [u8]> {
+        let store = self
+            .store
+            .ok_or_else(|| Error::Invalid("no file to read from".into()))?;
+        buf.clear();
+        buf.resize(len, 0);
+        store.read_at(at, buf)?;
+        Ok(buf)
+    }
+
+    /// Read whatever is pending; call after the last block.
+    pub(crate) fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        self.flush(sink)
+    }
 }
 
 /// Copy the selected elements that fall inside the block at `origin` with `block_dims`.
@@ -35,11 +165,12 @@ pub(crate) fn copy_block(
     block: Block<'_>,
     elem: usize,
     sink: &mut dyn Sink,
+    direct: &mut Direct<'_>,
 ) -> Result<()> {
     let block_elems = block_dims
         .iter()
         .try_fold(1u64, |acc, &d| acc.checked_mul(d));
-    if let (Block::Data(bytes), Some(n)) = (block, block_elems) {
+    if let (Block::Data(bytes) | Block::File { bytes, .. }, Some(n)) = (block, block_elems) {
         let need = n.checked_mul(elem as u64);
         if need.is_none_or(|need| (bytes.len() as u64) < need) {
             return Err(Error::Invalid(format!(
@@ -49,11 +180,14 @@ pub(crate) fn copy_block(
         }
     }
     for_each_run(sel, origin, block_dims, &mut |run| {
-        emit(block, run.out, run.block, run.n, run.step, elem, sink)
+        emit(
+            block, run.out, run.block, run.n, run.step, elem, sink, direct,
+        )
     })
 }
 
 /// Emit `n` elements to `dst..`, taken from element `src` of the block every `step` elements.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     block: Block<'_>,
     dst: usize,
@@ -62,22 +196,34 @@ fn emit(
     step: usize,
     elem: usize,
     sink: &mut dyn Sink,
+    direct: &mut Direct<'_>,
 ) -> Result<()> {
-    match block {
-        Block::Fill(value) => sink.fill(dst, n, value),
-        Block::Data(bytes) => {
-            let outside = || Error::Invalid("selection outside the stored block".into());
-            if step == 1 {
+    let outside = || Error::Invalid("selection outside the stored block".into());
+    let bytes = match block {
+        Block::Fill(value) => return sink.fill(dst, n, value),
+        Block::Data(bytes) => bytes,
+        Block::File { bytes, at } => {
+            let len = n * elem;
+            if step == 1 && len >= DIRECT_MIN {
                 let start = src * elem;
-                sink.put(dst, bytes.get(start..start + n * elem).ok_or_else(outside)?)
-            } else {
-                for i in 0..n {
-                    let start = (src + i * step) * elem;
-                    sink.put(dst + i, bytes.get(start..start + elem).ok_or_else(outside)?)?;
+                // The same range check as a copy from the snapshot.
+                bytes.get(start..start + len).ok_or_else(outside)?;
+                if direct.queue(sink, at + start as u64, dst, len)? {
+                    return Ok(());
                 }
-                Ok(())
             }
+            bytes
         }
+    };
+    if step == 1 {
+        let start = src * elem;
+        sink.put(dst, bytes.get(start..start + n * elem).ok_or_else(outside)?)
+    } else {
+        for i in 0..n {
+            let start = (src + i * step) * elem;
+            sink.put(dst + i, bytes.get(start..start + elem).ok_or_else(outside)?)?;
+        }
+        Ok(())
     }
 }
 
@@ -93,6 +239,7 @@ pub(crate) fn read_chunked(
     elem: usize,
     fill: &[u8],
     sink: &mut dyn Sink,
+    direct: &mut Direct<'_>,
 ) -> Result<()> {
     let chunk_elems = chunk_dims
         .iter()
@@ -106,6 +253,8 @@ pub(crate) fn read_chunked(
     if touched.iter().any(Vec::is_empty) {
         return Ok(());
     }
+    // Filtered chunks of a file on disk are read into this buffer (reused).
+    let mut scratch: Vec<u8> = Vec::new();
     let mut pos = vec![0usize; touched.len()];
     let mut grid: Vec<u64> = Vec::with_capacity(touched.len());
     loop {
@@ -118,32 +267,52 @@ pub(crate) fn read_chunked(
         );
         let origin: Vec<u64> = grid.iter().zip(chunk_dims).map(|(&g, &c)| g * c).collect();
         match chunks.get(&grid) {
-            None => copy_block(sel, &origin, chunk_dims, Block::Fill(fill), elem, sink)?,
+            None => copy_block(
+                sel,
+                &origin,
+                chunk_dims,
+                Block::Fill(fill),
+                elem,
+                sink,
+                direct,
+            )?,
+            Some(chunk) if pipeline.filters.is_empty() => {
+                let block = Block::stored(img, direct, chunk.addr, chunk.size, "chunk")?;
+                copy_block(sel, &origin, chunk_dims, block, elem, sink, direct)?;
+            }
             Some(chunk) => {
-                let stored = img.slice(chunk.addr, chunk.size, "chunk")?;
-                if pipeline.filters.is_empty() {
-                    copy_block(sel, &origin, chunk_dims, Block::Data(stored), elem, sink)?;
-                } else {
-                    let decoded = filters::decode_chunk(
-                        pipeline,
-                        chunk.filter_mask,
-                        stored,
-                        elem,
-                        chunk_bytes,
-                    )?;
-                    if decoded.len() < chunk_bytes {
-                        return Err(Error::corrupt(
-                            "chunk",
-                            img.absolute(chunk.addr),
-                            format!("decoded to {} bytes, expected {chunk_bytes}", decoded.len()),
-                        ));
-                    }
-                    copy_block(sel, &origin, chunk_dims, Block::Data(&decoded), elem, sink)?;
+                let stored = match Block::stored(img, direct, chunk.addr, chunk.size, "chunk")? {
+                    Block::File { bytes, at } => direct.read_into(at, bytes.len(), &mut scratch)?,
+                    Block::Data(bytes) | Block::Fill(bytes) => bytes,
+                };
+                let decoded = filters::decode_chunk_at(
+                    pipeline,
+                    chunk.filter_mask,
+                    stored,
+                    elem,
+                    chunk_bytes,
+                    img.absolute(chunk.addr),
+                )?;
+                if decoded.len() < chunk_bytes {
+                    return Err(Error::corrupt(
+                        "chunk",
+                        img.absolute(chunk.addr),
+                        format!("decoded to {} bytes, expected {chunk_bytes}", decoded.len()),
+                    ));
                 }
+                copy_block(
+                    sel,
+                    &origin,
+                    chunk_dims,
+                    Block::Data(&decoded),
+                    elem,
+                    sink,
+                    direct,
+                )?;
             }
         }
         if !crate::hyperslab::next_position(&mut pos, &touched) {
-            return Ok(());
+            return direct.finish(sink);
         }
     }
 }
@@ -175,5 +344,265 @@ impl Sink for RawSink {
             e.copy_from_slice(elem);
         }
         Ok(())
+    }
+
+    fn raw_mut(&mut self, dst: usize, n: usize) -> Option<&mut [u8]> {
+        let start = dst.checked_mul(self.elem)?;
+        let end = start.checked_add(n.checked_mul(self.elem)?)?;
+        self.out.get_mut(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Reads of files on disk (positional reads straight into the output: `DIRECT_MIN` is
+    //! 1 byte in tests, so every run takes that path when the output allows it) give the
+    //! same results as reads of the same bytes in memory (copies from the snapshot).
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::path::PathBuf;
+
+    use ndarray::{ArrayD, IxDyn};
+
+    use crate::datatype::{ByteOrder, Datatype, TypeClass};
+    use crate::{File, Selection, SliceArg, Storage};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("jangada-read-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    fn grid(rows: usize, cols: usize) -> ArrayD<f64> {
+        ArrayD::from_shape_fn(IxDyn(&[rows, cols]), |i| (i[0] * 1000 + i[1]) as f64)
+    }
+
+    /// A file with every kind of storage the direct path handles or skips.
+    fn make(path: &PathBuf) {
+        let f = File::create(path).unwrap();
+        let root = f.root().unwrap();
+        let g = grid(37, 53);
+        // Edge chunks in both axes.
+        root.new_dataset("chunked")
+            .chunks(&[8, 16])
+            .write(&g)
+            .unwrap();
+        // Chunks never written read as the fill value.
+        let sparse = root
+            .new_dataset("sparse")
+            .dtype_of::<f64>()
+            .shape(&[37, 53])
+            .chunks(&[8, 16])
+            .fill_value(-2.5f64)
+            .unwrap()
+            .create()
+            .unwrap();
+        let part = grid(10, 20);
+        sparse
+            .write_slice(
+                &Selection::new([SliceArg::range(9, 19), SliceArg::range(30, 50)]),
+                &part,
+            )
+            .unwrap();
+        root.new_dataset("filtered")
+            .chunks(&[8, 16])
+            .shuffle()
+            .deflate(4)
+            .fletcher32()
+            .write(&g)
+            .unwrap();
+        root.new_dataset("contiguous")
+            .storage(Storage::Contiguous)
+            .write(&g.mapv(|v| v as i32))
+            .unwrap();
+        root.new_dataset("compact")
+            .storage(Storage::Compact)
+            .write(&grid(3, 4).mapv(|v| v as u16))
+            .unwrap();
+        let line = ArrayD::from_shape_fn(IxDyn(&[1000]), |i| i[0] as u16);
+        root.new_dataset("line")
+            .chunks(&[64])
+            .maxshape(&[None])
+            .write(&line)
+            .unwrap();
+        // Big-endian numbers: converted, never read straight into the output.
+        let mut be = Datatype::float(8).unwrap();
+        if let TypeClass::Float { order, .. } = &mut be.class {
+            *order = ByteOrder::Big;
+        }
+        let ds = root
+            .new_dataset("big_endian")
+            .dtype(be)
+            .shape(&[37, 53])
+            .chunks(&[8, 16])
+            .create()
+            .unwrap();
+        let raw: Vec<u8> = g.iter().flat_map(|v| v.to_be_bytes()).collect();
+        ds.write_raw(&Selection::all(), &raw).unwrap();
+        f.close().unwrap();
+    }
+
+    fn selections() -> Vec<Selection> {
+        use SliceArg::*;
+        vec![
+            Selection::all(),
+            Selection::new([SliceArg::range(0, 37), SliceArg::range(0, 53)]),
+            Selection::new([SliceArg::range(5, 30), SliceArg::range(7, 50)]),
+            Selection::new([SliceArg::stepped(1, 36, 3), SliceArg::range(15, 53)]),
+            Selection::new([SliceArg::range(2, 20), SliceArg::stepped(0, 53, 5)]),
+            Selection::new([Index(36), SliceArg::range(0, 53)]),
+            Selection::new([SliceArg::range(32, 37), Index(52)]),
+            Selection::new([SliceArg::range(16, 24), SliceArg::range(16, 32)]),
+        ]
+    }
+
+    #[test]
+    fn file_reads_equal_memory_reads() {
+        let path = scratch("kinds.h5");
+        make(&path);
+        let disk = File::open(&path).unwrap();
+        let memory = File::from_bytes(std::fs::read(&path).unwrap()).unwrap();
+        assert!(disk
+            .dataset("chunked")
+            .unwrap()
+            .file_inner()
+            .store
+            .reads_file());
+        assert!(!memory
+            .dataset("chunked")
+            .unwrap()
+            .file_inner()
+            .store
+            .reads_file());
+        let g = grid(37, 53);
+        for name in ["chunked", "sparse", "filtered", "contiguous", "big_endian"] {
+            let (d, m) = (disk.dataset(name).unwrap(), memory.dataset(name).unwrap());
+            for sel in selections() {
+                let a = d.read_slice::<f64>(&sel).unwrap();
+                assert_eq!(a, m.read_slice::<f64>(&sel).unwrap(), "{name} {sel:?}");
+                // Converted reads (no raw view of the output) agree too.
+                assert_eq!(
+                    d.read_slice::<f32>(&sel).unwrap(),
+                    m.read_slice::<f32>(&sel).unwrap(),
+                    "{name} {sel:?} as f32"
+                );
+                assert_eq!(
+                    d.read_raw(&sel).unwrap(),
+                    m.read_raw(&sel).unwrap(),
+                    "{name} {sel:?} raw"
+                );
+            }
+            let whole = d.read::<f64>().unwrap();
+            match name {
+                "sparse" => {
+                    assert_eq!(whole[[0, 0]], -2.5);
+                    assert_eq!(whole[[9, 30]], 0.0);
+                    assert_eq!(whole[[18, 49]], 9019.0);
+                    assert_eq!(whole[[19, 49]], -2.5);
+                }
+                _ => assert_eq!(whole, g, "{name}"),
+            }
+        }
+        for name in ["compact", "line"] {
+            let (d, m) = (disk.dataset(name).unwrap(), memory.dataset(name).unwrap());
+            assert_eq!(d.read::<u16>().unwrap(), m.read::<u16>().unwrap(), "{name}");
+            assert_eq!(
+                d.read_raw(&Selection::all()).unwrap(),
+                m.read_raw(&Selection::all()).unwrap()
+            );
+        }
+        let line = disk.dataset("line").unwrap().read::<u16>().unwrap();
+        assert!(line.iter().enumerate().all(|(i, &v)| v as usize == i));
+        let part = disk
+            .dataset("line")
+            .unwrap()
+            .read_slice::<u16>(&Selection::new([SliceArg::range(100, 901)]))
+            .unwrap();
+        assert_eq!(part.len(), 801);
+        assert_eq!(part[[0]], 100);
+        assert_eq!(part[[800]], 900);
+    }
+
+    #[test]
+    fn concurrent_readers_and_a_writer_in_the_process() {
+        let path = scratch("concurrent.h5");
+        make(&path);
+        let disk = File::open(&path).unwrap();
+        let ds = disk.dataset("chunked").unwrap();
+        let want = grid(37, 53);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let ds = ds.clone();
+                let want = want.clone();
+                s.spawn(move || {
+                    for sel in selections() {
+                        let a = ds.read_slice::<f64>(&sel).unwrap();
+                        assert_eq!(a.len(), ds.read_slice::<f64>(&sel).unwrap().len());
+                    }
+                    assert_eq!(ds.read::<f64>().unwrap(), want);
+                });
+            }
+        });
+        drop((ds, disk));
+        // A writer's writes are seen by reads through the same handle at once.
+        let f = File::open_rw(&path).unwrap();
+        let ds = f.dataset("chunked").unwrap();
+        let ones = ArrayD::from_elem(IxDyn(&[37, 53]), 1.0f64);
+        ds.write(&ones).unwrap();
+        assert_eq!(ds.read::<f64>().unwrap(), ones);
+        let line = f.dataset("line").unwrap();
+        line.append(&ArrayD::from_shape_fn(IxDyn(&[100]), |i| 7 + i[0] as u16))
+            .unwrap();
+        let all = line.read::<u16>().unwrap();
+        assert_eq!(all.len(), 1100);
+        assert_eq!(all[[999]], 999);
+        assert_eq!(all[[1000]], 7);
+        assert_eq!(all[[1099]], 106);
+        drop((ds, line));
+        f.close().unwrap();
+        let again = File::open(&path).unwrap();
+        assert_eq!(
+            again.dataset("chunked").unwrap().read::<f64>().unwrap(),
+            ones
+        );
+        assert_eq!(again.dataset("line").unwrap().read::<u16>().unwrap(), all);
+    }
+
+    #[test]
+    fn a_file_cut_short_is_an_error() {
+        let path = scratch("cut.h5");
+        let f = File::create(&path).unwrap();
+        let data = ArrayD::from_shape_fn(IxDyn(&[100_000]), |i| i[0] as i32);
+        f.root()
+            .unwrap()
+            .new_dataset("data")
+            .storage(Storage::Contiguous)
+            .write(&data)
+            .unwrap();
+        f.close().unwrap();
+        let disk = File::open(&path).unwrap();
+        let ds = disk.dataset("data").unwrap();
+        assert!(disk.len() > 400_000);
+        // Cut the file inside the data (as another process might): the map still spans the
+        // old length, the positional read meets the end of the file.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(200_000)
+            .unwrap();
+        let err = ds.read::<i32>().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                crate::Error::Corrupt {
+                    structure: "file",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

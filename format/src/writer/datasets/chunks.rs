@@ -3,6 +3,13 @@
 //! alone when the selection covers it, else over its stored value or the fill value),
 //! filtered if the dataset has filters, and written. Unfiltered chunks written to
 //! consecutive addresses are gathered and written with one positional write.
+//!
+//! Filtered chunks that the selection covers entirely are built in batches and compressed
+//! on several threads ([`encode_all`]); they are then placed and written in chunk order, as
+//! one thread would, so the file's bytes do not depend on the number of threads.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use super::source::{self, ElementSource};
 use super::{chunk_state, covers_chunk, element_count, usize_of, DatasetMeta};
@@ -11,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::filters;
 use crate::hyperslab::{self, AxisSel};
 use crate::io::{Addr, FileImage};
+use crate::messages::filter_pipeline::FilterPipeline;
 use crate::messages::layout::ChunkedLayout;
 use crate::store::{Snapshot, Store};
 use crate::writer::session::Session;
@@ -18,6 +26,86 @@ use crate::writer::Space;
 
 /// Largest run of consecutive unfiltered chunks gathered into one write.
 const GATHER_BYTES: usize = 4 << 20;
+
+/// Unfiltered bytes of the filtered chunks built before they are compressed together
+/// (at least one chunk per thread).
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Most threads used to compress chunks.
+const MAX_THREADS: usize = 8;
+
+/// Threads available to compress chunks (the machine's parallelism, at most
+/// [`MAX_THREADS`]).
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_THREADS)
+    })
+}
+
+/// A filtered chunk's stored bytes and filter mask.
+pub(crate) type Encoded = (Vec<u8>, u32);
+
+/// Apply `pipeline` to every block, on up to `threads` threads (the calling one
+/// included). Results are in block order and the same whatever the thread count; a
+/// thread that cannot be started leaves its share to the others.
+pub(crate) fn encode_all(
+    pipeline: &FilterPipeline,
+    blocks: &[&[u8]],
+    elem: usize,
+    threads: usize,
+) -> Vec<Result<Encoded>> {
+    let threads = threads.min(blocks.len());
+    if threads <= 1 {
+        return blocks
+            .iter()
+            .map(|b| filters::encode_chunk(pipeline, b, elem))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(block) = blocks.get(i) else {
+                return done;
+            };
+            done.push((i, filters::encode_chunk(pipeline, block, elem)));
+        }
+    };
+    let mut slots: Vec<Option<Result<Encoded>>> = blocks.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .collect();
+        let mut done = work();
+        for h in helpers {
+            // A helper that panicked leaves its blocks without results (reported below).
+            if let Ok(mut d) = h.join() {
+                done.append(&mut d);
+            }
+        }
+        for (i, r) in done {
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a compression thread failed".into()))))
+        .collect()
+}
+
+/// A chunk the selection covers entirely, built and waiting to be filtered.
+struct Built {
+    grid: Vec<u64>,
+    origin: Vec<u64>,
+    existing: Option<Chunk>,
+    block: Vec<u8>,
+}
 
 /// Bytes for consecutive file offsets, written with one `write_at`.
 #[derive(Default)]
@@ -104,6 +192,19 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn run(&mut self, touched: &[Vec<u64>], gather: &mut Gather) -> Result<()> {
+        let mut batch = Vec::new();
+        let result = self.each_chunk(touched, gather, &mut batch);
+        // Chunks already built are stored even after an error, as one thread would have.
+        let stored = self.store_batch(&mut batch, gather);
+        result.and(stored)
+    }
+
+    fn each_chunk(
+        &mut self,
+        touched: &[Vec<u64>],
+        gather: &mut Gather,
+        batch: &mut Vec<Built>,
+    ) -> Result<()> {
         let meta = self.meta;
         let elem = meta.datatype.size();
         let chunk_dims = &self.layout.chunk_dims;
@@ -111,8 +212,7 @@ impl Writer<'_> {
         let filtered = !meta.pipeline.filters.is_empty();
         let dims = &meta.dataspace.dims;
         let (sel, data) = (self.sel, self.data);
-        // Reused for filtered chunks the selection covers entirely.
-        let mut whole: Vec<u8> = Vec::new();
+        let batch_len = threads().max(BATCH_BYTES / chunk_bytes.max(1));
         let mut pos = vec![0usize; touched.len()];
         loop {
             let grid: Vec<u64> = touched
@@ -131,26 +231,26 @@ impl Writer<'_> {
             let full = run.is_some()
                 || (source::inside(&origin, chunk_dims, dims)
                     && covers_chunk(sel, &origin, chunk_dims, dims));
-            let (at, size, mask) = if filtered {
-                let block: &[u8] = if full {
-                    whole.resize(chunk_bytes, 0);
-                    fill_full(sel, &origin, chunk_dims, data, elem, run, &mut whole)?;
-                    &whole
-                } else {
-                    let mut block = self.initial(existing.as_ref(), &origin, chunk_bytes)?;
-                    source::scatter(sel, &origin, chunk_dims, &mut block, data, elem)?;
-                    whole = block;
-                    &whole
-                };
-                let (bytes, mask) = filters::encode_chunk(&meta.pipeline, block, elem)?;
-                let size = bytes.len() as u64;
-                if let Some(c) = &existing {
-                    self.session.space.release(c.addr, c.size)?;
+            if filtered && full {
+                let mut block = vec![0; chunk_bytes];
+                fill_full(sel, &origin, chunk_dims, data, elem, run, &mut block)?;
+                batch.push(Built {
+                    grid,
+                    origin,
+                    existing,
+                    block,
+                });
+                if batch.len() >= batch_len {
+                    self.store_batch(batch, gather)?;
                 }
-                let at = self.session.space.alloc(size)?;
+            } else if filtered {
+                // Chunks are placed in order: the batch goes first.
+                self.store_batch(batch, gather)?;
+                let mut block = self.initial(existing.as_ref(), &origin, chunk_bytes)?;
+                source::scatter(sel, &origin, chunk_dims, &mut block, data, elem)?;
+                let (bytes, mask) = filters::encode_chunk(&meta.pipeline, &block, elem)?;
                 gather.flush(self.store)?;
-                self.store.write_at(self.session.base + at.0, &bytes)?;
-                (at, size, mask)
+                self.place(grid, origin, existing, &bytes, mask)?;
             } else {
                 let size = chunk_bytes as u64;
                 let at = match &existing {
@@ -174,23 +274,62 @@ impl Writer<'_> {
                         .room(self.store, offset, chunk_bytes)?
                         .copy_from_slice(&block);
                 }
-                (at, size, 0)
-            };
-            if let Some(state) = self.session.chunks.get_mut(&self.addr) {
-                state.chunks.insert(
-                    grid,
-                    Chunk {
-                        offset: origin,
-                        addr: at,
-                        size,
-                        filter_mask: mask,
-                    },
-                );
-                state.dirty = true;
+                self.record(grid, origin, at, size, 0);
             }
             if !hyperslab::next_position(&mut pos, touched) {
                 return Ok(());
             }
+        }
+    }
+
+    /// Filter the built chunks (on several threads) and place them, in order.
+    fn store_batch(&mut self, batch: &mut Vec<Built>, gather: &mut Gather) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let elem = self.meta.datatype.size();
+        let blocks: Vec<&[u8]> = batch.iter().map(|b| b.block.as_slice()).collect();
+        let encoded = encode_all(&self.meta.pipeline, &blocks, elem, threads());
+        gather.flush(self.store)?;
+        for (built, result) in batch.drain(..).zip(encoded) {
+            let (bytes, mask) = result?;
+            self.place(built.grid, built.origin, built.existing, &bytes, mask)?;
+        }
+        Ok(())
+    }
+
+    /// Give a filtered chunk new space (freeing its old space), write it and record it.
+    fn place(
+        &mut self,
+        grid: Vec<u64>,
+        origin: Vec<u64>,
+        existing: Option<Chunk>,
+        bytes: &[u8],
+        mask: u32,
+    ) -> Result<()> {
+        let size = bytes.len() as u64;
+        if let Some(c) = &existing {
+            self.session.space.release(c.addr, c.size)?;
+        }
+        let at = self.session.space.alloc(size)?;
+        self.store.write_at(self.session.base + at.0, bytes)?;
+        self.record(grid, origin, at, size, mask);
+        Ok(())
+    }
+
+    /// Point the chunk map at a written chunk.
+    fn record(&mut self, grid: Vec<u64>, origin: Vec<u64>, at: Addr, size: u64, mask: u32) {
+        if let Some(state) = self.session.chunks.get_mut(&self.addr) {
+            state.chunks.insert(
+                grid,
+                Chunk {
+                    offset: origin,
+                    addr: at,
+                    size,
+                    filter_mask: mask,
+                },
+            );
+            state.dirty = true;
         }
     }
 
@@ -250,5 +389,73 @@ fn fill_full(
     match run {
         Some(first) => data.encode(first, out),
         None => source::scatter(sel, origin, chunk_dims, out, data, elem),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::messages::filter_pipeline::{id, Filter};
+
+    fn pipeline(ids: &[(u16, Vec<u32>)]) -> FilterPipeline {
+        FilterPipeline {
+            filters: ids
+                .iter()
+                .map(|(i, cd)| Filter {
+                    id: *i,
+                    name: None,
+                    flags: 1,
+                    client_data: cd.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let p = pipeline(&[(id::SHUFFLE, vec![]), (id::DEFLATE, vec![4])]);
+        let blocks: Vec<Vec<u8>> = (0..37)
+            .map(|k| {
+                (0..4096u32 + k)
+                    .flat_map(|i| (f64::from(i * (k + 1)) / 1000.0).sin().to_le_bytes())
+                    .collect()
+            })
+            .collect();
+        let views: Vec<&[u8]> = blocks.iter().map(Vec::as_slice).collect();
+        let one = encode_all(&p, &views, 8, 1);
+        for threads in [2, 3, 8, 64] {
+            let many = encode_all(&p, &views, 8, threads);
+            assert_eq!(many.len(), one.len());
+            for (a, b) in one.iter().zip(&many) {
+                assert_eq!(a.as_ref().unwrap(), b.as_ref().unwrap());
+            }
+        }
+        // In block order, and each decodes back to its block.
+        for (block, enc) in blocks.iter().zip(&one) {
+            let (bytes, mask) = enc.as_ref().unwrap();
+            assert_eq!(*mask, 0);
+            let back = filters::decode_chunk(&p, 0, bytes, 8, block.len()).unwrap();
+            assert_eq!(&back, block);
+        }
+        assert!(encode_all(&p, &[], 8, 4).is_empty());
+    }
+
+    #[test]
+    fn errors_stay_with_their_block() {
+        // A required filter this crate does not know fails every block, in order.
+        let mut p = pipeline(&[(id::DEFLATE, vec![1])]);
+        p.filters.push(Filter {
+            id: 32_000,
+            name: None,
+            flags: 0,
+            client_data: vec![],
+        });
+        let blocks = [&[1u8, 2, 3][..], &[4u8; 100][..]];
+        let out = encode_all(&p, &blocks, 1, 2);
+        assert_eq!(out.len(), 2);
+        assert!(out
+            .iter()
+            .all(|r| matches!(r, Err(Error::UnsupportedFilter { id: 32_000, .. }))));
     }
 }

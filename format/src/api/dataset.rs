@@ -370,7 +370,9 @@ impl Dataset {
             .element_count()
             .and_then(|n| n.checked_mul(elem as u64))
             .ok_or_else(|| Error::LimitExceeded(format!("{} is too large", self.path)))?;
-        let mut direct = read::Direct::new(Some(&self.file.store), elem);
+        let selected = hyperslab::selected_count(sel)? as u64;
+        let mut direct = read::Direct::new(Some(&self.file.store), elem)
+            .selecting(selected.saturating_mul(elem as u64));
         match &self.layout {
             Layout::Compact { data } => {
                 let needed = usize::try_from(total)

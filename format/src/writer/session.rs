@@ -116,6 +116,11 @@ pub struct Session {
     pub pending: HashMap<Addr, HeaderEditor>,
     /// The shapes of [`Session::pending`] headers, shared with readers of the open file.
     pub pending_shapes: PendingShapes,
+    /// Whether the file existed before this session: only then must every write keep it
+    /// valid (a file being created is complete once flushed, as with libhdf5; the persist
+    /// layer's `save` writes a temporary file and renames it), so the superblock's end of
+    /// file is published before anything points past it.
+    pub existing: bool,
 }
 
 /// Dataset shapes changed in memory but not yet on disk, by object header address; readers
@@ -142,6 +147,7 @@ impl Session {
             superblock: Superblock::new_v3(sizes, Addr(0), sb_len),
             pending: HashMap::new(),
             pending_shapes: PendingShapes::default(),
+            existing: false,
         };
         let mut emit = Emit::default();
         let root = HeaderEditor::create(
@@ -197,6 +203,7 @@ impl Session {
             superblock: superblock.clone(),
             pending: HashMap::new(),
             pending_shapes: PendingShapes::default(),
+            existing: true,
         })
     }
 
@@ -215,7 +222,7 @@ impl Session {
         for (addr, bytes) in fresh {
             self.write_changed(store, &snap, *addr, bytes)?;
         }
-        if !live.is_empty() {
+        if !live.is_empty() && self.existing {
             self.publish_eof(store, false)?;
         }
         for (addr, bytes) in live {

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use jangada_hdf5::io::{Addr, FileImage};
 use jangada_hdf5::object_header::{encode_continuation, ObjectHeader};
-use jangada_hdf5::{File, Node};
+use jangada_hdf5::{File, Node, Selection};
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("jangada-cycles-{}", std::process::id()));
@@ -35,12 +35,7 @@ fn scratch(name: &str) -> PathBuf {
 /// Every fuzz body and the loaders on `bytes`, each under the watchdog.
 fn survives_everything(what: &str, bytes: Vec<u8>) {
     let bytes = Arc::new(bytes);
-    let bodies: [(&str, fn(&[u8])); 3] = [
-        ("walk", jangada::fuzzing::walk),
-        ("read", jangada::fuzzing::read),
-        ("load", jangada::fuzzing::load),
-    ];
-    for (name, body) in bodies {
+    for (name, body) in jangada::fuzzing::TARGETS {
         let input = bytes.clone();
         guard::survive(
             &format!("{name}({what})"),
@@ -186,4 +181,53 @@ fn hard_link_diamonds_do_not_multiply_the_work() {
     let err = loaded.unwrap_err().to_string();
     assert!(err.contains("already loaded"), "{err}");
     survives_everything("hard link diamonds", bytes);
+}
+
+#[test]
+fn one_heap_object_referenced_by_every_element_is_bounded() {
+    // 1000 variable-length strings, then every element's heap ID rewritten to point at the
+    // first (100 kB) string: 100 MB of output from a ~150 kB file, unless capped.
+    let big = "x".repeat(100_000);
+    let mut values = vec![big];
+    values.extend((1..1000).map(|i| format!("s{i}")));
+    let bytes = written("shared_vlen.h5", |f| {
+        f.root()
+            .unwrap()
+            .new_dataset("s")
+            .write_strings(&[1000], &values)
+            .unwrap();
+    });
+    // The stored elements (length, heap ID), found in the file by their raw bytes.
+    let file = File::from_bytes(bytes.clone()).unwrap();
+    let (_, raw) = file
+        .dataset("s")
+        .unwrap()
+        .read_raw(&Selection::all())
+        .unwrap();
+    assert_eq!(file.dataset("s").unwrap().read_strings().unwrap(), values);
+    assert_eq!(raw[..4], 100_000u32.to_le_bytes());
+    let at = bytes
+        .windows(raw.len())
+        .position(|w| w == raw.as_slice())
+        .unwrap();
+    let mut bad = bytes.clone();
+    for i in 1..1000 {
+        bad.copy_within(at..at + 16, at + 16 * i);
+    }
+    let shared = Arc::new(bad.clone());
+    let limit = guard::limit(bad.len());
+    guard::survive(
+        "read_dyn of shared heap objects",
+        limit,
+        Duration::from_secs(20),
+        move || {
+            let file = File::from_bytes(shared.to_vec()).unwrap();
+            let ds = file.dataset("s").unwrap();
+            let err = ds.read_dyn().unwrap_err().to_string();
+            assert!(err.contains("variable-length"), "{err}");
+            let err = ds.read_strings().unwrap_err().to_string();
+            assert!(err.contains("variable-length"), "{err}");
+        },
+    );
+    survives_everything("shared heap objects", bad);
 }

@@ -17,13 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-type Body = fn(&[u8]);
-
-const TARGETS: [(&str, Body); 3] = [
-    ("walk", jangada::fuzzing::walk),
-    ("read", jangada::fuzzing::read),
-    ("load", jangada::fuzzing::load),
-];
+use jangada::fuzzing::TARGETS;
 
 fn regressions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

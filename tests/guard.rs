@@ -73,12 +73,8 @@ pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + S
             peak <= limit,
             "{what}: allocated {peak} bytes (limit {limit})"
         ),
-        Err(_) => {
-            if handle.is_finished() {
-                panic!("{what}: the reader panicked");
-            }
-            panic!("{what}: the reader hung for {timeout:?}");
-        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: the reader panicked"),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: the reader hung for {timeout:?}"),
     }
     assert!(handle.join().is_ok(), "{what}: the reader panicked");
 }

@@ -11,6 +11,12 @@ use jangada_hdf5::{Attribute, Dataset, Element, File, Group, Node, Selection, Sl
 
 use crate::mapping::{self, ROOT};
 
+/// A fuzz target body.
+pub type Body = fn(&[u8]);
+
+/// Every target: name (as in `fuzz/fuzz_targets/`) and body.
+pub const TARGETS: [(&str, Body); 3] = [("walk", walk), ("read", read), ("load", load)];
+
 /// Most objects one walk opens (a file of N bytes holds far fewer than N objects, but a
 /// DAG of hard links may name the same object many times: each is opened once).
 const MAX_OBJECTS: usize = 20_000;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Bounded fuzzing for CI: builds the three cargo-fuzz targets (fuzz/, a workspace of its
 # own), seeds them with the fixtures and runs each for FUZZ_SECONDS (default 60); any
-# crash, hang (30 s per input: CI machines are slow and shared) or allocation over 2 GiB fails the step. Findings land in
-# fuzz/artifacts/<target>/; minimise them into fuzz/regressions/<target>/ (see
-# fuzz/README.md), where `cargo test` replays them.
+# crash, hang (30 s per input: CI machines are slow and shared) or allocation over 2 GiB
+# fails the step. Findings land in fuzz/artifacts/<target>/; minimise them into
+# fuzz/regressions/<target>/ (see fuzz/README.md), where `cargo test` replays them.
 #
 # libFuzzer is C++: this step needs a C++ compiler, unlike the library (whose no-C promise
 # scripts/test.sh checks with CC=false). The fuzz harness is test tooling outside the

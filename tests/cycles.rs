@@ -231,3 +231,31 @@ fn one_heap_object_referenced_by_every_element_is_bounded() {
     );
     survives_everything("shared heap objects", bad);
 }
+
+#[test]
+fn selections_too_large_to_allocate_are_errors_not_aborts() {
+    // A legitimately huge dataset (2^50 one-byte elements, never written, chunked): reading
+    // it whole cannot be allocated and must say so instead of aborting the process.
+    let bytes = written("huge.h5", |f| {
+        f.root()
+            .unwrap()
+            .new_dataset("h")
+            .dtype_of::<u8>()
+            .shape(&[1 << 50])
+            .chunks(&[1 << 20])
+            .create()
+            .unwrap();
+    });
+    let file = File::from_bytes(bytes).unwrap();
+    let ds = file.dataset("h").unwrap();
+    assert_eq!(ds.size(), 1 << 50);
+    let e = ds.read_raw(&Selection::all()).unwrap_err().to_string();
+    assert!(e.contains("cannot allocate"), "{e}");
+    let e = ds.read::<u8>().unwrap_err().to_string();
+    assert!(e.contains("cannot allocate"), "{e}");
+    // A small slice of it reads (fill value 0).
+    let a = ds
+        .read_slice::<u8>(&Selection::new([(5..9).into()]))
+        .unwrap();
+    assert_eq!(a.as_slice().unwrap(), [0; 4]);
+}

@@ -84,3 +84,12 @@ fn seed_corpus_is_handled() {
     }
     assert!(n > 20, "only {n} seed files");
 }
+
+#[test]
+#[should_panic(expected = "allocated")]
+fn the_watchdog_sees_over_allocation() {
+    guard::survive("64 MiB", guard::limit(0), Duration::from_secs(20), || {
+        let v = vec![1u8; 64 << 20];
+        assert_eq!(v.len(), 64 << 20);
+    });
+}

@@ -5,41 +5,62 @@
 #![allow(dead_code, clippy::panic)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+// Only the watched worker thread counts: other tests of the same binary run in parallel.
+// Signed: memory allocated elsewhere may be freed by the worker.
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn watched() -> bool {
+    WATCHED.try_with(Cell::get).unwrap_or(false)
+}
+
+fn grew(n: usize) {
+    if watched() {
+        let n = n as isize;
+        let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+fn shrank(n: usize) {
+    if watched() {
+        LIVE.fetch_sub(n as isize, Ordering::Relaxed);
+    }
+}
 
 // SAFETY: forwards to the system allocator, only counting sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        grew(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        shrank(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        grew(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if new_size >= layout.size() {
-            let grow = new_size - layout.size();
-            let now = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            grew(new_size - layout.size());
         } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            shrank(layout.size() - new_size);
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -56,7 +77,7 @@ pub fn limit(len: usize) -> usize {
 
 /// Run `f` on a worker thread; panic (naming `what`) if it panics, runs longer than
 /// `timeout`, or its allocation peak exceeds `limit` bytes. One call at a time (the
-/// counters are process-wide).
+/// counters are shared; only the worker thread counts).
 pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + Send + 'static) {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -64,8 +85,10 @@ pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + S
     let handle = std::thread::spawn(move || {
         let base = LIVE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
+        WATCHED.with(|w| w.set(true));
         f();
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        WATCHED.with(|w| w.set(false));
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base).max(0) as usize;
         let _ = tx.send(peak);
     });
     match rx.recv_timeout(timeout) {

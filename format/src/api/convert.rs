@@ -350,10 +350,12 @@ impl<T: H5Type> TypedSink<T> {
                 dtype.size
             )));
         }
-        Ok(TypedSink {
-            plan,
-            out: vec![T::default(); n],
-        })
+        // A huge selection: an error, not an abort on allocation failure.
+        let mut out = Vec::new();
+        out.try_reserve_exact(n)
+            .map_err(|_| Error::LimitExceeded(format!("cannot allocate {n} elements")))?;
+        out.resize(n, T::default());
+        Ok(TypedSink { plan, out })
     }
 
     pub(crate) fn into_vec(self) -> Vec<T> {

@@ -461,8 +461,15 @@ impl Dataset {
         let bytes = n
             .checked_mul(self.datatype.size())
             .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
+        // A huge selection of a legitimately huge (never written) dataset: an error, not an
+        // abort on allocation failure.
+        let mut out = Vec::new();
+        out.try_reserve_exact(bytes).map_err(|_| {
+            Error::LimitExceeded(format!("{}: cannot allocate {bytes} bytes", self.path))
+        })?;
+        out.resize(bytes, 0);
         let mut sink = RawSink {
-            out: vec![0; bytes],
+            out,
             elem: self.datatype.size(),
         };
         self.read_into(&sel, &mut sink)?;

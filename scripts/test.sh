@@ -45,3 +45,8 @@ bash benches/run.sh --smoke
 
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
+
+# Outside the CC=false environment: libFuzzer is C++. The fuzz harness (fuzz/, a workspace
+# of its own) is test tooling; the library and the jangada binary still need no C.
+step "fuzzing, 60 s per target (scripts/fuzz-ci.sh)"
+env -u CC -u CXX bash scripts/fuzz-ci.sh

@@ -47,6 +47,7 @@ impl Dataspace {
         match self.kind {
             SpaceKind::Scalar => Some(1),
             SpaceKind::Null => Some(0),
+            SpaceKind::Simple if self.dims.contains(&0) => Some(0),
             SpaceKind::Simple => self
                 .dims
                 .iter()
@@ -142,6 +143,10 @@ impl Dataspace {
         for _ in 0..rank {
             dims.push(c.length()?);
         }
+        let count = dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+        if count.is_none() && !dims.contains(&0) {
+            return Err(c.error(format!("dimensions {dims:?} hold more than 2^64 elements")));
+        }
         let max_dims = if flags & 0x01 != 0 {
             let mut max = Vec::with_capacity(rank);
             for _ in 0..rank {
@@ -226,6 +231,19 @@ mod tests {
         // Without max dims (flags 0).
         let s = parse("020100010500000000000000").unwrap();
         assert_eq!((s.dims.clone(), s.max_dims.clone()), (vec![5], None));
+    }
+
+    #[test]
+    fn dimensions_past_2_pow_64_elements_are_corrupt() {
+        // Version 2, rank 2, no max dims: 2^40 x 2^40 (a fuzzer find: `size()` read 0 and
+        // a slice of it asked for 2^61 bytes).
+        let e = parse("0202000100000000000100000000000000010000").unwrap_err();
+        assert!(e.to_string().contains("more than 2^64 elements"), "{e}");
+        assert!(e.to_string().contains("offset 20"), "{e}");
+        // A zero axis makes the product 0, whatever the others.
+        let s = parse("02030001000000000001000000000000000100000000000000000000").unwrap();
+        assert_eq!(s.element_count(), Some(0));
+        assert_eq!(s.dims, vec![1 << 40, 1 << 40, 0]);
     }
 
     #[test]
@@ -348,10 +366,13 @@ mod tests {
             }),
             prop::collection::vec((0u64..1 << 40, any::<bool>(), 0u64..1 << 20), 0..=MAX_RANK)
                 .prop_flat_map(|d| {
-                    let dims: Vec<u64> = d.iter().map(|x| x.0).collect();
+                    // At most 2^63 elements in all (more is corrupt).
+                    let bits = (63 / d.len().max(1)).min(40);
+                    let dims: Vec<u64> = d.iter().map(|x| x.0 % (1 << bits)).collect();
                     let max: Vec<u64> = d
                         .iter()
-                        .map(|&(n, unl, extra)| if unl { UNLIMITED } else { n + extra })
+                        .zip(&dims)
+                        .map(|(&(_, unl, extra), &n)| if unl { UNLIMITED } else { n + extra })
                         .collect();
                     prop_oneof![Just(None), Just(Some(max))].prop_map(move |max_dims| Dataspace {
                         kind: SpaceKind::Simple,

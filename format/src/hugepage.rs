@@ -29,6 +29,19 @@ pub fn vec_of<T: Clone>(n: usize, value: T) -> Vec<T> {
     v
 }
 
+/// [`vec_of`], or an error when the memory cannot be had (a huge selection of a never
+/// written dataset): the size is tried first with a fallible reservation, released at once
+/// (untouched), so that `vec_of` keeps its untouched zeroed pages.
+pub fn try_vec_of<T: Clone>(
+    n: usize,
+    value: T,
+) -> Result<Vec<T>, std::collections::TryReserveError> {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n)?;
+    drop(probe);
+    Ok(vec_of(n, value))
+}
+
 /// Ask the kernel to back `buf`'s memory with huge pages, when it is at least
 /// [`THRESHOLD`] bytes long.
 pub fn advise<T>(buf: &[T]) {

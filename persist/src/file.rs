@@ -160,6 +160,12 @@ pub fn load(path: impl AsRef<Path>) -> Result<Value> {
     mapping::load_tree(&file.root()?, ROOT)
 }
 
+/// Load a whole jangada file held in memory (as [`load`] does a file on disk).
+pub fn load_bytes(bytes: Vec<u8>) -> Result<Value> {
+    let file = File::from_bytes(bytes)?;
+    mapping::load_tree(&file.root()?, ROOT)
+}
+
 /// Load a whole jangada file like [`load`], but a dataset whose `__dataset_type__` is not
 /// known (neither numpy's/pandas' nor registered with
 /// [`register_dataset_type`](crate::register_dataset_type)) loads as

@@ -68,6 +68,8 @@ pub mod cli;
 pub mod convert;
 pub mod error;
 pub mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handle;
 pub mod lazy;
 pub mod mapping;
@@ -78,7 +80,7 @@ mod value_ext;
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
 pub use file::{
-    load, load_lenient, load_props, save_value, ArrayStorage, Compression, SaveOptions,
+    load, load_bytes, load_lenient, load_props, save_value, ArrayStorage, Compression, SaveOptions,
 };
 pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess, Schema};
 pub use jangada_derive::Persistable;

@@ -374,10 +374,10 @@ impl<T: H5Type> TypedSink<T> {
                 dtype.size
             )));
         }
-        Ok(TypedSink {
-            plan,
-            out: crate::hugepage::vec_of(n, T::default()),
-        })
+        // A huge selection: an error, not an abort on allocation failure.
+        let out = crate::hugepage::try_vec_of(n, T::default())
+            .map_err(|_| Error::LimitExceeded(format!("cannot allocate {n} elements")))?;
+        Ok(TypedSink { plan, out })
     }
 
     pub(crate) fn into_vec(self) -> Vec<T> {

@@ -462,8 +462,13 @@ impl Dataset {
         let bytes = n
             .checked_mul(self.datatype.size())
             .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
+        // A huge selection of a legitimately huge (never written) dataset: an error, not an
+        // abort on allocation failure.
+        let out = crate::hugepage::try_vec_of(bytes, 0u8).map_err(|_| {
+            Error::LimitExceeded(format!("{}: cannot allocate {bytes} bytes", self.path))
+        })?;
         let mut sink = RawSink {
-            out: crate::hugepage::vec_of(bytes, 0u8),
+            out,
             elem: self.datatype.size(),
         };
         self.read_into(&sel, &mut sink)?;

@@ -15,14 +15,22 @@ use super::convert::{float, numeric_plan, Plan};
 pub struct VlenReader<'a> {
     heap: GlobalHeapReader<'a>,
     sizes: Sizes,
+    /// Bytes of heap objects handed out so far.
+    read: u64,
+    /// Most bytes handed out: elements may all name ONE heap object, so without a cap a
+    /// small file could decode to gigabytes.
+    limit: u64,
 }
 
 impl<'a> VlenReader<'a> {
-    /// A reader over a file image.
+    /// A reader over a file image; it hands out at most 16 x the image's size + 8 MiB of
+    /// variable-length data in all (each element's data is normally an object of its own).
     pub fn new(img: FileImage<'a>) -> Self {
         VlenReader {
             heap: GlobalHeapReader::new(img),
             sizes: img.sizes(),
+            read: 0,
+            limit: img.len().saturating_mul(16).saturating_add(8 << 20),
         }
     }
 }
@@ -344,7 +352,17 @@ fn vlen_bytes<'a>(bytes: &[u8], elem: usize, heap: &mut VlenReader<'a>) -> Resul
     let object = heap.heap.get(id)?;
     let need = (count as usize).checked_mul(elem.max(1));
     match need.and_then(|n| object.get(..n)) {
-        Some(d) => Ok(d),
+        Some(d) => {
+            heap.read = heap.read.saturating_add(d.len() as u64);
+            if heap.read > heap.limit {
+                return Err(Error::LimitExceeded(format!(
+                    "variable-length data: more than {} bytes (16 x the file + 8 MiB) for \
+                     one read; heap objects named by many elements?",
+                    heap.limit
+                )));
+            }
+            Ok(d)
+        }
         None => Err(Error::corrupt(
             "global heap object",
             id.collection.map_or(0, |a| a.0),

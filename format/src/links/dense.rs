@@ -4,6 +4,7 @@
 //! (types 6 and 9).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::btree::v2::{self as bt2, AttributeNameRecord, LinkNameRecord};
 use crate::checksum;
@@ -61,10 +62,12 @@ pub fn link_objects<'a>(img: &FileImage<'a>, info: &LinkInfo) -> Result<Vec<Dens
     let heap = FractalHeap::parse(img, heap_addr)?;
     let (header, records) = bt2::raw_records(img, index)?;
     expect_type(img, index, header.record_type, 5)?;
+    let mut seen = HashSet::new();
     records
         .iter()
         .map(|r| {
             let rec = LinkNameRecord::decode(r)?;
+            once(&mut seen, rec.heap_id, r.offset)?;
             // The heap ID follows the 4-byte hash.
             let (bytes, offset) = heap.get_located(rec.heap_id, r.offset.saturating_add(4))?;
             Ok(DenseObject {
@@ -91,10 +94,12 @@ pub fn attribute_objects<'a>(
     let heap = FractalHeap::parse(img, heap_addr)?;
     let (header, records) = bt2::raw_records(img, index)?;
     expect_type(img, index, header.record_type, 8)?;
+    let mut seen = HashSet::new();
     records
         .iter()
         .map(|r| {
             let rec = AttributeNameRecord::decode(r)?;
+            once(&mut seen, rec.heap_id, r.offset)?;
             let (bytes, offset) = heap.get_located(rec.heap_id, r.offset)?;
             Ok(DenseObject {
                 heap_id: rec.heap_id.to_vec(),
@@ -106,6 +111,20 @@ pub fn attribute_objects<'a>(
             })
         })
         .collect()
+}
+
+/// Fail when a second name-index record names the same heap object: each link or
+/// attribute is an object of its own, and repeats would let a small file expand into many
+/// copies of its largest object.
+fn once<'a>(seen: &mut HashSet<&'a [u8]>, heap_id: &'a [u8], offset: u64) -> Result<()> {
+    if seen.insert(heap_id) {
+        return Ok(());
+    }
+    Err(Error::corrupt(
+        "v2 B-tree name record",
+        offset,
+        "names the same heap object as an earlier record",
+    ))
 }
 
 /// Check a decoded name against the hash stored in its index record.

@@ -13,7 +13,7 @@
 //! [`Value::Custom`] (for tools such as `jangada show` that cannot know the registrations
 //! of the program that wrote the file).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use jangada_hdf5::{
@@ -384,9 +384,12 @@ pub fn load_group(group: &Group) -> Result<Value> {
     load_group_at(group, 0, &mut Walk::new(false))
 }
 
-/// State of one load: the ancestors being loaded (cycle check) and the leniency.
+/// State of one load: the ancestors being loaded (cycle check), every object loaded so far
+/// (header address -> path: a DAG of hard links must not multiply the work) and the
+/// leniency.
 struct Walk {
     stack: Vec<u64>,
+    loaded: HashMap<u64, String>,
     lenient: bool,
 }
 
@@ -394,6 +397,7 @@ impl Walk {
     fn new(lenient: bool) -> Walk {
         Walk {
             stack: Vec::new(),
+            loaded: HashMap::new(),
             lenient,
         }
     }
@@ -442,6 +446,18 @@ fn load_group_at(group: &Group, depth: usize, walk: &mut Walk) -> Result<Value> 
 }
 
 fn load_node(node: &Node, depth: usize, walk: &mut Walk) -> Result<Value> {
+    let addr = node.addr().get();
+    // An ancestor is reported by load_group_at; any other object seen before is shared.
+    if !walk.stack.contains(&addr) {
+        if let Some(first) = walk.loaded.get(&addr) {
+            return Err(Error::Format(format!(
+                "{} is the object already loaded as {first}: a jangada tree links each \
+                 object once",
+                node.path()
+            )));
+        }
+        walk.loaded.insert(addr, node.path().to_string());
+    }
     match node {
         Node::Group(g) => load_group_at(g, depth, walk),
         Node::Dataset(d) => load_dataset_with(d, walk.lenient),

@@ -224,3 +224,32 @@ proptest! {
         check_attrs(&specs, tracked);
     }
 }
+
+#[test]
+fn name_records_repeating_one_heap_object_are_corrupt() {
+    // A name index whose records all name the first link's heap object: without the check
+    // a small file expands into many copies of one (possibly large) object.
+    let names: Vec<String> = (0..3).map(|i| format!("l{i}")).collect();
+    let (mut space, mut emit) = space();
+    let info =
+        build_dense_links(&link_entries(&names, false), false, &mut space, &mut emit).unwrap();
+    space.apply(&emit).unwrap();
+    let first = link_objects(&space.image(), &info).unwrap().remove(0);
+    let record = LinkNameRecord {
+        hash: first.hash,
+        heap_id: &first.heap_id,
+    }
+    .encode();
+    let records = vec![record; 3];
+    let mut emit = Emit::default();
+    let size = 4 + HeapParams::links().id_len;
+    let index = build_tree(5, size, &records, DENSE_NODE_SIZE, &mut space, &mut emit).unwrap();
+    space.apply(&emit).unwrap();
+    let bad = LinkInfo {
+        name_index: Some(index),
+        ..info
+    };
+    let e = link_objects(&space.image(), &bad).unwrap_err().to_string();
+    assert!(e.contains("same heap object"), "{e}");
+    assert!(dense_links(&space.image(), &bad).is_err());
+}

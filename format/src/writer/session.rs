@@ -372,11 +372,6 @@ impl Session {
             if let Some(state) = self.chunks.get_mut(&addr) {
                 state.dirty = false;
             }
-            if self.pending.remove(&addr).is_some() {
-                if let Ok(mut shapes) = self.pending_shapes.write() {
-                    shapes.remove(&addr);
-                }
-            }
         }
         Ok(())
     }

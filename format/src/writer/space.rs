@@ -89,6 +89,13 @@ impl FileSpace {
         if len == 0 {
             return Ok(());
         }
+        self.extent_end(addr, len)?;
+        self.pending.push((addr.0, len));
+        Ok(())
+    }
+
+    /// The end of the extent of `len` bytes at `addr`, which must lie inside the file.
+    fn extent_end(&self, addr: Addr, len: u64) -> Result<u64> {
         let end = addr
             .0
             .checked_add(len)
@@ -99,8 +106,7 @@ impl FileSpace {
                 self.eof
             )));
         }
-        self.pending.push((addr.0, len));
-        Ok(())
+        Ok(end)
     }
 
     /// Make the extents released so far free for reuse: the caller has published every
@@ -143,15 +149,7 @@ impl FileSpace {
             return Ok(());
         }
         let mut start = addr.0;
-        let mut end = start
-            .checked_add(len)
-            .ok_or_else(|| Error::LimitExceeded("freed extent".into()))?;
-        if end > self.eof {
-            return Err(Error::Invalid(format!(
-                "freeing {len} bytes at {addr} past the end of the file ({})",
-                self.eof
-            )));
-        }
+        let mut end = self.extent_end(addr, len)?;
         // Merge with the previous and next extents.
         if let Some((&p, &plen)) = self.free.range(..=start).next_back() {
             if p + plen > start {

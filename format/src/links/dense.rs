@@ -173,33 +173,23 @@ pub fn dense_attributes(
 /// The link called `name` in a dense group, found through the name index: only one
 /// root-to-leaf path of the B-tree and one heap object per candidate are read.
 pub fn find_link(img: &FileImage<'_>, info: &LinkInfo, name: &str) -> Result<Option<Link>> {
-    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+    let (Some(heap), Some(index)) = (info.fractal_heap, info.name_index) else {
         return Ok(None);
     };
-    let heap = FractalHeap::parse(img, heap_addr)?;
-    let hash = checksum::metadata(name.as_bytes());
-    let mut found = None;
-    bt2::find(img, index, |r| {
-        let rec = LinkNameRecord::decode(r)?;
-        match rec.hash.cmp(&hash) {
-            std::cmp::Ordering::Equal => {
-                let (bytes, offset) = heap.get_located(rec.heap_id, r.offset.saturating_add(4))?;
-                let link = Link::parse(&mut Cursor::new(
-                    &bytes,
-                    offset,
-                    img.sizes(),
-                    "dense link message",
-                ))?;
-                let order = link.name.as_bytes().cmp(name.as_bytes());
-                if order == std::cmp::Ordering::Equal {
-                    found = Some(link);
-                }
-                Ok(order)
-            }
-            other => Ok(other),
-        }
-    })?;
-    Ok(found)
+    let found = find_named(
+        img,
+        (heap, index),
+        name,
+        |r| {
+            let rec = LinkNameRecord::decode(r)?;
+            // The heap ID follows the 4-byte hash.
+            Ok((rec.hash, rec.heap_id, r.offset.saturating_add(4), ()))
+        },
+        ("dense link message", Link::parse, |l: &Link| {
+            l.name.as_str()
+        }),
+    )?;
+    Ok(found.map(|((), link)| link))
 }
 
 /// The attribute called `name` in dense storage, with its creation order, found through
@@ -209,26 +199,56 @@ pub fn find_attribute(
     info: &AttributeInfo,
     name: &str,
 ) -> Result<Option<(u32, AttributeMessage)>> {
-    let (Some(heap_addr), Some(index)) = (info.fractal_heap, info.name_index) else {
+    let (Some(heap), Some(index)) = (info.fractal_heap, info.name_index) else {
         return Ok(None);
     };
-    let heap = FractalHeap::parse(img, heap_addr)?;
+    find_named(
+        img,
+        (heap, index),
+        name,
+        |r| {
+            let rec = AttributeNameRecord::decode(r)?;
+            Ok((rec.hash, rec.heap_id, r.offset, rec.creation_order))
+        },
+        (
+            "dense attribute message",
+            AttributeMessage::parse,
+            |a: &AttributeMessage| a.name.as_str(),
+        ),
+    )
+}
+
+/// What a name-index record gives: the name's hash, the heap ID, the heap ID's file offset,
+/// and what the caller keeps with the object found.
+type NameRecord<'r, K> = (u32, &'r [u8], u64, K);
+
+/// The object called `name` in the dense storage with fractal heap `heap` and name index
+/// `index`: `record` decodes an index record, `what` names the heap object in errors,
+/// `parse` decodes it and `name_of` gives its name.
+#[allow(clippy::type_complexity)]
+fn find_named<'a, K, T>(
+    img: &FileImage<'a>,
+    (heap, index): (Addr, Addr),
+    name: &str,
+    record: impl for<'r> Fn(&bt2::RawRecord<'r>) -> Result<NameRecord<'r, K>>,
+    (what, parse, name_of): (
+        &'static str,
+        fn(&mut Cursor<'_>) -> Result<T>,
+        impl Fn(&T) -> &str,
+    ),
+) -> Result<Option<(K, T)>> {
+    let heap = FractalHeap::parse(img, heap)?;
     let hash = checksum::metadata(name.as_bytes());
     let mut found = None;
     bt2::find(img, index, |r| {
-        let rec = AttributeNameRecord::decode(r)?;
-        match rec.hash.cmp(&hash) {
+        let (record_hash, heap_id, id_offset, keep) = record(r)?;
+        match record_hash.cmp(&hash) {
             std::cmp::Ordering::Equal => {
-                let (bytes, offset) = heap.get_located(rec.heap_id, r.offset)?;
-                let msg = AttributeMessage::parse(&mut Cursor::new(
-                    &bytes,
-                    offset,
-                    img.sizes(),
-                    "dense attribute message",
-                ))?;
-                let order = msg.name.as_bytes().cmp(name.as_bytes());
+                let (bytes, offset) = heap.get_located(heap_id, id_offset)?;
+                let object = parse(&mut Cursor::new(&bytes, offset, img.sizes(), what))?;
+                let order = name_of(&object).as_bytes().cmp(name.as_bytes());
                 if order == std::cmp::Ordering::Equal {
-                    found = Some((rec.creation_order, msg));
+                    found = Some((keep, object));
                 }
                 Ok(order)
             }

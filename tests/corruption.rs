@@ -2,7 +2,7 @@
 //! must give `Err` or a value, never a panic, a hang, or an allocation beyond a small
 //! multiple of the file's size.
 //!
-//! A counting global allocator measures the peak of live heap bytes while each mutated file
+//! A counting global allocator (`guard.rs`) measures the peak of live heap bytes while each mutated file
 //! is walked; the walk reads only datasets whose in-memory size is bounded by the file size
 //! (a careful caller's check; reading a huge, never-written dataset filled with its fill
 //! value is a legitimate large allocation, not an attack).
@@ -14,54 +14,12 @@
 )]
 
 mod common;
+mod guard;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use jangada_hdf5::{File, Group, Node};
 use proptest::prelude::*;
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size >= layout.size() {
-            let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                - layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 fn read_attrs(attrs: jangada_hdf5::Result<Vec<jangada_hdf5::Attribute>>) {
     for a in attrs.unwrap_or_default() {
@@ -91,39 +49,22 @@ fn walk(group: &Group, budget: u64, depth: u32) {
     }
 }
 
-/// Open and walk `bytes` on a worker thread; fail on a panic, a hang, or an allocation
-/// peak above `limit` bytes.
+/// Open and walk `bytes` on a worker thread; fail on a panic, a hang (20 s), or an
+/// allocation peak above [`guard::limit`].
 fn survive(bytes: Vec<u8>, what: String) {
-    // One walk at a time: the allocation counters are process-wide.
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let len = bytes.len() as u64;
-    let limit = 64 * len + (16 << 20);
-    let (tx, rx) = mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        if let Ok(file) = File::from_bytes(bytes) {
-            if let Ok(root) = file.root() {
-                walk(&root, 8 * len + (1 << 20), 0);
+    let len = bytes.len();
+    guard::survive(
+        &what,
+        guard::limit(len),
+        Duration::from_secs(20),
+        move || {
+            if let Ok(file) = File::from_bytes(bytes) {
+                if let Ok(root) = file.root() {
+                    walk(&root, 8 * len as u64 + (1 << 20), 0);
+                }
             }
-        }
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-        let _ = tx.send(peak);
-    });
-    match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(peak) => assert!(
-            peak as u64 <= limit,
-            "{what}: allocated {peak} bytes (limit {limit})"
-        ),
-        Err(_) => {
-            if handle.is_finished() {
-                panic!("{what}: the reader panicked");
-            }
-            panic!("{what}: the reader hung for 20 s");
-        }
-    }
-    assert!(handle.join().is_ok(), "{what}: the reader panicked");
+        },
+    );
 }
 
 fn corpus() -> &'static [(String, Vec<u8>)] {

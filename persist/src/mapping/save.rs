@@ -215,14 +215,19 @@ fn write_container<'a>(
 
 fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
     match value {
-        Value::None => group.set_attr(key, NONE)?,
-        Value::Bool(b) => group.set_attr(key, *b)?,
-        Value::Int(i) => group.set_attr(key, *i)?,
-        Value::UInt(u) => group.set_attr(key, *u)?,
-        Value::Float(f) => group.set_attr(key, *f)?,
-        Value::Complex(re, im) => group.set_attr(key, num_complex::Complex::new(*re, *im))?,
-        Value::Str(s) => group.set_attr(key, s.as_str())?,
-        Value::Path(p) => group.set_attr(key, path_string(p)?)?,
+        // Scalars are attributes, mapped by `scalar_attr` (which gives one for each).
+        Value::None
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::UInt(_)
+        | Value::Float(_)
+        | Value::Complex(..)
+        | Value::Str(_)
+        | Value::Path(_) => {
+            if let Some(attr) = scalar_attr(value)? {
+                group.set_attr(key, attr)?;
+            }
+        }
         Value::List(items) => {
             let sub = group.create_group_with(key, true)?;
             let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("list".into()))];
@@ -284,24 +289,14 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
 /// A scalar attribute of a custom dataset, stored as jangada stores scalars (`None` ->
 /// `"NoneType:None"`, a path -> `"Path:/abs"`).
 fn set_scalar_attr(ds: &jangada_hdf5::Dataset, key: &str, value: &Value) -> Result<()> {
-    match value {
-        Value::None => ds.set_attr(key, NONE)?,
-        Value::Bool(b) => ds.set_attr(key, *b)?,
-        Value::Int(i) => ds.set_attr(key, *i)?,
-        Value::UInt(u) => ds.set_attr(key, *u)?,
-        Value::Float(f) => ds.set_attr(key, *f)?,
-        Value::Complex(re, im) => ds.set_attr(key, num_complex::Complex::new(*re, *im))?,
-        Value::Str(s) => ds.set_attr(key, s.as_str())?,
-        Value::Path(p) => ds.set_attr(key, path_string(p)?)?,
-        other => {
-            return Err(Error::Unsupported(format!(
-                "attribute {key:?} of custom dataset {} is a {}, not a scalar",
-                ds.path(),
-                other.kind()
-            )))
-        }
+    match scalar_attr(value)? {
+        Some(attr) => Ok(ds.set_attr(key, attr)?),
+        None => Err(Error::Unsupported(format!(
+            "attribute {key:?} of custom dataset {} is a {}, not a scalar",
+            ds.path(),
+            value.kind()
+        ))),
     }
-    Ok(())
 }
 
 /// jangada's dataset creation: `maxshape=(None, *shape[1:])` (hence chunked, the chunk shape

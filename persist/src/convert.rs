@@ -232,34 +232,34 @@ impl FromValue for PathBuf {
     }
 }
 
-impl IntoValue for Timestamp {
-    fn to_value(&self) -> Result<Value> {
-        Ok(Value::Timestamp(self.clone()))
-    }
-}
-
-impl FromValue for Timestamp {
-    fn from_value(v: Value, path: &str) -> Result<Self> {
-        match v {
-            Value::Timestamp(t) => Ok(t),
-            other => Err(type_error(path, "Timestamp", &other)),
+/// `IntoValue`/`FromValue` for a type that is one variant of [`Value`] (its name in errors).
+macro_rules! variant_value {
+    ($($t:ty => $variant:ident, $name:literal;)*) => {$(
+        impl IntoValue for $t {
+            fn to_value(&self) -> Result<Value> {
+                Ok(Value::$variant(self.clone()))
+            }
         }
-    }
-}
 
-impl IntoValue for DatetimeIndex {
-    fn to_value(&self) -> Result<Value> {
-        Ok(Value::DatetimeIndex(self.clone()))
-    }
-}
-
-impl FromValue for DatetimeIndex {
-    fn from_value(v: Value, path: &str) -> Result<Self> {
-        match v {
-            Value::DatetimeIndex(t) => Ok(t),
-            other => Err(type_error(path, "DatetimeIndex", &other)),
+        impl FromValue for $t {
+            fn from_value(v: Value, path: &str) -> Result<Self> {
+                match v {
+                    Value::$variant(x) => Ok(x),
+                    other => Err(type_error(path, $name, &other)),
+                }
+            }
         }
-    }
+    )*};
+}
+
+// A generic object (any class); a custom dataset as is (the building block of a user
+// type's own conversions).
+variant_value! {
+    Timestamp => Timestamp, "Timestamp";
+    DatetimeIndex => DatetimeIndex, "DatetimeIndex";
+    Object => Object, "object";
+    CustomDataset => Custom, "custom dataset";
+    ArrayValue => Array, "array";
 }
 
 macro_rules! clone_copy {
@@ -299,53 +299,6 @@ impl IntoValue for Value {
 impl FromValue for Value {
     fn from_value(v: Value, _path: &str) -> Result<Self> {
         Ok(v)
-    }
-}
-
-/// A generic object (any class).
-impl IntoValue for Object {
-    fn to_value(&self) -> Result<Value> {
-        Ok(Value::Object(self.clone()))
-    }
-}
-
-impl FromValue for Object {
-    fn from_value(v: Value, path: &str) -> Result<Self> {
-        match v {
-            Value::Object(o) => Ok(o),
-            other => Err(type_error(path, "object", &other)),
-        }
-    }
-}
-
-/// A custom dataset as is (the building block of a user type's own conversions).
-impl IntoValue for CustomDataset {
-    fn to_value(&self) -> Result<Value> {
-        Ok(Value::Custom(self.clone()))
-    }
-}
-
-impl FromValue for CustomDataset {
-    fn from_value(v: Value, path: &str) -> Result<Self> {
-        match v {
-            Value::Custom(c) => Ok(c),
-            other => Err(type_error(path, "custom dataset", &other)),
-        }
-    }
-}
-
-impl IntoValue for ArrayValue {
-    fn to_value(&self) -> Result<Value> {
-        Ok(Value::Array(self.clone()))
-    }
-}
-
-impl FromValue for ArrayValue {
-    fn from_value(v: Value, path: &str) -> Result<Self> {
-        match v {
-            Value::Array(a) => Ok(a),
-            other => Err(type_error(path, "array", &other)),
-        }
     }
 }
 

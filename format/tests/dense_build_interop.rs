@@ -14,6 +14,10 @@
     clippy::panic
 )]
 
+mod common;
+
+use common::{fixture, run_python};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,43 +33,10 @@ use jangada_hdf5::object_header::ObjectHeader;
 use jangada_hdf5::writer::{Emit, MemSpace};
 use jangada_hdf5::File;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn python() -> PathBuf {
-    let p = root().join(".venv/bin/python");
-    assert!(
-        p.exists(),
-        "the repository venv is part of the test setup: {} is missing",
-        p.display()
-    );
-    p
-}
-
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("jangada-dense-interop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-fn run_python(script: &str, args: &[&str]) -> String {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "python failed:\nstdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 /// Which dense storage to rebuild.
@@ -324,10 +295,6 @@ fn h5dump_reads(path: &Path) {
         path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("fixtures").join(name)).unwrap()
 }
 
 #[test]

@@ -14,24 +14,14 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::run_python;
+
+use std::path::PathBuf;
 
 use jangada_hdf5::{File, Selection, SliceArg};
 use ndarray::{ArrayD, IxDyn};
-
-fn python() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join(".venv/bin/python");
-    assert!(
-        p.exists(),
-        "the repository venv is part of the test setup: {} is missing",
-        p.display()
-    );
-    p
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("jangada-fast-paths-{}", std::process::id()));
@@ -39,22 +29,6 @@ fn scratch(name: &str) -> PathBuf {
     let p = dir.join(name);
     let _ = std::fs::remove_file(&p);
     p
-}
-
-fn run_python(script: &str, args: &[&str]) -> String {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "python failed:\nstdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 /// W7's values (benches/): `sin(i / 1000)`.

@@ -23,6 +23,10 @@
     clippy::panic
 )]
 
+mod common;
+
+use common::{fixture, python};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,27 +45,6 @@ use jangada_hdf5::object_header::ObjectHeader;
 use jangada_hdf5::superblock::Superblock;
 use jangada_hdf5::writer::{Emit, MemSpace};
 use jangada_hdf5::File;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn python() -> PathBuf {
-    let p = repo().join(".venv/bin/python");
-    assert!(
-        p.exists(),
-        "python venv with h5py missing at {}",
-        p.display()
-    );
-    p
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(repo().join("fixtures").join(name)).unwrap()
-}
 
 /// Remove scratch files once a test is done with them.
 fn cleanup(paths: &[&Path]) {

@@ -433,12 +433,13 @@ impl Store {
         if st.file.is_none() {
             return Ok(());
         }
-        if len != st.physical {
+        let changes = len != st.physical;
+        if changes {
             st.spend()?;
         }
         let remapped = match &st.file {
             Some(file) => {
-                if len != st.physical {
+                if changes {
                     file.set_len(len)?;
                 }
                 // Never keep a map past the end of the file (reading it would fault).

@@ -81,6 +81,14 @@ struct State {
     /// Test hook: how many more changing calls succeed before every further one fails
     /// (simulates a process killed between two writes).
     fault_after: Option<u64>,
+    /// A shared writable map of the file's first `physical` bytes (as long as it was when
+    /// mapped), through which small writes go (see [`Store::write_at`]).
+    wmap: Option<memmap2::MmapMut>,
+    /// Whether mapping the file for writing failed (a file system without shared
+    /// writable maps): small writes then use `pwrite` like the others.
+    wmap_failed: bool,
+    /// Small writes so far (the map is made after [`MAPPED_AFTER`] of them).
+    small_writes: u32,
 }
 
 impl State {
@@ -97,7 +105,44 @@ impl State {
         self.writes = self.writes.saturating_add(1);
         Ok(())
     }
+
+    /// The writable map, (re)made to cover the first `end` bytes; `None` when the file
+    /// cannot be mapped for writing.
+    fn wmap_covering(&mut self, end: u64) -> Option<&mut memmap2::MmapMut> {
+        let covers = self.wmap.as_ref().is_some_and(|m| m.len() as u64 >= end);
+        if !covers && !self.wmap_failed {
+            self.wmap = None;
+            let len = usize::try_from(self.physical).ok()?;
+            let file = self.file.as_ref()?;
+            // SAFETY: the map covers no byte past the end of the file (`physical` is its
+            // length on disk; every change of that length drops the map first), and it is
+            // only written through while the state's lock is held. Other processes
+            // truncating the file while it is open would make writes fault, as with any
+            // mapped file; the exclusive lock taken at open keeps cooperating ones away.
+            match unsafe { memmap2::MmapOptions::new().len(len).map_mut(file) } {
+                Ok(m) => {
+                    // Faults bring in the page written, not a readahead window of pages
+                    // (of a file mostly being appended to: holes, zero-filled for nothing).
+                    let _ = m.advise(memmap2::Advice::Random);
+                    self.wmap = Some(m);
+                }
+                Err(_) => self.wmap_failed = true,
+            }
+        }
+        self.wmap.as_mut().filter(|m| m.len() as u64 >= end)
+    }
 }
+
+/// Writes of at most this many bytes are copied into a shared writable map of the file
+/// instead of being `pwrite` calls: metadata-heavy work (thousands of small objects) makes
+/// many small writes, each a system call otherwise. Larger writes keep `pwrite` (faulting
+/// in page by page would be slower for bulk data). Both go to the same page cache.
+const MAPPED_WRITE_MAX: usize = 4 << 10;
+
+/// The map is made once a store has made this many small writes: making it, its page
+/// faults and unmapping it cost more than the few writes of a short session (open, append,
+/// close) would.
+const MAPPED_AFTER: u32 = 64;
 
 /// Smallest step by which a growing file is extended.
 const GROW_STEP: u64 = 1 << 20;
@@ -286,6 +331,9 @@ impl Store {
                 writable,
                 writes: 0,
                 fault_after: None,
+                wmap: None,
+                wmap_failed: false,
+                small_writes: 0,
             }),
             held: key.map(|k| (k, writable)),
             reader,
@@ -304,6 +352,9 @@ impl Store {
                 writable: false,
                 writes: 0,
                 fault_after: None,
+                wmap: None,
+                wmap_failed: true,
+                small_writes: 0,
             }),
             held: None,
             reader: None,
@@ -399,8 +450,25 @@ impl Store {
             st.physical = g;
         }
         st.spend()?;
-        if let Some(file) = &st.file {
-            file.write_all_at(data, offset)?;
+        let small = data.len() <= MAPPED_WRITE_MAX;
+        if small {
+            st.small_writes = st.small_writes.saturating_add(1);
+        }
+        let mapped = if small && st.small_writes > MAPPED_AFTER {
+            let range = usize::try_from(offset)
+                .ok()
+                .and_then(|o| Some(o..o.checked_add(data.len())?));
+            st.wmap_covering(end)
+                .and_then(|m| m.get_mut(range?))
+                .map(|slot| slot.copy_from_slice(data))
+                .is_some()
+        } else {
+            false
+        };
+        if !mapped {
+            if let Some(file) = &st.file {
+                file.write_all_at(data, offset)?;
+            }
         }
         if end > st.len {
             st.len = end;
@@ -436,6 +504,8 @@ impl Store {
         let changes = len != st.physical;
         if changes {
             st.spend()?;
+            // The writable map must never reach past the end of the file.
+            st.wmap = None;
         }
         let remapped = match &st.file {
             Some(file) => {
@@ -477,6 +547,9 @@ impl Store {
     /// Flush written data to the storage device.
     pub fn sync(&self) -> Result<()> {
         let st = self.lock()?;
+        if let Some(m) = &st.wmap {
+            m.flush()?;
+        }
         if let Some(file) = &st.file {
             if st.writable {
                 file.sync_data()?;

@@ -10,13 +10,14 @@ use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
 use crate::messages::link::LinkTarget;
 use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
-use crate::writer::{chunking, groups};
+use crate::writer::{self, chunking, groups};
 
 use super::dataset::Dataset;
 use super::group::Group;
+use super::node::Node;
 use super::selection::Selection;
-use super::values::{encode_numbers, H5Write, Number};
-use super::write::{check_dims, check_element_size, new_link};
+use super::values::{encode_numbers, AttrData, H5Write, IntoAttr, Number};
+use super::write::{attribute_messages, check_dims, check_element_size, new_link};
 
 /// How a new dataset is laid out (defaults follow h5py).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,7 @@ pub struct DatasetBuilder {
     filters: Vec<Filter>,
     fill: Option<Number>,
     track_order: bool,
+    attrs: Vec<(String, AttrData)>,
 }
 
 impl DatasetBuilder {
@@ -58,6 +60,7 @@ impl DatasetBuilder {
             storage: None,
             filters: Vec::new(),
             fill: None,
+            attrs: Vec::new(),
             track_order: false,
         }
     }
@@ -280,17 +283,34 @@ impl DatasetBuilder {
         Ok(chunks.clone())
     }
 
+    /// Attributes to give the dataset, in order (a later one of the same name wins). They
+    /// are written with the dataset's header: one write instead of one per attribute.
+    pub fn attrs(mut self, attrs: Vec<(String, AttrData)>) -> Self {
+        self.attrs.extend(attrs);
+        self
+    }
+
+    /// One attribute to give the dataset (see [`DatasetBuilder::attrs`]).
+    pub fn attr(mut self, name: &str, value: impl IntoAttr) -> Result<Self> {
+        self.attrs.push((name.to_string(), value.into_attr()?));
+        Ok(self)
+    }
+
     /// Create the dataset (elements read as the fill value until written).
     pub fn create(self) -> Result<Dataset> {
         let mut spec = self.spec()?;
         let plan = self.group.plan_create(&self.path)?;
         let file = plan.parent.file_inner().clone();
-        spec.datatype = spec.datatype.for_offset_size(file.sizes()?.offset);
-        // The dataset first (the writer checks the spec before writing anything), then
-        // the intermediate groups: a refused spec leaves the file unchanged.
+        let sizes = file.sizes()?;
+        spec.datatype = spec.datatype.for_offset_size(sizes.offset);
+        // Everything is checked before the first write (the header's messages, then the
+        // attributes, whose strings go to the global heap first); the dataset is written
+        // before the intermediate groups: a refused creation leaves the file unchanged.
+        let (flags, messages) = datasets::header_messages(sizes, &spec)?;
+        let attrs = attribute_messages(&file, self.attrs)?;
         let addr = {
             let mut session = file.session()?;
-            datasets::create(&mut session, &file.store, &spec)?
+            writer::attrs::create_with_attrs(&mut session, &file.store, flags, messages, attrs)?
         };
         let (parent, name) = plan.make_dirs()?;
         {
@@ -302,7 +322,10 @@ impl DatasetBuilder {
                 new_link(name, LinkTarget::Hard(addr)),
             )?;
         }
-        parent.dataset(name)
+        match Node::open(file, addr, parent.child(name))? {
+            Node::Dataset(d) => Ok(d),
+            other => Err(Error::Invalid(format!("{} is not a dataset", other.path()))),
+        }
     }
 
     /// Create the dataset with the shape and (unless given) the datatype of `data`, and

@@ -90,6 +90,28 @@ impl Group {
         })
     }
 
+    /// The handle of a group just created in a writable file at `addr` (no links yet),
+    /// without reading its header back: handles of writable files read the links from the
+    /// session or the file on every lookup, never from the handle.
+    pub(crate) fn created(
+        file: Arc<FileInner>,
+        addr: Addr,
+        path: String,
+        order_tracked: bool,
+    ) -> Result<Group> {
+        if !file.writable() {
+            return Err(Error::Invalid("the file is open read-only".into()));
+        }
+        Ok(Group {
+            file,
+            addr,
+            path,
+            store: LinkStore::Compact(Vec::new()),
+            order_tracked,
+            cache: Arc::new(OnceLock::new()),
+        })
+    }
+
     /// The path this group was reached by.
     pub fn path(&self) -> &str {
         &self.path

@@ -34,3 +34,4 @@ pub use value::{
     decode_element, decode_number, describe, numpy_str, DynArray, Element, VlenReader,
 };
 pub use values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Number, Payload};
+pub use write::GroupBuilder;

@@ -58,6 +58,31 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
     message_from(file, name, data.datatype, data.dataspace, bytes)
 }
 
+/// Check an attribute before anything is written: its name, its element size, and that its
+/// elements fill its dataspace (files with `offset`-byte addresses).
+fn check_attr(name: &str, data: &AttrData, offset: u8) -> Result<()> {
+    groups::check_attr_name(name)?;
+    check_element_size(&data.datatype, &format!("attribute {name:?}"))?;
+    let count = data.dataspace.element_count().unwrap_or(0);
+    let (have, want) = match &data.payload {
+        Payload::Bytes(b) => (
+            b.len() as u64,
+            count.saturating_mul(u64::from(data.datatype.for_offset_size(offset).size)),
+        ),
+        Payload::Strings(v) => (v.len() as u64, count),
+    };
+    if have != want {
+        return Err(Error::Invalid(format!(
+            "attribute {name:?}: {have} {} for {count} elements",
+            match data.payload {
+                Payload::Bytes(_) => "bytes",
+                Payload::Strings(_) => "strings",
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// The attribute message of `name` with encoded elements `bytes`.
 fn message_from(
     file: &FileInner,
@@ -91,10 +116,22 @@ fn message_from(
 /// Several attributes at once: the strings of all of them go to the global heap in one
 /// write, then one header edit ([`attrs::set_attrs`]).
 pub(crate) fn set_attrs(file: &FileInner, obj: Addr, list: Vec<(String, AttrData)>) -> Result<()> {
-    for (name, _) in &list {
-        groups::check_attr_name(name)?;
+    let msgs = attribute_messages(file, list)?;
+    let mut session = file.session()?;
+    attrs::set_attrs(&mut session, &file.store, obj, msgs)
+}
+
+/// The attribute messages of `list`: names and element sizes checked first, then the
+/// strings of all of them written to the global heap in one write.
+pub(super) fn attribute_messages(
+    file: &FileInner,
+    list: Vec<(String, AttrData)>,
+) -> Result<Vec<AttributeMessage>> {
+    let offset = file.sizes()?.offset;
+    for (name, data) in &list {
+        check_attr(name, data, offset)?;
     }
-    let width = 8 + usize::from(file.sizes()?.offset);
+    let width = 8 + usize::from(offset);
     let mut items: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut pending = Vec::with_capacity(list.len());
     for (name, data) in list {
@@ -133,8 +170,7 @@ pub(crate) fn set_attrs(file: &FileInner, obj: Addr, list: Vec<(String, AttrData
         };
         msgs.push(message_from(file, &name, datatype, dataspace, bytes)?);
     }
-    let mut session = file.session()?;
-    attrs::set_attrs(&mut session, &file.store, obj, msgs)
+    Ok(msgs)
 }
 
 pub(crate) fn set_attr(
@@ -188,20 +224,18 @@ impl Group {
     /// [`Group::create_group`] with h5py's `track_order`: link and attribute creation order
     /// tracked and indexed, members iterate in creation order.
     pub fn create_group_with(&self, path: &str, track_order: bool) -> Result<Group> {
-        let plan = self.plan_create(path)?;
-        let (parent, name) = plan.make_dirs()?;
-        let file = parent.file_inner();
-        {
-            let mut session = file.session()?;
-            let addr = groups::create_group(&mut session, &file.store, track_order)?;
-            groups::add_link(
-                &mut session,
-                &file.store,
-                parent.addr(),
-                new_link(name, LinkTarget::Hard(addr)),
-            )?;
+        self.new_group(path).track_order(track_order).create()
+    }
+
+    /// A builder for a new group at `path` (relative to this group or absolute): creation
+    /// order tracking and attributes written with the group's header.
+    pub fn new_group(&self, path: &str) -> GroupBuilder {
+        GroupBuilder {
+            group: self.clone(),
+            path: path.to_string(),
+            track_order: false,
+            attrs: Vec::new(),
         }
-        parent.group(name)
     }
 
     /// Check everything about creating `path` without writing: every component is a
@@ -352,6 +386,60 @@ impl<'p> CreatePlan<'p> {
             current = current.create_group(dir)?;
         }
         Ok((current, self.last))
+    }
+}
+
+/// Builder for a new group ([`Group::new_group`]).
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct GroupBuilder {
+    group: Group,
+    path: String,
+    track_order: bool,
+    attrs: Vec<(String, AttrData)>,
+}
+
+impl GroupBuilder {
+    /// h5py's `track_order`: link and attribute creation order tracked and indexed.
+    pub fn track_order(mut self, track: bool) -> Self {
+        self.track_order = track;
+        self
+    }
+
+    /// Attributes to give the group, in order (a later one of the same name wins). They
+    /// are written with the group's header: one write instead of one per attribute.
+    pub fn attrs(mut self, attrs: Vec<(String, AttrData)>) -> Self {
+        self.attrs.extend(attrs);
+        self
+    }
+
+    /// One attribute to give the group (see [`GroupBuilder::attrs`]).
+    pub fn attr(mut self, name: &str, value: impl IntoAttr) -> Result<Self> {
+        self.attrs.push((name.to_string(), value.into_attr()?));
+        Ok(self)
+    }
+
+    /// Create the group, creating missing intermediate groups as h5py does. The last
+    /// component of the path must not exist yet. Everything is checked before the first
+    /// write: a refused creation leaves the file unchanged.
+    pub fn create(self) -> Result<Group> {
+        let plan = self.group.plan_create(&self.path)?;
+        let file = plan.parent.file_inner().clone();
+        // Checked first (then only I/O can fail): a refused creation changes nothing.
+        let msgs = attribute_messages(&file, self.attrs)?;
+        let (parent, name) = plan.make_dirs()?;
+        let addr = {
+            let mut session = file.session()?;
+            let addr = groups::create_group(&mut session, &file.store, self.track_order, msgs)?;
+            groups::add_link(
+                &mut session,
+                &file.store,
+                parent.addr(),
+                new_link(name, LinkTarget::Hard(addr)),
+            )?;
+            addr
+        };
+        Group::created(file, addr, parent.child(name), self.track_order)
     }
 }
 

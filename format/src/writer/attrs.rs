@@ -261,8 +261,18 @@ pub fn set_attrs(
     editor.remove_where(|m| {
         m.kind == kind::ATTRIBUTE && msgs.iter().any(|a| is_named(m, &a.name, sizes))
     });
+    push_compact(&mut editor, encoded, sizes)?;
+    let mut emit = Emit::default();
+    editor.save(&mut session.space, &mut emit)?;
+    session.commit(store, &emit)
+}
+
+/// Add encoded attribute messages (of names the header does not hold) to a version 2
+/// header's compact attributes: with creation orders when the header tracks them, and the
+/// Attribute Info message libhdf5 counts them from.
+fn push_compact(editor: &mut HeaderEditor, encoded: Vec<Vec<u8>>, sizes: Sizes) -> Result<()> {
     let tracked = editor.tracks_order();
-    let info = ainfo(&editor, sizes)?;
+    let info = ainfo(editor, sizes)?;
     let mut next = info
         .as_ref()
         .and_then(|i| i.max_creation_index)
@@ -285,9 +295,46 @@ pub fn set_attrs(
             AttributeInfo::default().encode(sizes),
         ));
     }
+    Ok(())
+}
+
+/// Create a new (unlinked) version 2 object header holding `messages` and the attributes
+/// `attrs`, in order; returns its address. Attributes that can all be compact (at most
+/// [`MAX_COMPACT`], distinct names, each message small enough) are written with the header
+/// in one go; otherwise the header is written first and they are set as [`set_attrs`]
+/// sets them (dense storage, overwrites).
+pub fn create_with_attrs(
+    session: &mut Session,
+    store: &Store,
+    flags: u8,
+    messages: Vec<MessageBytes>,
+    attrs: Vec<AttributeMessage>,
+) -> Result<Addr> {
+    session.dirty = true;
+    let sizes = session.sizes;
+    for a in &attrs {
+        super::groups::check_attr_name(&a.name)?;
+    }
+    let mut names = std::collections::BTreeSet::new();
+    let distinct = attrs.iter().all(|a| names.insert(a.name.as_str()));
+    let mut encoded = Vec::new();
+    if distinct && attrs.len() <= MAX_COMPACT {
+        for a in &attrs {
+            encoded.push(a.encode(sizes)?);
+        }
+    }
+    let compact = encoded.len() == attrs.len() && encoded.iter().all(|e| e.len() <= MAX_MESSAGE);
+    let mut editor = HeaderEditor::new(flags, messages, sizes);
+    if compact {
+        push_compact(&mut editor, encoded, sizes)?;
+    }
     let mut emit = Emit::default();
-    editor.save(&mut session.space, &mut emit)?;
-    session.commit(store, &emit)
+    editor.place(&mut session.space, &mut emit)?;
+    session.commit(store, &emit)?;
+    if !compact {
+        set_attrs(session, store, editor.addr, attrs)?;
+    }
+    Ok(editor.addr)
 }
 
 /// Delete the attribute `name` of the object at `obj`.

@@ -13,6 +13,7 @@ use crate::io::Addr;
 use crate::links::dense;
 use crate::links::dense::build::{build_dense_links, DenseEntry};
 use crate::links::symbol_table::SymbolTableEntry;
+use crate::messages::attribute::AttributeMessage;
 use crate::messages::group_info::GroupInfo;
 use crate::messages::kind;
 use crate::messages::link::{Link, LinkTarget};
@@ -293,18 +294,17 @@ pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &st
     session.commit(store, &emit)
 }
 
-/// Create an empty new-style group and return its header address (not yet linked).
-pub fn create_group(session: &mut Session, store: &Store, track_order: bool) -> Result<Addr> {
-    let mut emit = Emit::default();
+/// Create an empty new-style group with the attributes `attrs` and return its header
+/// address (not yet linked).
+pub fn create_group(
+    session: &mut Session,
+    store: &Store,
+    track_order: bool,
+    attrs: Vec<AttributeMessage>,
+) -> Result<Addr> {
     let flags = if track_order { 0x0c } else { 0 };
-    let editor = HeaderEditor::create(
-        flags,
-        group_messages(session.sizes, track_order)?,
-        &mut session.space,
-        &mut emit,
-    )?;
-    session.commit(store, &emit)?;
-    Ok(editor.addr)
+    let messages = group_messages(session.sizes, track_order)?;
+    super::attrs::create_with_attrs(session, store, flags, messages, attrs)
 }
 
 /// Write a group's in-memory links (at flush).

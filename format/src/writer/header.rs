@@ -103,23 +103,35 @@ impl HeaderEditor {
         space: &mut FileSpace,
         emit: &mut Emit,
     ) -> Result<Self> {
-        let sizes = space.sizes();
-        let need = v2::message_space(flags, &messages) + SLACK;
-        let addr = space.alloc(v2::encoded_header_len(need, false) as u64)?;
-        let mut editor = HeaderEditor {
-            addr,
+        let mut editor = Self::new(flags, messages, space.sizes());
+        editor.place(space, emit)?;
+        Ok(editor)
+    }
+
+    /// A new version 2 header with `messages`, not yet in the file: edit its messages,
+    /// then [`HeaderEditor::place`] it.
+    pub fn new(flags: u8, messages: Vec<MessageBytes>, sizes: Sizes) -> Self {
+        HeaderEditor {
+            addr: Addr(0),
             version: 2,
             flags,
             phase_change: None,
             messages,
-            chunk0_len: need as u64,
+            chunk0_len: 0,
             continuations: Vec::new(),
             ref_count: 1,
             sizes,
             on_disk: Vec::new(),
-        };
-        editor.save(space, emit)?;
-        Ok(editor)
+        }
+    }
+
+    /// Give a header made by [`HeaderEditor::new`] its space (its messages and room to
+    /// grow) and queue its write.
+    pub fn place(&mut self, space: &mut FileSpace, emit: &mut Emit) -> Result<()> {
+        let need = v2::message_space(self.flags, &self.messages) + SLACK;
+        self.addr = space.alloc(v2::encoded_header_len(need, false) as u64)?;
+        self.chunk0_len = need as u64;
+        self.save(space, emit)
     }
 
     /// Whether messages carry a creation order (v2 flag bit 2).

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use jangada_hdf5::{AttrData, DatasetBuilder, Group, H5Write, IntoAttr};
+use jangada_hdf5::{AttrData, DatasetBuilder, Group, IntoAttr};
 use ndarray::ArrayD;
 
 use super::custom::is_builtin;
@@ -183,11 +183,13 @@ fn scalar_attr(value: &Value) -> Result<Option<AttrData>> {
     }))
 }
 
-/// Write a container group: header attributes, then the items. The attributes (header and
-/// scalar items) are set in one header edit ([`Group::set_attrs`]); groups and datasets
-/// follow in order.
+/// Write a container group: the group with its attributes (the header's and the scalar
+/// items', written with the group's header: [`jangada_hdf5::GroupBuilder::attrs`]), then
+/// the groups and datasets of the other items, in order.
 fn write_container<'a>(
-    sub: &Group,
+    group: &Group,
+    key: &str,
+    track_order: bool,
     header: Vec<(String, Value)>,
     items: impl Iterator<Item = (String, &'a Value)>,
     opts: &SaveOptions,
@@ -206,11 +208,23 @@ fn write_container<'a>(
             None => nested.push((k, v)),
         }
     }
-    sub.set_attrs(attrs)?;
+    let sub = group
+        .new_group(key)
+        .track_order(track_order)
+        .attrs(attrs)
+        .create()?;
     for (k, v) in nested {
-        write(sub, &k, v, opts)?;
+        write(&sub, &k, v, opts)?;
     }
     Ok(())
+}
+
+/// `(name, attribute)` pairs of string attributes.
+fn str_attrs(pairs: &[(&str, &str)]) -> Result<Vec<(String, AttrData)>> {
+    pairs
+        .iter()
+        .map(|(k, v)| Ok((k.to_string(), v.into_attr()?)))
+        .collect()
 }
 
 fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
@@ -229,74 +243,74 @@ fn write(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<
             }
         }
         Value::List(items) => {
-            let sub = group.create_group_with(key, true)?;
             let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("list".into()))];
             let items = items.iter().enumerate().map(|(i, v)| (i.to_string(), v));
-            write_container(&sub, header, items, opts)?;
+            write_container(group, key, true, header, items, opts)?;
         }
         Value::Dict(map) => {
-            let sub = group.create_group(key)?;
             let header = vec![(CONTAINER_TYPE.to_string(), Value::Str("dict".into()))];
             let items = map.iter().map(|(k, v)| (k.clone(), v));
-            write_container(&sub, header, items, opts)?;
+            write_container(group, key, false, header, items, opts)?;
         }
         Value::Object(obj) => {
-            let sub = group.create_group(key)?;
             let header = vec![
                 (CONTAINER_TYPE.to_string(), Value::Str("dict".into())),
                 (CLASS.to_string(), Value::Str(obj.class.clone())),
             ];
             let items = obj.props.iter().map(|(k, v)| (k.clone(), v));
-            write_container(&sub, header, items, opts)?;
+            write_container(group, key, false, header, items, opts)?;
         }
         Value::Array(a) => {
-            let ds = write_array(group, key, a, opts)?;
-            ds.set_attr(DATASET_TYPE, NDARRAY)?;
+            write_array(group, key, a, str_attrs(&[(DATASET_TYPE, NDARRAY)])?, opts)?;
         }
         Value::Custom(c) => {
-            let ds = write_array(group, key, &c.array, opts)?;
-            ds.set_attr(DATASET_TYPE, c.dataset_type.as_str())?;
+            let mut attrs = str_attrs(&[(DATASET_TYPE, c.dataset_type.as_str())])?;
             for (k, v) in &c.attrs {
-                set_scalar_attr(&ds, k, v)?;
+                attrs.push((k.clone(), custom_attr(group, key, k, v)?));
             }
+            write_array(group, key, &c.array, attrs, opts)?;
         }
         Value::Timestamp(t) => {
             let wall = time::to_wall(&[t.ns], t.tz.as_deref())?;
             let data = ArrayD::from_shape_vec(Vec::new(), wall)
                 .map_err(|e| Error::Unsupported(e.to_string()))?;
-            let ds = group.new_dataset(key).write(&data)?;
-            ds.set_attr(DATASET_TYPE, TIMESTAMP)?;
-            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
+            let tz = t.tz.as_deref().unwrap_or(NONE);
+            group
+                .new_dataset(key)
+                .attrs(str_attrs(&[(DATASET_TYPE, TIMESTAMP), (TIMEZONE, tz)])?)
+                .write(&data)?;
         }
         Value::DatetimeIndex(t) => {
             let wall = time::to_wall(&t.ns, t.tz.as_deref())?;
             let data = ArrayD::from_shape_vec(vec![wall.len()], wall)
                 .map_err(|e| Error::Unsupported(e.to_string()))?;
-            let ds = resizable(
+            let tz = t.tz.as_deref().unwrap_or(NONE);
+            resizable(
                 group.new_dataset(key),
                 &child_path(group, key),
                 data.shape(),
                 opts,
             )
+            .attrs(str_attrs(&[
+                (DATASET_TYPE, DATETIME_INDEX),
+                (TIMEZONE, tz),
+            ])?)
             .write(&data)?;
-            ds.set_attr(DATASET_TYPE, DATETIME_INDEX)?;
-            ds.set_attr(TIMEZONE, t.tz.as_deref().unwrap_or(NONE))?;
         }
     }
     Ok(())
 }
 
-/// A scalar attribute of a custom dataset, stored as jangada stores scalars (`None` ->
-/// `"NoneType:None"`, a path -> `"Path:/abs"`).
-fn set_scalar_attr(ds: &jangada_hdf5::Dataset, key: &str, value: &Value) -> Result<()> {
-    match scalar_attr(value)? {
-        Some(attr) => Ok(ds.set_attr(key, attr)?),
-        None => Err(Error::Unsupported(format!(
-            "attribute {key:?} of custom dataset {} is a {}, not a scalar",
-            ds.path(),
+/// A scalar attribute `name` of the custom dataset `key` in `group`, stored as jangada
+/// stores scalars (`None` -> `"NoneType:None"`, a path -> `"Path:/abs"`).
+fn custom_attr(group: &Group, key: &str, name: &str, value: &Value) -> Result<AttrData> {
+    scalar_attr(value)?.ok_or_else(|| {
+        Error::Unsupported(format!(
+            "attribute {name:?} of custom dataset {} is a {}, not a scalar",
+            child_path(group, key),
             value.kind()
-        ))),
-    }
+        ))
+    })
 }
 
 /// jangada's dataset creation: `maxshape=(None, *shape[1:])` (hence chunked, the chunk shape
@@ -334,51 +348,38 @@ fn resizable(
     builder
 }
 
-fn numeric<T: H5Write>(
+fn write_array(
     group: &Group,
     key: &str,
-    a: &ArrayD<T>,
+    a: &ArrayValue,
+    attrs: Vec<(String, AttrData)>,
     opts: &SaveOptions,
 ) -> Result<jangada_hdf5::Dataset> {
-    Ok(resizable(
+    let builder = resizable(
         group.new_dataset(key),
         &child_path(group, key),
         a.shape(),
         opts,
     )
-    .write(a)?)
-}
-
-fn write_array(
-    group: &Group,
-    key: &str,
-    a: &ArrayValue,
-    opts: &SaveOptions,
-) -> Result<jangada_hdf5::Dataset> {
+    .attrs(attrs);
     match a {
-        ArrayValue::I8(x) => numeric(group, key, x, opts),
-        ArrayValue::I16(x) => numeric(group, key, x, opts),
-        ArrayValue::I32(x) => numeric(group, key, x, opts),
-        ArrayValue::I64(x) => numeric(group, key, x, opts),
-        ArrayValue::U8(x) => numeric(group, key, x, opts),
-        ArrayValue::U16(x) => numeric(group, key, x, opts),
-        ArrayValue::U32(x) => numeric(group, key, x, opts),
-        ArrayValue::U64(x) => numeric(group, key, x, opts),
-        ArrayValue::F32(x) => numeric(group, key, x, opts),
-        ArrayValue::F64(x) => numeric(group, key, x, opts),
-        ArrayValue::Bool(x) => numeric(group, key, x, opts),
-        ArrayValue::C64(x) => numeric(group, key, x, opts),
-        ArrayValue::C128(x) => numeric(group, key, x, opts),
+        ArrayValue::I8(x) => Ok(builder.write(x)?),
+        ArrayValue::I16(x) => Ok(builder.write(x)?),
+        ArrayValue::I32(x) => Ok(builder.write(x)?),
+        ArrayValue::I64(x) => Ok(builder.write(x)?),
+        ArrayValue::U8(x) => Ok(builder.write(x)?),
+        ArrayValue::U16(x) => Ok(builder.write(x)?),
+        ArrayValue::U32(x) => Ok(builder.write(x)?),
+        ArrayValue::U64(x) => Ok(builder.write(x)?),
+        ArrayValue::F32(x) => Ok(builder.write(x)?),
+        ArrayValue::F64(x) => Ok(builder.write(x)?),
+        ArrayValue::Bool(x) => Ok(builder.write(x)?),
+        ArrayValue::C64(x) => Ok(builder.write(x)?),
+        ArrayValue::C128(x) => Ok(builder.write(x)?),
         ArrayValue::Str(x) => {
             let shape: Vec<u64> = x.shape().iter().map(|&d| d as u64).collect();
             let values: Vec<String> = x.iter().cloned().collect();
-            Ok(resizable(
-                group.new_dataset(key),
-                &child_path(group, key),
-                x.shape(),
-                opts,
-            )
-            .write_strings(&shape, &values)?)
+            Ok(builder.write_strings(&shape, &values)?)
         }
     }
 }

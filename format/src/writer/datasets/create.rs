@@ -5,19 +5,30 @@ use super::{element_count, usize_of, DatasetSpec, StorageChoice, MAX_COMPACT_BYT
 use crate::chunk_index::{self, IndexChoice};
 use crate::dataspace::{SpaceKind, UNLIMITED};
 use crate::error::{Error, Result};
-use crate::io::Addr;
+use crate::io::{Addr, Sizes};
+use crate::messages::attribute::AttributeMessage;
 use crate::messages::fill_value::{AllocTime, FillTime, FillValue};
 use crate::messages::kind;
 use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
-use crate::writer::header::HeaderEditor;
 use crate::writer::session::Session;
-use crate::writer::Emit;
 
-/// Create a dataset's object header (not yet linked) and return its address.
-pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Result<Addr> {
-    let sizes = session.sizes;
+/// Create a dataset's object header (not yet linked) with the attributes `attrs` and return
+/// its address.
+pub fn create(
+    session: &mut Session,
+    store: &Store,
+    spec: &DatasetSpec,
+    attrs: Vec<AttributeMessage>,
+) -> Result<Addr> {
+    let (flags, msgs) = header_messages(session.sizes, spec)?;
+    super::super::attrs::create_with_attrs(session, store, flags, msgs, attrs)
+}
+
+/// The header flags and messages of a new dataset of `spec` (everything about the spec is
+/// checked here, before anything is written).
+pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<MessageBytes>)> {
     let elem = u64::from(spec.datatype.size);
     if elem == 0 {
         return Err(Error::Invalid("datatype of size 0".into()));
@@ -154,10 +165,7 @@ pub fn create(session: &mut Session, store: &Store, spec: &DatasetSpec) -> Resul
             m.flags = 0x01;
         }
     }
-    let mut emit = Emit::default();
-    let editor = HeaderEditor::create(flags, msgs, &mut session.space, &mut emit)?;
-    session.commit(store, &emit)?;
-    Ok(editor.addr)
+    Ok((flags, msgs))
 }
 
 fn empty_index(choice: IndexChoice) -> ChunkIndexKind {

@@ -30,7 +30,7 @@ mod resize;
 mod source;
 
 use chunks::write_chunks;
-pub use create::create;
+pub use create::{create, header_messages};
 pub use resize::{resize, write_index};
 pub use source::{ElementSource, RawElements};
 

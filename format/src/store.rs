@@ -558,3 +558,81 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("jangada-store-{}", std::process::id()));
+        fs::create_dir_all(&d).unwrap();
+        d.join(name)
+    }
+
+    fn writable(path: &Path) -> Store {
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .unwrap();
+        Store::from_file(f, true).unwrap()
+    }
+
+    /// Small writes (through the writable map once there are enough of them) and large ones
+    /// (`pwrite`), across growth steps and a shrink, land where they should: seen by
+    /// snapshots, positional reads and the file on disk.
+    #[test]
+    fn small_and_large_writes_agree_across_growth_and_shrink() {
+        let p = scratch("mixed.bin");
+        let store = writable(&p);
+        let mut expect = Vec::new();
+        fn put(store: &Store, expect: &mut Vec<u8>, at: usize, data: &[u8]) {
+            store.write_at(at as u64, data).unwrap();
+            if expect.len() < at + data.len() {
+                expect.resize(at + data.len(), 0);
+            }
+            expect[at..at + data.len()].copy_from_slice(data);
+        }
+        // Enough small writes to switch to the map; some past the first growth step.
+        for i in 0..(MAPPED_AFTER as usize * 3) {
+            let at = i * 9_973 % (3 * GROW_STEP as usize);
+            put(&store, &mut expect, at, &[i as u8; 100]);
+        }
+        assert!(store.lock().unwrap().wmap.is_some());
+        put(&store, &mut expect, 1000, &vec![7u8; MAPPED_WRITE_MAX + 1]);
+        put(&store, &mut expect, 5 * GROW_STEP as usize, &[9u8; 10]);
+        let check = |store: &Store, expect: &[u8]| {
+            let snap = store.snapshot().unwrap();
+            same(snap.bytes(), expect);
+            let mut buf = vec![0u8; expect.len()];
+            store.read_at(0, &mut buf).unwrap();
+            same(&buf, expect);
+        };
+        check(&store, &expect);
+        // Shrink below the map, then write small again (the map is made anew).
+        let cut = GROW_STEP as usize / 2;
+        store.set_len(cut as u64).unwrap();
+        expect.truncate(cut);
+        for i in 0..10 {
+            put(&store, &mut expect, cut - 50 + i * 10, &[0xaa; 20]);
+        }
+        check(&store, &expect);
+        store.sync().unwrap();
+        drop(store);
+        // The file may be longer than what was written (it grows in steps; the writer
+        // trims it at flush): zeros past the end.
+        let disk = fs::read(&p).unwrap();
+        same(&disk[..expect.len()], &expect);
+        assert!(disk[expect.len()..].iter().all(|&b| b == 0));
+    }
+
+    /// `a == b`, reporting the first difference (not the whole buffers).
+    fn same(a: &[u8], b: &[u8]) {
+        assert_eq!(a.len(), b.len());
+        let first = a.iter().zip(b).position(|(x, y)| x != y);
+        assert_eq!(first, None, "first difference at byte {first:?}");
+    }
+}

@@ -229,6 +229,7 @@ impl Session {
             self.write_changed(store, &snap, *addr, bytes)?;
         }
         self.space.clear_fresh();
+        self.vlen.committed(emit);
         Ok(())
     }
 

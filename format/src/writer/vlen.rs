@@ -28,12 +28,24 @@ struct Collection {
     bytes: Vec<u8>,
     /// End of the last object (where the free-space object starts).
     end: u64,
+    /// The byte range changed since the file last received the collection; `None` while
+    /// the file has never received it (then all of it is queued).
+    dirty: Option<(u64, u64)>,
 }
 
 /// Appends variable-length objects to global heap collections.
+///
+/// Each queueing ([`VlenHeap::add`], [`VlenHeap::encode_elements`]) queues only what changed
+/// in the current collection since the file last received it: the new objects and the
+/// free-space object after them (the whole collection the first time). A change counts as
+/// received once [`VlenHeap::committed`] sees its block written: a queue that was dropped
+/// (an operation that failed before writing) is queued again with the next one, so that
+/// the file never misses the bytes of objects that later ones follow.
 #[derive(Clone, Debug, Default)]
 pub struct VlenHeap {
     current: Option<Collection>,
+    /// Full collections not yet known to be written, whole.
+    retired: Vec<(Addr, Vec<u8>)>,
 }
 
 fn header_len(sizes: Sizes) -> u64 {
@@ -60,6 +72,7 @@ impl Collection {
             count: 0,
             bytes,
             end: header_len(sizes),
+            dirty: None,
         };
         c.put_free(sizes);
         Ok(c)
@@ -71,6 +84,11 @@ impl Collection {
 
     /// Write `head` (an object header) then `data` at `at` into the kept bytes.
     fn put_at(&mut self, at: u64, head: &[u8], data: &[u8]) {
+        let stop = at + align8(head.len() as u64) + data.len() as u64;
+        if let Some((from, to)) = self.dirty.as_mut() {
+            *from = (*from).min(at);
+            *to = (*to).max(stop.min(self.size));
+        }
         let at = at as usize;
         let hl = head.len();
         if let Some(dst) = self.bytes.get_mut(at..at + hl) {
@@ -117,34 +135,67 @@ impl VlenHeap {
         space: &mut FileSpace,
         emit: &mut Emit,
     ) -> Result<GlobalHeapId> {
-        let id = self.push(data, space, emit)?;
+        let id = self.push(data, space)?;
         self.emit_current(space.sizes(), emit);
         Ok(id)
     }
 
-    /// Queue the current collection's bytes.
+    /// Queue the collections' bytes the file may not have yet (see the type's docs).
     fn emit_current(&self, sizes: Sizes, emit: &mut Emit) {
         let _ = sizes;
+        for (addr, bytes) in &self.retired {
+            emit.put(*addr, bytes.clone());
+        }
         if let Some(c) = &self.current {
-            emit.put(c.addr, c.bytes.clone());
+            match c.dirty {
+                None => emit.put(c.addr, c.bytes.clone()),
+                Some((from, to)) if from < to => {
+                    if let Some(part) = c.bytes.get(from as usize..to as usize) {
+                        emit.put(Addr(c.addr.0 + from), part.to_vec());
+                    }
+                }
+                Some(_) => {}
+            }
         }
     }
 
-    /// Add an object without queueing the collection (unless it fills up and a new one
-    /// starts, when the full one is queued).
-    fn push(
-        &mut self,
-        data: &[u8],
-        space: &mut FileSpace,
-        emit: &mut Emit,
-    ) -> Result<GlobalHeapId> {
+    /// Note that every block of `emit` is now in the file: the changes it carried are no
+    /// longer queued again.
+    pub fn committed(&mut self, emit: &Emit) {
+        let written = |addr: Addr, len: usize| {
+            emit.blocks
+                .iter()
+                .any(|(a, b)| *a == addr && b.len() == len)
+        };
+        self.retired.retain(|(a, b)| !written(*a, b.len()));
+        if let Some(c) = self.current.as_mut() {
+            let done = match c.dirty {
+                None => written(c.addr, c.bytes.len()),
+                Some((from, to)) => {
+                    from >= to || written(Addr(c.addr.0 + from), (to - from) as usize)
+                }
+            };
+            if done {
+                c.dirty = Some((c.size, 0));
+            }
+        }
+    }
+
+    /// Add an object without queueing anything (a collection that fills up is retired, to
+    /// be queued whole with the next queueing).
+    fn push(&mut self, data: &[u8], space: &mut FileSpace) -> Result<GlobalHeapId> {
         let sizes = space.sizes();
         let need = object_len(sizes, data.len());
         let fits = self.current.as_ref().is_some_and(|c| {
             c.count < usize::from(u16::MAX) - 1 && c.used() + need + object_len(sizes, 0) <= c.size
         });
         if !fits {
-            self.emit_current(sizes, emit);
+            // The full collection is queued whole with the next queueing.
+            if let Some(full) = self.current.take() {
+                if full.dirty.is_none_or(|(from, to)| from < to) {
+                    self.retired.push((full.addr, full.bytes));
+                }
+            }
             let size =
                 align8((header_len(sizes) + need + object_len(sizes, 0)).max(MIN_COLLECTION));
             let addr = space.alloc(size)?;
@@ -174,7 +225,7 @@ impl VlenHeap {
         let sizes = space.sizes();
         let mut out = Vec::with_capacity(items.len() * (8 + usize::from(sizes.offset)));
         for (count, bytes) in items {
-            let id = self.push(bytes, space, emit)?;
+            let id = self.push(bytes, space)?;
             out.put_uint(u64::from(*count), 4);
             out.put_addr(id.collection, sizes);
             out.put_uint(u64::from(id.index), 4);
@@ -204,6 +255,7 @@ mod tests {
             let data = vec![b'a' + (i % 26) as u8; i % 40];
             ids.push((heap.add(&data, &mut space, &mut emit).unwrap(), data));
             mem.apply(&emit).unwrap();
+            heap.committed(&emit);
         }
         let img = FileImage::new(&mem.bytes, 0, sizes);
         let mut reader = GlobalHeapReader::new(img);
@@ -217,5 +269,38 @@ mod tests {
                 .len()
                 > 1
         );
+    }
+
+    /// Only the change is queued once a collection is in the file; a queue that never
+    /// reached the file (a failed operation) is queued again with the next one, whether the
+    /// collection filled up in between or not.
+    #[test]
+    fn queues_changes_and_requeues_what_was_dropped() {
+        let sizes = Sizes::default();
+        let mut space = FileSpace::new(sizes, 0);
+        let mut heap = VlenHeap::default();
+        let mut mem = MemSpace::new(sizes, 0);
+        let mut ids = Vec::new();
+        let mut small = 0;
+        for i in 0..400usize {
+            let mut emit = Emit::default();
+            let data = vec![b'a' + (i % 26) as u8; i % 50];
+            ids.push((heap.add(&data, &mut space, &mut emit).unwrap(), data));
+            if i % 7 == 3 {
+                continue;
+            }
+            if emit.len() < 128 {
+                small += 1;
+            }
+            mem.apply(&emit).unwrap();
+            heap.committed(&emit);
+        }
+        // The last queue reached the file: every object reads back.
+        let img = FileImage::new(&mem.bytes, 0, sizes);
+        let mut reader = GlobalHeapReader::new(img);
+        for (id, data) in &ids {
+            assert_eq!(reader.get(*id).unwrap(), data.as_slice());
+        }
+        assert!(small > 200, "{small} small queues");
     }
 }

@@ -362,7 +362,7 @@ impl DatasetBuilder {
             encode_numbers(dtype, data.iter().take(1).map(|v| v.number()))?;
         }
         let ds = self.create()?;
-        ds.write(data)?;
+        ds.write_new(data)?;
         Ok(ds)
     }
 

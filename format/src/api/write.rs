@@ -481,9 +481,31 @@ impl Dataset {
     /// removed), or `data` may be a single value written everywhere.
     pub fn write_slice<T: H5Write>(&self, selection: &Selection, data: &ArrayD<T>) -> Result<()> {
         let (sel, shape) = self.resolve_for_write(selection)?;
-        let n = hyperslab::selected_count(&sel)?;
+        self.write_resolved(&sel, &shape, data)
+    }
+
+    /// Write all of a dataset whose handle was just made (its shape is current: no need to
+    /// read the header again to resolve the selection).
+    pub(super) fn write_new<T: H5Write>(&self, data: &ArrayD<T>) -> Result<()> {
+        let sel = Selection::all().resolve(self.shape())?;
+        let shape: Vec<usize> = sel
+            .iter()
+            .filter(|a| a.keep)
+            .map(|a| a.count as usize)
+            .collect();
+        self.write_resolved(&sel, &shape, data)
+    }
+
+    /// [`Dataset::write_slice`] of a resolved selection whose kept axes have `shape`.
+    fn write_resolved<T: H5Write>(
+        &self,
+        sel: &[hyperslab::AxisSel],
+        shape: &[usize],
+        data: &ArrayD<T>,
+    ) -> Result<()> {
+        let n = hyperslab::selected_count(sel)?;
         let dtype = self.dtype().clone();
-        if T::NATIVE && data.shape() == shape.as_slice() && dtype == T::datatype() {
+        if T::NATIVE && data.shape() == shape && dtype == T::datatype() {
             if let Some(values) = data.as_slice() {
                 // Encoded chunk by chunk straight from the caller's array.
                 let file = self.file_inner();
@@ -492,12 +514,12 @@ impl Dataset {
                     &mut session,
                     &file.store,
                     self.addr(),
-                    &sel,
+                    sel,
                     &NativeElements(values),
                 );
             }
         }
-        let bytes = if data.shape() == shape.as_slice() {
+        let bytes = if data.shape() == shape {
             encode_array(&dtype, data)?
         } else if data.len() == 1 {
             let one = encode_numbers(&dtype, data.iter().map(|v| v.number()))?;
@@ -510,7 +532,7 @@ impl Dataset {
         };
         let file = self.file_inner();
         let mut session = file.session()?;
-        datasets::write_selection(&mut session, &file.store, self.addr(), &sel, &bytes)
+        datasets::write_selection(&mut session, &file.store, self.addr(), sel, &bytes)
     }
 
     /// Write strings into a selection of a string dataset.

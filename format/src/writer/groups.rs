@@ -76,9 +76,22 @@ fn compact_links(editor: &HeaderEditor, sizes: crate::io::Sizes) -> Result<Vec<L
 /// Make sure the links of the group at `addr` are held in memory if they live in dense or
 /// symbol-table storage; returns whether they are.
 fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
+    Ok(load_or_editor(session, store, addr)?.is_none())
+}
+
+/// [`load`], giving the group's header for editing when its links are compact (`Some`),
+/// `None` when they are held in memory: one header decode either way.
+fn load_or_editor(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+) -> Result<Option<HeaderEditor>> {
     if session.groups.contains_key(&addr) {
-        return Ok(true);
+        return Ok(None);
     }
+    // A header held in memory (a dataset's new shape) goes to disk first: it is edited
+    // from the file.
+    session.settle_header(store, addr)?;
     let sizes = session.sizes;
     let loaded = session.with_image(store, |img| {
         let editor = HeaderEditor::load(img, addr)?;
@@ -93,11 +106,11 @@ fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
             for (name, entry, soft) in super::symtab::read_entries(img, &msg)? {
                 entries.insert(name, (entry, soft));
             }
-            return Ok(Some(GroupLinks::SymbolTable { entries }));
+            return Ok(Ok(GroupLinks::SymbolTable { entries }));
         }
         let info = link_info(&editor, sizes, img.absolute(addr))?;
         if info.fractal_heap.is_none() {
-            return Ok(None);
+            return Ok(Err(editor));
         }
         let mut links = BTreeMap::new();
         let mut next_order = info.max_creation_index.unwrap_or(0);
@@ -107,18 +120,18 @@ fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
             }
             links.insert(link.name.clone(), link);
         }
-        Ok(Some(GroupLinks::Dense {
+        Ok(Ok(GroupLinks::Dense {
             links,
             track_order: info.max_creation_index.is_some(),
             next_order,
         }))
     })?;
     match loaded {
-        Some(state) => {
+        Ok(state) => {
             session.groups.insert(addr, state);
-            Ok(true)
+            Ok(None)
         }
-        None => Ok(false),
+        Err(editor) => Ok(Some(editor)),
     }
 }
 
@@ -166,7 +179,7 @@ pub fn link_in_memory(session: &Session, addr: Addr, name: &str) -> Option<Optio
 pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Link) -> Result<()> {
     session.dirty = true;
     check_name(&link.name)?;
-    if load(session, store, parent)? {
+    let Some(mut editor) = load_or_editor(session, store, parent)? else {
         session.dirty_groups.insert(parent);
         return match session.groups.get_mut(&parent) {
             Some(GroupLinks::Dense {
@@ -206,9 +219,8 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
             }
             None => Err(Error::Invalid("group state vanished".into())),
         };
-    }
+    };
     let sizes = session.sizes;
-    let mut editor = session.editor_for_write(store, parent)?;
     let mut info = link_info(&editor, sizes, 0)?;
     let existing = compact_links(&editor, sizes)?;
     if existing.iter().any(|l| l.name == link.name) {

@@ -176,7 +176,8 @@ impl HeaderEditor {
     /// Lay the messages out and queue the writes of the blocks that change; frees
     /// continuation blocks no longer used.
     pub fn save(&mut self, space: &mut FileSpace, emit: &mut Emit) -> Result<()> {
-        let (first, rest) = self.split()?;
+        let split = self.split()?;
+        let rest = self.messages.get(split..).unwrap_or_default();
         let mut block = None;
         if !rest.is_empty() {
             let overhead = if self.version == 2 {
@@ -184,13 +185,13 @@ impl HeaderEditor {
             } else {
                 0
             };
-            let need = (self.space_for(&rest) + overhead) as u64;
+            let need = (self.space_for(rest) + overhead) as u64;
             let reuse = match self.continuations.as_slice() {
                 [(a, len)] if *len >= need => Some((*a, *len)),
                 _ => None,
             };
             if let Some((addr, len)) = reuse {
-                let (chunk0, cont) = self.encode(&first, &rest, Some((addr, len)))?;
+                let (chunk0, cont) = self.encode(split, Some((addr, len)))?;
                 let cont_same = cont.as_ref().is_some_and(|(a, b)| self.unchanged(*a, b));
                 if cont_same || self.unchanged(self.addr, &chunk0) {
                     // One write in place at most: keep the block where it is.
@@ -202,18 +203,19 @@ impl HeaderEditor {
                 block = Some((space.alloc(len)?, len));
             }
         }
-        let (chunk0, cont) = self.encode(&first, &rest, block)?;
-        let mut written = Vec::new();
-        if let Some((addr, bytes)) = cont {
-            if !self.unchanged(addr, &bytes) {
-                emit.put(addr, bytes.clone());
+        let (chunk0, cont) = self.encode(split, block)?;
+        // The continuation block is queued before chunk 0, which points at it.
+        let mut written = Vec::with_capacity(2);
+        if let Some((addr, bytes)) = &cont {
+            if !self.unchanged(*addr, bytes) {
+                emit.put(*addr, bytes.clone());
             }
-            written.push((addr, bytes));
         }
         if !self.unchanged(self.addr, &chunk0) {
             emit.put(self.addr, chunk0.clone());
         }
-        written.insert(0, (self.addr, chunk0));
+        written.push((self.addr, chunk0));
+        written.extend(cont);
         let new_conts: Vec<(Addr, u64)> = block.into_iter().collect();
         for old in &self.continuations {
             if !new_conts.contains(old) {
@@ -225,12 +227,13 @@ impl HeaderEditor {
         Ok(())
     }
 
-    /// The messages for chunk 0 and for the continuation block (empty when all fit).
-    fn split(&self) -> Result<(Vec<MessageBytes>, Vec<MessageBytes>)> {
+    /// How many messages (a prefix) chunk 0 holds; the others go to the continuation
+    /// block.
+    fn split(&self) -> Result<usize> {
         let chunk0 =
             usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
         if self.space_for(&self.messages) <= chunk0 {
-            return Ok((self.messages.clone(), Vec::new()));
+            return Ok(self.messages.len());
         }
         // Keep room for the continuation message; the first message that does not fit and
         // everything after it go to the continuation block.
@@ -239,20 +242,15 @@ impl HeaderEditor {
             .ok_or_else(|| {
                 Error::Unsupported("object header too small for a continuation".into())
             })?;
-        let mut first = Vec::new();
-        let mut rest = Vec::new();
         // The space of a list of messages is the sum of each one's (header + body).
         let mut used = 0usize;
-        for m in &self.messages {
-            let with = used.saturating_add(self.space_for(std::slice::from_ref(m)));
-            if rest.is_empty() && with <= budget {
-                first.push(m.clone());
-                used = with;
-            } else {
-                rest.push(m.clone());
+        for (i, m) in self.messages.iter().enumerate() {
+            used = used.saturating_add(self.space_for(std::slice::from_ref(m)));
+            if used > budget {
+                return Ok(i);
             }
         }
-        Ok((first, rest))
+        Ok(self.messages.len())
     }
 
     /// A continuation message pointing at `len` bytes at `addr`.
@@ -265,17 +263,18 @@ impl HeaderEditor {
         }
     }
 
-    /// The bytes of chunk 0 and of the continuation block at `block`, if any.
+    /// The bytes of chunk 0 (the first `split` messages) and of the continuation block at
+    /// `block` (the others), if any.
     #[allow(clippy::type_complexity)]
     fn encode(
         &self,
-        first: &[MessageBytes],
-        rest: &[MessageBytes],
+        split: usize,
         block: Option<(Addr, u64)>,
     ) -> Result<(Vec<u8>, Option<(Addr, Vec<u8>)>)> {
         let chunk0 =
             usize::try_from(self.chunk0_len).map_err(|_| Error::LimitExceeded("header".into()))?;
-        let mut first = first.to_vec();
+        let (first, rest) = self.messages.split_at(split.min(self.messages.len()));
+        let mut with_cont = Vec::new();
         let mut cont = None;
         let mut cont_count = 0;
         if let Some((addr, len)) = block.filter(|_| !rest.is_empty()) {
@@ -287,19 +286,27 @@ impl HeaderEditor {
                 cont_count = v1::encoded_message_count(rest, len_usize)?;
                 v1::encode_messages(rest, len_usize)?
             };
-            first.push(self.continuation(addr, len));
+            with_cont.reserve(first.len() + 1);
+            with_cont.extend_from_slice(first);
+            with_cont.push(self.continuation(addr, len));
             cont = Some((addr, bytes));
         }
-        let bytes = if self.version == 2 {
-            v2::encode_header_with_phase_change(self.flags, self.phase_change, &first, chunk0)?
+        // Chunk 0's messages: the prefix itself, or a copy with the continuation message.
+        let first = if cont.is_some() {
+            &with_cont[..]
         } else {
-            let count = v1::encoded_message_count(&first, chunk0)? + cont_count;
+            first
+        };
+        let bytes = if self.version == 2 {
+            v2::encode_header_with_phase_change(self.flags, self.phase_change, first, chunk0)?
+        } else {
+            let count = v1::encoded_message_count(first, chunk0)? + cont_count;
             let count =
                 u16::try_from(count).map_err(|_| Error::LimitExceeded("header messages".into()))?;
             let chunk0_u32 =
                 u32::try_from(chunk0).map_err(|_| Error::LimitExceeded("header".into()))?;
             let mut bytes = v1::encode_prefix(count, self.ref_count, chunk0_u32).to_vec();
-            bytes.extend_from_slice(&v1::encode_messages(&first, chunk0)?);
+            bytes.extend_from_slice(&v1::encode_messages(first, chunk0)?);
             bytes
         };
         Ok((bytes, cont))

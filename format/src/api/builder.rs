@@ -166,7 +166,7 @@ impl DatasetBuilder {
             .datatype
             .clone()
             .ok_or_else(|| Error::Invalid(format!("dataset {}: no datatype given", self.path)))?;
-        check_element_size(&datatype, &format!("dataset {}", self.path))?;
+        check_element_size(&datatype, format_args!("dataset {}", self.path))?;
         let fill = match self.fill {
             Some(n) => Some(
                 encode_numbers(&datatype, std::iter::once(n))

@@ -62,7 +62,7 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
 /// elements fill its dataspace (files with `offset`-byte addresses).
 fn check_attr(name: &str, data: &AttrData, offset: u8) -> Result<()> {
     groups::check_attr_name(name)?;
-    check_element_size(&data.datatype, &format!("attribute {name:?}"))?;
+    check_element_size(&data.datatype, format_args!("attribute {name:?}"))?;
     let count = data.dataspace.element_count().unwrap_or(0);
     let (have, want) = match &data.payload {
         Payload::Bytes(b) => (
@@ -181,7 +181,7 @@ pub(crate) fn set_attr(
 ) -> Result<()> {
     groups::check_attr_name(name)?;
     let data = value.into_attr()?;
-    check_element_size(&data.datatype, &format!("attribute {name:?}"))?;
+    check_element_size(&data.datatype, format_args!("attribute {name:?}"))?;
     let msg = attribute_message(file, name, data)?;
     let mut session = file.session()?;
     attrs::set_attr(&mut session, &file.store, obj, msg)
@@ -200,7 +200,7 @@ pub(super) fn check_dims(dims: &[u64]) -> Result<()> {
 }
 
 /// Refuse datatypes whose elements have no bytes (nothing can be stored in them).
-pub(super) fn check_element_size(datatype: &Datatype, what: &str) -> Result<()> {
+pub(super) fn check_element_size(datatype: &Datatype, what: std::fmt::Arguments<'_>) -> Result<()> {
     if datatype.size() == 0 {
         return Err(Error::Invalid(format!(
             "{what}: the datatype has elements of size 0"

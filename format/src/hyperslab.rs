@@ -100,12 +100,32 @@ pub fn for_each_run(
         _ => return Ok(()),
     };
     let inner_origin = origin.last().copied().unwrap_or(0);
-    // Odometer over the outer axes.
+    let (kmin, kmax) = inner_range;
+    let first_pos = inner_sel.start + kmin * inner_sel.step;
+    let n = (kmax - kmin) as usize;
+    let step = inner_sel.step as usize;
+    if rank == 1 {
+        return f(Run {
+            out: kmin as usize,
+            block: (first_pos - inner_origin) as usize,
+            n,
+            step,
+        });
+    }
+    // The last outer axis (rank - 2) is walked in a loop of its own, its offsets advanced
+    // by constant strides; the axes before it by an odometer.
+    let row = rank - 2;
+    let (row_sel, row_range, row_origin) = match (sel.get(row), ranges.get(row), origin.get(row)) {
+        (Some(a), Some(&r), Some(&o)) => (*a, r, o),
+        _ => return Ok(()),
+    };
+    let row_out = out_stride.get(row).copied().unwrap_or(1);
+    let row_blk = blk_stride.get(row).copied().unwrap_or(1);
     let mut ks: Vec<u64> = ranges.iter().map(|r| r.0).collect();
     loop {
         let mut dst = 0u64;
         let mut src = 0u64;
-        for i in 0..rank - 1 {
+        for i in 0..row {
             let (a, k, o) = (sel.get(i), ks.get(i), origin.get(i));
             if let (Some(a), Some(&k), Some(&o)) = (a, k, o) {
                 let pos = a.start + k * a.step;
@@ -113,16 +133,23 @@ pub fn for_each_run(
                 src += (pos - o) * blk_stride.get(i).copied().unwrap_or(1);
             }
         }
-        let (kmin, kmax) = inner_range;
-        let first_pos = inner_sel.start + kmin * inner_sel.step;
-        f(Run {
-            out: (dst + kmin) as usize,
-            block: (src + first_pos - inner_origin) as usize,
-            n: (kmax - kmin) as usize,
-            step: inner_sel.step as usize,
-        })?;
-        // Advance the odometer (axes rank-2 down to 0).
-        let mut axis = rank - 1;
+        let (rmin, rmax) = row_range;
+        dst += rmin * row_out + kmin;
+        src +=
+            (row_sel.start + rmin * row_sel.step - row_origin) * row_blk + first_pos - inner_origin;
+        let src_step = row_sel.step * row_blk;
+        for _ in rmin..rmax {
+            f(Run {
+                out: dst as usize,
+                block: src as usize,
+                n,
+                step,
+            })?;
+            dst += row_out;
+            src += src_step;
+        }
+        // Advance the odometer (axes rank-3 down to 0).
+        let mut axis = row;
         loop {
             if axis == 0 {
                 return Ok(());

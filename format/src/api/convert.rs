@@ -411,6 +411,10 @@ impl<T: H5Type> Sink for TypedSink<T> {
         let slot = self.out.get_mut(dst..dst.checked_add(n)?)?;
         T::stored_bytes_mut(&self.plan, slot)
     }
+
+    fn raw_all(&mut self) -> Option<&mut [u8]> {
+        T::stored_bytes_mut(&self.plan, &mut self.out)
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ pub(crate) trait Sink {
     fn raw_mut(&mut self, _dst: usize, _n: usize) -> Option<&mut [u8]> {
         None
     }
+    /// The bytes of the whole output, when it holds elements exactly as they are stored
+    /// (see [`Sink::raw_mut`]): stored runs are then copied in without a call per run.
+    fn raw_all(&mut self) -> Option<&mut [u8]> {
+        None
+    }
 }
 
 /// A block's bytes: stored data, or nothing stored (read as the fill value).
@@ -204,10 +209,56 @@ pub(crate) fn copy_block(
             );
         }
     }
+    // Stored bytes copied as they are (no run long enough to be read from the file
+    // straight into the output): one copy per run into the output's bytes.
+    let no_direct = block_dims
+        .last()
+        .is_none_or(|&d| d.saturating_mul(elem as u64) < DIRECT_MIN as u64);
+    let stored = match block {
+        Block::Data(bytes) => Some(bytes),
+        Block::File { bytes, .. } if no_direct => Some(bytes),
+        _ => None,
+    };
+    if let Some(src) = stored {
+        if let Some(out) = sink.raw_all() {
+            return copy_runs(sel, origin, block_dims, src, out, elem);
+        }
+    }
     for_each_run(sel, origin, block_dims, &mut |run| {
         emit(
             block, run.out, run.block, run.n, run.step, elem, sink, direct,
         )
+    })
+}
+
+/// Copy the selected runs of the stored block `src` into the output bytes `out` (elements
+/// of `elem` bytes, stored as the output holds them).
+fn copy_runs(
+    sel: &[AxisSel],
+    origin: &[u64],
+    block_dims: &[u64],
+    src: &[u8],
+    out: &mut [u8],
+    elem: usize,
+) -> Result<()> {
+    let outside = || Error::Invalid("selection outside the stored block".into());
+    let out_of_range = || Error::Invalid("output position out of range".into());
+    for_each_run(sel, origin, block_dims, &mut |run| {
+        if run.step == 1 {
+            let (from, to) = (run.block * elem, run.out * elem);
+            let len = run.n * elem;
+            out.get_mut(to..to + len)
+                .ok_or_else(out_of_range)?
+                .copy_from_slice(src.get(from..from + len).ok_or_else(outside)?);
+        } else {
+            for i in 0..run.n {
+                let (from, to) = ((run.block + i * run.step) * elem, (run.out + i) * elem);
+                out.get_mut(to..to + elem)
+                    .ok_or_else(out_of_range)?
+                    .copy_from_slice(src.get(from..from + elem).ok_or_else(outside)?);
+            }
+        }
+        Ok(())
     })
 }
 
@@ -458,6 +509,10 @@ impl Sink for RawSink {
         let start = dst.checked_mul(self.elem)?;
         let end = start.checked_add(n.checked_mul(self.elem)?)?;
         self.out.get_mut(start..end)
+    }
+
+    fn raw_all(&mut self) -> Option<&mut [u8]> {
+        Some(&mut self.out)
     }
 }
 

@@ -986,3 +986,46 @@ fn slash_in_attribute_name() {
     assert_eq!(theirs["attrs"]["a/b"]["data"], json!([1]));
     assert!(json_diff("", &dump_file(&p).unwrap(), &theirs).is_none());
 }
+
+/// `Group::open_link` on each link `links()` gives opens what `get(name)` opens (hard and
+/// soft links, compact and dense groups, read-only and writable), and refuses what `get`
+/// refuses (external and dangling links).
+#[test]
+fn open_link_opens_what_get_opens() {
+    let p = std::env::temp_dir().join(format!("open-link-{}.h5", std::process::id()));
+    {
+        let f = File::create(&p).unwrap();
+        let root = f.root().unwrap();
+        let dense = root.create_group("dense").unwrap();
+        for i in 0..20 {
+            dense.create_group(&format!("g{i}")).unwrap();
+        }
+        dense.write_dataset("d", &a1(vec![1.5f64, 2.5])).unwrap();
+        dense.link_soft("soft", "/dense/g3").unwrap();
+        dense.link_soft("dangling", "/nowhere").unwrap();
+        dense.link_external("ext", "other.h5", "/x").unwrap();
+        root.create_group("compact").unwrap();
+        root.link_soft("to_dense", "dense").unwrap();
+        drop((dense, root));
+        f.close().unwrap();
+    }
+    for mode in [Mode::Read, Mode::ReadWrite] {
+        let f = File::open_with(&p, mode).unwrap();
+        for group in ["/", "/dense", "/compact"] {
+            let g = f.group(group).unwrap();
+            for link in g.links().unwrap() {
+                let by_link = g.open_link(&link);
+                let by_name = g.get(&link.name);
+                match (by_link, by_name) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.addr(), b.addr(), "{group} {}", link.name);
+                        assert_eq!(a.path(), b.path(), "{group} {}", link.name);
+                    }
+                    (Err(_), Err(_)) => {}
+                    (a, b) => panic!("{group} {}: {a:?} vs {b:?}", link.name),
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&p);
+}

@@ -106,7 +106,7 @@ impl Attribute {
     /// The value decoded dynamically, for any datatype.
     pub fn read_dyn(&self) -> Result<DynArray> {
         let snap = self.file.snapshot()?;
-        let mut heap = value::VlenReader::new(snap.image());
+        let mut heap = self.file.vlen_reader(&snap);
         value::decode_array(&self.datatype, &self.dataspace, &self.raw, &mut heap)
     }
 

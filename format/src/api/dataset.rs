@@ -259,7 +259,7 @@ impl Dataset {
     /// The fill value decoded dynamically.
     pub fn fill_value_dyn(&self) -> Result<value::Element> {
         let snap = self.file.snapshot()?;
-        let mut heap = value::VlenReader::new(snap.image());
+        let mut heap = self.file.vlen_reader(&snap);
         value::decode_element(&self.datatype, &self.fill_value(), &mut heap)
     }
 
@@ -526,7 +526,7 @@ impl Dataset {
         }
         let (shape, raw) = self.read_raw(selection)?;
         let snap = self.file.snapshot()?;
-        let mut heap = value::VlenReader::new(snap.image());
+        let mut heap = self.file.vlen_reader(&snap);
         let elements = value::decode_elements(&self.datatype, &raw, &mut heap)?;
         Ok(DynArray {
             dtype: self.datatype.clone(),

@@ -68,6 +68,8 @@ pub(crate) struct FileInner {
     session: Option<Mutex<Session>>,
     /// Shapes changed in the write session but not yet on disk (see `Session::pending`).
     pending_shapes: Option<crate::writer::session::PendingShapes>,
+    /// Global heap collections already parsed, shared by the reads of a read-only file.
+    gheap: crate::heap::global::CollectionCache,
 }
 
 impl FileInner {
@@ -79,6 +81,17 @@ impl FileInner {
             base: sb.base,
             sizes: sb.sizes,
         })
+    }
+
+    /// A reader of the variable-length data `snap` points at. A read-only file never
+    /// changes, so its readers share the collections they parse; a writable one's reader
+    /// parses them afresh (objects are added to collections in place).
+    pub(crate) fn vlen_reader<'a>(&'a self, snap: &'a Snap) -> super::value::VlenReader<'a> {
+        if self.writable() {
+            super::value::VlenReader::new(snap.image())
+        } else {
+            super::value::VlenReader::with_cache(snap.image(), &self.gheap)
+        }
     }
 
     /// A copy of the current superblock.
@@ -234,6 +247,7 @@ impl File {
                 path: path.map(Path::to_path_buf),
                 pending_shapes: session.as_ref().map(|s| s.pending_shapes.clone()),
                 session: session.map(Mutex::new),
+                gheap: Default::default(),
             }),
         })
     }

@@ -283,6 +283,18 @@ impl Group {
         let link = self
             .link(name)?
             .ok_or_else(|| Error::NotFound(self.child_path(name)))?;
+        self.follow(link, hops)
+    }
+
+    /// The object `link` (one of this group's links, as [`Group::links`] gives them) points
+    /// at, without looking the link up again by name: walking a group's members this way
+    /// costs one decode of its links in all.
+    pub fn open_link(&self, link: &Link) -> Result<Node> {
+        self.follow(link.clone(), &mut 0)
+    }
+
+    fn follow(&self, link: Link, hops: &mut u32) -> Result<Node> {
+        let name = link.name.as_str();
         match link.target {
             LinkTarget::Hard(addr) => Node::open(self.file.clone(), addr, self.child_path(name)),
             LinkTarget::Soft(target) => {

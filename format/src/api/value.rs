@@ -33,6 +33,18 @@ impl<'a> VlenReader<'a> {
             limit: img.len().saturating_mul(16).saturating_add(8 << 20),
         }
     }
+
+    /// [`VlenReader::new`] looking collections up in `shared` (see
+    /// [`GlobalHeapReader::with_cache`]): `img` must be the unchanging image it describes.
+    pub fn with_cache(
+        img: FileImage<'a>,
+        shared: &'a crate::heap::global::CollectionCache,
+    ) -> Self {
+        VlenReader {
+            heap: GlobalHeapReader::with_cache(img, shared),
+            ..Self::new(img)
+        }
+    }
 }
 
 /// Most nested levels of variable-length data decoded (guards against hostile files).

@@ -43,6 +43,38 @@ impl GlobalHeapId {
     }
 }
 
+/// Object tables of collections shared by every reader of a file that does not change (a
+/// file open read-only): reading many small string attributes otherwise parses the same
+/// collection once per attribute. Each table lists (index, offset of the data from the
+/// collection's address, length), sorted by index.
+#[derive(Debug, Default)]
+pub struct CollectionCache {
+    tables: std::sync::Mutex<HashMap<Addr, Table>>,
+}
+
+/// A collection's object table: (index, offset of the data from the collection's address,
+/// length), sorted by index.
+type Table = std::sync::Arc<Vec<(u32, u64, u64)>>;
+
+/// Most collections a [`CollectionCache`] holds (it starts over when full): bounds its
+/// memory to a few MiB whatever the file.
+const CACHED_COLLECTIONS: usize = 4096;
+
+impl CollectionCache {
+    fn get(&self, addr: Addr) -> Option<Table> {
+        self.tables.lock().ok()?.get(&addr).cloned()
+    }
+
+    fn insert(&self, addr: Addr, table: Table) {
+        if let Ok(mut tables) = self.tables.lock() {
+            if tables.len() >= CACHED_COLLECTIONS {
+                tables.clear();
+            }
+            tables.insert(addr, table);
+        }
+    }
+}
+
 /// Reads objects from global heap collections, parsing each collection once.
 #[derive(Debug)]
 pub struct GlobalHeapReader<'a> {
@@ -51,6 +83,8 @@ pub struct GlobalHeapReader<'a> {
     /// reader often serves one attribute, and building a map of a whole collection cost more
     /// than the lookup).
     collections: HashMap<Addr, Vec<(u32, &'a [u8])>>,
+    /// Tables shared with the file's other readers, when the file does not change.
+    shared: Option<&'a CollectionCache>,
 }
 
 impl<'a> GlobalHeapReader<'a> {
@@ -59,7 +93,51 @@ impl<'a> GlobalHeapReader<'a> {
         GlobalHeapReader {
             img,
             collections: HashMap::new(),
+            shared: None,
         }
+    }
+
+    /// A reader over `img` that looks collections up in (and adds them to) `shared`, whose
+    /// tables must describe this same, unchanging image.
+    pub fn with_cache(img: FileImage<'a>, shared: &'a CollectionCache) -> Self {
+        GlobalHeapReader {
+            img,
+            collections: HashMap::new(),
+            shared: Some(shared),
+        }
+    }
+
+    /// [`GlobalHeapReader::get`] through the shared tables.
+    fn get_shared(
+        &self,
+        cache: &CollectionCache,
+        id: GlobalHeapId,
+        addr: Addr,
+    ) -> Result<&'a [u8]> {
+        let table = match cache.get(addr) {
+            Some(t) => t,
+            None => {
+                let table = std::sync::Arc::new(parse_table(&self.img, addr)?.1);
+                cache.insert(addr, table.clone());
+                table
+            }
+        };
+        let found = table
+            .binary_search_by_key(&id.index, |o| o.0)
+            .ok()
+            .and_then(|i| table.get(i));
+        match found {
+            Some(&(_, off, len)) => self.img.slice(Addr(addr.0 + off), len, COLLECTION),
+            None => Err(self.missing(addr, id.index)),
+        }
+    }
+
+    fn missing(&self, addr: Addr, index: u32) -> Error {
+        Error::corrupt(
+            COLLECTION,
+            self.img.absolute(addr),
+            format!("collection at address {addr} has no object with index {index}"),
+        )
     }
 
     /// The bytes of the object `id` (an undefined collection address gives an empty slice).
@@ -72,6 +150,9 @@ impl<'a> GlobalHeapReader<'a> {
             Some(a) if id.index != 0 => a,
             _ => return Ok(&[]),
         };
+        if let Some(cache) = self.shared {
+            return self.get_shared(cache, id, addr);
+        }
         if !self.collections.contains_key(&addr) {
             let objects = parse_collection(&self.img, addr)?;
             self.collections.insert(addr, objects);
@@ -82,16 +163,7 @@ impl<'a> GlobalHeapReader<'a> {
                 let i = objects.binary_search_by_key(&id.index, |o| o.0).ok()?;
                 objects.get(i).map(|o| o.1)
             })
-            .ok_or_else(|| {
-                Error::corrupt(
-                    COLLECTION,
-                    self.img.absolute(addr),
-                    format!(
-                        "collection at address {addr} has no object with index {}",
-                        id.index
-                    ),
-                )
-            })
+            .ok_or_else(|| self.missing(addr, id.index))
     }
 }
 
@@ -102,6 +174,24 @@ fn align8(n: u64) -> Option<u64> {
 
 /// Parse the collection at `addr` into its object table ((index, data), sorted by index).
 fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<Vec<(u32, &'a [u8])>> {
+    let (bytes, table) = parse_table(img, addr)?;
+    Ok(table
+        .into_iter()
+        .map(|(index, off, len)| {
+            let data = usize::try_from(off)
+                .ok()
+                .zip(usize::try_from(len).ok())
+                .and_then(|(o, n)| bytes.get(o..o.checked_add(n)?))
+                .unwrap_or_default();
+            (index, data)
+        })
+        .collect())
+}
+
+/// The collection at `addr`: its bytes, and its object table ((index, offset of the data
+/// in those bytes, length), sorted by index, every range inside the bytes).
+#[allow(clippy::type_complexity)]
+fn parse_table<'a>(img: &FileImage<'a>, addr: Addr) -> Result<(&'a [u8], Vec<(u32, u64, u64)>)> {
     let mut c = img.cursor_at(addr, COLLECTION)?;
     c.signature(b"GCOL")?;
     let version = c.u8()?;
@@ -169,13 +259,13 @@ fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<Vec<(u32, &'a
         // The last object's padding may be cut off by the end of the collection.
         pos = data_at + data.len().div_ceil(8) * 8;
         let index = u32::from(index);
-        if let Some(&(last, _)) = objects.last() {
+        if let Some(&(last, _, _)) = objects.last() {
             if index == last {
                 return Err(twice(at, index));
             }
             sorted &= index > last;
         }
-        objects.push((index, data));
+        objects.push((index, data_at as u64, data.len() as u64));
     }
     if !sorted {
         // libhdf5 and our writer number objects in order; anything else is sorted here,
@@ -189,7 +279,7 @@ fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<Vec<(u32, &'a
             return Err(twice(base, index));
         }
     }
-    Ok(objects)
+    Ok((bytes, objects))
 }
 
 fn twice(at: u64, index: u32) -> Error {
@@ -346,6 +436,22 @@ mod tests {
             for (id, o) in ids.iter().zip(&objects) {
                 assert_eq!(r.get(*id).unwrap(), o.as_slice());
             }
+            // Readers sharing a cache (one per object, as one per attribute) read the same
+            // bytes, each collection parsed once; a missing index is still an error.
+            let cache = CollectionCache::default();
+            for (id, o) in ids.iter().zip(&objects) {
+                let mut r = GlobalHeapReader::with_cache(space.image(), &cache);
+                assert_eq!(r.get(*id).unwrap(), o.as_slice());
+            }
+            let collections: std::collections::HashSet<_> =
+                ids.iter().map(|i| i.collection).collect();
+            assert_eq!(cache.tables.lock().unwrap().len(), collections.len());
+            let mut r = GlobalHeapReader::with_cache(space.image(), &cache);
+            let absent = GlobalHeapId {
+                index: 60_000,
+                ..ids[0]
+            };
+            assert!(r.get(absent).is_err());
             // Every collection is at least 4096 bytes; the big object has its own.
             for (addr, block) in &emit.blocks {
                 assert!(block.len() >= 4096, "{addr}");

@@ -361,7 +361,7 @@ fn items(group: &Group, depth: usize, walk: &mut Walk) -> Result<BTreeMap<String
                 link.name
             )));
         }
-        let node = group.get(&link.name)?;
+        let node = group.open_link(&link)?;
         let value = load_node(&node, depth + 1, walk)?;
         out.insert(link.name, value);
     }

@@ -52,6 +52,12 @@ pub trait H5Write: Copy {
         let _ = (values, out);
         false
     }
+    /// `values`' bytes, when they already are this type's little-endian encoding (numbers
+    /// on a little-endian machine): written to the file as they are, without a copy.
+    fn native_bytes(values: &[Self]) -> Option<&[u8]> {
+        let _ = values;
+        None
+    }
 }
 
 /// The body of [`H5Write::encode_native`] for a number type of `N` bytes.
@@ -82,9 +88,16 @@ macro_rules! int_write {
             fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
                 encode_le!($t, values, out)
             }
+            fn native_bytes(values: &[Self]) -> Option<&[u8]> {
+                LITTLE_ENDIAN.then(|| bytemuck::cast_slice(values))
+            }
         }
     )*};
 }
+
+/// Whether this machine stores numbers little-endian (as every HDF5 number this crate
+/// writes natively is stored).
+const LITTLE_ENDIAN: bool = cfg!(target_endian = "little");
 
 int_write!(i8 => true, Int, i64; i16 => true, Int, i64; i32 => true, Int, i64; i64 => true, Int, i64;
            u8 => false, UInt, u64; u16 => false, UInt, u64; u32 => false, UInt, u64; u64 => false, UInt, u64);
@@ -93,6 +106,9 @@ impl H5Write for f32 {
     const NATIVE: bool = true;
     fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
         encode_le!(f32, values, out)
+    }
+    fn native_bytes(values: &[Self]) -> Option<&[u8]> {
+        LITTLE_ENDIAN.then(|| bytemuck::cast_slice(values))
     }
     fn datatype() -> Datatype {
         Datatype::float(4).unwrap_or_else(|_| Datatype::int(4, true))
@@ -106,6 +122,9 @@ impl H5Write for f64 {
     const NATIVE: bool = true;
     fn encode_native(values: &[Self], out: &mut [u8]) -> bool {
         encode_le!(f64, values, out)
+    }
+    fn native_bytes(values: &[Self]) -> Option<&[u8]> {
+        LITTLE_ENDIAN.then(|| bytemuck::cast_slice(values))
     }
     fn datatype() -> Datatype {
         Datatype::float(8).unwrap_or_else(|_| Datatype::int(8, true))
@@ -216,6 +235,10 @@ impl<T: H5Write> crate::writer::datasets::ElementSource for NativeElements<'_, T
                 "values without a native encoding written as native".into(),
             ))
         }
+    }
+
+    fn bytes(&self) -> Option<&[u8]> {
+        T::native_bytes(self.0)
     }
 }
 

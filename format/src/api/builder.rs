@@ -291,9 +291,8 @@ impl DatasetBuilder {
     }
 
     /// One attribute to give the dataset (see [`DatasetBuilder::attrs`]).
-    pub fn attr(mut self, name: &str, value: impl IntoAttr) -> Result<Self> {
-        self.attrs.push((name.to_string(), value.into_attr()?));
-        Ok(self)
+    pub fn attr(self, name: &str, value: impl IntoAttr) -> Result<Self> {
+        Ok(self.attrs(vec![(name.to_string(), value.into_attr()?)]))
     }
 
     /// Create the dataset (elements read as the fill value until written).

@@ -414,9 +414,8 @@ impl GroupBuilder {
     }
 
     /// One attribute to give the group (see [`GroupBuilder::attrs`]).
-    pub fn attr(mut self, name: &str, value: impl IntoAttr) -> Result<Self> {
-        self.attrs.push((name.to_string(), value.into_attr()?));
-        Ok(self)
+    pub fn attr(self, name: &str, value: impl IntoAttr) -> Result<Self> {
+        Ok(self.attrs(vec![(name.to_string(), value.into_attr()?)]))
     }
 
     /// Create the group, creating missing intermediate groups as h5py does. The last

@@ -1,7 +1,11 @@
 //! The bytes of an open file: a read-only memory map for decoding, positional writes for
 //! modifying. Readers take a [`Snapshot`] (a shared map of the file as it was); after
 //! writes that grow the file, the next snapshot remaps it. Writes and the map share the
-//! operating system's page cache, so a snapshot sees in-place writes at once.
+//! operating system's page cache, so a snapshot sees in-place writes at once. Once a store
+//! has made many small writes (metadata-heavy work: thousands of headers, attributes and
+//! links), writes of a few KiB are copied into a shared writable map of the file instead of
+//! being one system call each; they reach the same page cache, so nothing else changes
+//! (ordering, visibility, what a killed process leaves).
 //!
 //! # File locking
 //!

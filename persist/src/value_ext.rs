@@ -3,6 +3,22 @@
 use crate::value::{ArrayValue, CustomDataset, Object, Value};
 
 impl Value {
+    /// Whether the value is a scalar, which jangada stores as an attribute (None, bool,
+    /// int, float, complex, str, Path); the others are groups or datasets.
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::UInt(_)
+                | Value::Float(_)
+                | Value::Complex(..)
+                | Value::Str(_)
+                | Value::Path(_)
+        )
+    }
+
     /// A short name of the value's kind, for error messages (`"int"`, `"list"`,
     /// `"object mymodule.Experiment"`, `"array <f8"`, ...).
     pub fn kind(&self) -> String {
@@ -59,5 +75,34 @@ impl Value {
 impl Default for Value {
     fn default() -> Self {
         Value::None
+    }
+}
+
+#[cfg(test)]
+mod scalar_tests {
+    use super::*;
+
+    #[test]
+    fn scalars_are_the_attribute_kinds() {
+        let scalars = [
+            Value::None,
+            Value::Bool(true),
+            Value::Int(-1),
+            Value::UInt(1),
+            Value::Float(0.5),
+            Value::Complex(1.0, 2.0),
+            Value::Str("s".into()),
+            Value::Path("/tmp".into()),
+        ];
+        assert!(scalars.iter().all(Value::is_scalar));
+        let others = [
+            Value::List(Vec::new()),
+            Value::Dict(Default::default()),
+            Value::Object(Object {
+                class: "m.C".into(),
+                props: Default::default(),
+            }),
+        ];
+        assert!(!others.iter().any(Value::is_scalar));
     }
 }

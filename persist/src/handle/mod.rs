@@ -541,19 +541,8 @@ impl<T: Schema> LazyObject<'_, T> {
             // A typed view only stores what its class loads back (type, parser).
             T::check_prop(last, &value, &self.at)?;
         }
-        let scalar = matches!(
-            value,
-            Value::None
-                | Value::Bool(_)
-                | Value::Int(_)
-                | Value::UInt(_)
-                | Value::Float(_)
-                | Value::Complex(..)
-                | Value::Str(_)
-                | Value::Path(_)
-        );
         // A value replaces whatever the name held, attribute or member.
-        if !scalar && Self::has_attr(&g, last)? {
+        if !value.is_scalar() && Self::has_attr(&g, last)? {
             g.delete_attr(last)?;
         }
         if g.link(last)?.is_some() {

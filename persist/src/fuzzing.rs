@@ -115,7 +115,9 @@ impl Walk {
             if self.seen.len() >= MAX_OBJECTS {
                 return;
             }
-            let Ok(node) = group.get(&link.name) else {
+            // Opened as `load` opens members (from the listed link, not by name: a corrupt
+            // name index can hide a link from a lookup that the listing still shows).
+            let Ok(node) = group.open_link(link) else {
                 continue;
             };
             if !self.seen.insert(node.addr().get()) {
@@ -190,7 +192,9 @@ fn datasets_within(root: &Group, budget: u64) -> bool {
             if seen.len() >= MAX_OBJECTS {
                 return false;
             }
-            let Ok(node) = group.get(&link.name) else {
+            // Opened as `load` opens members (from the listed link, not by name: a corrupt
+            // name index can hide a link from a lookup that the listing still shows).
+            let Ok(node) = group.open_link(link) else {
                 continue;
             };
             if !seen.insert(node.addr().get()) {

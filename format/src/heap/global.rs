@@ -79,10 +79,10 @@ impl CollectionCache {
 #[derive(Debug)]
 pub struct GlobalHeapReader<'a> {
     img: FileImage<'a>,
-    /// Each collection's objects, sorted by index (a sorted vector, not a hash map: a
-    /// reader often serves one attribute, and building a map of a whole collection cost more
-    /// than the lookup).
-    collections: HashMap<Addr, Vec<(u32, &'a [u8])>>,
+    /// Each collection's object table (a sorted vector, not a hash map: a reader often
+    /// serves one attribute, and building a map of a whole collection cost more than the
+    /// lookup).
+    collections: HashMap<Addr, Table>,
     /// Tables shared with the file's other readers, when the file does not change.
     shared: Option<&'a CollectionCache>,
 }
@@ -107,37 +107,24 @@ impl<'a> GlobalHeapReader<'a> {
         }
     }
 
-    /// [`GlobalHeapReader::get`] through the shared tables.
-    fn get_shared(
-        &self,
-        cache: &CollectionCache,
-        id: GlobalHeapId,
-        addr: Addr,
-    ) -> Result<&'a [u8]> {
-        let table = match cache.get(addr) {
-            Some(t) => t,
-            None => {
-                let table = std::sync::Arc::new(parse_table(&self.img, addr)?.1);
-                cache.insert(addr, table.clone());
-                table
-            }
+    /// The object table of the collection at `addr`: from the shared tables when there are
+    /// some, else from this reader's; parsed (and kept) when neither has it.
+    fn table(&mut self, addr: Addr) -> Result<Table> {
+        let known = match self.shared {
+            Some(cache) => cache.get(addr),
+            None => self.collections.get(&addr).cloned(),
         };
-        let found = table
-            .binary_search_by_key(&id.index, |o| o.0)
-            .ok()
-            .and_then(|i| table.get(i));
-        match found {
-            Some(&(_, off, len)) => self.img.slice(Addr(addr.0 + off), len, COLLECTION),
-            None => Err(self.missing(addr, id.index)),
+        if let Some(t) = known {
+            return Ok(t);
         }
-    }
-
-    fn missing(&self, addr: Addr, index: u32) -> Error {
-        Error::corrupt(
-            COLLECTION,
-            self.img.absolute(addr),
-            format!("collection at address {addr} has no object with index {index}"),
-        )
+        let table = std::sync::Arc::new(parse_table(&self.img, addr)?);
+        match self.shared {
+            Some(cache) => cache.insert(addr, table.clone()),
+            None => {
+                self.collections.insert(addr, table.clone());
+            }
+        }
+        Ok(table)
     }
 
     /// The bytes of the object `id` (an undefined collection address gives an empty slice).
@@ -150,20 +137,22 @@ impl<'a> GlobalHeapReader<'a> {
             Some(a) if id.index != 0 => a,
             _ => return Ok(&[]),
         };
-        if let Some(cache) = self.shared {
-            return self.get_shared(cache, id, addr);
+        let table = self.table(addr)?;
+        let found = table
+            .binary_search_by_key(&id.index, |o| o.0)
+            .ok()
+            .and_then(|i| table.get(i));
+        match found {
+            Some(&(_, off, len)) => self.img.slice(Addr(addr.0 + off), len, COLLECTION),
+            None => Err(Error::corrupt(
+                COLLECTION,
+                self.img.absolute(addr),
+                format!(
+                    "collection at address {addr} has no object with index {}",
+                    id.index
+                ),
+            )),
         }
-        if !self.collections.contains_key(&addr) {
-            let objects = parse_collection(&self.img, addr)?;
-            self.collections.insert(addr, objects);
-        }
-        self.collections
-            .get(&addr)
-            .and_then(|objects| {
-                let i = objects.binary_search_by_key(&id.index, |o| o.0).ok()?;
-                objects.get(i).map(|o| o.1)
-            })
-            .ok_or_else(|| self.missing(addr, id.index))
     }
 }
 
@@ -172,26 +161,9 @@ fn align8(n: u64) -> Option<u64> {
     n.checked_add(7).map(|v| v & !7)
 }
 
-/// Parse the collection at `addr` into its object table ((index, data), sorted by index).
-fn parse_collection<'a>(img: &FileImage<'a>, addr: Addr) -> Result<Vec<(u32, &'a [u8])>> {
-    let (bytes, table) = parse_table(img, addr)?;
-    Ok(table
-        .into_iter()
-        .map(|(index, off, len)| {
-            let data = usize::try_from(off)
-                .ok()
-                .zip(usize::try_from(len).ok())
-                .and_then(|(o, n)| bytes.get(o..o.checked_add(n)?))
-                .unwrap_or_default();
-            (index, data)
-        })
-        .collect())
-}
-
-/// The collection at `addr`: its bytes, and its object table ((index, offset of the data
-/// in those bytes, length), sorted by index, every range inside the bytes).
-#[allow(clippy::type_complexity)]
-fn parse_table<'a>(img: &FileImage<'a>, addr: Addr) -> Result<(&'a [u8], Vec<(u32, u64, u64)>)> {
+/// Parse the collection at `addr` into its object table ((index, offset of the data from
+/// the collection's address, length), sorted by index, every range inside the collection).
+fn parse_table(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(u32, u64, u64)>> {
     let mut c = img.cursor_at(addr, COLLECTION)?;
     c.signature(b"GCOL")?;
     let version = c.u8()?;
@@ -279,7 +251,7 @@ fn parse_table<'a>(img: &FileImage<'a>, addr: Addr) -> Result<(&'a [u8], Vec<(u3
             return Err(twice(base, index));
         }
     }
-    Ok((bytes, objects))
+    Ok(objects)
 }
 
 fn twice(at: u64, index: u32) -> Error {
@@ -607,7 +579,7 @@ mod tests {
 /// The extent of the global heap collection at `addr` (its whole collection size), for
 /// space accounting. The collection's object table is checked as when reading.
 pub fn collection_extent(img: &FileImage<'_>, addr: Addr) -> Result<(Addr, u64)> {
-    parse_collection(img, addr)?;
+    parse_table(img, addr)?;
     let mut c = img.cursor_at(addr, COLLECTION)?;
     c.skip(8)?;
     Ok((addr, c.length()?))

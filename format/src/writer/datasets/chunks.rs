@@ -114,10 +114,8 @@ struct Built {
 struct Gather<'a> {
     at: u64,
     buf: Vec<u8>,
-    /// The span of the caller's bytes gathered (when `buf` is empty).
-    borrowed: Option<&'a [u8]>,
-    /// The caller's bytes `borrowed` is a part of, and where it starts in them.
-    source: Option<(&'a [u8], usize)>,
+    /// The caller's bytes and the span of them gathered (when `buf` is empty).
+    borrowed: Option<(&'a [u8], std::ops::Range<usize>)>,
 }
 
 impl<'a> Gather<'a> {
@@ -131,23 +129,24 @@ impl<'a> Gather<'a> {
         from: usize,
         len: usize,
     ) -> Result<()> {
-        let bytes = from
-            .checked_add(len)
-            .and_then(|end| source.get(from..end))
-            .ok_or_else(|| Error::Invalid("selection out of range of the data written".into()))?;
-        if let (Some(span), Some((src, start))) = (self.borrowed, self.source) {
-            let follows = self.at.checked_add(span.len() as u64) == Some(offset)
-                && std::ptr::eq(src, source)
-                && start + span.len() == from;
+        let span = from..from.saturating_add(len);
+        if source.get(span.clone()).is_none() {
+            return Err(Error::Invalid(
+                "selection out of range of the data written".into(),
+            ));
+        }
+        if let Some((src, gathered)) = &mut self.borrowed {
+            let follows = self.at.checked_add(gathered.len() as u64) == Some(offset)
+                && std::ptr::eq(*src, source)
+                && gathered.end == from;
             if follows {
-                self.borrowed = source.get(start..from + len);
+                gathered.end = span.end;
                 return Ok(());
             }
         }
         self.flush(store)?;
         self.at = offset;
-        self.borrowed = Some(bytes);
-        self.source = Some((source, from));
+        self.borrowed = Some((source, span));
         Ok(())
     }
 
@@ -167,9 +166,8 @@ impl<'a> Gather<'a> {
     }
 
     fn flush(&mut self, store: &Store) -> Result<()> {
-        if let Some(span) = self.borrowed.take() {
-            self.source = None;
-            store.write_at(self.at, span)?;
+        if let Some((src, span)) = self.borrowed.take() {
+            store.write_at(self.at, src.get(span).unwrap_or_default())?;
         }
         if !self.buf.is_empty() {
             store.write_at(self.at, &self.buf)?;

@@ -447,14 +447,22 @@ impl Dataset {
         &self,
         selection: &Selection,
     ) -> Result<(Vec<hyperslab::AxisSel>, Vec<usize>)> {
-        let current = self.reload()?;
-        if current.is_null() {
+        self.reload()?.resolve_current(selection)
+    }
+
+    /// Resolve `selection` against this handle's shape (current when the handle was just
+    /// made or reloaded): the axes and the shape of the kept ones.
+    fn resolve_current(
+        &self,
+        selection: &Selection,
+    ) -> Result<(Vec<hyperslab::AxisSel>, Vec<usize>)> {
+        if self.is_null() {
             return Err(Error::Invalid(format!(
                 "{} has no data (null dataspace)",
                 self.path()
             )));
         }
-        let sel = selection.resolve(current.shape())?;
+        let sel = selection.resolve(self.shape())?;
         let shape = sel
             .iter()
             .filter(|a| a.keep)
@@ -486,12 +494,7 @@ impl Dataset {
     /// Write all of a dataset whose handle was just made (its shape is current: no need to
     /// read the header again to resolve the selection).
     pub(super) fn write_new<T: H5Write>(&self, data: &ArrayD<T>) -> Result<()> {
-        let sel = Selection::all().resolve(self.shape())?;
-        let shape: Vec<usize> = sel
-            .iter()
-            .filter(|a| a.keep)
-            .map(|a| a.count as usize)
-            .collect();
+        let (sel, shape) = self.resolve_current(&Selection::all())?;
         self.write_resolved(&sel, &shape, data)
     }
 

@@ -74,13 +74,8 @@ fn compact_links(editor: &HeaderEditor, sizes: crate::io::Sizes) -> Result<Vec<L
 }
 
 /// Make sure the links of the group at `addr` are held in memory if they live in dense or
-/// symbol-table storage; returns whether they are.
-fn load(session: &mut Session, store: &Store, addr: Addr) -> Result<bool> {
-    Ok(load_or_editor(session, store, addr)?.is_none())
-}
-
-/// [`load`], giving the group's header for editing when its links are compact (`Some`),
-/// `None` when they are held in memory: one header decode either way.
+/// symbol-table storage (`None`); when they are compact, the group's header for editing
+/// (`Some`): one header decode either way.
 fn load_or_editor(
     session: &mut Session,
     store: &Store,
@@ -276,7 +271,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
 pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &str) -> Result<()> {
     session.dirty = true;
     let missing = || Error::NotFound(format!("no link named {name:?}"));
-    if load(session, store, parent)? {
+    let Some(mut editor) = load_or_editor(session, store, parent)? else {
         session.dirty_groups.insert(parent);
         let removed = match session.groups.get_mut(&parent) {
             Some(GroupLinks::Dense { links, .. }) => links.remove(name).is_some(),
@@ -284,9 +279,8 @@ pub fn remove_link(session: &mut Session, store: &Store, parent: Addr, name: &st
             None => false,
         };
         return if removed { Ok(()) } else { Err(missing()) };
-    }
+    };
     let sizes = session.sizes;
-    let mut editor = session.editor_for_write(store, parent)?;
     let before = editor.messages.len();
     editor.remove_where(|m| {
         m.kind == kind::LINK

@@ -233,16 +233,7 @@ pub fn set_attrs(
     }
     session.dirty = true;
     let sizes = session.sizes;
-    let mut names = std::collections::BTreeSet::new();
-    let mut encoded = Vec::with_capacity(msgs.len());
-    for m in &msgs {
-        super::groups::check_attr_name(&m.name)?;
-        if !names.insert(m.name.as_str()) {
-            break;
-        }
-        encoded.push(m.encode(sizes)?);
-    }
-    let simple = encoded.len() == msgs.len() && encoded.iter().all(|e| e.len() <= MAX_MESSAGE);
+    let encoded = encode_together(&msgs, sizes)?;
     let Some(mut editor) = load_dense_or_editor(session, store, obj)? else {
         return msgs
             .into_iter()
@@ -251,13 +242,18 @@ pub fn set_attrs(
     let others = editor
         .messages
         .iter()
-        .filter(|m| m.kind == kind::ATTRIBUTE && !attr_name(m).is_some_and(|n| names.contains(&*n)))
+        .filter(|m| {
+            m.kind == kind::ATTRIBUTE
+                && !attr_name(m).is_some_and(|n| msgs.iter().any(|a| a.name == *n))
+        })
         .count();
-    if !simple || editor.version != 2 || others + msgs.len() > MAX_COMPACT {
+    let Some(encoded) =
+        encoded.filter(|_| editor.version == 2 && others + msgs.len() <= MAX_COMPACT)
+    else {
         return msgs
             .into_iter()
             .try_for_each(|m| set_attr(session, store, obj, m));
-    }
+    };
     editor.remove_where(|m| {
         m.kind == kind::ATTRIBUTE && msgs.iter().any(|a| is_named(m, &a.name, sizes))
     });
@@ -265,6 +261,27 @@ pub fn set_attrs(
     let mut emit = Emit::default();
     editor.save(&mut session.space, &mut emit)?;
     session.commit(store, &emit)
+}
+
+/// The encoded messages of `msgs` when they can be compact attributes of one header
+/// together (distinct names, each message small enough for a header); `None` when they
+/// cannot. Every name is checked first: an invalid one is an error before anything else.
+fn encode_together(msgs: &[AttributeMessage], sizes: Sizes) -> Result<Option<Vec<Vec<u8>>>> {
+    for m in msgs {
+        super::groups::check_attr_name(&m.name)?;
+    }
+    let mut names = std::collections::BTreeSet::new();
+    if !msgs.iter().all(|m| names.insert(m.name.as_str())) {
+        return Ok(None);
+    }
+    let encoded = msgs
+        .iter()
+        .map(|m| m.encode(sizes))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(encoded
+        .iter()
+        .all(|e| e.len() <= MAX_MESSAGE)
+        .then_some(encoded))
 }
 
 /// Add encoded attribute messages (of names the header does not hold) to a version 2
@@ -312,20 +329,10 @@ pub fn create_with_attrs(
 ) -> Result<Addr> {
     session.dirty = true;
     let sizes = session.sizes;
-    for a in &attrs {
-        super::groups::check_attr_name(&a.name)?;
-    }
-    let mut names = std::collections::BTreeSet::new();
-    let distinct = attrs.iter().all(|a| names.insert(a.name.as_str()));
-    let mut encoded = Vec::new();
-    if distinct && attrs.len() <= MAX_COMPACT {
-        for a in &attrs {
-            encoded.push(a.encode(sizes)?);
-        }
-    }
-    let compact = encoded.len() == attrs.len() && encoded.iter().all(|e| e.len() <= MAX_MESSAGE);
+    let encoded = encode_together(&attrs, sizes)?.filter(|_| attrs.len() <= MAX_COMPACT);
+    let compact = encoded.is_some();
     let mut editor = HeaderEditor::new(flags, messages, sizes);
-    if compact {
+    if let Some(encoded) = encoded {
         push_compact(&mut editor, encoded, sizes)?;
     }
     let mut emit = Emit::default();

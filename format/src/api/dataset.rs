@@ -419,7 +419,8 @@ impl Dataset {
                 read::read_chunked(
                     &img,
                     sel,
-                    &layout.chunk_dims,
+                    layout,
+                    dims,
                     map,
                     &self.pipeline,
                     elem,

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::filters;
 use crate::io::{Addr, FileImage};
 use crate::messages::filter_pipeline::FilterPipeline;
+use crate::messages::layout::ChunkedLayout;
 use crate::store::Store;
 
 use crate::hyperslab::{for_each_run, touched_chunks, AxisSel};
@@ -392,7 +393,8 @@ fn emit(
 pub(crate) fn read_chunked(
     img: &FileImage<'_>,
     sel: &[AxisSel],
-    chunk_dims: &[u64],
+    layout: &ChunkedLayout,
+    dims: &[u64],
     chunks: &HashMap<Vec<u64>, Chunk>,
     pipeline: &FilterPipeline,
     elem: usize,
@@ -400,6 +402,7 @@ pub(crate) fn read_chunked(
     sink: &mut dyn Sink,
     direct: &mut Direct<'_>,
 ) -> Result<()> {
+    let chunk_dims = layout.chunk_dims.as_slice();
     let chunk_elems = chunk_dims
         .iter()
         .try_fold(1u64, |acc, &d| acc.checked_mul(d))
@@ -435,7 +438,8 @@ pub(crate) fn read_chunked(
                 sink,
                 direct,
             )?,
-            Some(chunk) if pipeline.filters.is_empty() => {
+            // Unfiltered datasets, and partial edge chunks stored raw (layout flag).
+            Some(chunk) if pipeline.filters.is_empty() || layout.stores_raw(&origin, dims) => {
                 let block = Block::stored(img, direct, chunk.addr, chunk.size, "chunk")?;
                 copy_block(sel, &origin, chunk_dims, block, elem, sink, direct)?;
             }

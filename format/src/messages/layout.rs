@@ -76,6 +76,32 @@ pub struct ChunkedLayout {
     pub index: ChunkIndexKind,
 }
 
+impl ChunkedLayout {
+    /// Whether the chunk at `origin` is stored without filters: layout flag bit 0
+    /// (`H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS`) is set and the chunk extends past the
+    /// dataset's current `dims` on some axis (a partial edge chunk, as libhdf5's
+    /// `H5D__chunk_is_partial_edge_chunk` decides). libhdf5 stores such chunks raw with a
+    /// filter mask of 0, so the mask alone does not tell.
+    pub fn stores_raw(&self, origin: &[u64], dims: &[u64]) -> bool {
+        self.flags & 0x01 != 0
+            && origin
+                .iter()
+                .zip(&self.chunk_dims)
+                .zip(dims)
+                .any(|((&o, &c), &d)| o.saturating_add(c) > d)
+    }
+
+    /// The filter mask to decode the chunk at `origin` with: every filter skipped for a
+    /// chunk stored raw ([`ChunkedLayout::stores_raw`]), else the chunk's own `mask`.
+    pub fn effective_mask(&self, origin: &[u64], dims: &[u64], mask: u32) -> u32 {
+        if self.stores_raw(origin, dims) {
+            u32::MAX
+        } else {
+            mask
+        }
+    }
+}
+
 /// A decoded data layout message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Layout {

@@ -246,8 +246,8 @@ impl Walker<'_, '_> {
             if params.filtered {
                 let expected =
                     chunk_bytes.ok_or_else(|| Error::LimitExceeded("chunk size".into()))?;
-                let decoded =
-                    filters::decode_chunk(pipeline, chunk.filter_mask, stored, dt.size(), expected);
+                let mask = cl.effective_mask(&chunk.offset, &space.dims, chunk.filter_mask);
+                let decoded = filters::decode_chunk(pipeline, mask, stored, dt.size(), expected);
                 if let Some(bytes) = self.soft(decoded)? {
                     self.scan(dt, &bytes, 0)?;
                 }

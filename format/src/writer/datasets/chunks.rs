@@ -269,6 +269,9 @@ impl<'a> Writer<'a> {
             let full = run.is_some()
                 || (source::inside(&origin, chunk_dims, dims)
                     && covers_chunk(sel, &origin, chunk_dims, dims));
+            // Partial edge chunks of a dataset created with
+            // `H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS` are stored raw, as libhdf5 does.
+            let filtered = filtered && !self.layout.stores_raw(&origin, dims);
             if filtered && full {
                 let mut block = vec![0; chunk_bytes];
                 fill_full(sel, &origin, chunk_dims, data, elem, run, &mut block)?;
@@ -406,7 +409,10 @@ impl<'a> Writer<'a> {
                         })?
                         .to_vec()
                 } else {
-                    filters::decode_chunk(&meta.pipeline, c.filter_mask, stored, elem, chunk_bytes)?
+                    let dims = &meta.dataspace.dims;
+                    let mask = self.layout.effective_mask(origin, dims, c.filter_mask);
+                    let at = img.absolute(c.addr);
+                    filters::decode_chunk_at(&meta.pipeline, mask, stored, elem, chunk_bytes, at)?
                 }
             }
             // A chunk the selection covers completely needs no initial value.

@@ -12,7 +12,7 @@ use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 use crate::writer::session::Session;
-use crate::writer::Emit;
+use crate::writer::{Emit, Space};
 
 fn choice_of(index: &ChunkIndexKind) -> IndexChoice {
     match index {
@@ -63,6 +63,9 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
         dims: new_dims.to_vec(),
         max_dims: meta.dataspace.max_dims.clone(),
     };
+    if !meta.pipeline.filters.is_empty() && layout.flags & 0x01 != 0 {
+        refilter_edges(session, store, addr, &meta, layout, new_dims)?;
+    }
     let mut editor = meta.editor.clone();
     editor.set(MessageBytes::new(
         kind::DATASPACE,
@@ -171,6 +174,76 @@ fn prune(
                 true,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// With `H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS`, partial edge chunks are stored raw and
+/// the others filtered, judged against the current shape: re-store every chunk whose kind
+/// changes with the new shape (an edge chunk that the growth made whole is filtered, a
+/// whole chunk that a shrink cut becomes raw), as libhdf5's
+/// `H5D__chunk_update_old_edge_chunks` and prune do. The new copies go to fresh space; the
+/// index pointing at them is written with the new shape at flush.
+fn refilter_edges(
+    session: &mut Session,
+    store: &Store,
+    addr: Addr,
+    meta: &DatasetMeta,
+    layout: &ChunkedLayout,
+    new_dims: &[u64],
+) -> Result<()> {
+    let old_dims = meta.dataspace.dims.clone();
+    let elem = meta.datatype.size();
+    let chunk_bytes = super::usize_of(super::element_count(&layout.chunk_dims)?)?
+        .checked_mul(elem)
+        .ok_or_else(|| Error::LimitExceeded("chunk is too large".into()))?;
+    let state = chunk_state(session, store, addr, meta)?;
+    let changing: Vec<Chunk> = state
+        .chunks
+        .values()
+        .filter(|c| {
+            layout.stores_raw(&c.offset, &old_dims) != layout.stores_raw(&c.offset, new_dims)
+        })
+        .cloned()
+        .collect();
+    for c in changing {
+        let old_mask = layout.effective_mask(&c.offset, &old_dims, c.filter_mask);
+        let block = session.with_image(store, |img| {
+            let stored = img.slice(c.addr, c.size, "chunk")?;
+            crate::filters::decode_chunk_at(
+                &meta.pipeline,
+                old_mask,
+                stored,
+                elem,
+                chunk_bytes,
+                img.absolute(c.addr),
+            )
+        })?;
+        let (bytes, mask) = if layout.stores_raw(&c.offset, new_dims) {
+            (block, 0)
+        } else {
+            crate::filters::encode_chunk(&meta.pipeline, &block, elem)?
+        };
+        let at = session.space.alloc(bytes.len() as u64)?;
+        store.write_at(session.base + at.0, &bytes)?;
+        session.space.release(c.addr, c.size)?;
+        let state = chunk_state(session, store, addr, meta)?;
+        let grid: Vec<u64> = c
+            .offset
+            .iter()
+            .zip(&layout.chunk_dims)
+            .map(|(o, d)| o / d)
+            .collect();
+        state.chunks.insert(
+            grid,
+            Chunk {
+                offset: c.offset.clone(),
+                addr: at,
+                size: bytes.len() as u64,
+                filter_mask: mask,
+            },
+        );
+        state.dirty = true;
     }
     Ok(())
 }

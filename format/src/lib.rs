@@ -24,6 +24,7 @@ pub mod chunk_index;
 pub mod dataspace;
 pub mod datatype;
 pub mod error;
+pub(crate) mod external;
 pub mod filters;
 pub mod heap;
 pub mod hugepage;

@@ -7,6 +7,7 @@ use ndarray::ArrayD;
 use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
+use crate::messages::external::Segment;
 use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
 use crate::messages::link::LinkTarget;
 use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
@@ -46,6 +47,7 @@ pub struct DatasetBuilder {
     fill: Option<Number>,
     track_order: bool,
     attrs: Vec<(String, AttrData)>,
+    external: Option<Vec<Segment>>,
 }
 
 impl DatasetBuilder {
@@ -62,7 +64,28 @@ impl DatasetBuilder {
             fill: None,
             attrs: Vec::new(),
             track_order: false,
+            external: None,
         }
+    }
+
+    /// Store the raw data in external files, as h5py's `external=[(name, offset, size), ...]`
+    /// (`H5Pset_external`): the dataset's bytes, in row-major order, fill each segment
+    /// `(file name, byte offset in that file, bytes)` in turn; `None` as the last size means
+    /// unlimited. Relative names are resolved beside the HDF5 file (see
+    /// [`Dataset::external`]). The files are created when data is first written; the
+    /// dataset must be contiguous (no chunks, filters or larger maximum shape).
+    pub fn external(mut self, segments: &[(&str, u64, Option<u64>)]) -> Self {
+        self.external = Some(
+            segments
+                .iter()
+                .map(|&(name, offset, size)| Segment {
+                    name: name.to_string(),
+                    offset,
+                    size,
+                })
+                .collect(),
+        );
+        self
     }
 
     /// The element datatype.
@@ -226,21 +249,18 @@ impl DatasetBuilder {
         };
         let wants_chunks =
             self.chunks.is_some() || self.maxshape.is_some() || !self.filters.is_empty();
-        let storage = match self.storage {
-            Some(Storage::Compact) if !wants_chunks => StorageChoice::Compact,
-            Some(Storage::Contiguous) if !wants_chunks => StorageChoice::Contiguous,
-            Some(Storage::Compact | Storage::Contiguous) => {
+        let storage = match (self.storage, &self.external) {
+            (None | Some(Storage::Contiguous), Some(segments)) if !wants_chunks => {
+                StorageChoice::External(segments.clone())
+            }
+            (_, Some(_)) => {
                 return Err(Error::Invalid(
-                    "chunks, maxshape and filters need chunked storage".into(),
+                    "external storage is contiguous: no compact or chunked storage, chunks, \
+                     maxshape or filters"
+                        .into(),
                 ))
             }
-            Some(Storage::Chunked) => {
-                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
-            }
-            None if wants_chunks => {
-                StorageChoice::Chunked(self.chunk_shape(&dataspace, &datatype)?)
-            }
-            None => StorageChoice::Contiguous,
+            (storage, None) => self.storage_choice(storage, wants_chunks, &dataspace, &datatype)?,
         };
         // Filters in h5py's order: shuffle, deflate, fletcher32 last.
         let mut filters = self.filters.clone();
@@ -256,6 +276,29 @@ impl DatasetBuilder {
             filters: FilterPipeline { filters },
             fill,
             track_order: self.track_order,
+        })
+    }
+
+    fn storage_choice(
+        &self,
+        storage: Option<Storage>,
+        wants_chunks: bool,
+        dataspace: &Dataspace,
+        datatype: &Datatype,
+    ) -> Result<StorageChoice> {
+        Ok(match storage {
+            Some(Storage::Compact) if !wants_chunks => StorageChoice::Compact,
+            Some(Storage::Contiguous) if !wants_chunks => StorageChoice::Contiguous,
+            Some(Storage::Compact | Storage::Contiguous) => {
+                return Err(Error::Invalid(
+                    "chunks, maxshape and filters need chunked storage".into(),
+                ))
+            }
+            Some(Storage::Chunked) => {
+                StorageChoice::Chunked(self.chunk_shape(dataspace, datatype)?)
+            }
+            None if wants_chunks => StorageChoice::Chunked(self.chunk_shape(dataspace, datatype)?),
+            None => StorageChoice::Contiguous,
         })
     }
 
@@ -305,10 +348,17 @@ impl DatasetBuilder {
         // Everything is checked before the first write (the header's messages, then the
         // attributes, whose strings go to the global heap first); the dataset is written
         // before the intermediate groups: a refused creation leaves the file unchanged.
-        let (flags, messages) = datasets::header_messages(sizes, &spec)?;
+        let (flags, mut messages) = datasets::header_messages(sizes, &spec)?;
         let attrs = attribute_messages(&file, self.attrs)?;
         let addr = {
             let mut session = file.session()?;
+            if let StorageChoice::External(segments) = &spec.storage {
+                messages.push(datasets::external_message(
+                    &mut session,
+                    &file.store,
+                    segments,
+                )?);
+            }
             writer::attrs::create_with_attrs(&mut session, &file.store, flags, messages, attrs)?
         };
         let (parent, name) = plan.make_dirs()?;

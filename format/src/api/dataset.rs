@@ -11,6 +11,7 @@ use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 use crate::io::Addr;
+use crate::messages::external::ExternalFiles;
 use crate::messages::fill_value::FillValue;
 use crate::messages::filter_pipeline::{Filter, FilterPipeline};
 use crate::messages::kind;
@@ -64,6 +65,8 @@ pub struct Dataset {
     layout: Layout,
     pipeline: FilterPipeline,
     fill: Option<FillValue>,
+    /// External raw storage (External Data Files message), for contiguous datasets.
+    external: Option<ExternalFiles>,
     chunk_map: Arc<OnceLock<ChunkMap>>,
 }
 
@@ -121,6 +124,17 @@ impl Dataset {
             )?),
             (None, None) => None,
         };
+        let external = header
+            .find(kind::EXTERNAL_FILES)
+            .map(|m| ExternalFiles::parse(&mut m.cursor(&img, "external data files message"), &img))
+            .transpose()?;
+        if external.is_some() && !matches!(layout, Layout::Contiguous { .. }) {
+            return Err(Error::corrupt(
+                "dataset object header",
+                img.absolute(header.addr),
+                format!("dataset {path} has external storage but a layout other than contiguous"),
+            ));
+        }
         if datatype.size == 0 {
             return Err(Error::corrupt(
                 "datatype message",
@@ -137,6 +151,7 @@ impl Dataset {
             layout,
             pipeline,
             fill,
+            external,
             chunk_map: Arc::new(OnceLock::new()),
         })
     }
@@ -240,6 +255,11 @@ impl Dataset {
     /// The filter pipeline, in the order applied when writing.
     pub fn filters(&self) -> &[Filter] {
         &self.pipeline.filters
+    }
+
+    /// The external files holding the data (External Data Files message), if any.
+    pub fn external(&self) -> Option<&ExternalFiles> {
+        self.external.as_ref()
     }
 
     /// The fill value message, if present.
@@ -395,6 +415,9 @@ impl Dataset {
                     &mut none,
                 )
             }
+            Layout::Contiguous { .. } if self.external.is_some() => {
+                self.read_external(sel, total, elem, sink)
+            }
             Layout::Contiguous { addr: None, .. } => {
                 let block = Block::Fill(&fill);
                 read::copy_block(sel, &origin, dims, block, elem, sink, &mut direct)
@@ -431,6 +454,57 @@ impl Dataset {
             }
             Layout::Virtual => Err(Error::Unsupported(format!("virtual dataset {}", self.path))),
         }
+    }
+
+    /// Move the selected elements of a dataset stored in external files to `sink`: the rows
+    /// (first-axis positions) the selection spans are read, then copied as a block.
+    fn read_external(
+        &self,
+        sel: &[AxisSel],
+        total: u64,
+        elem: usize,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let efl = self
+            .external
+            .as_ref()
+            .ok_or_else(|| Error::Invalid(format!("{} has no external storage", self.path)))?;
+        let dims = &self.dataspace.dims;
+        let (first, rows) = match (sel.first(), dims.first()) {
+            (Some(a), Some(_)) => (a.start, (a.count - 1) * a.step + 1),
+            _ => (0, 1),
+        };
+        let row_bytes = match dims.first() {
+            Some(&n) if n > 0 => total / n,
+            _ => total,
+        };
+        let (start, len) = first
+            .checked_mul(row_bytes)
+            .zip(rows.checked_mul(row_bytes))
+            .ok_or_else(|| Error::LimitExceeded(format!("{} is too large", self.path)))?;
+        let len = usize::try_from(len)
+            .map_err(|_| Error::LimitExceeded(format!("{}: selection too large", self.path)))?;
+        let mut buf = crate::hugepage::try_vec_of(len, 0u8).map_err(|_| {
+            Error::LimitExceeded(format!("{}: cannot allocate {len} bytes", self.path))
+        })?;
+        let path = self.file.path();
+        crate::external::ExternalIo::reader(efl, path, &self.path).read(start, &mut buf)?;
+        let mut origin = vec![0; dims.len()];
+        let mut block_dims = dims.clone();
+        if let (Some(o), Some(b)) = (origin.first_mut(), block_dims.first_mut()) {
+            *o = first;
+            *b = rows;
+        }
+        let mut none = read::Direct::none();
+        read::copy_block(
+            sel,
+            &origin,
+            &block_dims,
+            Block::Data(&buf),
+            elem,
+            sink,
+            &mut none,
+        )
     }
 
     fn resolve(&self, selection: &Selection) -> Result<(Vec<AxisSel>, Vec<usize>)> {

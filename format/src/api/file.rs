@@ -73,6 +73,11 @@ pub(crate) struct FileInner {
 }
 
 impl FileInner {
+    /// The path the file was opened at (`None` for files opened from bytes).
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
     /// A snapshot to decode from.
     pub(crate) fn snapshot(&self) -> Result<Snap> {
         let sb = self.superblock()?;
@@ -246,7 +251,12 @@ impl File {
                 superblock: RwLock::new(superblock),
                 path: path.map(Path::to_path_buf),
                 pending_shapes: session.as_ref().map(|s| s.pending_shapes.clone()),
-                session: session.map(Mutex::new),
+                session: session
+                    .map(|s| Session {
+                        path: path.map(Path::to_path_buf),
+                        ..s
+                    })
+                    .map(Mutex::new),
                 gheap: Default::default(),
             }),
         })

@@ -19,6 +19,7 @@ mod write;
 
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 pub use crate::datatype::{ByteOrder, CharacterSet, Datatype, StringPadding, TypeClass};
+pub use crate::messages::external::{ExternalFiles, Segment};
 pub use crate::messages::fill_value::FillValue;
 pub use crate::messages::filter_pipeline::Filter;
 pub use crate::messages::link::{Link, LinkTarget};

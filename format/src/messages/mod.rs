@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod attribute_info;
+pub mod external;
 pub mod fill_value;
 pub mod filter_pipeline;
 pub mod group_info;

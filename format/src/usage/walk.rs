@@ -198,7 +198,12 @@ impl<'i, 'a> Walker<'i, 'a> {
             }
             kind::ATTRIBUTE_INFO => self.dense_attributes(msg)?,
             kind::SYMBOL_TABLE => self.symbol_table(msg)?,
-            kind::EXTERNAL_FILES => self.incomplete("external data files"),
+            kind::EXTERNAL_FILES => {
+                let heap = crate::messages::external::heap_address(
+                    &mut msg.cursor(img, "external data files message"),
+                )?;
+                self.push_all(local::extents(img, heap)?, "local heap");
+            }
             kind::SHARED_TABLE => self.incomplete("shared object header message table"),
             kind::DRIVER_INFO => self.incomplete("driver info message"),
             kind::FILE_SPACE_INFO => self.incomplete("file space info (free-space managers)"),

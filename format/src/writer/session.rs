@@ -121,6 +121,8 @@ pub struct Session {
     /// layer's `save` writes a temporary file and renames it), so the superblock's end of
     /// file is published before anything points past it.
     pub existing: bool,
+    /// The file's path, where the raw data files of external datasets are resolved.
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// Dataset shapes changed in memory but not yet on disk, by object header address; readers
@@ -148,6 +150,7 @@ impl Session {
             pending: HashMap::new(),
             pending_shapes: PendingShapes::default(),
             existing: false,
+            path: None,
         };
         let mut emit = Emit::default();
         let root = HeaderEditor::create(
@@ -204,6 +207,7 @@ impl Session {
             pending: HashMap::new(),
             pending_shapes: PendingShapes::default(),
             existing: true,
+            path: None,
         })
     }
 

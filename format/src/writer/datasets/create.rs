@@ -5,14 +5,17 @@ use super::{element_count, usize_of, DatasetSpec, StorageChoice, MAX_COMPACT_BYT
 use crate::chunk_index::{self, IndexChoice};
 use crate::dataspace::{SpaceKind, UNLIMITED};
 use crate::error::{Error, Result};
+use crate::heap::local::LocalHeapBuilder;
 use crate::io::{Addr, Sizes};
 use crate::messages::attribute::AttributeMessage;
+use crate::messages::external::{ExternalFiles, Segment};
 use crate::messages::fill_value::{AllocTime, FillTime, FillValue};
 use crate::messages::kind;
 use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 use crate::writer::session::Session;
+use crate::writer::Emit;
 
 /// Create a dataset's object header (not yet linked) with the attributes `attrs` and return
 /// its address.
@@ -22,8 +25,37 @@ pub fn create(
     spec: &DatasetSpec,
     attrs: Vec<AttributeMessage>,
 ) -> Result<Addr> {
-    let (flags, msgs) = header_messages(session.sizes, spec)?;
+    let (flags, mut msgs) = header_messages(session.sizes, spec)?;
+    if let StorageChoice::External(segments) = &spec.storage {
+        msgs.push(external_message(session, store, segments)?);
+    }
     super::super::attrs::create_with_attrs(session, store, flags, msgs, attrs)
+}
+
+/// The External Data Files message of a new dataset stored in `segments`, with the local
+/// heap holding their names (written now).
+pub fn external_message(
+    session: &mut Session,
+    store: &Store,
+    segments: &[Segment],
+) -> Result<MessageBytes> {
+    let mut heap = LocalHeapBuilder::new();
+    let offsets: Vec<u64> = segments
+        .iter()
+        .map(|s| heap.insert(s.name.as_bytes()))
+        .collect();
+    let message = ExternalFiles {
+        segments: segments.to_vec(),
+    };
+    // Checked before anything is written.
+    message.encode(Addr(0), &offsets, session.sizes)?;
+    let mut emit = Emit::default();
+    let at = heap.write(None, &mut session.space, &mut emit)?;
+    session.commit(store, &emit)?;
+    Ok(MessageBytes::new(
+        kind::EXTERNAL_FILES,
+        message.encode(at, &offsets, session.sizes)?,
+    ))
 }
 
 /// The header flags and messages of a new dataset of `spec` (everything about the spec is
@@ -71,6 +103,23 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
                     "only chunked datasets can have a maximum shape larger than their shape".into(),
                 ));
             }
+            (
+                Layout::Contiguous {
+                    addr: None,
+                    size: bytes,
+                },
+                AllocTime::Late,
+            )
+        }
+        StorageChoice::External(segments) => {
+            if resizable {
+                return Err(Error::Invalid(
+                    "datasets in external files cannot have a maximum shape larger than their \
+                     shape"
+                        .into(),
+                ));
+            }
+            check_segments(segments, bytes)?;
             (
                 Layout::Contiguous {
                     addr: None,
@@ -166,6 +215,40 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
         }
     }
     Ok((flags, msgs))
+}
+
+/// External segments as libhdf5's `H5Pset_external` accepts them: non-empty names without
+/// NULs, only the last one unlimited, and room for the dataset's `bytes`.
+fn check_segments(segments: &[Segment], bytes: u64) -> Result<()> {
+    if segments.is_empty() {
+        return Err(Error::Invalid(
+            "external storage needs at least one segment".into(),
+        ));
+    }
+    let last = segments.len() - 1;
+    for (k, s) in segments.iter().enumerate() {
+        if s.name.is_empty() || s.name.contains('\0') {
+            return Err(Error::Invalid(format!(
+                "external segment {k}: the file name {:?} must be non-empty and without NUL",
+                s.name
+            )));
+        }
+        if s.size.is_none() && k != last {
+            return Err(Error::Invalid(format!(
+                "external segment {k}: only the last segment may be unlimited"
+            )));
+        }
+    }
+    let capacity = ExternalFiles {
+        segments: segments.to_vec(),
+    }
+    .capacity();
+    if capacity < bytes {
+        return Err(Error::Invalid(format!(
+            "external segments hold {capacity} bytes, the dataset needs {bytes}"
+        )));
+    }
+    Ok(())
 }
 
 fn empty_index(choice: IndexChoice) -> ChunkIndexKind {

@@ -15,8 +15,10 @@ use crate::chunk_index::{self, Chunk, IndexParams};
 use crate::dataspace::Dataspace;
 use crate::datatype::Datatype;
 use crate::error::{Error, Result};
+use crate::external::ExternalIo;
 use crate::hyperslab::{self, AxisSel};
 use crate::io::{Addr, Cursor, Sizes};
+use crate::messages::external::ExternalFiles;
 use crate::messages::fill_value::FillValue;
 use crate::messages::filter_pipeline::FilterPipeline;
 use crate::messages::kind;
@@ -30,7 +32,7 @@ mod resize;
 mod source;
 
 use chunks::write_chunks;
-pub use create::{create, header_messages};
+pub use create::{create, external_message, header_messages};
 pub use resize::{resize, write_index};
 pub use source::{ElementSource, RawElements};
 
@@ -50,6 +52,8 @@ pub enum StorageChoice {
     Contiguous,
     /// Chunked with this chunk shape.
     Chunked(Vec<u64>),
+    /// Contiguous, in these segments of external files (External Data Files message).
+    External(Vec<crate::messages::external::Segment>),
 }
 
 /// Everything needed to create a dataset.
@@ -84,6 +88,8 @@ pub struct DatasetMeta {
     pub pipeline: FilterPipeline,
     /// One element of fill value.
     pub fill: Vec<u8>,
+    /// External raw storage (contiguous datasets only).
+    pub external: Option<ExternalFiles>,
 }
 
 pub(super) fn parse<T>(
@@ -156,6 +162,15 @@ pub fn meta(session: &Session, store: &Store, addr: Addr) -> Result<DatasetMeta>
         Some(v) if v.len() == datatype.size() => v,
         _ => vec![0; datatype.size()],
     };
+    let external = match editor.find(kind::EXTERNAL_FILES) {
+        Some(m) => Some(session.with_image(store, |img| {
+            ExternalFiles::parse(
+                &mut Cursor::new(&m.data, 0, sizes, "external data files message"),
+                img,
+            )
+        })?),
+        None => None,
+    };
     Ok(DatasetMeta {
         editor,
         datatype,
@@ -163,6 +178,7 @@ pub fn meta(session: &Session, store: &Store, addr: Addr) -> Result<DatasetMeta>
         layout,
         pipeline,
         fill,
+        external,
     })
 }
 
@@ -333,6 +349,14 @@ fn write_source_with(
             editor.save(&mut session.space, &mut emit)?;
             session.commit(store, &emit)
         }
+        Layout::Contiguous { .. } if meta.external.is_some() => {
+            let efl = meta
+                .external
+                .as_ref()
+                .ok_or_else(|| Error::Invalid("not an external dataset".into()))?;
+            let mut io = ExternalIo::writer(efl, session.path.as_deref(), "dataset");
+            write_contiguous(&mut |at, b| io.write(at, b), sel, &dims, data, elem)
+        }
         Layout::Contiguous { addr: at, size } => {
             let start = match at {
                 Some(a) => *a,
@@ -363,7 +387,9 @@ fn write_source_with(
                     a
                 }
             };
-            write_contiguous(store, session.base + start.0, sel, &dims, data, elem)
+            let base = session.base + start.0;
+            let mut put = |at: u64, b: &[u8]| store.write_at(base + at, b);
+            write_contiguous(&mut put, sel, &dims, data, elem)
         }
         Layout::Chunked(layout) => {
             write_chunks(session, store, addr, meta, layout, sel, data, false)
@@ -372,11 +398,10 @@ fn write_source_with(
     }
 }
 
-/// Write the selected elements into a contiguous dataset whose data starts at the file
-/// offset `base`.
+/// Write the selected elements of a contiguous dataset: `put(at, bytes)` writes bytes at
+/// byte `at` of its data (in the file, or in its external files).
 fn write_contiguous(
-    store: &Store,
-    base: u64,
+    put: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
     sel: &[AxisSel],
     dims: &[u64],
     data: &dyn ElementSource,
@@ -393,14 +418,14 @@ fn write_contiguous(
                 let from = raw
                     .get(run.out * elem..(run.out + run.n) * elem)
                     .ok_or_else(out_of_range)?;
-                return store.write_at(base + (run.block * elem) as u64, from);
+                return put((run.block * elem) as u64, from);
             }
             let mut done = 0;
             while done < run.n {
                 let k = piece.min(run.n - done);
                 buf.resize(k * elem, 0);
                 data.encode(run.out + done, &mut buf)?;
-                store.write_at(base + ((run.block + done) * elem) as u64, &buf)?;
+                put(((run.block + done) * elem) as u64, &buf)?;
                 done += k;
             }
             Ok(())
@@ -408,7 +433,7 @@ fn write_contiguous(
             buf.resize(elem, 0);
             for i in 0..run.n {
                 data.encode(run.out + i, &mut buf)?;
-                store.write_at(base + ((run.block + i * run.step) * elem) as u64, &buf)?;
+                put(((run.block + i * run.step) * elem) as u64, &buf)?;
             }
             Ok(())
         }

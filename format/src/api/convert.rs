@@ -23,6 +23,21 @@ pub enum Plan {
         /// Big-endian.
         big: bool,
     },
+    /// Integer of `size` bytes whose value is `precision` bits starting at bit `offset`
+    /// (a reduced-precision integer or bitfield); converted as libhdf5's `H5T__conv_i_i`
+    /// does: the bits are extracted and, when signed, sign-extended from the top one.
+    Packed {
+        /// Bytes.
+        size: usize,
+        /// Signed.
+        signed: bool,
+        /// Big-endian.
+        big: bool,
+        /// Bit offset of the value.
+        offset: u8,
+        /// Bits of the value (1 to 64).
+        precision: u8,
+    },
     /// IEEE float of 2, 4 or 8 bytes.
     Float {
         /// Bytes.
@@ -45,7 +60,7 @@ impl Plan {
     /// Bytes per element.
     pub fn size(&self) -> usize {
         match *self {
-            Plan::Int { size, .. } | Plan::Float { size, .. } => size,
+            Plan::Int { size, .. } | Plan::Packed { size, .. } | Plan::Float { size, .. } => size,
             Plan::Bool => 1,
             Plan::Complex { part, .. } => 2 * part,
         }
@@ -77,15 +92,27 @@ pub fn numeric_plan(dtype: &Datatype) -> Result<Plan> {
         TypeClass::Integer {
             order,
             signed,
-            bit_offset: 0,
+            bit_offset,
             precision,
-        } if matches!(dtype.size, 1 | 2 | 4 | 8) && u32::from(*precision) == dtype.size * 8 => {
-            Ok(Plan::Int {
-                size: dtype.size(),
-                signed: *signed,
-                big: *order == ByteOrder::Big,
-            })
-        }
+        } => int_plan(dtype, *order, *signed, *bit_offset, *precision),
+        // h5py reads bitfields as unsigned integers of their size.
+        TypeClass::Bitfield {
+            order,
+            bit_offset,
+            precision,
+        } => int_plan(dtype, *order, false, *bit_offset, *precision),
+        // The time class has no conversions in libhdf5 and h5py cannot read it. Its one
+        // producer in practice, PyTables, stores `Time32Col` as 32-bit integer seconds and
+        // `Time64Col` as 64-bit IEEE float seconds: we read them as PyTables does.
+        TypeClass::Time { order, .. } if dtype.size == 4 => Ok(Plan::Int {
+            size: 4,
+            signed: true,
+            big: *order == ByteOrder::Big,
+        }),
+        TypeClass::Time { order, .. } if dtype.size == 8 => Ok(Plan::Float {
+            size: 8,
+            big: *order == ByteOrder::Big,
+        }),
         TypeClass::Float { order, .. } if is_ieee(&dtype.class, dtype.size) => Ok(Plan::Float {
             size: dtype.size(),
             big: *order == ByteOrder::Big,
@@ -96,6 +123,52 @@ pub fn numeric_plan(dtype: &Datatype) -> Result<Plan> {
             super::value::describe(dtype)
         ))),
     }
+}
+
+/// The plan for an integer (or bitfield) of `dtype.size` bytes holding `precision` bits at
+/// bit `offset`.
+fn int_plan(
+    dtype: &Datatype,
+    order: ByteOrder,
+    signed: bool,
+    offset: u16,
+    precision: u16,
+) -> Result<Plan> {
+    let size = dtype.size();
+    let big = order == ByteOrder::Big;
+    let bits = u32::from(offset) + u32::from(precision);
+    if !matches!(size, 1 | 2 | 4 | 8) || precision == 0 || bits > dtype.size * 8 {
+        return Err(Error::Type(format!(
+            "cannot read {} as a number (precision {precision} at bit offset {offset} in {size} \
+             bytes)",
+            super::value::describe(dtype)
+        )));
+    }
+    if offset == 0 && u32::from(precision) == dtype.size * 8 {
+        return Ok(Plan::Int { size, signed, big });
+    }
+    // Both fit in a u8: bits <= 64 was checked above.
+    Ok(Plan::Packed {
+        size,
+        signed,
+        big,
+        offset: offset as u8,
+        precision: precision as u8,
+    })
+}
+
+/// The value of a packed integer (see [`Plan::Packed`]) whose stored bytes are `v`.
+#[inline]
+pub(crate) fn unpack(v: u64, offset: u8, precision: u8, signed: bool) -> (u64, i64) {
+    let shifted = v >> offset;
+    let keep = 64 - u32::from(precision);
+    let bits = (shifted << keep) >> keep;
+    let value = if signed {
+        ((bits << keep) as i64) >> keep
+    } else {
+        bits as i64
+    };
+    (bits, value)
 }
 
 /// The plan for reading `dtype` as a complex number.
@@ -196,6 +269,22 @@ fn convert_number<T: FromNumber>(plan: &Plan, src: &[u8], dst: &mut [T]) {
                     T::from_i64(sign_extend(v, size))
                 } else {
                     T::from_u64(v)
+                };
+            }
+        }
+        Plan::Packed {
+            size,
+            signed,
+            big,
+            offset,
+            precision,
+        } => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
+                let (bits, value) = unpack(uint(s, big), offset, precision, signed);
+                *d = if signed {
+                    T::from_i64(value)
+                } else {
+                    T::from_u64(bits)
                 };
             }
         }
@@ -306,7 +395,7 @@ float_type!(f32, f64);
 impl H5Type for bool {
     fn plan(dtype: &Datatype) -> Result<Plan> {
         match numeric_plan(dtype)? {
-            p @ (Plan::Bool | Plan::Int { .. }) => Ok(p),
+            p @ (Plan::Bool | Plan::Int { .. } | Plan::Packed { .. }) => Ok(p),
             _ => Err(Error::Type(format!(
                 "cannot read {} as bool",
                 super::value::describe(dtype)

@@ -161,6 +161,10 @@ pub fn numpy_str(dtype: &Datatype) -> Option<String> {
             if *signed { 'i' } else { 'u' },
             dtype.size
         )),
+        // h5py reads bitfields as unsigned integers of their size.
+        TypeClass::Bitfield { order: o, .. } => {
+            Some(format!("{}u{}", order(o, dtype.size), dtype.size))
+        }
         TypeClass::Float { order: o, .. } => {
             Some(format!("{}f{}", order(o, dtype.size), dtype.size))
         }
@@ -224,6 +228,25 @@ pub fn decode_number(dtype: &Datatype, bytes: &[u8]) -> Result<Element> {
                 Ok(Element::UInt(v))
             }
         }
+        Plan::Packed {
+            signed,
+            big,
+            offset,
+            precision,
+            ..
+        } => {
+            let raw = if big {
+                bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+            } else {
+                crate::io::le_uint(bytes)
+            };
+            let (bits, value) = super::convert::unpack(raw, offset, precision, signed);
+            Ok(if signed {
+                Element::Int(value)
+            } else {
+                Element::UInt(bits)
+            })
+        }
         Plan::Float { size, big } => Ok(Element::Float(float(bytes, size, big))),
         Plan::Bool => Ok(Element::Bool(bytes.first().is_some_and(|&b| b != 0))),
         Plan::Complex { .. } => Err(Error::Type("complex is not a plain number".into())),
@@ -275,19 +298,11 @@ fn decode(
         }
     }
     match &dtype.class {
-        TypeClass::Integer { .. } | TypeClass::Float { .. } | TypeClass::Enum { .. } => {
-            decode_number(dtype, bytes)
-        }
-        TypeClass::Time { order, .. } | TypeClass::Bitfield { order, .. } => {
-            Ok(Element::UInt(if *order == ByteOrder::Big {
-                bytes
-                    .iter()
-                    .take(8)
-                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-            } else {
-                crate::io::le_uint(bytes)
-            }))
-        }
+        TypeClass::Integer { .. }
+        | TypeClass::Float { .. }
+        | TypeClass::Enum { .. }
+        | TypeClass::Time { .. }
+        | TypeClass::Bitfield { .. } => decode_number(dtype, bytes),
         TypeClass::String { padding, .. } => Ok(Element::Bytes(unpad(bytes, *padding).to_vec())),
         TypeClass::Opaque { .. } => Ok(Element::Opaque(bytes.to_vec())),
         TypeClass::Compound { members } => {
@@ -345,10 +360,16 @@ fn unpad(bytes: &[u8], padding: StringPadding) -> &[u8] {
             let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
             bytes.get(..end).unwrap_or_default()
         }
-        // h5py reads space-padded strings with their spaces: only NULs are padding here.
-        StringPadding::NullPad | StringPadding::SpacePad => {
+        StringPadding::NullPad => {
             let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
             bytes.get(..end).unwrap_or_default()
+        }
+        // As h5py reads them: libhdf5's conversion to a null-padded string drops the
+        // trailing spaces, then numpy drops trailing NULs.
+        StringPadding::SpacePad => {
+            let spaces = bytes.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+            let trimmed = bytes.get(..spaces).unwrap_or_default();
+            unpad(trimmed, StringPadding::NullPad)
         }
     }
 }

@@ -25,8 +25,8 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use jangada_hdf5::{
-    decode_number, numpy_str, Attribute, Dataset, Datatype, DynArray, Element, Error, File, Group,
-    LinkTarget, Node, Result, TypeClass,
+    decode_number, numpy_str, Attribute, ByteOrder, Dataset, Datatype, DynArray, Element, Error,
+    File, Group, LinkTarget, Node, Result, TypeClass,
 };
 
 /// Dump the whole file at `path` as the JSON tree.
@@ -72,6 +72,15 @@ pub fn dtype_json(dtype: &Datatype) -> Value {
         TypeClass::Array { dims, base } => json!({ "array": [dtype_json(base), dims] }),
         TypeClass::VarLenSequence { base } => json!({ "vlen": dtype_json(base) }),
         TypeClass::Reference { .. } => json!({ "ref": "object" }),
+        // The time class, read as PyTables reads it (4 bytes: int32, 8 bytes: float64 seconds).
+        TypeClass::Time { order, .. } => {
+            let o = if *order == ByteOrder::Big { '>' } else { '<' };
+            match dtype.size {
+                4 => json!({ "time": format!("{o}i4") }),
+                8 => json!({ "time": format!("{o}f8") }),
+                n => json!({ "unsupported": format!("time class of {n} bytes") }),
+            }
+        }
         other => json!({ "unsupported": format!("{other:?}") }),
     }
 }

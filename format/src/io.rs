@@ -51,12 +51,30 @@ pub struct FileImage<'a> {
     bytes: &'a [u8],
     base: u64,
     sizes: Sizes,
+    sohm: Option<crate::sohm::SohmRef>,
 }
 
 impl<'a> FileImage<'a> {
     /// Wrap a file's bytes. `base` is the absolute offset that address 0 refers to.
     pub fn new(bytes: &'a [u8], base: u64, sizes: Sizes) -> Self {
-        FileImage { bytes, base, sizes }
+        FileImage {
+            bytes,
+            base,
+            sizes,
+            sohm: None,
+        }
+    }
+
+    /// The same image, knowing where the file's shared object header message table is
+    /// (needed to read messages stored in the SOHM heaps).
+    pub fn with_sohm(mut self, sohm: Option<crate::sohm::SohmRef>) -> Self {
+        self.sohm = sohm;
+        self
+    }
+
+    /// The file's shared object header message table, if it has one.
+    pub fn sohm(&self) -> Option<crate::sohm::SohmRef> {
+        self.sohm
     }
 
     /// The field sizes of this file.

@@ -397,7 +397,7 @@ fn attributes_and_links() {
         let names: Vec<&str> = g.attributes.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, vec!["i", "s", "arr", "e"], "{libver}");
         assert_eq!(g.attributes[0].data, vec![7, 0, 0, 0]);
-        assert_eq!(g.attributes[2].dataspace.dims, vec![3]);
+        assert_eq!(g.attributes[2].inline_dataspace().unwrap().dims, vec![3]);
         assert!(g.attributes[3].data.is_empty());
         let mut links: Vec<(String, LinkTarget)> = g
             .links

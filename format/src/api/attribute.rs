@@ -10,14 +10,13 @@ use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 use crate::io::Addr;
 use crate::links::dense;
-use crate::messages::attribute::{AttributeMessage, MaybeShared};
+use crate::messages::attribute::AttributeMessage;
 use crate::messages::attribute_info::AttributeInfo;
 use crate::messages::kind;
 use crate::object_header::ObjectHeader;
 
 use super::convert::{self, H5Type};
 use super::file::FileInner;
-use super::node::resolve_shared_datatype;
 use super::value::{self, DynArray};
 
 /// An attribute, its value held in memory in the file's encoding.
@@ -167,7 +166,7 @@ pub(crate) fn find(file: &Arc<FileInner>, addr: Addr, name: &str, path: &str) ->
         return build(file, &img, addr, Some(order).filter(|_| tracked), msg);
     }
     for msg in header.all(kind::ATTRIBUTE) {
-        let parsed = AttributeMessage::parse(&mut msg.cursor(&img, "attribute message"))?;
+        let parsed = msg.parse_body(&img, "attribute message", AttributeMessage::parse)?;
         if parsed.name == name {
             let order = msg.creation_order.map(u32::from).filter(|_| tracked);
             return build(file, &img, addr, order, parsed);
@@ -190,12 +189,8 @@ fn build(
     creation_order: Option<u32>,
     msg: AttributeMessage,
 ) -> Result<Attribute> {
-    let datatype = match msg.datatype {
-        MaybeShared::Inline(t) => t,
-        MaybeShared::Shared(r) => resolve_shared_datatype(img, &r, 0)?,
-    };
-    let count = msg
-        .dataspace
+    let (datatype, dataspace) = msg.resolved(img)?;
+    let count = dataspace
         .element_count()
         .and_then(|n| n.checked_mul(u64::from(datatype.size)))
         .and_then(|n| usize::try_from(n).ok())
@@ -217,7 +212,7 @@ fn build(
         file: file.clone(),
         name: msg.name,
         datatype,
-        dataspace: msg.dataspace,
+        dataspace,
         raw,
         creation_order,
     })
@@ -229,7 +224,7 @@ fn read_unsorted(file: &Arc<FileInner>, addr: Addr) -> Result<Vec<Attribute>> {
     let header = ObjectHeader::parse(&img, addr)?;
     let mut found: Vec<(Option<u32>, AttributeMessage)> = Vec::new();
     for msg in header.all(kind::ATTRIBUTE) {
-        let parsed = AttributeMessage::parse(&mut msg.cursor(&img, "attribute message"))?;
+        let parsed = msg.parse_body(&img, "attribute message", AttributeMessage::parse)?;
         found.push((msg.creation_order.map(u32::from), parsed));
     }
     if let Some(msg) = header.find(kind::ATTRIBUTE_INFO) {

@@ -91,15 +91,10 @@ impl Dataset {
                 .find(kind::DATATYPE)
                 .ok_or_else(|| missing("datatype"))?,
         )?;
-        let space_msg = header
+        let mut dataspace = header
             .find(kind::DATASPACE)
-            .ok_or_else(|| missing("dataspace"))?;
-        if space_msg.is_shared() {
-            return Err(Error::Unsupported(format!(
-                "shared dataspace message in {path}"
-            )));
-        }
-        let mut dataspace = Dataspace::parse(&mut space_msg.cursor(&img, "dataspace message"))?;
+            .ok_or_else(|| missing("dataspace"))?
+            .parse_body(&img, "dataspace message", Dataspace::parse)?;
         if let Some(dims) = file.pending_shape(header.addr) {
             // Resized in this write session; the header is rewritten at flush.
             dataspace.dims = dims;
@@ -111,17 +106,17 @@ impl Dataset {
                 .cursor(&img, "data layout message"),
         )?;
         let pipeline = match header.find(kind::FILTER_PIPELINE) {
-            Some(m) => FilterPipeline::parse(&mut m.cursor(&img, "filter pipeline message"))?,
+            Some(m) => m.parse_body(&img, "filter pipeline message", FilterPipeline::parse)?,
             None => FilterPipeline::default(),
         };
         let fill = match (
             header.find(kind::FILL_VALUE),
             header.find(kind::FILL_VALUE_OLD),
         ) {
-            (Some(m), _) => Some(FillValue::parse(&mut m.cursor(&img, "fill value message"))?),
-            (None, Some(m)) => Some(FillValue::parse_old(
-                &mut m.cursor(&img, "old fill value message"),
-            )?),
+            (Some(m), _) => Some(m.parse_body(&img, "fill value message", FillValue::parse)?),
+            (None, Some(m)) => {
+                Some(m.parse_body(&img, "old fill value message", FillValue::parse_old)?)
+            }
             (None, None) => None,
         };
         let external = header

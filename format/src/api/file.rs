@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};
+use crate::sohm::SohmRef;
 use crate::store::{Snapshot, Store};
 use crate::superblock::Superblock;
 use crate::writer::session::Session;
@@ -50,13 +51,24 @@ pub(crate) struct Snap {
     bytes: Snapshot,
     base: u64,
     sizes: Sizes,
+    sohm: Option<SohmRef>,
 }
 
 impl Snap {
     /// The image structures are decoded from.
     pub(crate) fn image(&self) -> FileImage<'_> {
-        FileImage::new(self.bytes.bytes(), self.base, self.sizes)
+        FileImage::new(self.bytes.bytes(), self.base, self.sizes).with_sohm(self.sohm)
     }
+}
+
+/// The shared object header message table of the file in `store`, if any.
+fn find_sohm(store: &Store, superblock: &Superblock) -> Result<Option<SohmRef>> {
+    if superblock.extension.is_none() {
+        return Ok(None);
+    }
+    let snap = store.snapshot()?;
+    let img = FileImage::new(snap.bytes(), superblock.base, superblock.sizes);
+    crate::sohm::find_table(&img, superblock.extension)
 }
 
 /// State shared by every handle of one open file.
@@ -70,6 +82,8 @@ pub(crate) struct FileInner {
     pending_shapes: Option<crate::writer::session::PendingShapes>,
     /// Global heap collections already parsed, shared by the reads of a read-only file.
     gheap: crate::heap::global::CollectionCache,
+    /// The shared object header message table (found at open).
+    sohm: Option<SohmRef>,
 }
 
 impl FileInner {
@@ -85,6 +99,7 @@ impl FileInner {
             bytes: self.store.snapshot()?,
             base: sb.base,
             sizes: sb.sizes,
+            sohm: self.sohm,
         })
     }
 
@@ -225,6 +240,15 @@ impl File {
             return Self::from_parts(store, superblock, Some(path), Some(session));
         }
         let superblock = Superblock::read(store.snapshot()?.bytes())?;
+        if find_sohm(&store, &superblock)?.is_some() {
+            // Objects share messages counted by the SOHM indexes; editing them without
+            // updating the counts would let libhdf5 free messages still in use.
+            return Err(Error::Unsupported(format!(
+                "{}: writing to a file with shared object header messages (SOHM); open it \
+                 read-only",
+                path.display()
+            )));
+        }
         let session = Session::open(&store, &superblock)?;
         Self::from_parts(store, superblock, Some(path), Some(session))
     }
@@ -245,8 +269,10 @@ impl File {
         path: Option<&Path>,
         session: Option<Session>,
     ) -> Result<File> {
+        let sohm = find_sohm(&store, &superblock)?;
         Ok(File {
             inner: Arc::new(FileInner {
+                sohm,
                 store,
                 superblock: RwLock::new(superblock),
                 path: path.map(Path::to_path_buf),

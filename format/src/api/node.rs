@@ -7,7 +7,6 @@ use crate::datatype::{parse_datatype, Datatype};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
 use crate::messages::kind;
-use crate::messages::shared::SharedRef;
 use crate::object_header::{ObjectHeader, RawMessage};
 
 use super::attribute::{self, Attribute};
@@ -127,48 +126,8 @@ impl NamedDatatype {
     }
 }
 
-/// Decode a datatype message, following it to a committed datatype when shared.
+/// Decode a datatype message, following it to a committed datatype or the SOHM heap when
+/// shared.
 pub(crate) fn decode_datatype(img: &FileImage<'_>, msg: &RawMessage<'_>) -> Result<Datatype> {
-    let mut c = msg.cursor(img, "datatype message");
-    if msg.is_shared() {
-        let shared = SharedRef::parse(&mut c)?;
-        return resolve_shared_datatype(img, &shared, 0);
-    }
-    parse_datatype(&mut c)
-}
-
-/// The datatype a shared-message reference points at.
-pub(crate) fn resolve_shared_datatype(
-    img: &FileImage<'_>,
-    shared: &SharedRef,
-    depth: u32,
-) -> Result<Datatype> {
-    match shared {
-        SharedRef::ObjectHeader(addr) => {
-            if depth > 8 {
-                return Err(Error::corrupt(
-                    "committed datatype",
-                    img.absolute(*addr),
-                    "shared datatype chain too long (cycle?)",
-                ));
-            }
-            let header = ObjectHeader::parse(img, *addr)?;
-            let msg = header.find(kind::DATATYPE).ok_or_else(|| {
-                Error::corrupt(
-                    "committed datatype",
-                    img.absolute(*addr),
-                    "object header has no datatype message",
-                )
-            })?;
-            let mut c = msg.cursor(img, "datatype message");
-            if msg.is_shared() {
-                let inner = SharedRef::parse(&mut c)?;
-                return resolve_shared_datatype(img, &inner, depth + 1);
-            }
-            parse_datatype(&mut c)
-        }
-        SharedRef::SohmHeap(_) => Err(Error::Unsupported(
-            "messages in the shared object header message heap (SOHM)".into(),
-        )),
-    }
+    msg.parse_body(img, "datatype message", parse_datatype)
 }

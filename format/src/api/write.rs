@@ -108,7 +108,7 @@ fn message_from(
             crate::datatype::CharacterSet::Utf8
         },
         datatype: MaybeShared::Inline(datatype),
-        dataspace,
+        dataspace: MaybeShared::Inline(dataspace),
         data: bytes,
     })
 }

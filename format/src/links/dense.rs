@@ -100,7 +100,7 @@ pub fn attribute_objects<'a>(
         .map(|r| {
             let rec = AttributeNameRecord::decode(r)?;
             once(&mut seen, rec.heap_id, r.offset)?;
-            let (bytes, offset) = heap.get_located(rec.heap_id, r.offset)?;
+            let (bytes, offset) = attribute_bytes(img, &heap, rec.heap_id, r.offset, rec.flags)?;
             Ok(DenseObject {
                 heap_id: rec.heap_id.to_vec(),
                 hash: rec.hash,
@@ -185,9 +185,18 @@ pub fn find_link(img: &FileImage<'_>, info: &LinkInfo, name: &str) -> Result<Opt
             // The heap ID follows the 4-byte hash.
             Ok((rec.hash, rec.heap_id, r.offset.saturating_add(4), ()))
         },
-        ("dense link message", Link::parse, |l: &Link| {
-            l.name.as_str()
-        }),
+        (
+            |heap: &FractalHeap<'_>, id: &[u8], at: u64, _: &()| {
+                let (bytes, offset) = heap.get_located(id, at)?;
+                Link::parse(&mut Cursor::new(
+                    &bytes,
+                    offset,
+                    img.sizes(),
+                    "dense link message",
+                ))
+            },
+            |l: &Link| l.name.as_str(),
+        ),
     )?;
     Ok(found.map(|((), link)| link))
 }
@@ -208,14 +217,55 @@ pub fn find_attribute(
         name,
         |r| {
             let rec = AttributeNameRecord::decode(r)?;
-            Ok((rec.hash, rec.heap_id, r.offset, rec.creation_order))
+            Ok((
+                rec.hash,
+                rec.heap_id,
+                r.offset,
+                (rec.creation_order, rec.flags),
+            ))
         },
         (
-            "dense attribute message",
-            AttributeMessage::parse,
+            |heap: &FractalHeap<'_>, id: &[u8], at: u64, (_, flags): &(u32, u8)| {
+                let (bytes, offset) = attribute_bytes(img, heap, id, at, *flags)?;
+                AttributeMessage::parse(&mut Cursor::new(
+                    &bytes,
+                    offset,
+                    img.sizes(),
+                    "dense attribute message",
+                ))
+            },
             |a: &AttributeMessage| a.name.as_str(),
         ),
     )
+    .map(|found| found.map(|((order, _), msg)| (order, msg)))
+}
+
+/// The encoded attribute message a name-index record points at, and its file offset: in
+/// the object's dense heap, or, when the record's message flags say it is shared (bit 1), in
+/// the shared object header message heap, whose heap ID the record then holds (libhdf5's
+/// `H5A__dense_insert` stores that ID instead of copying the message).
+fn attribute_bytes<'a>(
+    img: &FileImage<'a>,
+    heap: &FractalHeap<'a>,
+    id: &[u8],
+    id_offset: u64,
+    flags: u8,
+) -> Result<(Cow<'a, [u8]>, u64)> {
+    if flags & 0x02 == 0 {
+        return heap.get_located(id, id_offset);
+    }
+    let id: [u8; 8] = id.try_into().map_err(|_| {
+        Error::corrupt(
+            "v2 B-tree attribute name record",
+            id_offset,
+            format!("shared attribute heap ID of {} bytes, not 8", id.len()),
+        )
+    })?;
+    let shared = crate::messages::shared::SharedRef::SohmHeap(id);
+    Ok((
+        crate::sohm::resolve(img, crate::messages::kind::ATTRIBUTE, &shared)?,
+        id_offset,
+    ))
 }
 
 /// What a name-index record gives: the name's hash, the heap ID, the heap ID's file offset,
@@ -223,17 +273,17 @@ pub fn find_attribute(
 type NameRecord<'r, K> = (u32, &'r [u8], u64, K);
 
 /// The object called `name` in the dense storage with fractal heap `heap` and name index
-/// `index`: `record` decodes an index record, `what` names the heap object in errors,
-/// `parse` decodes it and `name_of` gives its name.
+/// `index`: `record` decodes an index record, `parse` fetches and decodes the object it
+/// names (from the heap, the heap ID, the ID's file offset and what the record keeps) and
+/// `name_of` gives its name.
 #[allow(clippy::type_complexity)]
 fn find_named<'a, K, T>(
     img: &FileImage<'a>,
     (heap, index): (Addr, Addr),
     name: &str,
     record: impl for<'r> Fn(&bt2::RawRecord<'r>) -> Result<NameRecord<'r, K>>,
-    (what, parse, name_of): (
-        &'static str,
-        fn(&mut Cursor<'_>) -> Result<T>,
+    (parse, name_of): (
+        impl Fn(&FractalHeap<'a>, &[u8], u64, &K) -> Result<T>,
         impl Fn(&T) -> &str,
     ),
 ) -> Result<Option<(K, T)>> {
@@ -244,8 +294,7 @@ fn find_named<'a, K, T>(
         let (record_hash, heap_id, id_offset, keep) = record(r)?;
         match record_hash.cmp(&hash) {
             std::cmp::Ordering::Equal => {
-                let (bytes, offset) = heap.get_located(heap_id, id_offset)?;
-                let object = parse(&mut Cursor::new(&bytes, offset, img.sizes(), what))?;
+                let object = parse(&heap, heap_id, id_offset, &keep)?;
                 let order = name_of(&object).as_bytes().cmp(name.as_bytes());
                 if order == std::cmp::Ordering::Equal {
                     found = Some((keep, object));

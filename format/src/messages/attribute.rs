@@ -16,8 +16,8 @@ pub struct AttributeMessage {
     pub name_charset: CharacterSet,
     /// The datatype, or where the shared (committed) datatype lives (flag bit 0).
     pub datatype: MaybeShared<Datatype>,
-    /// The dataspace.
-    pub dataspace: Dataspace,
+    /// The dataspace, or where the shared copy lives (flag bit 1, SOHM).
+    pub dataspace: MaybeShared<Dataspace>,
     /// Raw element bytes: element count x datatype size.
     pub data: Vec<u8>,
 }
@@ -32,6 +32,36 @@ pub enum MaybeShared<T> {
 }
 
 impl AttributeMessage {
+    /// The datatype and dataspace, following shared copies (committed datatypes, SOHM).
+    pub fn resolved(&self, img: &crate::io::FileImage<'_>) -> Result<(Datatype, Dataspace)> {
+        let datatype = match &self.datatype {
+            MaybeShared::Inline(t) => t.clone(),
+            MaybeShared::Shared(r) => {
+                let body = crate::sohm::resolve(img, crate::messages::kind::DATATYPE, r)?;
+                parse_datatype(&mut Cursor::new(&body, 0, img.sizes(), "shared datatype"))?
+            }
+        };
+        let dataspace = match &self.dataspace {
+            MaybeShared::Inline(d) => d.clone(),
+            MaybeShared::Shared(r) => {
+                let body = crate::sohm::resolve(img, crate::messages::kind::DATASPACE, r)?;
+                Dataspace::parse(&mut Cursor::new(&body, 0, img.sizes(), "shared dataspace"))?
+            }
+        };
+        Ok((datatype, dataspace))
+    }
+
+    /// The dataspace when stored inline (attributes this crate writes always are).
+    pub fn inline_dataspace(&self) -> Result<&Dataspace> {
+        match &self.dataspace {
+            MaybeShared::Inline(d) => Ok(d),
+            MaybeShared::Shared(_) => Err(Error::Unsupported(format!(
+                "attribute {:?} has a shared (SOHM) dataspace",
+                self.name
+            ))),
+        }
+    }
+
     /// Decode the message body. `c` covers exactly the message.
     ///
     /// Version 1 pads the name, datatype and dataspace to multiples of 8 bytes; versions 2
@@ -83,16 +113,15 @@ impl AttributeMessage {
         } else {
             MaybeShared::Inline(parse_datatype(&mut dt)?)
         };
-        if flags & 0x02 != 0 {
-            return Err(Error::Unsupported(format!(
-                "attribute {name:?} with a shared dataspace"
-            )));
-        }
         let mut ds = sub_cursor(c, padded(dataspace_size), dataspace_size)?;
-        let dataspace = Dataspace::parse(&mut ds)?;
+        let dataspace = if flags & 0x02 != 0 {
+            MaybeShared::Shared(SharedRef::parse(&mut ds)?)
+        } else {
+            MaybeShared::Inline(Dataspace::parse(&mut ds)?)
+        };
 
-        let data = match &datatype {
-            MaybeShared::Inline(t) => {
+        let data = match (&datatype, &dataspace) {
+            (MaybeShared::Inline(t), MaybeShared::Inline(dataspace)) => {
                 let count = dataspace
                     .element_count()
                     .ok_or_else(|| c.error("attribute element count overflows"))?;
@@ -107,7 +136,8 @@ impl AttributeMessage {
                 }
                 c.take_u64(len)?.to_vec()
             }
-            MaybeShared::Shared(_) => c.take(c.remaining())?.to_vec(),
+            // Sizes unknown until the shared copies are resolved: the caller truncates.
+            _ => c.take(c.remaining())?.to_vec(),
         };
         Ok(AttributeMessage {
             name,
@@ -146,9 +176,15 @@ impl AttributeMessage {
             })
         };
         let name_size = field("name", name.len().saturating_add(1))?;
+        let MaybeShared::Inline(space) = &self.dataspace else {
+            return Err(Error::Unsupported(format!(
+                "attribute {:?}: writing a shared (SOHM) dataspace",
+                self.name
+            )));
+        };
         let (flags, datatype) = match &self.datatype {
             MaybeShared::Inline(t) => {
-                let count = self.dataspace.element_count().ok_or_else(|| {
+                let count = space.element_count().ok_or_else(|| {
                     Error::Invalid(format!(
                         "attribute {:?}: element count overflows",
                         self.name
@@ -167,7 +203,7 @@ impl AttributeMessage {
             }
             MaybeShared::Shared(r) => (0x01, encode_shared(r, sizes)),
         };
-        let dataspace = self.dataspace.encode(sizes);
+        let dataspace = space.encode(sizes);
         let datatype_size = field("datatype", datatype.len())?;
         let dataspace_size = field("dataspace", dataspace.len())?;
         let charset = match (self.name_charset, self.name.is_ascii()) {
@@ -261,7 +297,7 @@ mod tests {
         assert_eq!(a.name, "i");
         assert_eq!(a.name_charset, CharacterSet::Ascii);
         assert_eq!(inline(&a).size, 4);
-        assert_eq!(a.dataspace, Dataspace::scalar());
+        assert_eq!(a.inline_dataspace().unwrap(), &Dataspace::scalar());
         assert_eq!(a.data, vec![7, 0, 0, 0]);
 
         let a = parse("01000200140008007300000000000000190101001000000010000000010000000000080000000000010000000000000005000000601c00000000000001000000").unwrap();
@@ -272,7 +308,7 @@ mod tests {
 
         let a = parse("0100040014001800617272000000000011201f000400000000002000170800177f00000000000000010101000000000003000000000000000300000000000000000000000000803f0000004000000000").unwrap();
         assert_eq!(a.name, "arr");
-        assert_eq!(a.dataspace.dims, vec![3]);
+        assert_eq!(a.inline_dataspace().unwrap().dims, vec![3]);
         let vals: Vec<f32> = a
             .data
             .chunks(4)
@@ -285,7 +321,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.name, "e");
-        assert_eq!(a.dataspace.kind, SpaceKind::Null);
+        assert_eq!(a.inline_dataspace().unwrap().kind, SpaceKind::Null);
         assert!(a.data.is_empty());
     }
 
@@ -298,7 +334,7 @@ mod tests {
             a.datatype,
             MaybeShared::Shared(SharedRef::ObjectHeader(Addr(0x1988)))
         );
-        assert_eq!(a.dataspace.dims, vec![2]);
+        assert_eq!(a.inline_dataspace().unwrap().dims, vec![2]);
         assert_eq!(&a.data[..4], &[1, 0, 2, 0]);
         assert_eq!(a.data.len(), 11);
     }
@@ -311,7 +347,7 @@ mod tests {
         assert_eq!(a.name, "s");
         assert_eq!(a.data.len(), 16);
         let a = parse("0300040014001400006172720011201f000400000000002000170800177f0000000201010103000000000000000300000000000000000000000000803f00000040").unwrap();
-        assert_eq!(a.dataspace.dims, vec![3]);
+        assert_eq!(a.inline_dataspace().unwrap().dims, vec![3]);
         assert_eq!(&a.data[4..8], &1.0f32.to_le_bytes());
         let a = parse("030002000c00040000650010080000040000000000200002000002").unwrap();
         assert!(a.data.is_empty());
@@ -328,9 +364,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        // Shared dataspace.
+        // Shared dataspace whose 4 bytes cannot hold a shared-message reference.
         let e = parse("030202000c0004000069001008000004000000000020000200000007000000");
-        assert!(matches!(e, Err(Error::Unsupported(_))));
+        assert!(matches!(e, Err(Error::Corrupt { .. })), "{e:?}");
         assert!(parse("04").is_err());
         // Name without NUL.
         assert!(parse("030002000c00040000696a1008000004000000000020000200000007000000").is_err());
@@ -365,7 +401,7 @@ mod tests {
             name: name.into(),
             name_charset: CharacterSet::Ascii,
             datatype: t,
-            dataspace: space,
+            dataspace: MaybeShared::Inline(space),
             data,
         }
     }

@@ -40,6 +40,28 @@ impl<'a> RawMessage<'a> {
     pub fn is_shared(&self) -> bool {
         self.flags & 0x02 != 0
     }
+
+    /// The message's body: its own bytes, or those of the shared copy it refers to (in
+    /// another object header or in the shared object header message heap).
+    pub fn body(&self, img: &FileImage<'a>) -> Result<std::borrow::Cow<'a, [u8]>> {
+        if !self.is_shared() {
+            return Ok(std::borrow::Cow::Borrowed(self.data));
+        }
+        let r = crate::messages::shared::SharedRef::parse(&mut self.cursor(img, "shared message"))?;
+        crate::sohm::resolve(img, self.kind, &r)
+    }
+
+    /// Decode the body ([`RawMessage::body`]) with `parse`, naming `structure` in errors.
+    pub fn parse_body<T>(
+        &self,
+        img: &FileImage<'a>,
+        structure: &'static str,
+        parse: impl FnOnce(&mut Cursor<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let body = self.body(img)?;
+        // A shared copy's errors name the referring message's offset.
+        parse(&mut Cursor::new(&body, self.offset, img.sizes(), structure))
+    }
 }
 
 /// One header message to encode: the owned counterpart of [`RawMessage`].

@@ -82,9 +82,10 @@ impl Walker<'_, '_> {
         for _ in 0..8 {
             let addr = match r {
                 SharedRef::ObjectHeader(a) => a,
-                SharedRef::SohmHeap(_) => {
-                    self.incomplete("datatype in the shared object header message heap");
-                    return Ok(None);
+                SharedRef::SohmHeap(id) => {
+                    let body = crate::sohm::resolve(img, kind::DATATYPE, &SharedRef::SohmHeap(id))?;
+                    let mut c = Cursor::new(&body, 0, img.sizes(), "shared datatype message");
+                    return Ok(Some(parse_datatype(&mut c)?));
                 }
             };
             self.queue(addr);
@@ -132,24 +133,14 @@ impl Walker<'_, '_> {
         else {
             return Ok(());
         };
-        let space_msg = header
+        let space = header
             .find(kind::DATASPACE)
-            .ok_or_else(|| missing("dataspace"))?;
-        if space_msg.is_shared() {
-            self.incomplete("shared dataspace message");
-            return Ok(());
-        }
-        let space = Dataspace::parse(&mut space_msg.cursor(img, "dataspace message"))?;
+            .ok_or_else(|| missing("dataspace"))?
+            .parse_body(img, "dataspace message", Dataspace::parse)?;
         let layout_msg = header.find(kind::LAYOUT).ok_or_else(|| missing("layout"))?;
         let layout = Layout::parse(&mut layout_msg.cursor(img, "data layout message"))?;
         let pipeline = match header.find(kind::FILTER_PIPELINE) {
-            Some(m) if !m.is_shared() => {
-                FilterPipeline::parse(&mut m.cursor(img, "filter pipeline message"))?
-            }
-            Some(_) => {
-                self.incomplete("shared filter pipeline message");
-                return Ok(());
-            }
+            Some(m) => m.parse_body(img, "filter pipeline message", FilterPipeline::parse)?,
             None => FilterPipeline::default(),
         };
         let scan = needs_scan(&dt);
@@ -158,12 +149,10 @@ impl Walker<'_, '_> {
                 header.find(kind::FILL_VALUE),
                 header.find(kind::FILL_VALUE_OLD),
             ) {
-                (Some(m), _) if !m.is_shared() => {
-                    Some(FillValue::parse(&mut m.cursor(img, "fill value message"))?)
+                (Some(m), _) => Some(m.parse_body(img, "fill value message", FillValue::parse)?),
+                (None, Some(m)) => {
+                    Some(m.parse_body(img, "old fill value message", FillValue::parse_old)?)
                 }
-                (None, Some(m)) if !m.is_shared() => Some(FillValue::parse_old(
-                    &mut m.cursor(img, "old fill value message"),
-                )?),
                 _ => None,
             };
             if let Some(value) = fill.and_then(|f| f.value) {

@@ -110,6 +110,11 @@ impl<'i, 'a> Walker<'i, 'a> {
             self.incomplete("superblock extension");
             self.queue(ext);
         }
+        if let Some(table) = self.img.sohm() {
+            for (a, len, what) in crate::sohm::extents(self.img, table)? {
+                self.push(a, len, what);
+            }
+        }
         self.queue(sb.root);
         while let Some(addr) = self.pending.pop() {
             if self.visited.len() > MAX_OBJECTS {
@@ -159,10 +164,8 @@ impl<'i, 'a> Walker<'i, 'a> {
     fn shared(&mut self, msg: &RawMessage<'_>) -> Result<()> {
         match SharedRef::parse(&mut msg.cursor(self.img, "shared message"))? {
             SharedRef::ObjectHeader(a) => self.queue(a),
-            SharedRef::SohmHeap(_) => self.incomplete(format!(
-                "message type {:#06x} in the shared object header message heap",
-                msg.kind
-            )),
+            // The SOHM heaps and indexes are accounted for with the table.
+            SharedRef::SohmHeap(_) => {}
         }
         Ok(())
     }
@@ -204,7 +207,8 @@ impl<'i, 'a> Walker<'i, 'a> {
                 )?;
                 self.push_all(local::extents(img, heap)?, "local heap");
             }
-            kind::SHARED_TABLE => self.incomplete("shared object header message table"),
+            // Accounted for at the start of the walk (through the image).
+            kind::SHARED_TABLE => {}
             kind::DRIVER_INFO => self.incomplete("driver info message"),
             kind::FILE_SPACE_INFO => self.incomplete("file space info (free-space managers)"),
             k => self.incomplete(format!(
@@ -283,8 +287,11 @@ impl<'i, 'a> Walker<'i, 'a> {
         if !super::data::needs_scan(&datatype) {
             return Ok(());
         }
-        let len = attr
-            .dataspace
+        let MaybeShared::Inline(space) = &attr.dataspace else {
+            self.incomplete("attribute with a shared (SOHM) dataspace");
+            return Ok(());
+        };
+        let len = space
             .element_count()
             .and_then(|n| n.checked_mul(u64::from(datatype.size)))
             .and_then(|n| usize::try_from(n).ok())

@@ -190,6 +190,13 @@ fn check_structures(store: &Store, report: &mut Report) -> Result<bool> {
         }
     };
     let img = FileImage::new(bytes, sb.base, sb.sizes);
+    let img = match jangada_hdf5::sohm::find_table(&img, sb.extension) {
+        Ok(sohm) => img.with_sohm(sohm),
+        Err(e) => {
+            report.error("/", &e);
+            img
+        }
+    };
     let eof = img.len();
     let usage = match used_extents(&img, &sb) {
         Ok(u) => u,

@@ -29,7 +29,7 @@ use ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
 use crate::error::{Error, Result};
 use crate::mapping::load::{dataset_type, load_attr, DatasetType};
 use crate::mapping::{time, DATASET_TYPE};
-use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Timestamp, Value};
 
 mod dtype;
 mod select;
@@ -203,16 +203,16 @@ impl<'h> ProxyDataset<'h> {
             "u2" => ArrayValue::U16(ds.read_slice(&sel)?),
             "u4" => ArrayValue::U32(ds.read_slice(&sel)?),
             "u8" => ArrayValue::U64(ds.read_slice(&sel)?),
-            "f2" | "f4" => ArrayValue::F32(ds.read_slice(&sel)?),
+            "f2" => ArrayValue::F16(ds.read_slice(&sel)?),
+            "f4" => ArrayValue::F32(ds.read_slice(&sel)?),
             "f8" => ArrayValue::F64(ds.read_slice(&sel)?),
             "b1" => ArrayValue::Bool(ds.read_slice(&sel)?),
             "c8" => ArrayValue::C64(ds.read_slice(&sel)?),
             "c16" => ArrayValue::C128(ds.read_slice(&sel)?),
-            _ if matches!(
-                ds.dtype().class,
-                TypeClass::VarLenString { .. } | TypeClass::String { .. }
-            ) =>
-            {
+            _ if matches!(ds.dtype().class, TypeClass::String { .. }) => {
+                crate::mapping::load::read_bytes(&ds, &sel)?
+            }
+            _ if matches!(ds.dtype().class, TypeClass::VarLenString { .. }) => {
                 let a = ds.read_dyn_slice(&sel)?;
                 let shape: Vec<usize> = a
                     .shape
@@ -566,13 +566,64 @@ impl<'h> ProxyDataset<'h> {
             ArrayValue::U16(x) => self.append(x),
             ArrayValue::U32(x) => self.append(x),
             ArrayValue::U64(x) => self.append(x),
+            ArrayValue::F16(x) => self.append(x),
             ArrayValue::F32(x) => self.append(x),
             ArrayValue::F64(x) => self.append(x),
             ArrayValue::Bool(x) => self.append(x),
             ArrayValue::C64(x) => self.append(x),
             ArrayValue::C128(x) => self.append(x),
             ArrayValue::Str(x) => self.append_strings(x),
+            ArrayValue::Bytes(b) => self.append_bytes(b),
         }
+    }
+
+    /// Append fixed-length bytes to an `|S<n>` dataset: each element must fit its `n`
+    /// bytes (numpy's safe casting of `S<m>` to `S<n>`).
+    fn append_bytes(&self, b: &FixedBytes) -> Result<()> {
+        self.writable()?;
+        self.array_only()?;
+        let ds = self.current()?;
+        if ds.shape().is_empty() {
+            return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
+        }
+        if !matches!(ds.dtype().class, TypeClass::String { .. }) {
+            return Err(self.mismatch(format!(
+                "the dataset holds {} elements, the data is {}",
+                dtype_str(&ds),
+                ArrayValue::Bytes(FixedBytes {
+                    itemsize: b.itemsize,
+                    data: ArrayD::default(IxDyn(&[0])),
+                })
+                .dtype_str()
+            )));
+        }
+        let n = ds.dtype().size();
+        crate::mapping::save::check_bytes(
+            &FixedBytes {
+                itemsize: n,
+                data: b.data.clone(),
+            },
+            self.path(),
+        )
+        .map_err(|e| self.mismatch(e.to_string()))?;
+        self.append_checked(&ds, b.data.shape())?;
+        let len = ds.shape().first().copied().unwrap_or(0);
+        let add = b.data.shape().first().copied().unwrap_or(0) as u64;
+        if add == 0 {
+            return Ok(());
+        }
+        let mut raw = Vec::with_capacity(b.data.len().saturating_mul(n));
+        for e in &b.data {
+            raw.extend_from_slice(e);
+            raw.resize(raw.len() + n.saturating_sub(e.len()), 0);
+        }
+        self.resize_axis0(&ds, len + add)?;
+        let ds = self.current()?;
+        let sel = Selection::new([SliceArg::range(
+            i64::try_from(len).unwrap_or(i64::MAX),
+            i64::try_from(len + add).unwrap_or(i64::MAX),
+        )]);
+        Ok(ds.write_raw(&sel, &raw)?)
     }
 
     fn append_strings(&self, x: &ArrayD<String>) -> Result<()> {

@@ -1778,6 +1778,42 @@ fn persist_save_and_load_refusals() {
             exact(),
         ),
         (
+            "bytes element longer than the item size",
+            "does not fit its item size",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 2,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![b"abc".to_vec()]).unwrap(),
+                })),
+            )]),
+            exact(),
+        ),
+        (
+            "bytes element ending with a NUL",
+            "ends with a nul byte",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 4,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![b"a\0".to_vec()]).unwrap(),
+                })),
+            )]),
+            exact(),
+        ),
+        (
+            "bytes of item size 0",
+            "item size of 0",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 0,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![Vec::new()]).unwrap(),
+                })),
+            )]),
+            exact(),
+        ),
+        (
             "empty class",
             "class",
             Value::Object(Object::default()),

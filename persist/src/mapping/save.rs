@@ -222,7 +222,7 @@ pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) ->
 /// [`save_tree`] of a value already checked with [`check_value`].
 pub fn save_checked(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
     // A scalar is an attribute: any non-empty name (see `check_item_key`).
-    if !(value.is_scalar() && !key.is_empty()) {
+    if !value.is_scalar() || key.is_empty() {
         check_key(key, group.path(), &[])?;
     }
     write(group, key, value, opts)

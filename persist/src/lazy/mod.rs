@@ -29,10 +29,11 @@ use ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
 use crate::error::{Error, Result};
 use crate::mapping::load::{dataset_type, load_attr, DatasetType};
 use crate::mapping::{time, DATASET_TYPE};
-use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Timestamp, Value};
+use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
 mod dtype;
 mod select;
+mod text;
 use dtype::dtype_str;
 use dtype::safe_cast;
 pub use dtype::H5Elem;
@@ -575,79 +576,6 @@ impl<'h> ProxyDataset<'h> {
             ArrayValue::Str(x) => self.append_strings(x),
             ArrayValue::Bytes(b) => self.append_bytes(b),
         }
-    }
-
-    /// Append fixed-length bytes to an `|S<n>` dataset: each element must fit its `n`
-    /// bytes (numpy's safe casting of `S<m>` to `S<n>`).
-    fn append_bytes(&self, b: &FixedBytes) -> Result<()> {
-        self.writable()?;
-        self.array_only()?;
-        let ds = self.current()?;
-        if ds.shape().is_empty() {
-            return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
-        }
-        if !matches!(ds.dtype().class, TypeClass::String { .. }) {
-            return Err(self.mismatch(format!(
-                "the dataset holds {} elements, the data is {}",
-                dtype_str(&ds),
-                ArrayValue::Bytes(FixedBytes {
-                    itemsize: b.itemsize,
-                    data: ArrayD::default(IxDyn(&[0])),
-                })
-                .dtype_str()
-            )));
-        }
-        let n = ds.dtype().size();
-        crate::mapping::save::check_bytes(
-            &FixedBytes {
-                itemsize: n,
-                data: b.data.clone(),
-            },
-            self.path(),
-        )
-        .map_err(|e| self.mismatch(e.to_string()))?;
-        self.append_checked(&ds, b.data.shape())?;
-        let len = ds.shape().first().copied().unwrap_or(0);
-        let add = b.data.shape().first().copied().unwrap_or(0) as u64;
-        if add == 0 {
-            return Ok(());
-        }
-        let mut raw = Vec::with_capacity(b.data.len().saturating_mul(n));
-        for e in &b.data {
-            raw.extend_from_slice(e);
-            raw.resize(raw.len() + n.saturating_sub(e.len()), 0);
-        }
-        self.resize_axis0(&ds, len + add)?;
-        let ds = self.current()?;
-        let sel = Selection::new([SliceArg::range(
-            i64::try_from(len).unwrap_or(i64::MAX),
-            i64::try_from(len + add).unwrap_or(i64::MAX),
-        )]);
-        Ok(ds.write_raw(&sel, &raw)?)
-    }
-
-    fn append_strings(&self, x: &ArrayD<String>) -> Result<()> {
-        self.writable()?;
-        self.array_only()?;
-        let ds = self.current()?;
-        if ds.shape().is_empty() {
-            return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
-        }
-        self.check_dtype(&ds, "str")?;
-        self.append_checked(&ds, x.shape())?;
-        let len = ds.shape().first().copied().unwrap_or(0);
-        let add = x.shape().first().copied().unwrap_or(0) as u64;
-        if add == 0 {
-            return Ok(());
-        }
-        self.resize_axis0(&ds, len + add)?;
-        let ds = self.current()?;
-        let values: Vec<String> = x.iter().cloned().collect();
-        let sel = Selection::new([SliceArg::range(
-            i64::try_from(len).unwrap_or(i64::MAX),
-            i64::try_from(len + add).unwrap_or(i64::MAX),
-        )]);
-        Ok(ds.write_strings(&sel, &values)?)
     }
 }
 

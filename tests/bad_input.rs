@@ -1471,16 +1471,21 @@ fn persist_handle() {
                 Value::Dict(BTreeMap::from([(String::new(), Value::Int(1))])),
             )
         }),
-        ("set a dict with key \".\"", "hdf5 name", |h| {
+        // Keys of scalars (attributes) may be "." or hold "/"; keys of groups and
+        // datasets may not.
+        ("set a dict with key \".\"", "group or dataset", |h| {
             h.set(
                 "sub",
-                Value::Dict(BTreeMap::from([(".".to_string(), Value::Int(1))])),
+                Value::Dict(BTreeMap::from([(".".to_string(), Value::List(vec![]))])),
             )
         }),
-        ("set a dict with key a/b", "hdf5 name", |h| {
+        ("set a dict with key a/b", "group or dataset", |h| {
             h.set(
                 "arr",
-                Value::Dict(BTreeMap::from([("a/b".to_string(), Value::Int(1))])),
+                Value::Dict(BTreeMap::from([(
+                    "a/b".to_string(),
+                    Value::Dict(BTreeMap::new()),
+                )])),
             )
         }),
         ("set a dict with a reserved key", "reserved", |h| {
@@ -1489,12 +1494,12 @@ fn persist_handle() {
                 Value::Dict(BTreeMap::from([("__class__".to_string(), Value::Int(1))])),
             )
         }),
-        ("set a deep bad key", "hdf5 name", |h| {
+        ("set a deep bad key", "group or dataset", |h| {
             h.set(
                 "lst",
                 Value::List(vec![
                     Value::Int(1),
-                    Value::Dict(BTreeMap::from([("x/y".to_string(), Value::None)])),
+                    Value::Dict(BTreeMap::from([("x/y".to_string(), Value::List(vec![]))])),
                 ]),
             )
         }),
@@ -1578,10 +1583,10 @@ fn persist_handle() {
         ("set a nested item of a missing child", "no group", |h| {
             h.child("sub")?.set("missing/x", 1i64)
         }),
-        ("set in a child with a bad key", "hdf5 name", |h| {
+        ("set in a child with a bad key", "group or dataset", |h| {
             h.child("sub")?.set(
                 "k",
-                Value::Dict(BTreeMap::from([("/".to_string(), Value::None)])),
+                Value::Dict(BTreeMap::from([("/".to_string(), Value::List(vec![]))])),
             )
         }),
     ];
@@ -1756,20 +1761,56 @@ fn persist_save_and_load_refusals() {
         ),
         (
             "key \".\"",
-            "hdf5 name",
-            with(vec![(".", Value::Int(1))]),
+            "group or dataset",
+            with(vec![(".", Value::List(vec![]))]),
             exact(),
         ),
         (
             "key a/b",
-            "hdf5 name",
-            with(vec![("a/b", Value::Int(1))]),
+            "group or dataset",
+            with(vec![("a/b", Value::Dict(BTreeMap::new()))]),
             exact(),
         ),
         (
             "reserved key",
             "reserved",
             with(vec![("__class__", Value::Int(1))]),
+            exact(),
+        ),
+        (
+            "bytes element longer than the item size",
+            "does not fit its item size",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 2,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![b"abc".to_vec()]).unwrap(),
+                })),
+            )]),
+            exact(),
+        ),
+        (
+            "bytes element ending with a NUL",
+            "ends with a nul byte",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 4,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![b"a\0".to_vec()]).unwrap(),
+                })),
+            )]),
+            exact(),
+        ),
+        (
+            "bytes of item size 0",
+            "item size of 0",
+            with(vec![(
+                "b",
+                Value::Array(ArrayValue::Bytes(jangada::FixedBytes {
+                    itemsize: 0,
+                    data: ArrayD::from_shape_vec(IxDyn(&[1]), vec![Vec::new()]).unwrap(),
+                })),
+            )]),
             exact(),
         ),
         (

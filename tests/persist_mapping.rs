@@ -200,14 +200,27 @@ fn layout_is_jangadas() {
 
 #[test]
 fn bad_keys_are_rejected_before_writing() {
-    for key in ["", "a/b", ".", "__container_type__", "__class__"] {
+    // Keys of scalars are attribute names: only empty and reserved ones are refused. Keys
+    // of groups and datasets are link names: no "/", not ".".
+    let list = || Value::List(vec![Value::Int(1)]);
+    let cases = [
+        ("", Value::Int(1)),
+        ("__container_type__", Value::Int(1)),
+        ("__class__", Value::Int(1)),
+        ("", list()),
+        ("a/b", list()),
+        (".", list()),
+        ("a/b", Value::Array(ArrayValue::F64(arr(&[1], vec![1.0])))),
+        ("x/", Value::Dict(BTreeMap::new())),
+    ];
+    for (key, value) in cases {
         let path = scratch("badkey.hdf5");
         let _ = std::fs::remove_file(&path);
         let v = obj(
             "m.C",
             vec![(
                 "ok",
-                Value::Dict(BTreeMap::from([(key.to_string(), Value::Int(1))])),
+                Value::Dict(BTreeMap::from([(key.to_string(), value)])),
             )],
         );
         let e = save_value(&path, &v, &exact()).unwrap_err();
@@ -265,7 +278,7 @@ fn a_failed_save_leaves_the_previous_file_intact() {
                     "deep".to_string(),
                     Value::List(vec![Value::Dict(BTreeMap::from([(
                         "a/b".to_string(),
-                        Value::None,
+                        Value::List(Vec::new()),
                     )]))]),
                 )]))]),
             ),

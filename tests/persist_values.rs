@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use jangada::{ArrayValue, DatetimeIndex, Object, Timestamp, Value, NAT};
+use jangada::{ArrayValue, DatetimeIndex, FixedBytes, Object, Timestamp, Value, F16, NAT};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::Complex;
 
@@ -50,6 +50,44 @@ pub fn all_arrays() -> Vec<(&'static str, Value)> {
             ))),
         ),
         ("f8", a(ArrayValue::F64(arr(&[3], vec![0.1, -0.0, 1e300])))),
+        // float16: 0.1 (rounded), -0.0, inf, the smallest subnormal, the largest finite.
+        (
+            "f2",
+            a(ArrayValue::F16(arr(
+                &[5],
+                [0x2e66, 0x8000, 0x7c00, 0x0001, 0x7bff]
+                    .map(F16::from_bits)
+                    .to_vec(),
+            ))),
+        ),
+        (
+            "f2_0d",
+            a(ArrayValue::F16(arr(&[], vec![F16::from_f64(1.5)]))),
+        ),
+        // numpy S8: NULs inside are kept (bytes that are not UTF-8: tests/persist_kinds.rs,
+        // the reference dump has no rule for them).
+        (
+            "bytes",
+            a(ArrayValue::Bytes(FixedBytes {
+                itemsize: 8,
+                data: arr(
+                    &[4],
+                    vec![
+                        b"ab".to_vec(),
+                        b"cdefgh".to_vec(),
+                        Vec::new(),
+                        b"a\0b".to_vec(),
+                    ],
+                ),
+            })),
+        ),
+        (
+            "bytes_2d",
+            a(ArrayValue::Bytes(FixedBytes {
+                itemsize: 3,
+                data: arr(&[2, 1], vec![b"xyz".to_vec(), b"\xc3\xa7".to_vec()]),
+            })),
+        ),
         (
             "b1",
             a(ArrayValue::Bool(arr(&[3], vec![true, false, true]))),
@@ -181,6 +219,17 @@ pub fn everything() -> Value {
         ("list_1000", list(1000)),
         ("dict_100", dict100),
         ("dict_empty", Value::Dict(BTreeMap::new())),
+        // Keys of scalars (attributes) may hold "/" and be "." (as in jangada).
+        (
+            "dict_slash_keys",
+            Value::Dict(BTreeMap::from([
+                ("a/b".to_string(), Value::Int(1)),
+                ("/".to_string(), Value::None),
+                (".".to_string(), Value::Str("dot".into())),
+                ("x/y/z".to_string(), Value::Float(0.5)),
+                ("plain".to_string(), Value::List(vec![Value::Int(2)])),
+            ])),
+        ),
         (
             "sample",
             obj(

@@ -23,7 +23,9 @@ use ndarray::{Array, ArrayD, Dimension};
 use num_complex::Complex;
 
 use crate::error::{Error, Result};
-use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{
+    ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Object, Timestamp, Value, F16,
+};
 
 /// Converts a Rust value to a [`Value`].
 pub trait IntoValue {
@@ -512,9 +514,11 @@ array_element!(u16, U16, "uint16", U8 => |x| u16::from(x));
 array_element!(u32, U32, "uint32", U8 => |x| u32::from(x), U16 => |x| u32::from(x));
 array_element!(u64, U64, "uint64", U8 => |x| u64::from(x), U16 => |x| u64::from(x),
     U32 => |x| u64::from(x));
-array_element!(f32, F32, "float32", I8 => |x| f32::from(x), I16 => |x| f32::from(x),
-    U8 => |x| f32::from(x), U16 => |x| f32::from(x));
-array_element!(f64, F64, "float64", F32 => |x| f64::from(x), I8 => |x| f64::from(x),
+array_element!(F16, F16, "float16");
+array_element!(f32, F32, "float32", F16 => |x| x.to_f32(), I8 => |x| f32::from(x),
+    I16 => |x| f32::from(x), U8 => |x| f32::from(x), U16 => |x| f32::from(x));
+array_element!(f64, F64, "float64", F16 => |x| x.to_f64(), F32 => |x| f64::from(x),
+    I8 => |x| f64::from(x),
     I16 => |x| f64::from(x), I32 => |x| f64::from(x), I64 => |x| x as f64,
     U8 => |x| f64::from(x), U16 => |x| f64::from(x), U32 => |x| f64::from(x),
     U64 => |x| x as f64);
@@ -524,6 +528,21 @@ array_element!(Complex<f64>, C128, "complex128",
     C64 => |x| Complex::new(f64::from(x.re), f64::from(x.im)),
     F64 => |x| Complex::new(x, 0.0), F32 => |x| Complex::new(f64::from(x), 0.0));
 array_element!(String, Str, "str");
+
+/// `ArrayD<Vec<u8>>` is numpy's `S<n>` ([`ArrayValue::Bytes`]): saved with `n` the longest
+/// element's length (as `numpy.array` chooses it); loaded from any `S<n>`.
+impl ArrayElement for Vec<u8> {
+    const DTYPE: &'static str = "bytes (S<n>)";
+    fn wrap(a: ArrayD<Self>) -> ArrayValue {
+        ArrayValue::Bytes(FixedBytes::new(a))
+    }
+    fn unwrap(a: ArrayValue) -> std::result::Result<ArrayD<Self>, ArrayValue> {
+        match a {
+            ArrayValue::Bytes(b) => Ok(b.data),
+            other => Err(other),
+        }
+    }
+}
 
 impl<T: ArrayElement, D: Dimension> IntoValue for Array<T, D> {
     fn to_value(&self) -> Result<Value> {

@@ -68,6 +68,7 @@ pub mod cli;
 pub mod convert;
 pub mod error;
 pub mod file;
+mod float16;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod handle;
@@ -92,4 +93,6 @@ pub use mapping::load::DatasetType;
 #[doc(hidden)]
 pub use persistable::__private;
 pub use persistable::{registry, Persistable, PropInfo};
-pub use value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value, NAT};
+pub use value::{
+    ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Object, Timestamp, Value, F16, NAT,
+};

@@ -4,11 +4,14 @@
 //! `root`. Typed Rust structs convert to and from `Value` (see [`crate::Persistable`]); files
 //! whose classes are unknown load as generic objects that keep their qualified class name.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ndarray::ArrayD;
 use num_complex::Complex;
+
+pub use crate::float16::F16;
 
 /// Any value jangada can store.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +118,8 @@ pub enum ArrayValue {
     U32(ArrayD<u32>),
     /// `uint64`.
     U64(ArrayD<u64>),
+    /// `float16` (`<f2`), bit for bit.
+    F16(ArrayD<F16>),
     /// `float32`.
     F32(ArrayD<f32>),
     /// `float64`.
@@ -127,6 +132,32 @@ pub enum ArrayValue {
     C128(ArrayD<Complex<f64>>),
     /// Variable-length strings (numpy object arrays of `str`).
     Str(ArrayD<String>),
+    /// Fixed-length bytes (numpy's `S<n>`, `|S8`): stored as HDF5 fixed-length strings.
+    Bytes(FixedBytes),
+}
+
+/// An array of numpy's fixed-length bytes `S<itemsize>`: each element holds at most
+/// `itemsize` bytes, without trailing NULs (numpy strips them: `b"ab\0\0"` is `b"ab"`).
+///
+/// Loading gives each element as h5py reads it: a null-padded string's bytes without the
+/// trailing NULs (NULs inside are kept), a null-terminated one's up to its first NUL, a
+/// space-padded one's up to its first NUL and without trailing spaces. Saving writes
+/// null-padded ASCII strings of `itemsize` bytes, as h5py writes numpy's `S` arrays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixedBytes {
+    /// Bytes per element (numpy's `itemsize`, the `n` of `|S<n>`); at least 1.
+    pub itemsize: usize,
+    /// The elements.
+    pub data: ArrayD<Vec<u8>>,
+}
+
+impl FixedBytes {
+    /// An array of `S<itemsize>` with `itemsize` the longest element's length (at least
+    /// 1), as `numpy.array(list_of_bytes)` chooses it.
+    pub fn new(data: ArrayD<Vec<u8>>) -> FixedBytes {
+        let itemsize = data.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        FixedBytes { itemsize, data }
+    }
 }
 
 impl ArrayValue {
@@ -141,19 +172,21 @@ impl ArrayValue {
             ArrayValue::U16(a) => a.shape(),
             ArrayValue::U32(a) => a.shape(),
             ArrayValue::U64(a) => a.shape(),
+            ArrayValue::F16(a) => a.shape(),
             ArrayValue::F32(a) => a.shape(),
             ArrayValue::F64(a) => a.shape(),
             ArrayValue::Bool(a) => a.shape(),
             ArrayValue::C64(a) => a.shape(),
             ArrayValue::C128(a) => a.shape(),
             ArrayValue::Str(a) => a.shape(),
+            ArrayValue::Bytes(b) => b.data.shape(),
         }
     }
 
-    /// numpy's `dtype.str` of the elements (`"<f8"`, `"|b1"`, `"<c16"`, ...; `"str"` for
-    /// strings).
-    pub fn dtype_str(&self) -> &'static str {
-        match self {
+    /// numpy's `dtype.str` of the elements (`"<f8"`, `"|b1"`, `"<c16"`, `"|S8"`, ...;
+    /// `"str"` for variable-length strings).
+    pub fn dtype_str(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             ArrayValue::I8(_) => "|i1",
             ArrayValue::I16(_) => "<i2",
             ArrayValue::I32(_) => "<i4",
@@ -162,12 +195,14 @@ impl ArrayValue {
             ArrayValue::U16(_) => "<u2",
             ArrayValue::U32(_) => "<u4",
             ArrayValue::U64(_) => "<u8",
+            ArrayValue::F16(_) => "<f2",
             ArrayValue::F32(_) => "<f4",
             ArrayValue::F64(_) => "<f8",
             ArrayValue::Bool(_) => "|b1",
             ArrayValue::C64(_) => "<c8",
             ArrayValue::C128(_) => "<c16",
             ArrayValue::Str(_) => "str",
-        }
+            ArrayValue::Bytes(b) => return Cow::Owned(format!("|S{}", b.itemsize)),
+        })
     }
 }

@@ -1581,3 +1581,80 @@ fn custom_field_types_and_no_handle() {
     let f = Crate::open(&q, Mode::Read).unwrap();
     assert_eq!(f.prop::<i64>("content").unwrap(), 3);
 }
+
+/// float16 and fixed-length bytes fields (numpy `<f2` and `S<n>`), and a dict whose
+/// scalar items have keys holding "/".
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.Kinds")]
+struct Kinds {
+    halves: Array1<jangada::F16>,
+    tags: Array1<Vec<u8>>,
+    keys: std::collections::BTreeMap<String, Value>,
+}
+
+#[test]
+fn float16_bytes_and_slash_keys_lazily() {
+    use jangada::{FixedBytes, F16};
+    let d = dir("kinds");
+    let h = |x: f64| F16::from_f64(x);
+    let k = Kinds {
+        halves: arr1(&[h(0.5), h(-2.0), h(0.1)]),
+        tags: arr1(&[b"ab".to_vec(), b"cdef".to_vec()]),
+        keys: [
+            ("a/b".to_string(), Value::Int(1)),
+            (".".to_string(), Value::Str("dot".into())),
+        ]
+        .into(),
+    };
+    let p = saved(&k, &d, "k");
+    assert_eq!(Kinds::load(&p).unwrap(), k);
+    let f = Kinds::open(&p, Mode::ReadWrite).unwrap();
+    let halves = f.halves().unwrap();
+    assert_eq!(halves.dtype(), "<f2");
+    assert_eq!(
+        halves.get_dyn(1..).unwrap(),
+        ArrayValue::F16(arr1(&[h(-2.0), h(0.1)]).into_dyn())
+    );
+    assert_eq!(halves.get::<f64>(0).unwrap(), arr0(0.5).into_dyn());
+    halves.append(&arr1(&[h(3.0)])).unwrap();
+    // float32 does not convert to float16 without loss (numpy's safe casting).
+    let before = std::fs::read(&p).unwrap_or_default();
+    let e = halves.append(&arr1(&[1.0f32])).unwrap_err();
+    assert!(e.to_string().contains("<f4"), "{e}");
+    halves.set(0, &arr0(h(-0.0))).unwrap();
+    assert_eq!(
+        halves.get::<F16>(..).unwrap().map(|x| x.to_bits()),
+        arr1(&[0x8000u16, 0xc000, 0x2e66, 0x4200]).into_dyn()
+    );
+    let tags = f.tags().unwrap();
+    assert_eq!(tags.dtype(), "|S4");
+    let more = |v: Vec<Vec<u8>>| {
+        ArrayValue::Bytes(FixedBytes::new(
+            ArrayD::from_shape_vec(vec![v.len()], v).unwrap(),
+        ))
+    };
+    tags.append_array(&more(vec![b"xyz".to_vec()])).unwrap();
+    // Longer than the dataset's 4 bytes: refused, nothing written.
+    let grown = std::fs::read(&p).unwrap_or_default();
+    assert_ne!(grown, before);
+    let e = tags
+        .append_array(&more(vec![b"toolong".to_vec()]))
+        .unwrap_err();
+    assert!(matches!(e, Error::Mismatch { .. }), "{e}");
+    assert_eq!(tags.shape(), [3]);
+    assert_eq!(
+        tags.get_dyn(..).unwrap(),
+        more(vec![b"ab".to_vec(), b"cdef".to_vec(), b"xyz".to_vec()])
+    );
+    // Keys holding "/" are attributes: reachable by name (not as paths).
+    let keys = f.child("keys").unwrap();
+    assert_eq!(keys.get("a/b").unwrap(), Value::Int(1));
+    assert_eq!(keys.get(".").unwrap(), Value::Str("dot".into()));
+    keys.set("a/b", 2i64).unwrap();
+    assert!(keys.set("a/b", vec![1i64]).is_err());
+    drop((halves, tags, keys));
+    drop(f);
+    let back = Kinds::load(&p).unwrap();
+    assert_eq!(back.keys["a/b"], Value::Int(2));
+    assert_eq!(back.tags.len(), 3);
+}

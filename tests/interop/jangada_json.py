@@ -9,7 +9,7 @@ Value JSON (issue 4): null, true/false, integers, finite floats as numbers, othe
 {"$float": "nan"|"inf"|"-inf"}, {"$complex": [re, im]}, strings, {"$path": "/p"}, lists,
 {"$dict": {..}}, {"$class": "mod.Name", "$props": {..}},
 {"$array": {"dtype": DT, "shape": [..], "data": FLAT}} (DT = numpy dtype.str, "str" for
-strings), {"$timestamp": {"ns": INT, "tz": NAME|null}}, {"$datetimeindex": {"ns": [..],
+strings, "|S8" for fixed-length bytes, whose elements are text or {"$hex": ".."}), {"$timestamp": {"ns": INT, "tz": NAME|null}}, {"$datetimeindex": {"ns": [..],
 "tz": ..}} with ns = pandas' .value (the instant), NaT = -2**63.
 """
 
@@ -52,7 +52,10 @@ def element(x, kind):
     if kind in "iu":
         return int(x)
     if isinstance(x, bytes):
-        return x.decode("utf-8")
+        try:
+            return x.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"$hex": x.hex()}
     return str(x)
 
 
@@ -87,7 +90,7 @@ def to_json(v):
         return {"$timestamp": {"ns": NAT, "tz": None}}
     if isinstance(v, np.ndarray):
         kind = v.dtype.kind
-        dtype = "str" if kind in "OSU" else v.dtype.str
+        dtype = "str" if kind in "OU" else v.dtype.str  # "|S8" for fixed-length bytes
         data = [element(x, kind) for x in v.reshape(-1)]
         return {"$array": {"dtype": dtype, "shape": list(v.shape), "data": data}}
     raise TypeError(f"no value JSON for {type(v)!r}")
@@ -121,6 +124,11 @@ def from_json(j):
             flat = [complex(parse_float(a), parse_float(b)) for a, b in body["data"]]
         elif dt.kind == "f":
             flat = [parse_float(x) for x in body["data"]]
+        elif dt.kind == "S":
+            flat = [
+                bytes.fromhex(x["$hex"]) if isinstance(x, dict) else x.encode("utf-8")
+                for x in body["data"]
+            ]
         else:
             flat = body["data"]
         return np.array(flat, dtype=dt).reshape(body["shape"])

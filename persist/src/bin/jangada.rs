@@ -84,6 +84,24 @@ fn check(file: &std::path::Path) -> ExitCode {
     }
 }
 
+/// `dump --json`: the JSON streamed to stdout; objects that cannot be read are printed with
+/// an `"error"` member and make the command fail (status 1) once everything is printed.
+fn dump(file: &std::path::Path) -> Result<(), String> {
+    let h5 = jangada_hdf5::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let report = jangada::cli::dump::dump_to(&h5, &mut out)
+        .and_then(|r| writeln!(out).and_then(|()| out.flush()).map(|()| r))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    match report.errors {
+        0 => Ok(()),
+        n => Err(format!(
+            "{}: {n} object{} could not be read (see the \"error\" members)",
+            file.display(),
+            if n == 1 { "" } else { "s" }
+        )),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         // Handled in `main` (its own exit codes).
@@ -98,11 +116,7 @@ fn run(cli: Cli) -> Result<(), String> {
             if !json {
                 return Err("only JSON output exists: pass --json".into());
             }
-            let value = jangada::cli::dump::dump_file(&file)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
-            let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
-            println!("{text}");
-            Ok(())
+            dump(&file)
         }
         Command::Show { json, file } => {
             if !json {

@@ -6,7 +6,9 @@
 //!   `"nan"`/`"inf"`/`"-inf"`), strings, `{"$path":"/p"}`;
 //! - lists as arrays, `{"$dict":{..}}`, objects as `{"$class":"mod.Name","$props":{..}}`;
 //! - arrays as `{"$array":{"dtype":DT,"shape":[..],"data":FLAT}}` with DT and FLAT as in
-//!   `jangada dump --json`;
+//!   `jangada dump --json` (`"<f2"` float16 values converted exactly to float64; `"|S8"`
+//!   fixed-length bytes as text, or `{"$hex":"ff00"}` for an element that is not UTF-8,
+//!   an extension of the contract);
 //! - `{"$timestamp":{"ns":INT,"tz":"Europe/Paris"|null}}` and
 //!   `{"$datetimeindex":{"ns":[..],"tz":..}}`, `ns` the instant's nanoseconds since
 //!   1970-01-01T00:00Z (pandas' `.value`), NaT = -2^63;
@@ -75,6 +77,15 @@ fn props_json(map: &std::collections::BTreeMap<String, Value>) -> Json {
     )
 }
 
+/// One element of an `|S<n>` array: its text when the bytes are UTF-8 (as `dump` prints
+/// fixed-length strings), else `{"$hex":"ff00"}` (an extension: nothing is lost).
+fn bytes_json(b: &[u8]) -> Json {
+    match std::str::from_utf8(b) {
+        Ok(s) => json!(s),
+        Err(_) => json!({ "$hex": b.iter().map(|x| format!("{x:02x}")).collect::<String>() }),
+    }
+}
+
 /// `{"dtype":DT,"shape":[..],"data":FLAT}` of an array.
 pub fn array_json(a: &ArrayValue) -> Json {
     let data: Vec<Json> = match a {
@@ -86,6 +97,7 @@ pub fn array_json(a: &ArrayValue) -> Json {
         ArrayValue::U16(x) => x.iter().map(|v| json!(v)).collect(),
         ArrayValue::U32(x) => x.iter().map(|v| json!(v)).collect(),
         ArrayValue::U64(x) => x.iter().map(|v| json!(v)).collect(),
+        ArrayValue::F16(x) => x.iter().map(|v| float_json(v.to_f64())).collect(),
         ArrayValue::F32(x) => x.iter().map(|v| float_json(f64::from(*v))).collect(),
         ArrayValue::F64(x) => x.iter().map(|v| float_json(*v)).collect(),
         ArrayValue::Bool(x) => x.iter().map(|v| json!(v)).collect(),
@@ -95,6 +107,7 @@ pub fn array_json(a: &ArrayValue) -> Json {
             .collect(),
         ArrayValue::C128(x) => x.iter().map(|c| complex_json(c.re, c.im)).collect(),
         ArrayValue::Str(x) => x.iter().map(|v| json!(v)).collect(),
+        ArrayValue::Bytes(b) => b.data.iter().map(|v| bytes_json(v)).collect(),
     };
     json!({ "dtype": a.dtype_str(), "shape": a.shape(), "data": data })
 }

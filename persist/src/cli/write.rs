@@ -11,7 +11,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
 use crate::file::{save_value, SaveOptions};
-use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{
+    ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Object, Timestamp, Value, F16,
+};
 
 fn bad(at: &str, detail: impl std::fmt::Display) -> Error {
     Error::Invalid {
@@ -274,6 +276,12 @@ pub fn parse_array(json: &Json, at: &str) -> Result<ArrayValue> {
         "<u2" => ArrayValue::U16(arr(shape, elements(d, at, uint::<u16>)?, at)?),
         "<u4" => ArrayValue::U32(arr(shape, elements(d, at, uint::<u32>)?, at)?),
         "<u8" => ArrayValue::U64(arr(shape, elements(d, at, uint::<u64>)?, at)?),
+        // Rounded as numpy's astype does (as for "<f4"); `show` writes them exactly.
+        "<f2" => ArrayValue::F16(arr(
+            shape,
+            elements(d, at, |v, a| parse_float(v, a).map(F16::from_f64))?,
+            at,
+        )?),
         "<f4" => ArrayValue::F32(arr(
             shape,
             elements(d, at, |v, a| parse_float(v, a).map(|f| f as f32))?,
@@ -310,6 +318,46 @@ pub fn parse_array(json: &Json, at: &str) -> Result<ArrayValue> {
             })?,
             at,
         )?),
-        other => return Err(bad(at, format!("unsupported dtype {other:?}"))),
+        other => match other
+            .strip_prefix("|S")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(itemsize) if itemsize > 0 => ArrayValue::Bytes(FixedBytes {
+                itemsize,
+                data: arr(shape, elements(d, at, |v, a| bytes(v, a, itemsize))?, at)?,
+            }),
+            _ => return Err(bad(at, format!("unsupported dtype {other:?}"))),
+        },
     })
+}
+
+/// One element of an `|S<n>` array: a string (its UTF-8 bytes) or `{"$hex": "6162"}` (bytes
+/// that are not UTF-8), at most `itemsize` bytes.
+fn bytes(v: &Json, at: &str, itemsize: usize) -> Result<Vec<u8>> {
+    let b = match v {
+        Json::String(s) => s.as_bytes().to_vec(),
+        Json::Object(m) => match single(m, at)? {
+            ("$hex", Json::String(h)) => from_hex(h).ok_or_else(|| bad(at, "bad $hex digits"))?,
+            _ => return Err(bad(at, "expected a string or {\"$hex\": \"..\"}")),
+        },
+        _ => return Err(bad(at, "expected a string or {\"$hex\": \"..\"}")),
+    };
+    if b.len() > itemsize {
+        return Err(bad(
+            at,
+            format!("{} bytes do not fit the item size {itemsize}", b.len()),
+        ));
+    }
+    Ok(b)
+}
+
+/// Lowercase or uppercase hex digits, two per byte.
+fn from_hex(h: &str) -> Option<Vec<u8>> {
+    if !h.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..h.len())
+        .step_by(2)
+        .map(|i| h.get(i..i + 2).and_then(|d| u8::from_str_radix(d, 16).ok()))
+        .collect()
 }

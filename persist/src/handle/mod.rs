@@ -364,8 +364,13 @@ impl<'h, T> LazyObject<'h, T> {
         Ok(keys)
     }
 
-    /// The group holding the last part of a path, and that part.
+    /// The group holding the last part of a path, and that part. A name holding `/` that
+    /// is the name of one of this group's attributes (a scalar item whose dict key holds
+    /// `/`, which jangada stores as an attribute) is that item, not a path.
     fn locate<'n>(&self, name: &'n str) -> Result<(Group, &'n str, String)> {
+        if name.contains('/') && Self::has_attr(&self.group, name)? {
+            return Ok((self.group.clone(), name, format!("{}.{name}", self.at)));
+        }
         let (dirs, last) = split(name);
         if last.is_empty() {
             return Err(Error::Format(format!(
@@ -521,10 +526,18 @@ impl<T: Schema> LazyObject<'_, T> {
         if !self.writable {
             return Err(Error::ReadOnly(at));
         }
-        if !valid_name(last) || reserved(last) {
+        let value = value.to_value()?;
+        // An existing attribute whose name holds `/` (see `locate`) takes scalars only.
+        let name_ok = if last.contains('/') {
+            value.is_scalar()
+        } else {
+            valid_name(last)
+        };
+        if !name_ok || reserved(last) {
             return Err(Error::Unsupported(format!(
                 "{last:?} cannot be a property name (empty, \".\", containing \"/\", or \
-                 reserved by jangada)"
+                 reserved by jangada; an existing item whose name holds \"/\" takes only \
+                 scalars, stored as attributes)"
             )));
         }
         if let (false, Some((class, props))) = (name.contains('/'), T::schema()) {
@@ -535,7 +548,6 @@ impl<T: Schema> LazyObject<'_, T> {
                 });
             }
         }
-        let value = value.to_value()?;
         crate::mapping::save::check_value(&value, &at)?;
         if !name.contains('/') {
             // A typed view only stores what its class loads back (type, parser).

@@ -19,7 +19,7 @@ macro_rules! h5elem {
 
 h5elem!(i8 => "|i1", i16 => "<i2", i32 => "<i4", i64 => "<i8", u8 => "|u1", u16 => "<u2",
         u32 => "<u4", u64 => "<u8", f32 => "<f4", f64 => "<f8", bool => "|b1",
-        Complex<f32> => "<c8", Complex<f64> => "<c16");
+        Complex<f32> => "<c8", Complex<f64> => "<c16", crate::value::F16 => "<f2");
 
 pub(crate) fn dtype_str(ds: &Dataset) -> String {
     numpy_str(ds.dtype()).unwrap_or_else(|| match ds.dtype().class {

@@ -33,6 +33,7 @@ use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
 mod dtype;
 mod select;
+mod text;
 use dtype::dtype_str;
 use dtype::safe_cast;
 pub use dtype::H5Elem;
@@ -203,16 +204,16 @@ impl<'h> ProxyDataset<'h> {
             "u2" => ArrayValue::U16(ds.read_slice(&sel)?),
             "u4" => ArrayValue::U32(ds.read_slice(&sel)?),
             "u8" => ArrayValue::U64(ds.read_slice(&sel)?),
-            "f2" | "f4" => ArrayValue::F32(ds.read_slice(&sel)?),
+            "f2" => ArrayValue::F16(ds.read_slice(&sel)?),
+            "f4" => ArrayValue::F32(ds.read_slice(&sel)?),
             "f8" => ArrayValue::F64(ds.read_slice(&sel)?),
             "b1" => ArrayValue::Bool(ds.read_slice(&sel)?),
             "c8" => ArrayValue::C64(ds.read_slice(&sel)?),
             "c16" => ArrayValue::C128(ds.read_slice(&sel)?),
-            _ if matches!(
-                ds.dtype().class,
-                TypeClass::VarLenString { .. } | TypeClass::String { .. }
-            ) =>
-            {
+            _ if matches!(ds.dtype().class, TypeClass::String { .. }) => {
+                crate::mapping::load::read_bytes(&ds, &sel)?
+            }
+            _ if matches!(ds.dtype().class, TypeClass::VarLenString { .. }) => {
                 let a = ds.read_dyn_slice(&sel)?;
                 let shape: Vec<usize> = a
                     .shape
@@ -566,37 +567,15 @@ impl<'h> ProxyDataset<'h> {
             ArrayValue::U16(x) => self.append(x),
             ArrayValue::U32(x) => self.append(x),
             ArrayValue::U64(x) => self.append(x),
+            ArrayValue::F16(x) => self.append(x),
             ArrayValue::F32(x) => self.append(x),
             ArrayValue::F64(x) => self.append(x),
             ArrayValue::Bool(x) => self.append(x),
             ArrayValue::C64(x) => self.append(x),
             ArrayValue::C128(x) => self.append(x),
             ArrayValue::Str(x) => self.append_strings(x),
+            ArrayValue::Bytes(b) => self.append_bytes(b),
         }
-    }
-
-    fn append_strings(&self, x: &ArrayD<String>) -> Result<()> {
-        self.writable()?;
-        self.array_only()?;
-        let ds = self.current()?;
-        if ds.shape().is_empty() {
-            return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
-        }
-        self.check_dtype(&ds, "str")?;
-        self.append_checked(&ds, x.shape())?;
-        let len = ds.shape().first().copied().unwrap_or(0);
-        let add = x.shape().first().copied().unwrap_or(0) as u64;
-        if add == 0 {
-            return Ok(());
-        }
-        self.resize_axis0(&ds, len + add)?;
-        let ds = self.current()?;
-        let values: Vec<String> = x.iter().cloned().collect();
-        let sel = Selection::new([SliceArg::range(
-            i64::try_from(len).unwrap_or(i64::MAX),
-            i64::try_from(len + add).unwrap_or(i64::MAX),
-        )]);
-        Ok(ds.write_strings(&sel, &values)?)
     }
 }
 

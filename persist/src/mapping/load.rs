@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use jangada_hdf5::{
-    Attribute, Dataset, Datatype, Element, Group, H5Type, LinkTarget, Node, TypeClass,
+    Attribute, Dataset, Datatype, Element, Group, H5Type, LinkTarget, Node, Selection,
+    StringPadding, TypeClass,
 };
 use ndarray::ArrayD;
 
@@ -28,7 +29,9 @@ use super::{
     PATH_PREFIX, ROOT, TIMESTAMP, TIMESTAMP_OLD,
 };
 use crate::error::{Error, Result};
-use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Object, Timestamp, Value};
+use crate::value::{
+    ArrayValue, CustomDataset, DatetimeIndex, FixedBytes, Object, Timestamp, Value,
+};
 
 /// Deepest nesting of groups loaded (guards against hostile files).
 pub const MAX_DEPTH: usize = 256;
@@ -44,12 +47,14 @@ enum Kind {
     U16,
     U32,
     U64,
+    F16,
     F32,
     F64,
     Bool,
     C64,
     C128,
     Str,
+    Bytes,
 }
 
 fn kind(dtype: &Datatype) -> Option<Kind> {
@@ -78,13 +83,15 @@ fn kind(dtype: &Datatype) -> Option<Kind> {
             8 => Some(Kind::U64),
             _ => None,
         },
-        // float16 widens to float32 (no half type in the value model).
         TypeClass::Float { .. } => match dtype.size {
-            2 | 4 => Some(Kind::F32),
+            2 => Some(Kind::F16),
+            4 => Some(Kind::F32),
             8 => Some(Kind::F64),
             _ => None,
         },
-        TypeClass::VarLenString { .. } | TypeClass::String { .. } => Some(Kind::Str),
+        TypeClass::VarLenString { .. } => Some(Kind::Str),
+        // numpy's `S<n>`, kept as bytes of that size (h5py reads them so).
+        TypeClass::String { .. } => Some(Kind::Bytes),
         _ => None,
     }
 }
@@ -142,6 +149,11 @@ pub fn load_attr(attr: &Attribute, owner: &str) -> Result<Value> {
             let shape = to_usize(attr.shape(), &at)?;
             ArrayValue::Str(shaped(shape, attr.read_strings()?, &at)?)
         }
+        Kind::Bytes => {
+            let shape = to_usize(attr.shape(), &at)?;
+            ArrayValue::Bytes(fixed_bytes(attr.dtype(), shape, attr.raw(), &at)?)
+        }
+        Kind::F16 => ArrayValue::F16(attr.read()?),
         Kind::I8 => ArrayValue::I8(attr.read()?),
         Kind::I16 => ArrayValue::I16(attr.read()?),
         Kind::I32 => ArrayValue::I32(attr.read()?),
@@ -156,6 +168,56 @@ pub fn load_attr(attr: &Attribute, owner: &str) -> Result<Value> {
         Kind::C64 => ArrayValue::C64(attr.read()?),
         Kind::C128 => ArrayValue::C128(attr.read()?),
     }))
+}
+
+/// A selection of a fixed-length string dataset as [`ArrayValue::Bytes`].
+pub fn read_bytes(ds: &Dataset, sel: &Selection) -> Result<ArrayValue> {
+    let (shape, raw) = ds.read_raw(sel)?;
+    Ok(ArrayValue::Bytes(fixed_bytes(
+        ds.dtype(),
+        shape,
+        &raw,
+        ds.path(),
+    )?))
+}
+
+/// Fixed-length string elements (`raw`, stored encoding) as numpy's `S<n>` holds them after
+/// h5py reads them (see [`FixedBytes`]).
+fn fixed_bytes(dtype: &Datatype, shape: Vec<usize>, raw: &[u8], at: &str) -> Result<FixedBytes> {
+    let TypeClass::String { padding, .. } = dtype.class else {
+        return Err(unsupported_type(dtype, at));
+    };
+    let n = dtype.size();
+    if n == 0 {
+        return Err(Error::Format(format!(
+            "{at}: fixed-length strings of 0 bytes"
+        )));
+    }
+    let elements: Vec<Vec<u8>> = raw
+        .chunks_exact(n)
+        .map(|e| h5py_bytes(e, padding).to_vec())
+        .collect();
+    Ok(FixedBytes {
+        itemsize: n,
+        data: shaped(shape, elements, at)?,
+    })
+}
+
+/// One fixed-length string as h5py gives it in numpy's `S<n>`: null-padded strings are
+/// read as they are (no conversion) and numpy drops the trailing NULs; libhdf5 converts the
+/// others to null-padded ones, keeping what comes before the first NUL (and, space-padded,
+/// dropping the trailing spaces).
+fn h5py_bytes(e: &[u8], padding: StringPadding) -> &[u8] {
+    let upto_nul = |e: &[u8]| -> usize { e.iter().position(|&b| b == 0).unwrap_or(e.len()) };
+    let end = match padding {
+        StringPadding::NullPad => e.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1),
+        StringPadding::NullTerminate => upto_nul(e),
+        StringPadding::SpacePad => {
+            let cut = e.get(..upto_nul(e)).unwrap_or_default();
+            cut.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1)
+        }
+    };
+    e.get(..end).unwrap_or_default()
 }
 
 fn unsupported_type(dtype: &Datatype, at: &str) -> Error {
@@ -195,6 +257,8 @@ pub fn read_array(ds: &Dataset) -> Result<ArrayValue> {
             let shape = to_usize(ds.shape(), at)?;
             ArrayValue::Str(shaped(shape, ds.read_strings()?, at)?)
         }
+        Kind::Bytes => read_bytes(ds, &Selection::all())?,
+        Kind::F16 => ArrayValue::F16(typed(ds)?),
         Kind::I8 => ArrayValue::I8(typed(ds)?),
         Kind::I16 => ArrayValue::I16(typed(ds)?),
         Kind::I32 => ArrayValue::I32(typed(ds)?),

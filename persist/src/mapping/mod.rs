@@ -17,10 +17,22 @@
 //! spellings of `__dataset_type__`), [`time`] (instant <-> wall clock with the bundled IANA
 //! database).
 //!
+//! Arrays keep their numpy dtype: `<f2` loads as [`ArrayValue::F16`](crate::ArrayValue) (bit
+//! for bit) and `|S<n>` as [`ArrayValue::Bytes`](crate::ArrayValue) (n kept), so a load ->
+//! save round trip writes them back as jangada wrote them.
+//!
+//! Dict and object keys: a scalar item is an attribute, whose name may hold `/` or be `.`
+//! (jangada 0.1.9 and h5py write such attributes); an item stored as a group or dataset
+//! cannot (jangada would turn `a/b` into a group `a` it cannot load back): refused before
+//! anything is written.
+//!
 //! Known jangada ambiguities kept for compatibility: a `str` equal to `"NoneType:None"` loads
 //! as `None` and one starting with `"Path:"` as a path; `Value::UInt` values that fit `i64`
-//! load as `Value::Int` (h5py stores only integers above `i64::MAX` as uint64); float16 and
-//! big-endian arrays load widened/converted to the native types of the value model.
+//! load as `Value::Int` (h5py stores only integers above `i64::MAX` as uint64); big-endian
+//! arrays load converted to the native (little-endian) types of the value model; numpy
+//! scalars of other widths stored as attributes (`np.float16(1.5)`, `np.int32(3)`) load as
+//! `float`/`int` and save back as float64/int64; scalar fixed-length string attributes load
+//! as `str`.
 
 /// Name of the group holding the whole value.
 pub const ROOT: &str = "root";

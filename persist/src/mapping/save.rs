@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
-use jangada_hdf5::{AttrData, DatasetBuilder, Group, IntoAttr};
+use jangada_hdf5::{
+    AttrData, CharacterSet, DatasetBuilder, Datatype, Group, IntoAttr, Selection, StringPadding,
+};
 use ndarray::ArrayD;
 
 use super::custom::is_builtin;
@@ -17,7 +19,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::file::SaveOptions;
-use crate::value::{ArrayValue, CustomDataset, Value};
+use crate::value::{ArrayValue, CustomDataset, FixedBytes, Value};
 
 /// Attribute holding a time value's zone.
 pub const TIMEZONE: &str = "timezone";
@@ -80,9 +82,7 @@ fn check_at(value: &Value, at: &At<'_>) -> Result<()> {
             .enumerate()
             .try_for_each(|(i, v)| check_at(v, &At::Index(at, i))),
         Value::Dict(map) => map.iter().try_for_each(|(k, v)| {
-            if !valid_name(k) || [CONTAINER_TYPE, CLASS].contains(&k.as_str()) {
-                check_key(k, &at.to_string(), &[CONTAINER_TYPE, CLASS])?;
-            }
+            check_item_key(k, v, at)?;
             check_at(v, &At::Key(at, k))
         }),
         Value::Object(obj) => {
@@ -92,9 +92,7 @@ fn check_at(value: &Value, at: &At<'_>) -> Result<()> {
                 )));
             }
             obj.props.iter().try_for_each(|(k, v)| {
-                if !valid_name(k) || [CONTAINER_TYPE, CLASS].contains(&k.as_str()) {
-                    check_key(k, &at.to_string(), &[CONTAINER_TYPE, CLASS])?;
-                }
+                check_item_key(k, v, at)?;
                 check_at(v, &At::Key(at, k))
             })
         }
@@ -112,13 +110,70 @@ fn check_at(value: &Value, at: &At<'_>) -> Result<()> {
     }
 }
 
+/// The key of a dict or object item: scalars are attributes, whose names may hold any
+/// character (`"a/b"`, `"."`: HDF5 and h5py accept them, and so does jangada 0.1.9); the
+/// other values are groups or datasets, whose names cannot hold `/` (jangada would make
+/// `a/b` a dataset `b` in a new group `a` without `__container_type__`, which it then fails
+/// to load) and cannot be `.`. No name may be empty or one of jangada's own.
+fn check_item_key(key: &str, value: &Value, at: &At<'_>) -> Result<()> {
+    let reserved = [CONTAINER_TYPE, CLASS].contains(&key);
+    let ok = if value.is_scalar() {
+        !key.is_empty()
+    } else {
+        valid_name(key)
+    };
+    if ok && !reserved {
+        return Ok(());
+    }
+    if reserved || key.is_empty() || value.is_scalar() {
+        return check_key(key, &at.to_string(), &[CONTAINER_TYPE, CLASS]);
+    }
+    Err(Error::Unsupported(format!(
+        "key {key:?} in {at} holds a {}, which is stored as a group or dataset: its name \
+         cannot be \".\" or contain \"/\" (only keys of scalars, stored as attributes, can)",
+        value.kind()
+    )))
+}
+
 fn check_array(a: &ArrayValue, at: &str) -> Result<()> {
     let n: Option<usize> = a
         .shape()
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    n.map(|_| ())
-        .ok_or_else(|| Error::Unsupported(format!("array {at} is too large")))
+    if n.is_none() {
+        return Err(Error::Unsupported(format!("array {at} is too large")));
+    }
+    match a {
+        ArrayValue::Bytes(b) => check_bytes(b, at),
+        _ => Ok(()),
+    }
+}
+
+/// An `S<n>` array: `n` from 1 to `u32::MAX`, no element longer than `n` or ending with a
+/// NUL (numpy drops trailing NULs: it would not load back the same).
+pub(crate) fn check_bytes(b: &FixedBytes, at: &str) -> Result<()> {
+    if b.itemsize == 0 || u32::try_from(b.itemsize).is_err() {
+        return Err(Error::Unsupported(format!(
+            "bytes array {at} has an item size of {} (numpy's S<n> needs 1 <= n < 2^32)",
+            b.itemsize
+        )));
+    }
+    for e in &b.data {
+        if e.len() > b.itemsize {
+            return Err(Error::Unsupported(format!(
+                "bytes array {at}: an element of {} bytes does not fit its item size {}",
+                e.len(),
+                b.itemsize
+            )));
+        }
+        if e.last() == Some(&0) {
+            return Err(Error::Unsupported(format!(
+                "bytes array {at}: element {e:?} ends with a NUL byte, which numpy's S type \
+                 drops (it would not load back the same)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A custom dataset: a type name that is not jangada's own, attribute names HDF5 can hold
@@ -133,7 +188,10 @@ fn check_custom(c: &CustomDataset, at: &str) -> Result<()> {
     }
     check_array(&c.array, at)?;
     c.attrs.iter().try_for_each(|(k, v)| {
-        check_key(k, at, &[DATASET_TYPE])?;
+        // Attributes: any non-empty name ("a/b" too), as h5py writes them for jangada.
+        if k.is_empty() || k == DATASET_TYPE {
+            check_key(k, at, &[DATASET_TYPE])?;
+        }
         match v {
             Value::None
             | Value::Bool(_)
@@ -163,7 +221,10 @@ pub fn save_tree(group: &Group, key: &str, value: &Value, opts: &SaveOptions) ->
 
 /// [`save_tree`] of a value already checked with [`check_value`].
 pub fn save_checked(group: &Group, key: &str, value: &Value, opts: &SaveOptions) -> Result<()> {
-    check_key(key, group.path(), &[])?;
+    // A scalar is an attribute: any non-empty name (see `check_item_key`).
+    if !value.is_scalar() || key.is_empty() {
+        check_key(key, group.path(), &[])?;
+    }
     write(group, key, value, opts)
 }
 
@@ -371,6 +432,7 @@ fn write_array(
         ArrayValue::U16(x) => Ok(builder.write(x)?),
         ArrayValue::U32(x) => Ok(builder.write(x)?),
         ArrayValue::U64(x) => Ok(builder.write(x)?),
+        ArrayValue::F16(x) => Ok(builder.write(x)?),
         ArrayValue::F32(x) => Ok(builder.write(x)?),
         ArrayValue::F64(x) => Ok(builder.write(x)?),
         ArrayValue::Bool(x) => Ok(builder.write(x)?),
@@ -381,7 +443,28 @@ fn write_array(
             let values: Vec<String> = x.iter().cloned().collect();
             Ok(builder.write_strings(&shape, &values)?)
         }
+        ArrayValue::Bytes(b) => {
+            // Checked by `check_bytes`: 1 <= itemsize <= u32::MAX, elements fit.
+            let n = u32::try_from(b.itemsize)
+                .map_err(|_| Error::Unsupported(format!("item size {}", b.itemsize)))?;
+            let shape: Vec<u64> = b.data.shape().iter().map(|&d| d as u64).collect();
+            let mut raw = Vec::with_capacity(b.data.len().saturating_mul(b.itemsize));
+            for e in &b.data {
+                raw.extend_from_slice(e);
+                raw.resize(raw.len() + b.itemsize.saturating_sub(e.len()), 0);
+            }
+            let ds = builder.dtype(bytes_datatype(n)).shape(&shape).create()?;
+            if !raw.is_empty() {
+                ds.write_raw(&Selection::all(), &raw)?;
+            }
+            Ok(ds)
+        }
     }
+}
+
+/// numpy's `S<n>` as h5py stores it: null-padded ASCII strings of `n` bytes.
+pub fn bytes_datatype(n: u32) -> Datatype {
+    Datatype::fixed_string(n, StringPadding::NullPad, CharacterSet::Ascii)
 }
 
 #[cfg(test)]
@@ -409,13 +492,18 @@ mod tests {
                 class: "m.C".into(),
                 props: BTreeMap::from([(
                     "p".to_string(),
-                    Value::Dict(BTreeMap::from([("/".to_string(), Value::None)])),
+                    Value::Dict(BTreeMap::from([
+                        ("/".to_string(), Value::None),
+                        ("a/b".to_string(), Value::List(Vec::new())),
+                    ])),
                 )]),
             }),
         ]);
         assert_eq!(
             check_value(&bad, "root").unwrap_err().to_string(),
-            "cannot save: key \"/\" in root[1].p cannot be an HDF5 name (empty, \".\" or containing \"/\")"
+            "cannot save: key \"a/b\" in root[1].p holds a list, which is stored as a group or \
+             dataset: its name cannot be \".\" or contain \"/\" (only keys of scalars, stored \
+             as attributes, can)"
         );
         let far = Value::Timestamp(Timestamp {
             ns: i64::MAX - 1,

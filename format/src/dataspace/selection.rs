@@ -328,6 +328,25 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The hyperslab blocks in `H5Sget_select_hyper_blocklist`'s order without an extent
+    /// to check against (a region reference's selection, as stored): `None` for "none",
+    /// "all" and points. At most `limit` blocks; an unlimited selection is an error.
+    pub fn block_list(&self, limit: usize) -> Result<Option<Vec<HyperBlock>>> {
+        let rank = match self {
+            Selection::Regular(_) | Selection::Blocks { .. } => self.rank().unwrap_or(0),
+            _ => return Ok(None),
+        };
+        if self.unlimited_axis().is_some() {
+            return Err(Error::Unsupported(
+                "block list of an unlimited hyperslab selection".into(),
+            ));
+        }
+        self.resolve(&vec![UNLIMITED; rank], "hyperslab selection")?
+            .blocks(limit)
+    }
+}
+
 fn u32_of(v: usize) -> Result<u32> {
     u32::try_from(v)
         .map_err(|_| Error::LimitExceeded(format!("selection field {v} exceeds 32 bits")))

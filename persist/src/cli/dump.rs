@@ -24,9 +24,10 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use jangada_hdf5::dataspace::selection::Selection;
 use jangada_hdf5::{
     decode_number, numpy_str, Attribute, Dataset, Datatype, DynArray, Element, Error, File, Group,
-    LinkTarget, Node, Result, TypeClass,
+    LinkTarget, Node, ReferenceKind, RegionRef, Result, TypeClass,
 };
 
 /// Dump the whole file at `path` as the JSON tree.
@@ -71,7 +72,12 @@ pub fn dtype_json(dtype: &Datatype) -> Value {
         }
         TypeClass::Array { dims, base } => json!({ "array": [dtype_json(base), dims] }),
         TypeClass::VarLenSequence { base } => json!({ "vlen": dtype_json(base) }),
-        TypeClass::Reference { .. } => json!({ "ref": "object" }),
+        TypeClass::Reference {
+            kind: ReferenceKind::Object,
+        } => json!({ "ref": "object" }),
+        TypeClass::Reference {
+            kind: ReferenceKind::DatasetRegion,
+        } => json!({ "ref": "region" }),
         other => json!({ "unsupported": format!("{other:?}") }),
     }
 }
@@ -109,6 +115,36 @@ pub fn element_json(e: &Element) -> Value {
         }
         Element::Opaque(bytes) => Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect()),
         Element::Reference(addr) => addr.map_or(Value::Null, |a| json!(a)),
+        Element::RegionReference(r) => r.as_ref().map_or(Value::Null, region_json),
+    }
+}
+
+/// Most hyperslab blocks listed for one region reference.
+const REGION_BLOCKS_MAX: usize = 1 << 20;
+
+/// A dataset region reference: `{"object": ADDR, "selection": "all"|"none"}`,
+/// `{"object": ADDR, "points": [[i, ..], ..]}` or `{"object": ADDR, "blocks": [[[start..],
+/// [end..]], ..]}` (ends inclusive, in `H5Sget_select_hyper_blocklist`'s order).
+fn region_json(r: &RegionRef) -> Value {
+    match &r.selection {
+        Selection::All => json!({ "object": r.object, "selection": "all" }),
+        Selection::None => json!({ "object": r.object, "selection": "none" }),
+        Selection::Points { rank, coords } => json!({
+            "object": r.object,
+            "points": coords.chunks((*rank).max(1)).collect::<Vec<_>>(),
+        }),
+        sel => match sel.block_list(REGION_BLOCKS_MAX) {
+            Ok(blocks) => json!({
+                "object": r.object,
+                "blocks": blocks
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| json!([b.start, b.end]))
+                    .collect::<Vec<_>>(),
+            }),
+            // Never a made-up region: the reason instead of the blocks.
+            Err(e) => json!({ "object": r.object, "error": e.to_string() }),
+        },
     }
 }
 

@@ -125,6 +125,11 @@ impl FileInner {
     }
 
     /// Whether the file is writable.
+    /// The path the file was opened from, if any.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
     pub(crate) fn writable(&self) -> bool {
         self.session.is_some()
     }
@@ -222,6 +227,11 @@ impl File {
         let superblock = Superblock::read(store.snapshot()?.bytes())?;
         let session = Session::open(&store, &superblock)?;
         Self::from_parts(store, superblock, Some(path), Some(session))
+    }
+
+    /// A handle on an already open file.
+    pub(crate) fn from_inner(inner: Arc<FileInner>) -> File {
+        File { inner }
     }
 
     /// Read a file image held in memory.

@@ -15,6 +15,7 @@ mod read;
 mod selection;
 mod value;
 mod values;
+mod virtual_dataset;
 mod write;
 
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};

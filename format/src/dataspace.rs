@@ -1,5 +1,8 @@
 //! The Dataspace message (spec IV.A.2.b, message 0x0001), versions 1 and 2.
 
+pub mod selection;
+pub mod span_tree;
+
 use crate::error::Result;
 use crate::io::{is_undefined, Cursor, Sizes};
 use crate::writer::PutLe;

@@ -68,6 +68,9 @@ pub struct Dataset {
     /// External raw storage (External Data Files message), for contiguous datasets.
     external: Option<ExternalFiles>,
     chunk_map: Arc<OnceLock<ChunkMap>>,
+    /// Virtual datasets: the mapping list, when it could be decoded at open (else reads
+    /// decode it again and report why it cannot be).
+    virt: Option<super::virtual_dataset::VirtualInfo>,
 }
 
 impl Dataset {
@@ -137,7 +140,20 @@ impl Dataset {
                 format!("dataset {path} has a zero-sized datatype"),
             ));
         }
+        let mut virt = None;
+        if let Layout::Virtual { heap } = &layout {
+            // The extent of a virtual dataset with unlimited mappings comes from its
+            // sources (libhdf5's H5D_VDS_LAST_AVAILABLE view); a mapping list that cannot
+            // be decoded leaves the stored extent, and reads report the error.
+            if let Ok((info, dims)) =
+                super::virtual_dataset::open(&file, *heap, &dataspace.dims, &path)
+            {
+                dataspace.dims = dims;
+                virt = Some(info);
+            }
+        }
         Ok(Dataset {
+            virt,
             addr: header.addr,
             file,
             path,
@@ -219,7 +235,7 @@ impl Dataset {
             Layout::Compact { .. } => LayoutKind::Compact,
             Layout::Contiguous { .. } => LayoutKind::Contiguous,
             Layout::Chunked(_) => LayoutKind::Chunked,
-            Layout::Virtual => LayoutKind::Virtual,
+            Layout::Virtual { .. } => LayoutKind::Virtual,
         }
     }
 
@@ -447,7 +463,18 @@ impl Dataset {
                     &mut direct,
                 )
             }
-            Layout::Virtual => Err(Error::Unsupported(format!("virtual dataset {}", self.path))),
+            Layout::Virtual { heap } => match &self.virt {
+                Some(info) => super::virtual_dataset::read(self, info, sel, sink),
+                None => {
+                    let (info, _) = super::virtual_dataset::open(
+                        &self.file,
+                        *heap,
+                        &self.dataspace.dims,
+                        &self.path,
+                    )?;
+                    super::virtual_dataset::read(self, &info, sel, sink)
+                }
+            },
         }
     }
 

@@ -253,6 +253,11 @@ impl File {
         Self::from_parts(store, superblock, Some(path), Some(session))
     }
 
+    /// A handle on an already open file.
+    pub(crate) fn from_inner(inner: Arc<FileInner>) -> File {
+        File { inner }
+    }
+
     /// Read a file image held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<File> {
         Self::from_store(Store::from_vec(bytes), None, None)

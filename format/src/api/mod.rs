@@ -15,10 +15,13 @@ mod read;
 mod selection;
 mod value;
 mod values;
+mod virtual_dataset;
 mod write;
 
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
-pub use crate::datatype::{ByteOrder, CharacterSet, Datatype, StringPadding, TypeClass};
+pub use crate::datatype::{
+    ByteOrder, CharacterSet, Datatype, ReferenceKind, StringPadding, TypeClass,
+};
 pub use crate::messages::external::{ExternalFiles, Segment};
 pub use crate::messages::fill_value::FillValue;
 pub use crate::messages::filter_pipeline::Filter;
@@ -32,7 +35,7 @@ pub use group::Group;
 pub use node::{NamedDatatype, Node};
 pub use selection::{Selection, SliceArg};
 pub use value::{
-    decode_element, decode_number, describe, numpy_str, DynArray, Element, VlenReader,
+    decode_element, decode_number, describe, numpy_str, DynArray, Element, RegionRef, VlenReader,
 };
 pub use values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Number, Payload};
 pub use write::GroupBuilder;

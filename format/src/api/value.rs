@@ -77,6 +77,19 @@ pub enum Element {
     Opaque(Vec<u8>),
     /// An object reference: the referenced object header's address (`None`: null).
     Reference(Option<u64>),
+    /// A dataset region reference (`H5R_DATASET_REGION1`): the referenced dataset's
+    /// object header address and the selection in it (`None`: a null reference).
+    RegionReference(Option<RegionRef>),
+}
+
+/// The target of a dataset region reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionRef {
+    /// Address of the referenced dataset's object header (relative to the base address,
+    /// like object references).
+    pub object: u64,
+    /// The selected region.
+    pub selection: crate::dataspace::selection::Selection,
 }
 
 /// A dynamically decoded array.
@@ -335,7 +348,11 @@ fn decode(
                 let undefined = crate::io::is_undefined(v, bytes.len()) || v == 0;
                 Ok(Element::Reference(if undefined { None } else { Some(v) }))
             }
-            _ => Ok(Element::Opaque(bytes.to_vec())),
+            ReferenceKind::DatasetRegion => region_reference(bytes, heap),
+            ReferenceKind::Other(k) => Err(Error::Unsupported(format!(
+                "revised reference type {} (HDF5 1.12+ references are not decoded)",
+                revised_reference_name(*k)
+            ))),
         },
         TypeClass::VarLenString { padding, .. } => {
             let data = vlen_bytes(bytes, 1, heap)?;
@@ -351,6 +368,45 @@ fn decode(
             ))
         }
     }
+}
+
+/// libhdf5's name of a revised (HDF5 1.12+) reference type.
+pub fn revised_reference_name(kind: u8) -> String {
+    match kind {
+        2 => "H5R_OBJECT2".into(),
+        3 => "H5R_DATASET_REGION2".into(),
+        4 => "H5R_ATTR".into(),
+        k => format!("{k}"),
+    }
+}
+
+/// Decode an old-style dataset region reference: a global heap ID (collection address,
+/// object index) whose object holds the dataset's object header address ("size of
+/// offsets" bytes) and then the serialized selection (spec Appendix D, "Reference
+/// Encoding (Backward Compatibility)"). An all-zero reference is null.
+fn region_reference(bytes: &[u8], heap: &mut VlenReader<'_>) -> Result<Element> {
+    if bytes.iter().all(|&b| b == 0) {
+        return Ok(Element::RegionReference(None));
+    }
+    let mut c = Cursor::new(bytes, 0, heap.sizes, "dataset region reference");
+    let id = GlobalHeapId::parse(&mut c)?;
+    if id.is_null() {
+        return Ok(Element::RegionReference(None));
+    }
+    let object = heap.heap.get(id)?;
+    let origin = id.collection.map_or(0, |a| a.0);
+    let mut c = Cursor::new(
+        object,
+        origin,
+        heap.sizes,
+        "dataset region reference heap object",
+    );
+    let addr = c.addr_required("dataset region reference object address")?;
+    let selection = crate::dataspace::selection::Selection::parse(&mut c)?;
+    Ok(Element::RegionReference(Some(RegionRef {
+        object: addr.0,
+        selection,
+    })))
 }
 
 /// Remove padding from a string's bytes.

@@ -255,6 +255,13 @@ impl Datatype {
                 size: u32::from(offset_size),
                 class: self.class.clone(),
             },
+            // A global heap ID: collection address and a 4-byte object index.
+            TypeClass::Reference {
+                kind: ReferenceKind::DatasetRegion,
+            } => Datatype {
+                size: u32::from(offset_size) + 4,
+                class: self.class.clone(),
+            },
             _ => self.clone(),
         }
     }

@@ -4,3 +4,4 @@
 pub mod fractal;
 pub mod global;
 pub mod local;
+pub mod vds_block;

@@ -119,8 +119,11 @@ pub enum Layout {
     },
     /// Chunked storage.
     Chunked(ChunkedLayout),
-    /// Virtual datasets (reported as unsupported when read).
-    Virtual,
+    /// Virtual dataset: the global heap object holding the mapping list (spec III.F).
+    Virtual {
+        /// Collection address and object index of the mapping list.
+        heap: crate::heap::global::GlobalHeapId,
+    },
 }
 
 impl Layout {
@@ -163,8 +166,8 @@ impl Layout {
                     2 => parse_chunked_v4(c, version),
                     3 if version >= 4 => {
                         // Virtual: global heap address and index of the mapping list.
-                        c.skip(c.remaining())?;
-                        Ok(Layout::Virtual)
+                        let heap = crate::heap::global::GlobalHeapId::parse(c)?;
+                        Ok(Layout::Virtual { heap })
                     }
                     k => Err(c.error(format!(
                         "layout class {k} is not defined for layout version {version}"
@@ -208,10 +211,11 @@ impl Layout {
                 out.put_length(*size, sizes);
             }
             Layout::Chunked(ch) => encode_chunked(ch, sizes, &mut out)?,
-            Layout::Virtual => {
-                return Err(Error::Unsupported(
-                    "writing a virtual dataset layout".into(),
-                ))
+            // Version 4 (the first with the virtual class), the heap ID of the mappings.
+            Layout::Virtual { heap } => {
+                out.extend_from_slice(&[4, 3]);
+                out.put_addr(heap.collection, sizes);
+                out.put_uint(u64::from(heap.index), 4);
             }
         }
         Ok(out)
@@ -691,12 +695,23 @@ mod tests {
     }
 
     #[test]
-    fn virtual_is_skipped() {
+    fn virtual_heap_id() {
         let mut b = hex("0403");
-        b.extend([0x11; 12]);
+        b.extend([0x11; 8]);
+        b.extend([2, 0, 0, 0]);
         let mut c = Cursor::new(&b, 0, Sizes::default(), "l");
-        assert_eq!(Layout::parse(&mut c).unwrap(), Layout::Virtual);
+        let l = Layout::parse(&mut c).unwrap();
+        assert_eq!(
+            l,
+            Layout::Virtual {
+                heap: crate::heap::global::GlobalHeapId {
+                    collection: Some(Addr(0x1111_1111_1111_1111)),
+                    index: 2
+                }
+            }
+        );
         assert_eq!(c.remaining(), 0);
+        assert_eq!(l.encode(Sizes::default()).unwrap(), b);
     }
 
     #[test]
@@ -931,10 +946,6 @@ mod tests {
         for l in bad {
             assert!(matches!(l.encode(s4), Err(Error::Invalid(_))), "{l:?}");
         }
-        assert!(matches!(
-            Layout::Virtual.encode(s4),
-            Err(Error::Unsupported(_))
-        ));
         // Rank 32 is the maximum.
         let l = ch(3, 0, &[2; 32], 8, ChunkIndexKind::BtreeV1 { addr: None });
         round_trip(&l, Sizes::default());

@@ -184,7 +184,13 @@ impl Walker<'_, '_> {
                 }
             }
             Layout::Chunked(cl) => self.chunked(&cl, &space, &dt, &pipeline, scan, at)?,
-            Layout::Virtual => self.incomplete("virtual dataset layout"),
+            // The mapping list lives in a global heap collection; the source datasets are
+            // objects of their own (reached through links, or in other files).
+            Layout::Virtual { heap } => {
+                if let Some(coll) = heap.collection {
+                    self.collection(coll)?;
+                }
+            }
         }
         Ok(())
     }

@@ -57,9 +57,11 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use jangada_hdf5::dataspace::selection::Selection as SpaceSelection;
 use jangada_hdf5::{
     decode_number, numpy_str, Attribute, ByteOrder, Dataset, Datatype, Element, Error, File, Group,
-    LinkTarget, NamedDatatype, Node, Result, Selection, SliceArg, TypeClass,
+    LinkTarget, NamedDatatype, Node, ReferenceKind, RegionRef, Result, Selection, SliceArg,
+    TypeClass,
 };
 
 /// Most elements decoded at once when dumping a dataset (one slab): decoded elements take
@@ -509,7 +511,12 @@ pub fn dtype_json(dtype: &Datatype) -> Value {
         }
         TypeClass::Array { dims, base } => json!({ "array": [dtype_json(base), dims] }),
         TypeClass::VarLenSequence { base } => json!({ "vlen": dtype_json(base) }),
-        TypeClass::Reference { .. } => json!({ "ref": "object" }),
+        TypeClass::Reference {
+            kind: ReferenceKind::Object,
+        } => json!({ "ref": "object" }),
+        TypeClass::Reference {
+            kind: ReferenceKind::DatasetRegion,
+        } => json!({ "ref": "region" }),
         // The time class, read as PyTables reads it (4 bytes: int32, 8 bytes: float64 seconds).
         TypeClass::Time { order, .. } => {
             let o = if *order == ByteOrder::Big { '>' } else { '<' };
@@ -556,6 +563,36 @@ pub fn element_json(e: &Element) -> Value {
         }
         Element::Opaque(bytes) => Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect()),
         Element::Reference(addr) => addr.map_or(Value::Null, |a| json!(a)),
+        Element::RegionReference(r) => r.as_ref().map_or(Value::Null, region_json),
+    }
+}
+
+/// Most hyperslab blocks listed for one region reference.
+const REGION_BLOCKS_MAX: usize = 1 << 20;
+
+/// A dataset region reference: `{"object": ADDR, "selection": "all"|"none"}`,
+/// `{"object": ADDR, "points": [[i, ..], ..]}` or `{"object": ADDR, "blocks": [[[start..],
+/// [end..]], ..]}` (ends inclusive, in `H5Sget_select_hyper_blocklist`'s order).
+fn region_json(r: &RegionRef) -> Value {
+    match &r.selection {
+        SpaceSelection::All => json!({ "object": r.object, "selection": "all" }),
+        SpaceSelection::None => json!({ "object": r.object, "selection": "none" }),
+        SpaceSelection::Points { rank, coords } => json!({
+            "object": r.object,
+            "points": coords.chunks((*rank).max(1)).collect::<Vec<_>>(),
+        }),
+        sel => match sel.block_list(REGION_BLOCKS_MAX) {
+            Ok(blocks) => json!({
+                "object": r.object,
+                "blocks": blocks
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| json!([b.start, b.end]))
+                    .collect::<Vec<_>>(),
+            }),
+            // Never a made-up region: the reason instead of the blocks.
+            Err(e) => json!({ "object": r.object, "error": e.to_string() }),
+        },
     }
 }
 

@@ -394,7 +394,7 @@ fn write_source_with(
         Layout::Chunked(layout) => {
             write_chunks(session, store, addr, meta, layout, sel, data, false)
         }
-        Layout::Virtual => Err(Error::Unsupported("writing virtual datasets".into())),
+        Layout::Virtual { .. } => Err(Error::Unsupported("writing virtual datasets".into())),
     }
 }
 

@@ -66,11 +66,11 @@ pub struct Dataset {
     pipeline: FilterPipeline,
     fill: Option<FillValue>,
     /// External raw storage (External Data Files message), for contiguous datasets.
-    external: Option<ExternalFiles>,
+    external: Option<Box<ExternalFiles>>,
     chunk_map: Arc<OnceLock<ChunkMap>>,
     /// Virtual datasets: the mapping list, when it could be decoded at open (else reads
     /// decode it again and report why it cannot be).
-    virt: Option<super::virtual_dataset::VirtualInfo>,
+    virt: Option<Box<super::virtual_dataset::VirtualInfo>>,
 }
 
 impl Dataset {
@@ -125,6 +125,7 @@ impl Dataset {
         let external = header
             .find(kind::EXTERNAL_FILES)
             .map(|m| ExternalFiles::parse(&mut m.cursor(&img, "external data files message"), &img))
+            .map(|r| r.map(Box::new))
             .transpose()?;
         if external.is_some() && !matches!(layout, Layout::Contiguous { .. }) {
             return Err(Error::corrupt(
@@ -149,7 +150,7 @@ impl Dataset {
                 super::virtual_dataset::open(&file, *heap, &dataspace.dims, &path)
             {
                 dataspace.dims = dims;
-                virt = Some(info);
+                virt = Some(Box::new(info));
             }
         }
         Ok(Dataset {
@@ -270,7 +271,7 @@ impl Dataset {
 
     /// The external files holding the data (External Data Files message), if any.
     pub fn external(&self) -> Option<&ExternalFiles> {
-        self.external.as_ref()
+        self.external.as_deref()
     }
 
     /// The fill value message, if present.

@@ -160,6 +160,21 @@ impl Dataspace {
         } else {
             None
         };
+        if let Some(max) = &max_dims {
+            // libhdf5 refuses such a dataspace (`H5S__set_extent`'s rule: every current size
+            // within its maximum unless unlimited); reading past the maximum would read
+            // chunks no index can hold.
+            if let Some((axis, (d, m))) = dims
+                .iter()
+                .zip(max)
+                .enumerate()
+                .find(|(_, (d, m))| **m != UNLIMITED && d > m)
+            {
+                return Err(c.error(format!(
+                    "axis {axis} has current size {d} above its maximum {m}"
+                )));
+            }
+        }
         if version == 1 && flags & 0x02 != 0 {
             c.skip(rank.saturating_mul(width))?;
         }
@@ -193,6 +208,21 @@ mod tests {
             Sizes::default(),
             "dataspace message",
         ))
+    }
+
+    #[test]
+    fn current_size_above_maximum_is_corrupt() {
+        // Version 2, rank 2, max dims present: current (2, 5) with maximum (2, 4).
+        let e = parse("020201010200000000000000050000000000000002000000000000000400000000000000")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("axis 1 has current size 5 above its maximum 4"),
+            "{e}"
+        );
+        // Equal, or below an unlimited maximum: fine.
+        parse("020201010200000000000000050000000000000002000000000000000500000000000000").unwrap();
+        parse("02020101020000000000000005000000000000000200000000000000ffffffffffffffff").unwrap();
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub enum Plan {
         /// Bits of the value (1 to 64).
         precision: u8,
     },
+    /// PyTables' 8-byte time: an integer whose high 32 bits are seconds and whose low 32
+    /// bits are microseconds (a `struct timeval` of 32-bit fields), read as seconds.
+    Timeval {
+        /// Big-endian.
+        big: bool,
+    },
     /// IEEE float of 2, 4 or 8 bytes.
     Float {
         /// Bytes.
@@ -61,6 +67,7 @@ impl Plan {
     pub fn size(&self) -> usize {
         match *self {
             Plan::Int { size, .. } | Plan::Packed { size, .. } | Plan::Float { size, .. } => size,
+            Plan::Timeval { .. } => 8,
             Plan::Bool => 1,
             Plan::Complex { part, .. } => 2 * part,
         }
@@ -103,14 +110,14 @@ pub fn numeric_plan(dtype: &Datatype) -> Result<Plan> {
         } => int_plan(dtype, *order, false, *bit_offset, *precision),
         // The time class has no conversions in libhdf5 and h5py cannot read it. Its one
         // producer in practice, PyTables, stores `Time32Col` as 32-bit integer seconds and
-        // `Time64Col` as 64-bit IEEE float seconds: we read them as PyTables does.
+        // `Time64Col` as seconds and microseconds in 32 bits each: we read them as PyTables
+        // does (int32 and float64 seconds).
         TypeClass::Time { order, .. } if dtype.size == 4 => Ok(Plan::Int {
             size: 4,
             signed: true,
             big: *order == ByteOrder::Big,
         }),
-        TypeClass::Time { order, .. } if dtype.size == 8 => Ok(Plan::Float {
-            size: 8,
+        TypeClass::Time { order, .. } if dtype.size == 8 => Ok(Plan::Timeval {
             big: *order == ByteOrder::Big,
         }),
         TypeClass::Float { order, .. } if is_ieee(&dtype.class, dtype.size) => Ok(Plan::Float {
@@ -169,6 +176,14 @@ pub(crate) fn unpack(v: u64, offset: u8, precision: u8, signed: bool) -> (u64, i
         bits as i64
     };
     (bits, value)
+}
+
+/// Seconds of a PyTables 8-byte time (`v`: seconds in the high 32 bits, microseconds in the
+/// low 32, both signed), computed as PyTables' `conv_float64_timeval32` does.
+#[inline]
+pub(crate) fn timeval(v: u64) -> f64 {
+    let micros = f64::from(v as u32 as i32);
+    1e-6 * micros + ((v as i64) >> 32) as f64
 }
 
 /// The plan for reading `dtype` as a complex number.
@@ -291,6 +306,11 @@ fn convert_number<T: FromNumber>(plan: &Plan, src: &[u8], dst: &mut [T]) {
         Plan::Float { size, big } => {
             for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
                 *d = T::from_f64(float(s, size, big));
+            }
+        }
+        Plan::Timeval { big } => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
+                *d = T::from_f64(timeval(uint(s, big)));
             }
         }
         Plan::Bool => {

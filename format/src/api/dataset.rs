@@ -505,6 +505,7 @@ impl Dataset {
             .checked_mul(row_bytes)
             .zip(rows.checked_mul(row_bytes))
             .ok_or_else(|| Error::LimitExceeded(format!("{} is too large", self.path)))?;
+        self.file.check_read(len, &self.path)?;
         let len = usize::try_from(len)
             .map_err(|_| Error::LimitExceeded(format!("{}: selection too large", self.path)))?;
         let mut buf = crate::hugepage::try_vec_of(len, 0u8).map_err(|_| {
@@ -560,6 +561,7 @@ impl Dataset {
         let bytes = n
             .checked_mul(self.datatype.size())
             .ok_or_else(|| Error::LimitExceeded("selection too large".into()))?;
+        self.file.check_read(bytes as u64, &self.path)?;
         // A huge selection of a legitimately huge (never written) dataset: an error, not an
         // abort on allocation failure.
         let out = crate::hugepage::try_vec_of(bytes, 0u8).map_err(|_| {
@@ -589,6 +591,8 @@ impl Dataset {
     fn read_slice_now<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
         let (sel, shape) = self.resolve(selection)?;
         let n = hyperslab::selected_count(&sel)?;
+        let bytes = (n as u64).saturating_mul(u64::from(self.datatype.size));
+        self.file.check_read(bytes, &self.path)?;
         let mut sink = convert::TypedSink::<T>::new(&self.datatype, n)?;
         self.read_into(&sel, &mut sink)?;
         ArrayD::from_shape_vec(shape, sink.into_vec())

@@ -84,6 +84,21 @@ pub(crate) struct FileInner {
     gheap: crate::heap::global::CollectionCache,
     /// The shared object header message table (found at open).
     sohm: Option<SohmRef>,
+    /// Most bytes one read may decode (see [`File::set_read_limit`]).
+    read_limit: std::sync::atomic::AtomicU64,
+}
+
+/// The default of [`File::set_read_limit`]: 64 GiB, or the environment variable
+/// `JANGADA_MAX_READ_BYTES` when it holds a number. Generous on purpose: it is there so that
+/// a file whose dataspace claims terabytes gives an error instead of an allocation the
+/// operating system kills the process for, not to stop reads that fit in memory.
+pub const DEFAULT_READ_LIMIT: u64 = 64 << 30;
+
+fn default_read_limit() -> u64 {
+    std::env::var("JANGADA_MAX_READ_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_READ_LIMIT)
 }
 
 impl FileInner {
@@ -142,6 +157,18 @@ impl FileInner {
         s.lock().map_err(|_| {
             Error::Invalid("write session poisoned by a panic in another thread".into())
         })
+    }
+
+    /// Check that a read decoding `bytes` bytes for `what` stays within the read limit.
+    pub(crate) fn check_read(&self, bytes: u64, what: &str) -> Result<()> {
+        let limit = self.read_limit.load(std::sync::atomic::Ordering::Relaxed);
+        if bytes > limit {
+            return Err(Error::LimitExceeded(format!(
+                "{what}: reading {bytes} bytes exceeds the read limit of {limit} bytes \
+                 (File::set_read_limit, JANGADA_MAX_READ_BYTES); read it in slices"
+            )));
+        }
+        Ok(())
     }
 
     /// Whether the file is writable.
@@ -277,6 +304,7 @@ impl File {
         let sohm = find_sohm(&store, &superblock)?;
         Ok(File {
             inner: Arc::new(FileInner {
+                read_limit: default_read_limit().into(),
                 sohm,
                 store,
                 superblock: RwLock::new(superblock),
@@ -312,6 +340,22 @@ impl File {
             Ok(sb) => sb.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// Set the most bytes one read (a dataset, a selection, an attribute) may decode;
+    /// larger reads are [`Error::LimitExceeded`] before anything is allocated. The default
+    /// is [`DEFAULT_READ_LIMIT`] (or `JANGADA_MAX_READ_BYTES`).
+    pub fn set_read_limit(&self, bytes: u64) {
+        self.inner
+            .read_limit
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The current read limit (see [`File::set_read_limit`]).
+    pub fn read_limit(&self) -> u64 {
+        self.inner
+            .read_limit
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The path the file was opened from, if any.

@@ -30,7 +30,7 @@ pub use attribute::Attribute;
 pub use builder::{DatasetBuilder, Storage};
 pub use convert::{H5Type, Plan};
 pub use dataset::{Dataset, LayoutKind};
-pub use file::{File, Mode};
+pub use file::{File, Mode, DEFAULT_READ_LIMIT};
 pub use group::Group;
 pub use node::{NamedDatatype, Node};
 pub use selection::{Selection, SliceArg};

@@ -261,6 +261,14 @@ pub fn decode_number(dtype: &Datatype, bytes: &[u8]) -> Result<Element> {
             })
         }
         Plan::Float { size, big } => Ok(Element::Float(float(bytes, size, big))),
+        Plan::Timeval { big } => {
+            let raw = if big {
+                bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+            } else {
+                crate::io::le_uint(bytes)
+            };
+            Ok(Element::Float(super::convert::timeval(raw)))
+        }
         Plan::Bool => Ok(Element::Bool(bytes.first().is_some_and(|&b| b != 0))),
         Plan::Complex { .. } => Err(Error::Type("complex is not a plain number".into())),
     }

@@ -105,6 +105,17 @@ fn external_storage_reads_writes_and_resolves_as_libhdf5() {
         ("raw_b2.bin", 16, None)
     );
 
+    // A file read from memory never opens other files (no folder to resolve against;
+    // untrusted bytes must not read the file system).
+    let mem = File::from_bytes(std::fs::read(&path).unwrap()).unwrap();
+    let err = mem
+        .dataset("one_segment")
+        .unwrap()
+        .read_dyn()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("opened from memory"), "{err}");
+
     // A missing file is an error naming it; nothing reads as zeros.
     let err = file
         .dataset("missing")

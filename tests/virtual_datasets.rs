@@ -200,6 +200,15 @@ with h5py.File(os.path.join(d, 'v.h5'), 'w') as f:
     // libhdf5 treats it.
     let all: Vec<f64> = v.read::<f64>().unwrap().iter().copied().collect();
     assert_eq!(&all[5..], &[0.0; 5]);
+    // Opened from memory, the same file opens no other file: an error, not fill values.
+    let mem = File::from_bytes(std::fs::read(dir.join("v.h5")).unwrap()).unwrap();
+    let err = mem
+        .dataset("v")
+        .unwrap()
+        .read_dyn()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("opened from memory"), "{err}");
 }
 
 #[test]

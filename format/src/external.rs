@@ -158,6 +158,15 @@ impl<'a> ExternalIo<'a> {
 
     /// The open file of segment `k`.
     fn file(&mut self, k: usize) -> Result<&fs::File> {
+        if self.hdf5.is_none() {
+            // A file read from memory has no folder to resolve names against, and opening
+            // what they name from the working directory would let untrusted bytes read
+            // other files.
+            return Err(Error::Unsupported(format!(
+                "dataset {} stored in external files, for a file opened from memory",
+                self.dataset
+            )));
+        }
         if !self.open.contains_key(&k) {
             let seg = self
                 .efl

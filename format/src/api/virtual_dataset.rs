@@ -336,6 +336,15 @@ impl Sources {
         if let Some(d) = self.datasets.get(&key) {
             return Ok(d.clone());
         }
+        if file != "." && self.own.path().is_none() {
+            // A file read from memory has no folder to resolve source files against, and
+            // reading whatever the names point at from the working directory would let
+            // untrusted bytes read other files: refused, never read as fill values.
+            return Err(Error::Unsupported(format!(
+                "virtual dataset source {file}:{name} in another file, for a file opened \
+                 from memory"
+            )));
+        }
         let found = match self.file(file) {
             None => None,
             Some(f) => match f.dataset(name) {

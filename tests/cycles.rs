@@ -249,6 +249,11 @@ fn selections_too_large_to_allocate_are_errors_not_aborts() {
     let file = File::from_bytes(bytes).unwrap();
     let ds = file.dataset("h").unwrap();
     assert_eq!(ds.size(), 1 << 50);
+    // The read limit refuses it first...
+    let e = ds.read_raw(&Selection::all()).unwrap_err().to_string();
+    assert!(e.contains("read limit"), "{e}");
+    // ...and without a limit the allocation itself fails cleanly.
+    file.set_read_limit(u64::MAX);
     let e = ds.read_raw(&Selection::all()).unwrap_err().to_string();
     assert!(e.contains("cannot allocate"), "{e}");
     let e = ds.read::<u8>().unwrap_err().to_string();

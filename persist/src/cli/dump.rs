@@ -20,6 +20,16 @@
 //! `"maxshape":null` and `"data":null`; committed datatypes are
 //! `{"kind":"datatype","dtype":DT,"attrs":{..}}`.
 //!
+//! Rarer types (also in `fixtures/README.md`): bitfields are the unsigned DT of their size
+//! (`"<u2"`, as h5py reads them); integers with reduced precision or a bit offset are
+//! their full-size DT with the values libhdf5's conversion gives; the time class is
+//! `{"time":"<i4"}` (int32 seconds) or `{"time":"<f8"}` (float64 seconds), read as PyTables
+//! reads its `Time32Col`/`Time64Col`; fixed-length strings drop their padding as h5py does
+//! (trailing spaces of space-padded ones too); dataset region references are
+//! `{"ref":"region"}`, each element `{"object":ADDR,"selection":"all"|"none"}`,
+//! `{"object":ADDR,"points":[[i,..],..]}` or `{"object":ADDR,"blocks":[[[start..],[end..]],..]}`
+//! (ends inclusive, in `H5Sget_select_hyper_blocklist`'s order), or null.
+//!
 //! ## Unreadable objects (an extension of the contract)
 //!
 //! The command ([`dump_to`]) does not stop at the first object it cannot read: it prints the

@@ -335,12 +335,7 @@ impl Dataset {
                 let map = chunks
                     .into_iter()
                     .map(|c| {
-                        let grid = c
-                            .offset
-                            .iter()
-                            .zip(&layout.chunk_dims)
-                            .map(|(&o, &d)| o / d)
-                            .collect();
+                        let grid = layout.grid_of(&c.offset);
                         (grid, c)
                     })
                     .collect();
@@ -375,12 +370,7 @@ impl Dataset {
         let chunks = chunk_index::read_index(&img, layout, &params)?;
         let mut map = HashMap::with_capacity(chunks.len());
         for chunk in chunks {
-            let grid: Vec<u64> = chunk
-                .offset
-                .iter()
-                .zip(&layout.chunk_dims)
-                .map(|(&o, &c)| o / c)
-                .collect();
+            let grid = layout.grid_of(&chunk.offset);
             map.insert(grid, chunk);
         }
         Ok(self.chunk_map.get_or_init(|| map))

@@ -77,6 +77,15 @@ pub struct ChunkedLayout {
 }
 
 impl ChunkedLayout {
+    /// The grid position (chunk indices) of the chunk whose first element is at `offset`.
+    pub fn grid_of(&self, offset: &[u64]) -> Vec<u64> {
+        offset
+            .iter()
+            .zip(&self.chunk_dims)
+            .map(|(&o, &d)| o.checked_div(d).unwrap_or(0))
+            .collect()
+    }
+
     /// Whether the chunk at `origin` is stored without filters: layout flag bit 0
     /// (`H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS`) is set and the chunk extends past the
     /// dataset's current `dims` on some axis (a partial edge chunk, as libhdf5's

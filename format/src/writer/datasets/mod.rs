@@ -242,12 +242,7 @@ pub(super) fn chunk_state<'s>(
         let map: HashMap<Vec<u64>, Chunk> = chunks
             .into_iter()
             .map(|c| {
-                let grid = c
-                    .offset
-                    .iter()
-                    .zip(&layout.chunk_dims)
-                    .map(|(o, d)| o / d)
-                    .collect();
+                let grid = layout.grid_of(&c.offset);
                 (grid, c)
             })
             .collect();

@@ -228,12 +228,7 @@ fn refilter_edges(
         store.write_at(session.base + at.0, &bytes)?;
         session.space.release(c.addr, c.size)?;
         let state = chunk_state(session, store, addr, meta)?;
-        let grid: Vec<u64> = c
-            .offset
-            .iter()
-            .zip(&layout.chunk_dims)
-            .map(|(o, d)| o / d)
-            .collect();
+        let grid = layout.grid_of(&c.offset);
         state.chunks.insert(
             grid,
             Chunk {

@@ -925,6 +925,243 @@ fn hdf5_dataset_builder() {
     run_hdf5_table("hdf5_dataset_builder", HMode::ReadWrite, cases);
 }
 
+/// Virtual dataset builder: every rule `H5Pset_virtual` / `H5Dcreate` apply to mappings.
+#[test]
+fn hdf5_virtual_builder() {
+    use jangada::hdf5::{
+        RegularDim, SpaceSelection, VirtualDatasetBuilder, VirtualSource, UNLIMITED,
+    };
+    fn v(f: &File) -> hdf5::Result<VirtualDatasetBuilder> {
+        Ok(f.root()?
+            .new_virtual_dataset("v")
+            .dtype_of::<i32>()
+            .shape(&[4]))
+    }
+    fn src(shape: &[u64]) -> VirtualSource {
+        VirtualSource::new(".", "fixed", shape)
+    }
+    fn all4() -> Selection {
+        sel(&[rng(0, 4)])
+    }
+    fn unl(start: u64) -> SpaceSelection {
+        SpaceSelection::Regular(vec![RegularDim::from(start)])
+    }
+    let cases: &[(&str, &str, FOp)] = &[
+        ("no dtype", "datatype", |f| {
+            f.root()?
+                .new_virtual_dataset("v")
+                .shape(&[4])
+                .map(&all4(), src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("no shape", "shape", |f| {
+            f.root()?
+                .new_virtual_dataset("v")
+                .dtype_of::<i32>()
+                .map(&all4(), src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("scalar shape", "at least one axis", |f| {
+            v(f)?
+                .shape(&[])
+                .map_selection(SpaceSelection::All, src(&[1]))
+                .create()
+                .map(|_| ())
+        }),
+        ("no mappings", "at least one mapping", |f| {
+            v(f)?.create().map(|_| ())
+        }),
+        ("maxshape of another rank", "rank", |f| {
+            v(f)?
+                .maxshape(&[None, None])
+                .map(&all4(), src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        (
+            "element counts differ",
+            "4 elements, the source selection 3",
+            |f| v(f)?.map(&all4(), src(&[3])).create().map(|_| ()),
+        ),
+        ("virtual selection of the wrong rank", "rank 2", |f| {
+            v(f)?
+                .map_selection(
+                    SpaceSelection::hyperslab(&[0, 0], None, &[1, 4], None)?,
+                    src(&[4]),
+                )
+                .create()
+                .map(|_| ())
+        }),
+        ("source selection of the wrong rank", "rank 1", |f| {
+            v(f)?
+                .map(
+                    &all4(),
+                    src(&[2, 2]).select(SpaceSelection::hyperslab(&[0], None, &[4], None)?),
+                )
+                .create()
+                .map(|_| ())
+        }),
+        (
+            "source selection past its extent",
+            "passes the extent",
+            |f| {
+                v(f)?
+                    .map(
+                        &all4(),
+                        src(&[4]).select(SpaceSelection::hyperslab(&[2], None, &[4], None)?),
+                    )
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+        ("empty source file name", "file name is empty", |f| {
+            v(f)?
+                .map(&all4(), VirtualSource::new("", "fixed", &[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("empty source dataset name", "dataset name is empty", |f| {
+            v(f)?
+                .map(&all4(), VirtualSource::new(".", "", &[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("NUL in a source name", "NUL", |f| {
+            v(f)?
+                .map(&all4(), VirtualSource::new("a\0b", "fixed", &[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("bad % in a source name", "%b", |f| {
+            v(f)?
+                .map(&all4(), VirtualSource::new("f%d.h5", "fixed", &[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("%b in a limited mapping", "printf", |f| {
+            v(f)?
+                .map(&all4(), VirtualSource::new("f%b.h5", "fixed", &[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("point selection", "point", |f| {
+            v(f)?
+                .map_selection(
+                    SpaceSelection::Points {
+                        rank: 1,
+                        coords: vec![0, 1, 2, 3],
+                    },
+                    src(&[4]),
+                )
+                .create()
+                .map(|_| ())
+        }),
+        ("overlapping hyperslab blocks", "overlap", |f| {
+            v(f)?
+                .map_selection(
+                    SpaceSelection::Regular(vec![RegularDim::new(0, 1, 2, 2)]),
+                    src(&[4]),
+                )
+                .create()
+                .map(|_| ())
+        }),
+        (
+            "unlimited mapping, fixed maximum shape",
+            "maximum shape must be unlimited",
+            |f| {
+                v(f)?
+                    .map_selection(unl(0), src(&[4]).select(unl(0)))
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+        (
+            "unlimited virtual, limited source, no %b",
+            "needs %b",
+            |f| {
+                v(f)?
+                    .maxshape(&[None])
+                    .map_selection(
+                        SpaceSelection::Regular(vec![RegularDim::new(0, 4, UNLIMITED, 4)]),
+                        src(&[4]),
+                    )
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+        (
+            "limited virtual, unlimited source",
+            "unlimited source",
+            |f| {
+                v(f)?
+                    .map(&all4(), src(&[4]).select(unl(0)))
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+        (
+            "unlimited mapping, other axes differ",
+            "outside their unlimited",
+            |f| {
+                f.root()?
+                    .new_virtual_dataset("v")
+                    .dtype_of::<i32>()
+                    .shape(&[2, 1])
+                    .maxshape(&[Some(2), None])
+                    .map_selection(
+                        SpaceSelection::Regular(vec![RegularDim::range(0, 2), RegularDim::from(0)]),
+                        VirtualSource::new(".", "ext", &[2, 2]).select(SpaceSelection::Regular(
+                            vec![RegularDim::range(0, 1), RegularDim::from(0)],
+                        )),
+                    )
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+        ("\"all\" beside an unlimited mapping", "\"all\"", |f| {
+            v(f)?
+                .maxshape(&[None])
+                .map_selection(unl(0), src(&[4]).select(unl(0)))
+                .map_selection(SpaceSelection::All, src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("name taken", "exists", |f| {
+            f.root()?
+                .new_virtual_dataset("fixed")
+                .dtype_of::<i32>()
+                .shape(&[4])
+                .map(&all4(), src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        ("fill value of the wrong type", "type|complex", |f| {
+            v(f)?
+                .fill_value(Complex::new(1.0f64, 0.0))?
+                .map(&all4(), src(&[4]))
+                .create()
+                .map(|_| ())
+        }),
+        (
+            "fill value given before a dtype it does not fit",
+            "type|fill",
+            |f| {
+                f.root()?
+                    .new_virtual_dataset("v")
+                    .shape(&[4])
+                    .fill_value(Complex::new(1.0f64, 2.0))?
+                    .dtype_of::<i32>()
+                    .map(&all4(), src(&[4]))
+                    .create()
+                    .map(|_| ())
+            },
+        ),
+    ];
+    run_hdf5_table("virtual", HMode::ReadWrite, cases);
+}
+
 /// Every mutating call on a file opened read-only.
 #[test]
 fn hdf5_read_only() {

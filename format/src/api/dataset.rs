@@ -269,6 +269,13 @@ impl Dataset {
         &self.pipeline.filters
     }
 
+    /// The mappings of a virtual dataset, as stored (h5py's `virtual_sources()`): `None`
+    /// for other layouts, or when the mapping list could not be decoded (reads then report
+    /// why).
+    pub fn virtual_mappings(&self) -> Option<&[crate::heap::vds_block::Mapping]> {
+        self.virt.as_ref().map(|v| v.mappings.as_slice())
+    }
+
     /// The external files holding the data (External Data Files message), if any.
     pub fn external(&self) -> Option<&ExternalFiles> {
         self.external.as_deref()

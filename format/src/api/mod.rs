@@ -15,13 +15,16 @@ mod read;
 mod selection;
 mod value;
 mod values;
+mod virtual_builder;
 mod virtual_dataset;
 mod write;
 
+pub use crate::dataspace::selection::{RegularDim, Selection as SpaceSelection};
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 pub use crate::datatype::{
     ByteOrder, CharacterSet, Datatype, ReferenceKind, StringPadding, TypeClass,
 };
+pub use crate::heap::vds_block::Mapping as VirtualMapping;
 pub use crate::messages::external::{ExternalFiles, Segment};
 pub use crate::messages::fill_value::FillValue;
 pub use crate::messages::filter_pipeline::Filter;
@@ -38,4 +41,5 @@ pub use value::{
     decode_element, decode_number, describe, numpy_str, DynArray, Element, RegionRef, VlenReader,
 };
 pub use values::{encode_array, encode_numbers, AttrData, H5Write, IntoAttr, Number, Payload};
+pub use virtual_builder::{VirtualDatasetBuilder, VirtualSource};
 pub use write::GroupBuilder;

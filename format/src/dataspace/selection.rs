@@ -752,5 +752,7 @@ impl Iterator for RunIter<'_> {
     }
 }
 
+mod stored;
+
 #[cfg(test)]
 mod tests;

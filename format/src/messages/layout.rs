@@ -198,8 +198,8 @@ impl Layout {
     ///
     /// Errors ([`Error::Invalid`]): compact data over 65535 bytes; a chunked layout of rank
     /// 0 or over 32, with a zero dimension, with reserved flag bits, or (version 1 B-tree)
-    /// with flags or a dimension over `u32::MAX`. Virtual layouts are
-    /// [`Error::Unsupported`].
+    /// with flags or a dimension over `u32::MAX`. Virtual layouts are version 4, class 3,
+    /// with the global heap ID of their mapping block.
     pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         match self {

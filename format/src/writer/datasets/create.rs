@@ -128,6 +128,16 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
                 AllocTime::Late,
             )
         }
+        // No storage; the allocation time is h5py's (`create_virtual_dataset` asks for
+        // incremental; libhdf5's own default would be late), readers ignore it.
+        StorageChoice::Virtual(heap) => {
+            if spec.dataspace.kind != SpaceKind::Simple {
+                return Err(Error::Invalid(
+                    "a virtual dataset needs a simple dataspace (not scalar or null)".into(),
+                ));
+            }
+            (Layout::Virtual { heap: *heap }, AllocTime::Incremental)
+        }
         StorageChoice::Chunked(chunk_dims) => {
             if spec.dataspace.kind != SpaceKind::Simple {
                 return Err(Error::Invalid(

@@ -30,6 +30,7 @@ mod chunks;
 mod create;
 mod resize;
 mod source;
+pub mod virtual_layout;
 
 use chunks::write_chunks;
 pub use create::{create, external_message, header_messages};
@@ -54,6 +55,8 @@ pub enum StorageChoice {
     Chunked(Vec<u64>),
     /// Contiguous, in these segments of external files (External Data Files message).
     External(Vec<crate::messages::external::Segment>),
+    /// Virtual: the mapping list at this global heap object ([`virtual_layout`]).
+    Virtual(crate::heap::global::GlobalHeapId),
 }
 
 /// Everything needed to create a dataset.

@@ -6,8 +6,9 @@
 //! them out (`H5HL.c`, `H5HLcache.c`).
 
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, FileImage, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about the heap header.
 const HEADER: &str = "local heap";
@@ -180,14 +181,14 @@ impl LocalHeapBuilder {
             }
         };
         let mut data = self.data.clone();
-        data.put_length(FREE_NULL, sizes);
-        data.put_length(free, sizes);
+        data.put_length(FREE_NULL, sizes)?;
+        data.put_length(free, sizes)?;
         data.resize(usize::try_from(size).unwrap_or(data.len()), 0);
         let mut h = Vec::with_capacity(hdr as usize);
         h.extend_from_slice(b"HEAP\0\0\0\0");
-        h.put_length(size, sizes);
-        h.put_length(used, sizes);
-        h.put_addr(Some(data_addr), sizes);
+        h.put_length(size, sizes)?;
+        h.put_length(used, sizes)?;
+        h.put_addr(Some(data_addr), sizes)?;
         h.resize(hdr as usize, 0);
         emit.put(header_addr, h);
         emit.put(data_addr, data);

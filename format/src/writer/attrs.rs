@@ -202,13 +202,13 @@ pub fn set_attr(
             m.creation_order = Some(next);
             let mut i = info.take().unwrap_or_default();
             i.max_creation_index = Some(next.saturating_add(1));
-            editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+            editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)?));
         } else if editor.version == 2 && info.is_none() {
             // libhdf5 counts the attributes of a version 2 header from its Attribute Info
             // message (H5Oget_info, h5py's `len(attrs)`): without one it reports none.
             editor.set(MessageBytes::new(
                 kind::ATTRIBUTE_INFO,
-                AttributeInfo::default().encode(sizes),
+                AttributeInfo::default().encode(sizes)?,
             ));
         }
         editor.messages.push(m);
@@ -305,11 +305,11 @@ fn push_compact(editor: &mut HeaderEditor, encoded: Vec<Vec<u8>>, sizes: Sizes) 
     if tracked {
         let mut i = info.unwrap_or_default();
         i.max_creation_index = Some(next);
-        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)?));
     } else if info.is_none() {
         editor.set(MessageBytes::new(
             kind::ATTRIBUTE_INFO,
-            AttributeInfo::default().encode(sizes),
+            AttributeInfo::default().encode(sizes)?,
         ));
     }
     Ok(())
@@ -431,7 +431,7 @@ pub fn write_dense(
     if dense.track_order {
         info.max_creation_index = u16::try_from(dense.next_order).ok();
     }
-    editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
+    editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)?));
     editor.save(&mut session.space, emit)?;
     for (a, len) in old_storage {
         // A failure here would only mean the blocks stay allocated.

@@ -245,7 +245,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
             .push(MessageBytes::new(kind::LINK, link.encode(sizes)?));
         if track_order {
             info.max_creation_index = Some(next + 1);
-            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)?));
         }
         editor.save(&mut session.space, &mut emit)?;
     } else {
@@ -383,7 +383,7 @@ pub fn write_links(
                 info = build_dense_links(&entries, *track_order, &mut session.space, emit)?;
                 info.max_creation_index = track_order.then_some(*next_order);
             }
-            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)?));
             editor.save(&mut session.space, emit)?;
             for (a, len) in old_storage {
                 // A failure here would only mean the blocks stay allocated.

@@ -87,6 +87,7 @@ pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Resu
             Ok(Chunk {
                 offset,
                 addr: rec.addr,
+                // Type-10 records (no filters) store no size: such a chunk is always whole.
                 size: rec.size.unwrap_or(chunk_bytes),
                 filter_mask: rec.filter_mask,
             })

@@ -179,6 +179,7 @@ pub trait PutLe {
 impl PutLe for Vec<u8> {
     fn put_uint(&mut self, v: u64, n: usize) {
         let bytes = v.to_le_bytes();
+        // `n.min(8)` <= bytes.len(): the fallback is never taken.
         self.extend_from_slice(bytes.get(..n.min(8)).unwrap_or(&bytes));
         for _ in 8..n {
             self.push(0);

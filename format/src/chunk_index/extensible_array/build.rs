@@ -142,7 +142,8 @@ pub fn build(
                 } else {
                     block_off = info.start + d * info.dblk_elements;
                     if let Entry::Vacant(new_sblock) = sblocks.entry(s) {
-                        let per = usize::try_from(npages.div_ceil(8)).unwrap_or(0);
+                        let per = usize::try_from(npages.div_ceil(8))
+                            .map_err(|_| Error::LimitExceeded("super block page bitmap".into()))?;
                         let nd = usize::try_from(info.ndblks).map_err(|_| {
                             Error::LimitExceeded("super block data block count".into())
                         })?;

@@ -2281,3 +2281,89 @@ fn hdf5_numeric_conversions_follow_h5py() {
     f.close().unwrap();
     std::fs::remove_file(&p).unwrap();
 }
+
+// ------------------------------------------- jangada-hdf5: 4-byte offsets and lengths
+
+/// Files with 4-byte offsets and lengths (h5py, `sizes_4byte_*`) refuse what their fields
+/// cannot record — a dataset larger than 4 GiB, a dimension past 2^32 - 1 — with a clear
+/// error and no change, instead of writing truncated lengths.
+#[test]
+fn hdf5_four_byte_offsets_and_lengths() {
+    let cases: &[(&str, &str, FOp)] = &[
+        (
+            "8 GiB contiguous dataset",
+            "does not fit the file's 4-byte lengths",
+            |f| {
+                f.root()?
+                    .new_dataset("big")
+                    .dtype_of::<f64>()
+                    .shape(&[1 << 30])
+                    .create()
+                    .map(drop)
+            },
+        ),
+        (
+            "dimension past 2^32 - 1",
+            "does not fit the file's 4-byte lengths",
+            |f| {
+                f.root()?
+                    .new_dataset("long")
+                    .dtype_of::<u8>()
+                    .shape(&[1 << 33])
+                    .chunks(&[1 << 20])
+                    .create()
+                    .map(drop)
+            },
+        ),
+        (
+            "maximum dimension of 2^32 - 1",
+            "does not fit the file's 4-byte lengths",
+            |f| {
+                f.root()?
+                    .new_dataset("max")
+                    .dtype_of::<u8>()
+                    .shape(&[4])
+                    .maxshape(&[Some(u64::from(u32::MAX))])
+                    .create()
+                    .map(drop)
+            },
+        ),
+    ];
+    for fixture in ["sizes_4byte_latest.h5", "sizes_4byte_earliest.h5"] {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures")
+            .join(fixture);
+        for (n, (case, expect, op)) in cases.iter().enumerate() {
+            let case = format!("{fixture}: {case}");
+            let p = scratch(&format!("four-byte-{n}-{fixture}"));
+            std::fs::copy(&src, &p).unwrap();
+            let f = File::open_rw(&p).unwrap();
+            f.flush().unwrap();
+            let before = bytes(&p);
+            let msg = match op(&f) {
+                Ok(()) => panic!("{case}: accepted"),
+                Err(e) => e.to_string(),
+            };
+            assert_clear(&case, &msg, expect);
+            f.flush().unwrap();
+            assert!(bytes(&p) == before, "{case}: the file changed ({msg})");
+            // The handle still works.
+            let ok = f
+                .root()
+                .unwrap()
+                .new_dataset("ok")
+                .write(&a1(vec![1i32, 2, 3]))
+                .unwrap();
+            drop(ok);
+            f.close().unwrap();
+            let f = File::open(&p).unwrap();
+            assert_eq!(
+                f.dataset("ok").unwrap().read::<i32>().unwrap(),
+                a1(vec![1, 2, 3])
+            );
+            drop(f);
+            assert_checks(&case, &p);
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+}

@@ -86,7 +86,7 @@ fn continuation_pointing_back_into_its_own_header() {
                 continue;
             }
             // The message body: address + length of the continuation block.
-            let body = encode_continuation(next, len, sb.sizes);
+            let body = encode_continuation(next, len, sb.sizes).unwrap();
             let start = (sb.base + addr.get()) as usize;
             let end = start + 16 + header.chunk0_len as usize;
             let Some(at) = bytes[start..end]
@@ -96,7 +96,8 @@ fn continuation_pointing_back_into_its_own_header() {
                 continue;
             };
             let mut bad = bytes.clone();
-            let own = encode_continuation(Addr(addr.get() + 16), header.chunk0_len, sb.sizes);
+            let own =
+                encode_continuation(Addr(addr.get() + 16), header.chunk0_len, sb.sizes).unwrap();
             bad[start + at..start + at + own.len()].copy_from_slice(&own);
             let img = FileImage::new(&bad, sb.base, sb.sizes);
             let err = ObjectHeader::parse(&img, addr).unwrap_err().to_string();

@@ -35,6 +35,48 @@ pub struct Sizes {
     pub length: u8,
 }
 
+impl Sizes {
+    /// The largest value a length field of this file holds.
+    pub fn max_length(self) -> u64 {
+        max_uint(usize::from(self.length))
+    }
+
+    /// The largest end-of-file address this file can record: every address below it fits
+    /// the offset field, and the end of file itself must not be the all-ones "undefined"
+    /// value (with 4-byte offsets: 2^32 - 2 bytes).
+    pub fn max_eof(self) -> u64 {
+        max_uint(usize::from(self.offset)).saturating_sub(1)
+    }
+
+    /// Check that an extent of `len` bytes at `addr` ends where this file's offsets can
+    /// address it, and return its end. `what` names the structure for the error.
+    pub fn extent_end(self, addr: u64, len: u64, what: &str) -> Result<u64> {
+        match addr.checked_add(len) {
+            Some(end) if end <= self.max_eof() => Ok(end),
+            _ => Err(Error::LimitExceeded(format!(
+                "{what}: {len} bytes at address {addr:#x} would end past {:#x}, the largest \
+                 end of file that {}-byte offsets can address",
+                self.max_eof(),
+                self.offset
+            ))),
+        }
+    }
+}
+
+/// The largest unsigned value of an `n`-byte field.
+fn max_uint(n: usize) -> u64 {
+    if n >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    }
+}
+
+/// Whether `v` fits an `n`-byte unsigned field.
+pub fn fits(v: u64, n: usize) -> bool {
+    v <= max_uint(n)
+}
+
 impl Default for Sizes {
     fn default() -> Self {
         Sizes {
@@ -336,6 +378,76 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Little-endian writers for encoders: every field is checked, a value that does not fit its
+/// field is an error (never truncated), so that a file with 4-byte offsets or lengths refuses
+/// what it cannot address instead of recording a wrong address.
+pub trait PutLe {
+    /// Append `v` in `n` little-endian bytes (zero-padded past 8).
+    fn put_uint(&mut self, v: u64, n: usize) -> Result<()>;
+    /// Append an address (`None` = undefined, all ones) of the file's offset size. A defined
+    /// address must fit the field and must not be the all-ones value.
+    fn put_addr(&mut self, addr: Option<Addr>, sizes: Sizes) -> Result<()>;
+    /// Append a length of the file's length size.
+    fn put_length(&mut self, v: u64, sizes: Sizes) -> Result<()>;
+    /// Append a 2-byte field (cannot fail: the type is the field).
+    fn put_u16(&mut self, v: u16);
+    /// Append a 4-byte field.
+    fn put_u32(&mut self, v: u32);
+    /// Append an 8-byte field.
+    fn put_u64(&mut self, v: u64);
+}
+
+impl PutLe for Vec<u8> {
+    fn put_uint(&mut self, v: u64, n: usize) -> Result<()> {
+        if !fits(v, n) {
+            return Err(Error::LimitExceeded(format!(
+                "value {v} does not fit a {n}-byte field"
+            )));
+        }
+        let bytes = v.to_le_bytes();
+        // `n.min(8)` is at most 8 = bytes.len(), so the fallback is never taken.
+        self.extend_from_slice(bytes.get(..n.min(8)).unwrap_or(&bytes));
+        self.extend(std::iter::repeat_n(0, n.saturating_sub(8)));
+        Ok(())
+    }
+
+    fn put_addr(&mut self, addr: Option<Addr>, sizes: Sizes) -> Result<()> {
+        let n = usize::from(sizes.offset);
+        match addr {
+            Some(a) if a.0 >= max_uint(n) => Err(Error::LimitExceeded(format!(
+                "address {a} does not fit the file's {n}-byte offsets"
+            ))),
+            Some(a) => self.put_uint(a.0, n),
+            None => {
+                self.extend(std::iter::repeat_n(0xff, n));
+                Ok(())
+            }
+        }
+    }
+
+    fn put_length(&mut self, v: u64, sizes: Sizes) -> Result<()> {
+        let n = usize::from(sizes.length);
+        if !fits(v, n) {
+            return Err(Error::LimitExceeded(format!(
+                "length {v} does not fit the file's {n}-byte lengths"
+            )));
+        }
+        self.put_uint(v, n)
+    }
+
+    fn put_u16(&mut self, v: u16) {
+        self.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_u32(&mut self, v: u32) {
+        self.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_u64(&mut self, v: u64) {
+        self.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
 /// Little-endian unsigned value of up to 8 bytes.
 pub fn le_uint(bytes: &[u8]) -> u64 {
     bytes
@@ -387,6 +499,52 @@ mod tests {
         assert!(img.slice(Addr(1), 12, "x").is_err());
         assert!(img.slice(Addr(u64::MAX), 2, "x").is_err());
         assert!(img.cursor_at(Addr(13), "x").is_err());
+    }
+
+    #[test]
+    fn put_le_refuses_values_that_do_not_fit() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let mut out = Vec::new();
+        assert!(out.put_uint(0xff_ffff, 3).is_ok());
+        assert!(out.put_addr(Some(Addr(0xffff_fffe)), s4).is_ok());
+        assert!(out.put_addr(None, s4).is_ok());
+        assert!(out.put_length(0xffff_ffff, s4).is_ok());
+        assert!(out.put_uint(7, 10).is_ok());
+        assert_eq!(out.len(), 3 + 4 + 4 + 4 + 10);
+        let before = out.clone();
+        let err = |r: Result<()>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err(out.put_uint(0x100_0000, 3)).contains("does not fit a 3-byte field"));
+        // The all-ones address would read back as undefined.
+        let e = err(out.put_addr(Some(Addr(0xffff_ffff)), s4));
+        assert!(e.contains("does not fit the file's 4-byte offsets"), "{e}");
+        assert!(err(out.put_addr(Some(Addr(1 << 32)), s4)).contains("4-byte offsets"));
+        let e = err(out.put_length(1 << 32, s4));
+        assert!(
+            e.contains("length 4294967296 does not fit the file's 4-byte lengths"),
+            "{e}"
+        );
+        assert_eq!(out, before, "nothing appended on error");
+    }
+
+    #[test]
+    fn extent_end_is_bounded_by_the_offset_size() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 8,
+        };
+        assert_eq!(s4.max_eof(), 0xffff_fffe);
+        assert_eq!(s4.extent_end(0xffff_fff0, 0xe, "x").ok(), Some(0xffff_fffe));
+        let e = s4
+            .extent_end(0xffff_fff0, 0xf, "dataset")
+            .err()
+            .map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(e.contains("dataset: 15 bytes at address 0xfffffff0"), "{e}");
+        assert!(e.contains("4-byte offsets"), "{e}");
+        assert!(Sizes::default().extent_end(u64::MAX - 1, 2, "x").is_err());
     }
 
     #[test]

@@ -8,9 +8,9 @@
 
 use crate::checksum;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
 use crate::links::symbol_table::SymbolTableEntry;
-use crate::writer::PutLe;
 
 /// The 8-byte HDF5 format signature.
 pub const SIGNATURE: [u8; 8] = [0x89, b'H', b'D', b'F', b'\r', b'\n', 0x1a, b'\n'];
@@ -205,25 +205,24 @@ impl Superblock {
     /// or an entry pointing at [`Superblock::root`] with no cached data when it is `None`);
     /// versions 2 and 3 end in their lookup3 checksum. Only the low byte of
     /// [`Superblock::flags`] is written for versions 2 and 3. An undefined EOF address is
-    /// `u64::MAX`.
-    pub fn encode(&self) -> Vec<u8> {
+    /// `u64::MAX`. An address that does not fit the file's offsets is an error.
+    pub fn encode(&self) -> Result<Vec<u8>> {
         let sizes = self.sizes;
         let mut out = Vec::with_capacity(encoded_len(self.version, sizes));
         out.extend_from_slice(&SIGNATURE);
         out.push(self.version);
         let base = self.stored_base.unwrap_or(self.base);
-        let offset = usize::from(sizes.offset);
         if self.version >= 2 {
             out.push(sizes.offset);
             out.push(sizes.length);
             out.push(self.flags.to_le_bytes().first().copied().unwrap_or(0));
-            out.put_uint(base, offset);
-            out.put_addr(self.extension, sizes);
-            out.put_uint(self.eof, offset);
-            out.put_addr(Some(self.root), sizes);
+            out.put_addr(defined(base), sizes)?;
+            out.put_addr(self.extension, sizes)?;
+            out.put_addr(defined(self.eof), sizes)?;
+            out.put_addr(Some(self.root), sizes)?;
             let sum = checksum::metadata(&out);
             out.extend_from_slice(&sum.to_le_bytes());
-            return out;
+            return Ok(out);
         }
         // Free-space, root group symbol table entry and shared header message format
         // versions (all 0), with a reserved byte after the second.
@@ -231,26 +230,32 @@ impl Superblock {
         out.push(sizes.offset);
         out.push(sizes.length);
         out.push(0);
-        out.put_uint(u64::from(self.group_leaf_k), 2);
-        out.put_uint(u64::from(self.group_internal_k), 2);
-        out.put_uint(u64::from(self.flags), 4);
+        out.put_u16(self.group_leaf_k);
+        out.put_u16(self.group_internal_k);
+        out.put_u32(self.flags);
         if self.version == 1 {
-            out.put_uint(u64::from(self.indexed_storage_k), 2);
-            out.put_uint(0, 2);
+            out.put_u16(self.indexed_storage_k);
+            out.put_u16(0);
         }
-        out.put_uint(base, offset);
-        out.put_addr(self.free_space, sizes);
-        out.put_uint(self.eof, offset);
-        out.put_addr(self.driver_info, sizes);
+        out.put_addr(defined(base), sizes)?;
+        out.put_addr(self.free_space, sizes)?;
+        out.put_addr(defined(self.eof), sizes)?;
+        out.put_addr(self.driver_info, sizes)?;
         let entry = self.root_entry.clone().unwrap_or(SymbolTableEntry {
             name_offset: 0,
             object_header: Some(self.root),
             cache_type: 0,
             scratch: [0; 16],
         });
-        out.extend_from_slice(&entry.encode(sizes));
-        out
+        out.extend_from_slice(&entry.encode(sizes)?);
+        Ok(out)
     }
+}
+
+/// An address field's value as read by [`Superblock::read`]: `u64::MAX` stands for the
+/// undefined address.
+fn defined(v: u64) -> Option<Addr> {
+    (v != u64::MAX).then_some(Addr(v))
 }
 
 /// Encoded size in bytes of a superblock of `version` (signature included): 0 for an
@@ -317,7 +322,7 @@ mod tests {
         let mut with_user_block = 0;
         for (name, bytes) in fixtures() {
             let sb = Superblock::read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let enc = sb.encode();
+            let enc = sb.encode().unwrap();
             assert_eq!(enc.len(), encoded_len(sb.version, sb.sizes), "{name}");
             let start = sb.base as usize;
             assert_eq!(enc, &bytes[start..start + enc.len()], "{name}");
@@ -332,7 +337,7 @@ mod tests {
                 ..sb.clone()
             };
             assert_eq!(again, expected, "{name}");
-            assert_eq!(again.encode(), enc, "{name}");
+            assert_eq!(again.encode().unwrap(), enc, "{name}");
             versions[usize::from(sb.version)] += 1;
             if sb.base != 0 {
                 with_user_block += 1;
@@ -350,7 +355,7 @@ mod tests {
             length: 8,
         };
         let sb = Superblock::new_v3(sizes, Addr(0x30), 0x1234);
-        let enc = sb.encode();
+        let enc = sb.encode().unwrap();
         assert_eq!(enc.len(), encoded_len(3, sizes));
         assert_eq!(enc.len(), 12 + 16 + 4);
         assert_eq!(
@@ -395,7 +400,7 @@ mod tests {
                     driver_info: Some(Addr(0x200)),
                     stored_base: Some(0x10),
                 };
-                let enc = sb.encode();
+                let enc = sb.encode().unwrap();
                 assert_eq!(enc.len(), encoded_len(version, sizes));
                 assert_eq!(Superblock::read(&enc).unwrap(), sb);
             }

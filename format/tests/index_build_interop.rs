@@ -707,7 +707,7 @@ fn global_heap_rewritten_read_and_modified_by_libhdf5() {
     space.apply(&emit).unwrap();
     let mut bytes = space.bytes;
     for (at, count, k) in elements {
-        let new = encode_vlen(count, ids[k], sizes);
+        let new = encode_vlen(count, ids[k], sizes).unwrap();
         assert_ne!(new[..], orig[at..at + elem]);
         bytes[at..at + elem].copy_from_slice(&new);
     }

@@ -15,9 +15,10 @@ use std::collections::HashSet;
 
 use crate::chunk_index::{Chunk, IndexParams};
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
 use crate::links::symbol_table::SymbolTableEntry;
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about B-tree nodes.
 const NODE: &str = "v1 B-tree node";
@@ -290,12 +291,12 @@ pub fn encode_node(
     b.extend_from_slice(b"TREE");
     b.push(node_type);
     b.push(level);
-    b.put_uint(children.len() as u64, 2);
-    b.put_addr(siblings.0, sizes);
-    b.put_addr(siblings.1, sizes);
+    b.put_uint(children.len() as u64, 2)?;
+    b.put_addr(siblings.0, sizes)?;
+    b.put_addr(siblings.1, sizes)?;
     for (key, child) in keys.iter().zip(children) {
         b.extend_from_slice(key);
-        b.put_addr(Some(*child), sizes);
+        b.put_addr(Some(*child), sizes)?;
     }
     if let Some(last) = keys.last() {
         b.extend_from_slice(last);
@@ -396,12 +397,12 @@ pub fn chunk_key(size: u64, filter_mask: u32, offset: &[u64], trailing: u64) -> 
         ))
     })?;
     let mut key = Vec::with_capacity(8 + 8 * (offset.len() + 1));
-    key.put_uint(u64::from(size), 4);
-    key.put_uint(u64::from(filter_mask), 4);
+    key.put_u32(size);
+    key.put_u32(filter_mask);
     for &o in offset {
-        key.put_uint(o, 8);
+        key.put_uint(o, 8)?;
     }
-    key.put_uint(trailing, 8);
+    key.put_uint(trailing, 8)?;
     Ok(key)
 }
 

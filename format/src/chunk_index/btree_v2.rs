@@ -87,6 +87,7 @@ pub fn chunks(img: &FileImage<'_>, addr: Addr, params: &IndexParams<'_>) -> Resu
             Ok(Chunk {
                 offset,
                 addr: rec.addr,
+                // Type-10 records (no filters) store no size: such a chunk is always whole.
                 size: rec.size.unwrap_or(chunk_bytes),
                 filter_mask: rec.filter_mask,
             })
@@ -172,7 +173,10 @@ pub fn build(
     let record_size = usize::from(sizes.offset) + size_width.map_or(0, |w| w + 4) + 8 * rank;
     let record_size =
         u16::try_from(record_size).map_err(|_| Error::LimitExceeded("chunk record size".into()))?;
-    let records: Vec<Vec<u8>> = keyed.iter().map(|r| r.encode(sizes, size_width)).collect();
+    let records = keyed
+        .iter()
+        .map(|r| r.encode(sizes, size_width))
+        .collect::<Result<Vec<_>>>()?;
     bt2::build::build(record_type, record_size, &records, NODE_SIZE, space, emit)
 }
 

@@ -17,8 +17,8 @@
 use super::IndexParams;
 use crate::dataspace::UNLIMITED;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Width in bytes of the "chunk size" field in filtered chunk records (fixed array and
 /// extensible array elements, version 2 B-tree record type 11).
@@ -46,7 +46,7 @@ pub struct RecordFormat {
     /// Width of the chunk size field (filtered records only).
     pub size_width: usize,
     /// Size of addresses in the file.
-    pub offset_size: usize,
+    pub offset_size: u8,
     /// Size of an unfiltered chunk, the size reported for unfiltered records.
     pub chunk_bytes: u64,
 }
@@ -64,7 +64,7 @@ impl RecordFormat {
             } else {
                 0
             },
-            offset_size: usize::from(sizes.offset),
+            offset_size: sizes.offset,
             chunk_bytes,
         })
     }
@@ -72,9 +72,9 @@ impl RecordFormat {
     /// Encoded size of one record.
     pub fn record_size(&self) -> usize {
         if self.filtered {
-            self.offset_size + self.size_width + 4
+            usize::from(self.offset_size) + self.size_width + 4
         } else {
-            self.offset_size
+            usize::from(self.offset_size)
         }
     }
 
@@ -130,17 +130,18 @@ impl RecordFormat {
 
     /// Encode one record (`None`: a chunk never written, the undefined address with a zero
     /// size and mask, as libhdf5's fill callback writes it).
-    pub fn write(&self, out: &mut Vec<u8>, rec: Option<Record>) {
+    pub fn write(&self, out: &mut Vec<u8>, rec: Option<Record>) -> Result<()> {
         let sizes = Sizes {
-            offset: u8::try_from(self.offset_size).unwrap_or(8),
+            offset: self.offset_size,
             length: 8,
         };
-        out.put_addr(rec.map(|r| r.0), sizes);
+        out.put_addr(rec.map(|r| r.0), sizes)?;
         if self.filtered {
             let (size, mask) = rec.map_or((0, 0), |r| (r.1, r.2));
-            out.put_uint(size, self.size_width);
-            out.put_uint(u64::from(mask), 4);
+            out.put_uint(size, self.size_width)?;
+            out.put_u32(mask);
         }
+        Ok(())
     }
 }
 

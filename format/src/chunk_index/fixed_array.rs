@@ -17,8 +17,9 @@ use super::common::{
 use super::{Chunk, IndexParams};
 use crate::checksum::verify_trailing;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 const HEADER: &str = "fixed array header";
 const BLOCK: &str = "fixed array data block";
@@ -244,8 +245,8 @@ pub fn build(
     let mut h = Vec::with_capacity(header_len as usize);
     h.extend_from_slice(b"FAHD");
     h.extend_from_slice(&[0, format.client_id(), entry_u8, page_bits]);
-    h.put_length(n, sizes);
-    h.put_addr(block, sizes);
+    h.put_length(n, sizes)?;
+    h.put_addr(block, sizes)?;
     seal(&mut h, 0);
     emit.put(header_addr, h);
     Ok(header_addr)
@@ -267,16 +268,16 @@ fn data_block(
     let mut b = Vec::with_capacity(cap);
     b.extend_from_slice(b"FADB");
     b.extend_from_slice(&[0, format.client_id()]);
-    b.put_addr(Some(header_addr), sizes);
+    b.put_addr(Some(header_addr), sizes)?;
     let page_elems = 1u64 << page_bits;
     let mut next = recs.iter().peekable();
     let mut element = |b: &mut Vec<u8>, i: u64| {
         let rec = next.next_if(|r| r.0 == i).map(|r| r.1);
-        format.write(b, rec);
+        format.write(b, rec)
     };
     if n <= page_elems {
         for i in 0..n {
-            element(&mut b, i);
+            element(&mut b, i)?;
         }
         seal(&mut b, 0);
         return Ok(b);
@@ -294,7 +295,7 @@ fn data_block(
         let start = b.len();
         if bit_set(&bitmap, page) {
             for i in first..first + count {
-                element(&mut b, i);
+                element(&mut b, i)?;
             }
             seal(&mut b, start);
         } else {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::io::bytes_needed;
-use crate::writer::PutLe;
+use crate::io::PutLe;
 
 /// Largest array rank libhdf5 accepts (`H5S_MAX_RANK`).
 const MAX_ARRAY_RANK: usize = 32;
@@ -190,8 +190,8 @@ fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
         TypeClass::Complex { .. } => (11, 0x01),
     };
     out.push(version << 4 | class_id);
-    out.put_uint(u64::from(bits), 3);
-    out.put_uint(u64::from(t.size), 4);
+    out.put_uint(u64::from(bits), 3)?;
+    out.put_u32(t.size);
 
     match &t.class {
         TypeClass::Integer {
@@ -204,8 +204,8 @@ fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
             precision,
             ..
         } => {
-            out.put_uint(u64::from(*bit_offset), 2);
-            out.put_uint(u64::from(*precision), 2);
+            out.put_u16(*bit_offset);
+            out.put_u16(*precision);
         }
         TypeClass::Float {
             bit_offset,
@@ -217,15 +217,15 @@ fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
             exponent_bias,
             ..
         } => {
-            out.put_uint(u64::from(*bit_offset), 2);
-            out.put_uint(u64::from(*precision), 2);
+            out.put_u16(*bit_offset);
+            out.put_u16(*precision);
             out.push(*exponent_location);
             out.push(*exponent_size);
             out.push(*mantissa_location);
             out.push(*mantissa_size);
-            out.put_uint(u64::from(*exponent_bias), 4);
+            out.put_u32(*exponent_bias);
         }
-        TypeClass::Time { precision, .. } => out.put_uint(u64::from(*precision), 2),
+        TypeClass::Time { precision, .. } => out.put_u16(*precision),
         TypeClass::String { .. } | TypeClass::Reference { .. } => {}
         TypeClass::Opaque { tag } => {
             let padded = tag.len().div_ceil(8).saturating_mul(8);
@@ -242,7 +242,7 @@ fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
                     )));
                 }
                 put_name(out, &m.name)?;
-                out.put_uint(u64::from(m.offset), width);
+                out.put_uint(u64::from(m.offset), width)?;
                 encode_into(&m.datatype, out, depth + 1)?;
             }
         }
@@ -287,7 +287,7 @@ fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
             }
             out.push(dims.len() as u8);
             for d in dims {
-                out.put_uint(u64::from(*d), 4);
+                out.put_u32(*d);
             }
             encode_into(base, out, depth + 1)?;
         }

@@ -12,8 +12,9 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Structure name used in errors.
 const COLLECTION: &str = "global heap collection";
@@ -302,6 +303,7 @@ impl GlobalHeapWriter {
     /// collection is described by object 0, as libhdf5 does.
     pub fn finish(self, space: &mut dyn Space, emit: &mut Emit) -> Result<Vec<GlobalHeapId>> {
         let sizes = space.sizes();
+        // 8 + a u8 never overflows: the fallback is never taken.
         let hdr = align8(8 + u64::from(sizes.length)).unwrap_or(16);
         let objhdr = hdr; // Both are 8 + "size of lengths" rounded up to 8.
         let need = |d: &Vec<u8>| align8(d.len() as u64).map(|a| a + objhdr);
@@ -326,10 +328,13 @@ impl GlobalHeapWriter {
             groups.push((start, self.pending.len(), used.max(MIN_COLLECTION_SIZE)));
         }
         for (from, to, size) in groups {
+            let len = usize::try_from(size).map_err(|_| {
+                Error::LimitExceeded(format!("global heap collection of {size} bytes"))
+            })?;
             let addr = space.alloc(size)?;
-            let mut b = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            let mut b = Vec::with_capacity(len);
             b.extend_from_slice(b"GCOL\x01\0\0\0");
-            b.put_length(size, sizes);
+            b.put_length(size, sizes)?;
             b.resize(hdr as usize, 0);
             for (k, d) in self
                 .pending
@@ -340,10 +345,10 @@ impl GlobalHeapWriter {
             {
                 let index = u16::try_from(k + 1)
                     .map_err(|_| Error::LimitExceeded("global heap objects".into()))?;
-                b.put_uint(u64::from(index), 2);
-                b.put_uint(1, 2);
-                b.put_uint(0, 4);
-                b.put_length(d.len() as u64, sizes);
+                b.put_u16(index);
+                b.put_u16(1);
+                b.put_u32(0);
+                b.put_length(d.len() as u64, sizes)?;
                 b.resize(b.len().div_ceil(8) * 8, 0);
                 b.extend_from_slice(d);
                 b.resize(b.len().div_ceil(8) * 8, 0);
@@ -352,12 +357,13 @@ impl GlobalHeapWriter {
                     index: u32::from(index),
                 });
             }
-            let free = size - b.len() as u64;
+            // `size` was summed from these objects' padded lengths: it holds them.
+            let free = size.saturating_sub(b.len() as u64);
             if free >= objhdr {
-                b.put_uint(0, 8);
-                b.put_length(free, sizes);
+                b.put_u64(0);
+                b.put_length(free, sizes)?;
             }
-            b.resize(usize::try_from(size).unwrap_or(b.len()), 0);
+            b.resize(len, 0);
             emit.put(addr, b);
         }
         Ok(ids)
@@ -366,12 +372,12 @@ impl GlobalHeapWriter {
 
 /// Encode one variable-length element as stored in a dataset or attribute: the 4-byte
 /// element count, then the heap ID (collection address, 4-byte object index).
-pub fn encode_vlen(count: u32, id: GlobalHeapId, sizes: Sizes) -> Vec<u8> {
+pub fn encode_vlen(count: u32, id: GlobalHeapId, sizes: Sizes) -> Result<Vec<u8>> {
     let mut b = Vec::with_capacity(8 + usize::from(sizes.offset));
-    b.put_uint(u64::from(count), 4);
-    b.put_addr(id.collection, sizes);
-    b.put_uint(u64::from(id.index), 4);
-    b
+    b.put_u32(count);
+    b.put_addr(id.collection, sizes)?;
+    b.put_u32(id.index);
+    Ok(b)
 }
 
 #[cfg(test)]
@@ -444,7 +450,7 @@ mod tests {
             collection: Some(Addr(0x1234)),
             index: 3,
         };
-        let b = encode_vlen(5, id, Sizes::default());
+        let b = encode_vlen(5, id, Sizes::default()).unwrap();
         assert_eq!(b.len(), 16);
         assert_eq!(&b[..4], &5u32.to_le_bytes());
         let mut c = Cursor::new(&b[4..], 0, Sizes::default(), "t");

@@ -6,8 +6,9 @@
 //! them out (`H5HL.c`, `H5HLcache.c`).
 
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, FileImage, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about the heap header.
 const HEADER: &str = "local heap";
@@ -171,23 +172,29 @@ impl LocalHeapBuilder {
         let size = used
             .checked_add(free)
             .ok_or_else(|| Error::LimitExceeded("local heap size".into()))?;
+        let too_big = || Error::LimitExceeded(format!("local heap data segment of {size} bytes"));
+        let data_len = usize::try_from(size).map_err(|_| too_big())?;
         let hdr = header_size(sizes);
+        // Encoded before allocating: a heap the file's lengths cannot describe takes no space.
+        // `hdr` is at most 8 + 3 x 255 bytes: the casts below are exact.
+        let mut h = Vec::with_capacity(hdr as usize);
+        h.extend_from_slice(b"HEAP\0\0\0\0");
+        h.put_length(size, sizes)?;
+        h.put_length(used, sizes)?;
         let (header_addr, data_addr) = match header_at {
             Some(h) => (h, space.alloc(size)?),
             None => {
-                let a = space.alloc(hdr + size)?;
+                let a = space.alloc(hdr.checked_add(size).ok_or_else(too_big)?)?;
+                // Inside the extent just allocated: no overflow.
                 (a, Addr(a.0 + hdr))
             }
         };
         let mut data = self.data.clone();
-        data.put_length(FREE_NULL, sizes);
-        data.put_length(free, sizes);
-        data.resize(usize::try_from(size).unwrap_or(data.len()), 0);
-        let mut h = Vec::with_capacity(hdr as usize);
-        h.extend_from_slice(b"HEAP\0\0\0\0");
-        h.put_length(size, sizes);
-        h.put_length(used, sizes);
-        h.put_addr(Some(data_addr), sizes);
+        data.put_length(FREE_NULL, sizes)?;
+        data.put_length(free, sizes)?;
+        // `size` = used + 8 lengths >= the bytes so far: this only pads.
+        data.resize(data_len, 0);
+        h.put_addr(Some(data_addr), sizes)?;
         h.resize(hdr as usize, 0);
         emit.put(header_addr, h);
         emit.put(data_addr, data);
@@ -212,6 +219,25 @@ mod tests {
 
     use super::*;
     use crate::writer::MemSpace;
+
+    #[test]
+    fn a_heap_its_lengths_cannot_describe_is_refused_before_allocating() {
+        let sizes = Sizes {
+            offset: 8,
+            length: 2,
+        };
+        let mut b = LocalHeapBuilder::new();
+        b.insert(&[b'a'; 70_000]);
+        let mut space = MemSpace::new(sizes, 0);
+        let mut emit = Emit::default();
+        let e = b
+            .write(None, &mut space, &mut emit)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not fit the file's 2-byte lengths"), "{e}");
+        assert_eq!(space.end, 0, "nothing allocated");
+        assert!(emit.is_empty());
+    }
 
     #[test]
     fn built_heap_reads_back() {

@@ -12,10 +12,11 @@ use crate::btree::v1::build_tree;
 use crate::datatype::CharacterSet;
 use crate::error::{Error, Result};
 use crate::heap::local::{LocalHeap, LocalHeapBuilder};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::link::{Link, LinkTarget};
 use crate::messages::symbol_table::SymbolTableMessage;
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about entries.
 const ENTRY: &str = "symbol table entry";
@@ -51,15 +52,15 @@ impl SymbolTableEntry {
 
     /// Encode the entry (the inverse of [`SymbolTableEntry::parse`]): name offset, object
     /// header address, cache type, four reserved bytes and the scratch pad.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let mut out =
             Vec::with_capacity(usize::from(sizes.length) + usize::from(sizes.offset) + 24);
-        out.put_length(self.name_offset, sizes);
-        out.put_addr(self.object_header, sizes);
-        out.put_uint(u64::from(self.cache_type), 4);
-        out.put_uint(0, 4);
+        out.put_length(self.name_offset, sizes)?;
+        out.put_addr(self.object_header, sizes)?;
+        out.put_u32(self.cache_type);
+        out.put_u32(0);
         out.extend_from_slice(&self.scratch);
-        out
+        Ok(out)
     }
 }
 
@@ -246,10 +247,10 @@ pub fn build_group_members_with(
     let snod_size = 8 + cap * entry_size;
     let mut items = Vec::with_capacity(nodes);
     let mut start = 0;
-    let key = |offset: u64| {
+    let key = |offset: u64| -> Result<Vec<u8>> {
         let mut k = Vec::new();
-        k.put_length(offset, sizes);
-        k
+        k.put_length(offset, sizes)?;
+        Ok(k)
     };
     let mut left_key = 0u64;
     for j in 0..nodes {
@@ -257,14 +258,14 @@ pub fn build_group_members_with(
         let part = entries.get(start..end).unwrap_or_default();
         let mut b = Vec::with_capacity(snod_size);
         b.extend_from_slice(b"SNOD\x01\0");
-        b.put_uint(part.len() as u64, 2);
+        b.put_uint(part.len() as u64, 2)?;
         for e in part {
-            b.extend_from_slice(&e.encode(sizes));
+            b.extend_from_slice(&e.encode(sizes)?);
         }
         b.resize(snod_size, 0);
         let addr = space.alloc(snod_size as u64)?;
         emit.put(addr, b);
-        items.push((key(left_key), addr));
+        items.push((key(left_key)?, addr));
         left_key = part.last().map_or(0, |e| e.name_offset);
         start = end;
     }
@@ -275,7 +276,7 @@ pub fn build_group_members_with(
         internal_k,
         usize::from(sizes.length),
         items,
-        key(left_key),
+        key(left_key)?,
         btree_root_at,
         space,
         &mut tree_emit,

@@ -3,9 +3,9 @@
 use crate::dataspace::Dataspace;
 use crate::datatype::{parse_datatype, CharacterSet, Datatype};
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Cursor, Sizes};
 use crate::messages::shared::SharedRef;
-use crate::writer::PutLe;
 
 /// A decoded attribute message. The raw data is kept in the file's element encoding.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,9 +201,9 @@ impl AttributeMessage {
                 }
                 (0u8, t.encode()?)
             }
-            MaybeShared::Shared(r) => (0x01, encode_shared(r, sizes)),
+            MaybeShared::Shared(r) => (0x01, encode_shared(r, sizes)?),
         };
-        let dataspace = space.encode(sizes);
+        let dataspace = crate::writer::encode_dataspace(space, sizes)?;
         let datatype_size = field("datatype", datatype.len())?;
         let dataspace_size = field("dataspace", dataspace.len())?;
         let charset = match (self.name_charset, self.name.is_ascii()) {
@@ -213,9 +213,9 @@ impl AttributeMessage {
         let mut out =
             Vec::with_capacity(9 + name.len() + datatype.len() + dataspace.len() + self.data.len());
         out.extend_from_slice(&[3, flags]);
-        out.put_uint(u64::from(name_size), 2);
-        out.put_uint(u64::from(datatype_size), 2);
-        out.put_uint(u64::from(dataspace_size), 2);
+        out.put_u16(name_size);
+        out.put_u16(datatype_size);
+        out.put_u16(dataspace_size);
         out.push(charset);
         out.extend_from_slice(name);
         out.push(0);
@@ -231,19 +231,19 @@ impl AttributeMessage {
 /// the 8-byte heap ID for a message in the shared-message heap.
 ///
 /// Private stand-in until `SharedRef::encode` (messages/shared.rs) exists.
-fn encode_shared(r: &SharedRef, sizes: Sizes) -> Vec<u8> {
+fn encode_shared(r: &SharedRef, sizes: Sizes) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(2 + usize::from(sizes.offset).max(8));
     match r {
         SharedRef::ObjectHeader(addr) => {
             out.extend_from_slice(&[2, 2]);
-            out.put_addr(Some(*addr), sizes);
+            out.put_addr(Some(*addr), sizes)?;
         }
         SharedRef::SohmHeap(id) => {
             out.extend_from_slice(&[3, 1]);
             out.extend_from_slice(id);
         }
     }
-    out
+    Ok(out)
 }
 
 /// Take `field` bytes from `c` and return a cursor over the first `used` of them.

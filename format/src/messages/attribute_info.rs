@@ -1,8 +1,8 @@
 //! The Attribute Info message (spec IV.A.2.v, message 0x0015).
 
 use crate::error::Result;
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Where an object's dense attribute storage lives.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -53,7 +53,7 @@ impl AttributeInfo {
     /// order is tracked and the attributes are still compact (no fractal heap), as h5py's
     /// `track_order=True` (tracked and indexed) gives. Use
     /// [`AttributeInfo::encode_indexed`] to choose it.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let indexed = self.order_index.is_some()
             || (self.max_creation_index.is_some() && self.fractal_heap.is_none());
         self.encode_indexed(sizes, indexed)
@@ -61,20 +61,20 @@ impl AttributeInfo {
 
     /// Encode with flag bit 1 (creation order indexed, the order index address field
     /// present) given by `indexed`.
-    pub fn encode_indexed(&self, sizes: Sizes, indexed: bool) -> Vec<u8> {
+    pub fn encode_indexed(&self, sizes: Sizes, indexed: bool) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(4 + 3 * usize::from(sizes.offset));
         out.push(0);
         let tracked = u8::from(self.max_creation_index.is_some());
         out.push(tracked | (u8::from(indexed) << 1));
         if let Some(max) = self.max_creation_index {
-            out.put_uint(u64::from(max), 2);
+            out.put_u16(max);
         }
-        out.put_addr(self.fractal_heap, sizes);
-        out.put_addr(self.name_index, sizes);
+        out.put_addr(self.fractal_heap, sizes)?;
+        out.put_addr(self.name_index, sizes)?;
         if indexed {
-            out.put_addr(self.order_index, sizes);
+            out.put_addr(self.order_index, sizes)?;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -129,7 +129,7 @@ mod tests {
             "00030100ffffffffffffffffffffffffffffffffffffffffffffffff",
             "0002100000000000000020000000000000003000000000000000",
         ] {
-            assert_eq!(parse(s).unwrap().encode(d), hex(s));
+            assert_eq!(parse(s).unwrap().encode(d).unwrap(), hex(s));
         }
         // Every attribute info message of the h5py files: compact tracked, dense tracked.
         let (mut dense, mut compact) = (false, false);
@@ -138,7 +138,7 @@ mod tests {
             for (object, m) in messages.iter().filter(|(_, m)| m.kind == 0x15) {
                 let mut c = Cursor::new(&m.data, 0, sizes, "attribute info");
                 let info = AttributeInfo::parse(&mut c).unwrap();
-                let enc = info.encode(sizes);
+                let enc = info.encode(sizes).unwrap();
                 assert!(
                     crate::object_header::test_files::same_body(object, &enc, &m.data),
                     "{object}: {enc:?} vs {:?}",
@@ -166,9 +166,15 @@ mod tests {
             name_index: None,
             order_index: None,
         };
-        assert_eq!(info.encode(s2), hex("00033412ffffffffffff"));
-        assert_eq!(info.encode_indexed(s2, false), hex("00013412ffffffff"));
-        for b in [info.encode(s2), info.encode_indexed(s2, false)] {
+        assert_eq!(info.encode(s2).unwrap(), hex("00033412ffffffffffff"));
+        assert_eq!(
+            info.encode_indexed(s2, false).unwrap(),
+            hex("00013412ffffffff")
+        );
+        for b in [
+            info.encode(s2).unwrap(),
+            info.encode_indexed(s2, false).unwrap(),
+        ] {
             let mut c = Cursor::new(&b, 0, s2, "attribute info");
             assert_eq!(AttributeInfo::parse(&mut c).unwrap(), info);
         }

@@ -8,8 +8,8 @@
 
 use crate::error::{Error, Result};
 use crate::heap::local::LocalHeap;
+use crate::io::PutLe;
 use crate::io::{is_undefined, Addr, Cursor, FileImage, Sizes};
-use crate::writer::PutLe;
 
 /// One segment of external storage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,12 +111,12 @@ impl ExternalFiles {
         let mut out = vec![1, 0, 0, 0];
         out.extend_from_slice(&used.to_le_bytes());
         out.extend_from_slice(&used.to_le_bytes());
-        out.put_addr(Some(heap), sizes);
+        out.put_addr(Some(heap), sizes)?;
         for (s, &name_at) in self.segments.iter().zip(name_offsets) {
-            out.put_length(name_at, sizes);
-            out.put_length(s.offset, sizes);
+            out.put_length(name_at, sizes)?;
+            out.put_length(s.offset, sizes)?;
             match s.size {
-                Some(size) => out.put_length(size, sizes),
+                Some(size) => out.put_length(size, sizes)?,
                 None => out.extend(std::iter::repeat_n(0xff, n)),
             }
         }

@@ -1,8 +1,8 @@
 //! The Fill Value messages: old (0x0004, spec IV.A.2.e) and new (0x0005, IV.A.2.f, versions 1-3).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::Cursor;
-use crate::writer::PutLe;
+use crate::io::PutLe;
 
 /// When space is allocated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,9 +98,8 @@ impl FillValue {
     ///
     /// `value: None` (and an empty value, which the parser reads back as `None`) writes no
     /// value and neither "defined" nor "undefined" flag: libhdf5's default fill of zeros.
-    /// A value longer than `u32::MAX` bytes is not representable; the caller bounds it by the
-    /// datatype size.
-    pub fn encode(&self) -> Vec<u8> {
+    /// A value longer than `u32::MAX` bytes is not representable: an error.
+    pub fn encode(&self) -> Result<Vec<u8>> {
         let alloc: u8 = match self.alloc_time {
             AllocTime::Early => 1,
             AllocTime::Late => 2,
@@ -116,10 +115,13 @@ impl FillValue {
         out.push(3);
         out.push(alloc | fill << 2 | if value.is_some() { 0x20 } else { 0 });
         if let Some(v) = value {
-            out.put_uint(v.len() as u64, 4);
+            let len = u32::try_from(v.len()).map_err(|_| {
+                Error::LimitExceeded(format!("fill value of {} bytes: at most 2^32 - 1", v.len()))
+            })?;
+            out.put_u32(len);
             out.extend_from_slice(v);
         }
-        out
+        Ok(out)
     }
 
     /// Decode an old-style (0x0004) message body: a 4-byte size and the value.
@@ -307,7 +309,7 @@ mod tests {
                 fill_time,
                 value,
             };
-            let b = f.encode();
+            let b = f.encode().unwrap();
             assert_eq!(hex_of(&b), golden.replace(' ', ""));
             let back = FillValue::parse(&mut Cursor::new(&b, 0, Sizes::default(), "x")).unwrap();
             assert_eq!(back, f);
@@ -318,6 +320,6 @@ mod tests {
             fill_time: FillTime::IfSet,
             value: Some(vec![]),
         };
-        assert_eq!(hex_of(&f.encode()), "030a");
+        assert_eq!(hex_of(&f.encode().unwrap()), "030a");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::Cursor;
-use crate::writer::PutLe;
+use crate::io::PutLe;
 
 /// Most filters a pipeline may hold (libhdf5's `H5Z_MAX_NFILTERS`).
 pub const MAX_FILTERS: usize = 32;
@@ -77,36 +77,56 @@ impl FilterPipeline {
     /// flags, the client data count and the values. Names of filters with ids < 256 are not
     /// stored (the parser returns `None` for them).
     ///
-    /// The caller keeps the pipeline within [`MAX_FILTERS`] filters; beyond 255 filters,
-    /// 65535 client data values or a 65534-byte name the excess is not written.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![2, u8::try_from(self.filters.len()).unwrap_or(u8::MAX)];
-        for f in self.filters.iter().take(usize::from(u8::MAX)) {
-            out.put_uint(u64::from(f.id), 2);
+    /// More than 255 filters, 65535 client data values or a name of 65535 bytes or more
+    /// (with its NUL) do not fit their fields: an error, nothing is truncated. A name is
+    /// written up to its first NUL.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let count = u8::try_from(self.filters.len()).map_err(|_| {
+            Error::LimitExceeded(format!(
+                "filter pipeline of {} filters: at most 255",
+                self.filters.len()
+            ))
+        })?;
+        let mut out = vec![2, count];
+        for f in &self.filters {
+            out.put_u16(f.id);
             let name = f.name.as_deref().map(|n| {
                 let b = n.as_bytes();
                 let end = b.iter().position(|&x| x == 0).unwrap_or(b.len());
-                b.get(..end.min(usize::from(u16::MAX) - 1))
-                    .unwrap_or_default()
+                // `end` is a position in `b` or its length, so the range is in bounds.
+                b.get(..end).unwrap_or_default()
             });
             if f.id >= 256 {
-                out.put_uint(name.map_or(0, |n| n.len() as u64 + 1), 2);
+                // The stored length counts the NUL.
+                let len = name.map_or(Some(0), |n| u16::try_from(n.len() + 1).ok());
+                let len = len.ok_or_else(|| {
+                    Error::LimitExceeded(format!(
+                        "filter {} name of {} bytes: at most 65534",
+                        f.id,
+                        name.map_or(0, <[u8]>::len)
+                    ))
+                })?;
+                out.put_u16(len);
             }
-            out.put_uint(u64::from(f.flags), 2);
-            let values = f
-                .client_data
-                .get(..f.client_data.len().min(usize::from(u16::MAX)));
-            let values = values.unwrap_or_default();
-            out.put_uint(values.len() as u64, 2);
+            out.put_u16(f.flags);
+            let values = &f.client_data;
+            let nvalues = u16::try_from(values.len()).map_err(|_| {
+                Error::LimitExceeded(format!(
+                    "filter {} with {} client data values: at most 65535",
+                    f.id,
+                    values.len()
+                ))
+            })?;
+            out.put_u16(nvalues);
             if let (true, Some(n)) = (f.id >= 256, name) {
                 out.extend_from_slice(n);
                 out.push(0);
             }
             for v in values {
-                out.put_uint(u64::from(*v), 4);
+                out.put_u32(*v);
             }
         }
-        out
+        Ok(out)
     }
 
     /// Decode the message body (versions 1 and 2).
@@ -272,6 +292,35 @@ mod tests {
     }
 
     #[test]
+    fn encode_refuses_what_its_fields_cannot_hold() {
+        let err = |p: &FilterPipeline| p.encode().unwrap_err().to_string();
+        let many = FilterPipeline {
+            filters: vec![filter(1, None, 0, vec![]); 256],
+        };
+        assert!(
+            err(&many).contains("256 filters: at most 255"),
+            "{}",
+            err(&many)
+        );
+        let values = FilterPipeline {
+            filters: vec![filter(1, None, 0, vec![0; 65536])],
+        };
+        assert!(err(&values).contains("65536 client data values"));
+        let long = "n".repeat(65535);
+        let name = FilterPipeline {
+            filters: vec![filter(300, Some(&long), 0, vec![])],
+        };
+        assert!(err(&name).contains("name of 65535 bytes: at most 65534"));
+        let longest = "n".repeat(65534);
+        let ok = FilterPipeline {
+            filters: vec![filter(300, Some(&longest), 0, vec![0; 65535])],
+        };
+        let b = ok.encode().unwrap();
+        let back = FilterPipeline::parse(&mut Cursor::new(&b, 0, Sizes::default(), "x"));
+        assert_eq!(back.unwrap(), ok);
+    }
+
+    #[test]
     fn encode_matches_h5py_v110_and_round_trips() {
         // libver='v110': create_dataset(..., compression='gzip', shuffle=True) (level 4);
         // compression=9, fletcher32=True; compression='lzf' ('i4', chunks=(10,)).
@@ -302,7 +351,7 @@ mod tests {
         ];
         for (filters, golden) in cases {
             let p = FilterPipeline { filters };
-            let b = p.encode();
+            let b = p.encode().unwrap();
             assert_eq!(hex_of(&b), golden);
             let mut c = Cursor::new(&b, 0, Sizes::default(), "x");
             assert_eq!(FilterPipeline::parse(&mut c).unwrap(), p);
@@ -312,10 +361,10 @@ mod tests {
         let p = FilterPipeline {
             filters: vec![filter(id::DEFLATE, Some("deflate"), 0, vec![6])],
         };
-        let b = p.encode();
+        let b = p.encode().unwrap();
         assert_eq!(hex_of(&b), "020101000000010006000000");
         let back = FilterPipeline::parse(&mut Cursor::new(&b, 0, Sizes::default(), "x")).unwrap();
         assert_eq!(back.filters[0].name, None);
-        assert_eq!(hex_of(&FilterPipeline::default().encode()), "0200");
+        assert_eq!(hex_of(&FilterPipeline::default().encode().unwrap()), "0200");
     }
 }

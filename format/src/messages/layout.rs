@@ -2,8 +2,8 @@
 //! HDF5 2.0's: as version 4, with filtered-chunk sizes "size of lengths" bytes wide).
 
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{bytes_needed, Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// How a chunked dataset's chunks are indexed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,20 +211,20 @@ impl Layout {
                     ))
                 })?;
                 out.extend_from_slice(&[3, 0]);
-                out.put_uint(u64::from(len), 2);
+                out.put_u16(len);
                 out.extend_from_slice(data);
             }
             Layout::Contiguous { addr, size } => {
                 out.extend_from_slice(&[3, 1]);
-                out.put_addr(*addr, sizes);
-                out.put_length(*size, sizes);
+                out.put_addr(*addr, sizes)?;
+                out.put_length(*size, sizes)?;
             }
             Layout::Chunked(ch) => encode_chunked(ch, sizes, &mut out)?,
             // Version 4 (the first with the virtual class), the heap ID of the mappings.
             Layout::Virtual { heap } => {
                 out.extend_from_slice(&[4, 3]);
-                out.put_addr(heap.collection, sizes);
-                out.put_uint(u64::from(heap.index), 4);
+                out.put_addr(heap.collection, sizes)?;
+                out.put_u32(heap.index);
             }
         }
         Ok(out)
@@ -265,14 +265,14 @@ fn encode_chunked(ch: &ChunkedLayout, sizes: Sizes, out: &mut Vec<u8>) -> Result
             ));
         }
         out.extend_from_slice(&[3, 2, ndims]);
-        out.put_addr(*addr, sizes);
+        out.put_addr(*addr, sizes)?;
         for d in dims {
             let d = u32::try_from(d).map_err(|_| {
                 Error::Invalid(format!(
                     "chunk dimension {d} does not fit the 32 bits of a version 3 layout"
                 ))
             })?;
-            out.put_uint(u64::from(d), 4);
+            out.put_u32(d);
         }
         return Ok(());
     }
@@ -287,25 +287,25 @@ fn encode_chunked(ch: &ChunkedLayout, sizes: Sizes, out: &mut Vec<u8>) -> Result
     let width = bytes_needed(dims.iter().copied().max().unwrap_or(1));
     out.extend_from_slice(&[version, 2, flags, ndims, width as u8]);
     for d in dims {
-        out.put_uint(d, width);
+        out.put_uint(d, width)?;
     }
     match &ch.index {
         ChunkIndexKind::BtreeV1 { .. } => {}
         ChunkIndexKind::SingleChunk { addr, filtered } => {
             out.push(1);
             if let Some((size, mask)) = filtered {
-                out.put_length(*size, sizes);
-                out.put_uint(u64::from(*mask), 4);
+                out.put_length(*size, sizes)?;
+                out.put_u32(*mask);
             }
-            out.put_addr(*addr, sizes);
+            out.put_addr(*addr, sizes)?;
         }
         ChunkIndexKind::Implicit { addr } => {
             out.push(2);
-            out.put_addr(*addr, sizes);
+            out.put_addr(*addr, sizes)?;
         }
         ChunkIndexKind::FixedArray { page_bits, addr } => {
             out.extend_from_slice(&[3, *page_bits]);
-            out.put_addr(*addr, sizes);
+            out.put_addr(*addr, sizes)?;
         }
         ChunkIndexKind::ExtensibleArray {
             max_bits,
@@ -323,7 +323,7 @@ fn encode_chunked(ch: &ChunkedLayout, sizes: Sizes, out: &mut Vec<u8>) -> Result
                 *min_elements,
                 *page_bits,
             ]);
-            out.put_addr(*addr, sizes);
+            out.put_addr(*addr, sizes)?;
         }
         ChunkIndexKind::BtreeV2 {
             node_size,
@@ -332,9 +332,9 @@ fn encode_chunked(ch: &ChunkedLayout, sizes: Sizes, out: &mut Vec<u8>) -> Result
             addr,
         } => {
             out.push(5);
-            out.put_uint(u64::from(*node_size), 4);
+            out.put_u32(*node_size);
             out.extend_from_slice(&[*split_percent, *merge_percent]);
-            out.put_addr(*addr, sizes);
+            out.put_addr(*addr, sizes)?;
         }
     }
     Ok(())

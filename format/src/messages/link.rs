@@ -2,8 +2,8 @@
 
 use crate::datatype::CharacterSet;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{bytes_needed, Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Where a link points.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,16 +140,16 @@ impl Link {
             out.push(t);
         }
         if let Some(order) = self.creation_order {
-            out.put_uint(order, 8);
+            out.put_uint(order, 8)?;
         }
         if utf8 {
             out.push(1);
         }
-        out.put_uint(name.len() as u64, width);
+        out.put_uint(name.len() as u64, width)?;
         out.extend_from_slice(name);
         let value = match &self.target {
             LinkTarget::Hard(addr) => {
-                out.put_addr(Some(*addr), sizes);
+                out.put_addr(Some(*addr), sizes)?;
                 return Ok(out);
             }
             LinkTarget::Soft(path) => path.as_bytes().to_vec(),
@@ -172,7 +172,7 @@ impl Link {
                 value.len()
             ))
         })?;
-        out.put_uint(u64::from(len), 2);
+        out.put_u16(len);
         out.extend_from_slice(&value);
         Ok(out)
     }

@@ -1,8 +1,8 @@
 //! The Link Info message (spec IV.A.2.c, message 0x0002).
 
 use crate::error::Result;
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Where a new-style group's dense link storage lives.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -53,7 +53,7 @@ impl LinkInfo {
     /// when an order index exists, or when order is tracked and the links are still
     /// compact (no fractal heap), as h5py's `track_order=True` (tracked and indexed) gives.
     /// Use [`LinkInfo::encode_indexed`] to choose it.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let indexed = self.order_index.is_some()
             || (self.max_creation_index.is_some() && self.fractal_heap.is_none());
         self.encode_indexed(sizes, indexed)
@@ -61,20 +61,20 @@ impl LinkInfo {
 
     /// Encode with flag bit 1 (creation order indexed, the order index address field
     /// present) given by `indexed`.
-    pub fn encode_indexed(&self, sizes: Sizes, indexed: bool) -> Vec<u8> {
+    pub fn encode_indexed(&self, sizes: Sizes, indexed: bool) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(10 + 3 * usize::from(sizes.offset));
         out.push(0);
         let tracked = u8::from(self.max_creation_index.is_some());
         out.push(tracked | (u8::from(indexed) << 1));
         if let Some(max) = self.max_creation_index {
-            out.put_uint(max, 8);
+            out.put_u64(max);
         }
-        out.put_addr(self.fractal_heap, sizes);
-        out.put_addr(self.name_index, sizes);
+        out.put_addr(self.fractal_heap, sizes)?;
+        out.put_addr(self.name_index, sizes)?;
         if indexed {
-            out.put_addr(self.order_index, sizes);
+            out.put_addr(self.order_index, sizes)?;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -139,7 +139,7 @@ mod tests {
             "00030100000000000000ffffffffffffffffffffffffffffffffffffffffffffffff",
             "000010000000000000002000000000000000",
         ] {
-            assert_eq!(parse(s).unwrap().encode(d), hex(s));
+            assert_eq!(parse(s).unwrap().encode(d).unwrap(), hex(s));
         }
         // Every link info message of enc_v110.h5 / enc_earliest.h5: untracked, tracked
         // compact, and dense with and without creation order.
@@ -150,7 +150,7 @@ mod tests {
             for (object, m) in messages.iter().filter(|(_, m)| m.kind == 2) {
                 let mut c = Cursor::new(&m.data, 0, sizes, "link info");
                 let info = LinkInfo::parse(&mut c).unwrap();
-                let enc = info.encode(sizes);
+                let enc = info.encode(sizes).unwrap();
                 assert!(
                     crate::object_header::test_files::same_body(object, &enc, &m.data),
                     "{object}: {enc:?} vs {:?}",
@@ -179,11 +179,11 @@ mod tests {
             name_index: Some(Addr(0x200)),
             order_index: None,
         };
-        let b = info.encode(s4);
+        let b = info.encode(s4).unwrap();
         assert_eq!(b, hex("000107000000000000000001000000020000"));
         let mut c = Cursor::new(&b, 0, s4, "link info");
         assert_eq!(LinkInfo::parse(&mut c).unwrap(), info);
-        let b = info.encode_indexed(s4, true);
+        let b = info.encode_indexed(s4, true).unwrap();
         assert_eq!(b[1], 3);
         assert_eq!(b.len(), 2 + 8 + 12);
         let mut c = Cursor::new(&b, 0, s4, "link info");

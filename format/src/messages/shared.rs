@@ -2,8 +2,8 @@
 //! header flag bit 1 is set holds this instead of its own body.
 
 use crate::error::Result;
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Where the shared copy of a message lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,20 +51,20 @@ impl SharedRef {
 
     /// Encode as a version 3 shared message: type 2 and the object header address, or
     /// type 1 and the 8-byte SOHM heap ID.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(2 + usize::from(sizes.offset).max(8));
         out.push(3);
         match self {
             SharedRef::ObjectHeader(addr) => {
                 out.push(2);
-                out.put_addr(Some(*addr), sizes);
+                out.put_addr(Some(*addr), sizes)?;
             }
             SharedRef::SohmHeap(id) => {
                 out.push(1);
                 out.extend_from_slice(id);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -123,16 +123,16 @@ mod tests {
             length: 4,
         };
         let r = SharedRef::ObjectHeader(Addr(0x1988));
-        assert_eq!(r.encode(s4), [3, 2, 0x88, 0x19, 0, 0]);
+        assert_eq!(r.encode(s4).unwrap(), [3, 2, 0x88, 0x19, 0, 0]);
         assert_eq!(
-            r.encode(Sizes::default()),
+            r.encode(Sizes::default()).unwrap(),
             [3, 2, 0x88, 0x19, 0, 0, 0, 0, 0, 0]
         );
         let h = SharedRef::SohmHeap([1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(h.encode(s4), [3, 1, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(h.encode(s4).unwrap(), [3, 1, 1, 2, 3, 4, 5, 6, 7, 8]);
         for sizes in [s4, Sizes::default()] {
             for r in [&r, &h] {
-                assert_eq!(&parse(&r.encode(sizes), sizes).unwrap(), r);
+                assert_eq!(&parse(&r.encode(sizes).unwrap(), sizes).unwrap(), r);
             }
         }
     }

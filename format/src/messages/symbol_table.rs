@@ -1,8 +1,8 @@
 //! The Symbol Table message (spec IV.A.2.r, message 0x0011): an old-style group.
 
 use crate::error::Result;
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Addresses of an old-style group's v1 B-tree and local heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,11 +23,11 @@ impl SymbolTableMessage {
     }
 
     /// Encode the message body: the B-tree address, then the local heap address.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(2 * usize::from(sizes.offset));
-        out.put_addr(Some(self.btree), sizes);
-        out.put_addr(Some(self.heap), sizes);
-        out
+        out.put_addr(Some(self.btree), sizes)?;
+        out.put_addr(Some(self.heap), sizes)?;
+        Ok(out)
     }
 }
 
@@ -44,7 +44,7 @@ mod tests {
             for (object, m) in messages.iter().filter(|(_, m)| m.kind == 0x11) {
                 let mut c = Cursor::new(&m.data, 0, sizes, "symbol table");
                 let msg = SymbolTableMessage::parse(&mut c).unwrap();
-                let enc = msg.encode(sizes);
+                let enc = msg.encode(sizes).unwrap();
                 assert!(crate::object_header::test_files::same_body(
                     object, &enc, &m.data
                 ));
@@ -60,7 +60,7 @@ mod tests {
             btree: Addr(0x0102),
             heap: Addr(0x0304),
         };
-        let b = msg.encode(s2);
+        let b = msg.encode(s2).unwrap();
         assert_eq!(b, [2, 1, 4, 3]);
         let mut c = Cursor::new(&b, 0, s2, "symbol table");
         assert_eq!(SymbolTableMessage::parse(&mut c).unwrap(), msg);

@@ -8,9 +8,9 @@ pub mod v2;
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::kind;
-use crate::writer::PutLe;
 
 /// Most continuation blocks one header may chain before we call it hostile.
 const MAX_CONTINUATIONS: usize = 100_000;
@@ -103,11 +103,11 @@ impl From<&RawMessage<'_>> for MessageBytes {
 
 /// Encode the body of an Object Header Continuation message (spec IV.A.2.q, type 0x0010):
 /// the block's address and its length in bytes.
-pub fn encode_continuation(addr: Addr, length: u64, sizes: Sizes) -> Vec<u8> {
+pub fn encode_continuation(addr: Addr, length: u64, sizes: Sizes) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(usize::from(sizes.offset) + usize::from(sizes.length));
-    out.put_addr(Some(addr), sizes);
-    out.put_length(length, sizes);
-    out
+    out.put_addr(Some(addr), sizes)?;
+    out.put_length(length, sizes)?;
+    Ok(out)
 }
 
 /// A decoded object header: its version, flags and every message.
@@ -296,7 +296,7 @@ mod tests {
         for m in raw.iter().filter(|m| m.kind == kind::CONTINUATION) {
             let mut c = m.cursor(img, "test");
             let (a, l) = (c.addr().unwrap().unwrap(), c.length().unwrap());
-            assert_eq!(encode_continuation(a, l, img.sizes()), m.data);
+            assert_eq!(encode_continuation(a, l, img.sizes()).unwrap(), m.data);
         }
         out
     }

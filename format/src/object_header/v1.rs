@@ -4,8 +4,8 @@
 
 use super::{MessageBytes, ObjectHeader, RawMessage};
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
-use crate::writer::PutLe;
 
 const STRUCTURE: &str = "version 1 object header";
 
@@ -121,8 +121,8 @@ pub fn encode_messages(messages: &[MessageBytes], len: usize) -> Result<Vec<u8>>
                 m.data.len()
             )));
         }
-        out.put_uint(u64::from(m.kind), 2);
-        out.put_uint(size as u64, 2);
+        out.put_u16(m.kind);
+        out.put_uint(size as u64, 2)?;
         out.push(m.flags);
         out.extend_from_slice(&[0, 0, 0]);
         out.extend_from_slice(&m.data);
@@ -132,7 +132,7 @@ pub fn encode_messages(messages: &[MessageBytes], len: usize) -> Result<Vec<u8>>
         let body = ((free - MESSAGE_HEADER_LEN) / 8 * 8).min(MAX_BODY);
         // Type 0 (NIL), size, flags 0, reserved.
         out.extend_from_slice(&[0, 0]);
-        out.put_uint(body as u64, 2);
+        out.put_uint(body as u64, 2)?;
         out.resize(out.len() + 4 + body, 0);
         free -= MESSAGE_HEADER_LEN + body;
     }
@@ -201,7 +201,7 @@ mod tests {
         head.push(msg(
             0x10,
             0,
-            &encode_continuation(block_at, block_len as u64, sizes),
+            &encode_continuation(block_at, block_len as u64, sizes).unwrap(),
         ));
         let size = message_space(&head) + 24;
         let count = encoded_message_count(&head, size).unwrap()

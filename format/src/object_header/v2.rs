@@ -5,8 +5,8 @@
 use super::{MessageBytes, ObjectHeader, RawMessage};
 use crate::checksum;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
-use crate::writer::PutLe;
 
 const STRUCTURE: &str = "version 2 object header";
 
@@ -160,10 +160,10 @@ pub fn encode_header_with_phase_change(
     out.push(2);
     out.push(out_flags);
     if let Some((max_compact, min_dense)) = phase_change {
-        out.put_uint(u64::from(max_compact), 2);
-        out.put_uint(u64::from(min_dense), 2);
+        out.put_u16(max_compact);
+        out.put_u16(min_dense);
     }
-    out.put_uint(chunk0_len as u64, width);
+    out.put_uint(chunk0_len as u64, width)?;
     put_messages(&mut out, out_flags, messages, chunk0_len)?;
     let sum = checksum::metadata(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -219,10 +219,10 @@ fn put_messages(
             ))
         })?;
         out.push(kind);
-        out.put_uint(u64::from(size), 2);
+        out.put_u16(size);
         out.push(m.flags);
         if tracked {
-            out.put_uint(u64::from(m.creation_order.unwrap_or(0)), 2);
+            out.put_u16(m.creation_order.unwrap_or(0));
         }
         out.extend_from_slice(&m.data);
     }
@@ -234,12 +234,13 @@ fn put_messages(
 /// message header remains.
 fn put_free_space(out: &mut Vec<u8>, header_len: usize, mut free: usize) {
     while free >= header_len {
-        let body = (free - header_len).min(usize::from(u16::MAX));
+        // Clamped on purpose: what a NIL body cannot hold goes to the next NIL message.
+        let body = u16::try_from(free - header_len).unwrap_or(u16::MAX);
         out.push(0); // NIL message type
-        out.put_uint(body as u64, 2);
+        out.put_u16(body);
         // Flags, then the creation order when tracked.
-        out.resize(out.len() + header_len - 3 + body, 0);
-        free -= header_len + body;
+        out.resize(out.len() + header_len - 3 + usize::from(body), 0);
+        free -= header_len + usize::from(body);
     }
     out.resize(out.len() + free, 0);
 }
@@ -367,7 +368,7 @@ mod tests {
             0x10,
             0,
             Some(0),
-            &encode_continuation(block_at, block_len as u64, sizes),
+            &encode_continuation(block_at, block_len as u64, sizes).unwrap(),
         ));
         let header = encode_header(flags, &head, message_space(flags, &head) + 2).unwrap();
         let header_at = mem.alloc(header.len() as u64).unwrap();
@@ -446,7 +447,7 @@ mod tests {
                 let block = encode_continuation_block(flags, second, len).unwrap();
                 proptest::prop_assert_eq!(block.len(), len);
                 mem.write(at, &block).unwrap();
-                head.push(msg(0x10, 0, tracked.then_some(0), &encode_continuation(at, len as u64, sizes)));
+                head.push(msg(0x10, 0, tracked.then_some(0), &encode_continuation(at, len as u64, sizes).unwrap()));
             }
             let chunk0 = message_space(flags, &head) + extra;
             let bytes = encode_header(flags, &head, chunk0).unwrap();

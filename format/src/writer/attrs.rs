@@ -127,6 +127,22 @@ fn load_dense_or_editor(
     }
 }
 
+/// The creation order an attribute of a tracking object gets must be below 65535: the
+/// Attribute Info message records the next one in 16 bits (libhdf5 refuses the same).
+fn check_order(order: u32, obj: Addr) -> Result<()> {
+    if order >= u32::from(u16::MAX) {
+        return Err(order_error(order, obj));
+    }
+    Ok(())
+}
+
+fn order_error(order: u32, obj: Addr) -> Error {
+    Error::LimitExceeded(format!(
+        "attribute creation order {order} of the object at {obj}: at most 65535 attributes \
+         are created on an object that tracks their order"
+    ))
+}
+
 /// Create or overwrite the attribute `msg.name` of the object at `obj`.
 pub fn set_attr(
     session: &mut Session,
@@ -142,7 +158,10 @@ pub fn set_attr(
         session.dirty_attrs.insert(obj);
         if let Some(d) = session.attrs.get_mut(&obj) {
             let order = d.next_order;
-            d.next_order += 1;
+            if d.track_order {
+                check_order(order, obj)?;
+            }
+            d.next_order = order.saturating_add(1);
             d.attrs.insert(msg.name.clone(), (order, msg));
         }
         return Ok(());
@@ -159,6 +178,9 @@ pub fn set_attr(
         .as_ref()
         .and_then(|i| i.max_creation_index)
         .unwrap_or(0);
+    if tracked {
+        check_order(u32::from(next), obj)?;
+    }
     let too_big = encoded.len() > MAX_MESSAGE;
     let mut emit = Emit::default();
     if editor.version == 2 && (others + 1 > MAX_COMPACT || too_big) {
@@ -201,14 +223,15 @@ pub fn set_attr(
         if tracked {
             m.creation_order = Some(next);
             let mut i = info.take().unwrap_or_default();
+            // `check_order` above: `next` < 65535.
             i.max_creation_index = Some(next.saturating_add(1));
-            editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+            editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)?));
         } else if editor.version == 2 && info.is_none() {
             // libhdf5 counts the attributes of a version 2 header from its Attribute Info
             // message (H5Oget_info, h5py's `len(attrs)`): without one it reports none.
             editor.set(MessageBytes::new(
                 kind::ATTRIBUTE_INFO,
-                AttributeInfo::default().encode(sizes),
+                AttributeInfo::default().encode(sizes)?,
             ));
         }
         editor.messages.push(m);
@@ -297,19 +320,20 @@ fn push_compact(editor: &mut HeaderEditor, encoded: Vec<Vec<u8>>, sizes: Sizes) 
     for bytes in encoded {
         let mut m = MessageBytes::new(kind::ATTRIBUTE, bytes);
         if tracked {
+            check_order(u32::from(next), editor.addr)?;
             m.creation_order = Some(next);
-            next = next.saturating_add(1);
+            next += 1;
         }
         editor.messages.push(m);
     }
     if tracked {
         let mut i = info.unwrap_or_default();
         i.max_creation_index = Some(next);
-        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)));
+        editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, i.encode(sizes)?));
     } else if info.is_none() {
         editor.set(MessageBytes::new(
             kind::ATTRIBUTE_INFO,
-            AttributeInfo::default().encode(sizes),
+            AttributeInfo::default().encode(sizes)?,
         ));
     }
     Ok(())
@@ -402,7 +426,7 @@ pub fn write_dense(
         for (order, _, bytes) in encoded {
             let mut m = MessageBytes::new(kind::ATTRIBUTE, bytes);
             if dense.track_order {
-                m.creation_order = u16::try_from(order).ok();
+                m.creation_order = Some(u16::try_from(order).map_err(|_| order_error(order, obj))?);
             }
             editor.messages.push(m);
         }
@@ -429,13 +453,32 @@ pub fn write_dense(
         info.max_creation_index = keep.or(dense.track_order.then_some(0));
     }
     if dense.track_order {
-        info.max_creation_index = u16::try_from(dense.next_order).ok();
+        let next =
+            u16::try_from(dense.next_order).map_err(|_| order_error(dense.next_order, obj))?;
+        info.max_creation_index = Some(next);
     }
-    editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)));
+    editor.set(MessageBytes::new(kind::ATTRIBUTE_INFO, info.encode(sizes)?));
     editor.save(&mut session.space, emit)?;
     for (a, len) in old_storage {
         // A failure here would only mean the blocks stay allocated.
         let _ = session.space.release(a, len);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracked_attribute_orders_stop_at_65535() {
+        assert!(check_order(0, Addr(8)).is_ok());
+        assert!(check_order(65534, Addr(8)).is_ok());
+        let e = check_order(65535, Addr(8)).err().map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(
+            e.contains("attribute creation order 65535 of the object at 0x8"),
+            "{e}"
+        );
+    }
 }

@@ -111,7 +111,8 @@ fn load_or_editor(
         let mut next_order = info.max_creation_index.unwrap_or(0);
         for link in dense::dense_links(img, &info)? {
             if let Some(o) = link.creation_order {
-                next_order = next_order.max(o + 1);
+                // Saturating: an order that cannot grow fails when a link is added.
+                next_order = next_order.max(o.saturating_add(1));
             }
             links.insert(link.name.clone(), link);
         }
@@ -188,8 +189,9 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
                         link.name
                     )));
                 }
+                let after = next_link_order(*next_order)?;
                 link.creation_order = track_order.then_some(*next_order);
-                *next_order += 1;
+                *next_order = after;
                 links.insert(link.name.clone(), link);
                 Ok(())
             }
@@ -226,6 +228,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
     }
     let track_order = info.max_creation_index.is_some();
     let next = info.max_creation_index.unwrap_or(0);
+    let after = next_link_order(next)?;
     link.creation_order = track_order.then_some(next);
     let max_compact = match editor.find(kind::GROUP_INFO) {
         Some(m) => GroupInfo::parse(&mut crate::io::Cursor::new(
@@ -244,8 +247,8 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
             .messages
             .push(MessageBytes::new(kind::LINK, link.encode(sizes)?));
         if track_order {
-            info.max_creation_index = Some(next + 1);
-            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+            info.max_creation_index = Some(after);
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)?));
         }
         editor.save(&mut session.space, &mut emit)?;
     } else {
@@ -260,7 +263,7 @@ pub fn add_link(session: &mut Session, store: &Store, parent: Addr, mut link: Li
             GroupLinks::Dense {
                 links,
                 track_order,
-                next_order: next + 1,
+                next_order: after,
             },
         );
     }
@@ -383,7 +386,7 @@ pub fn write_links(
                 info = build_dense_links(&entries, *track_order, &mut session.space, emit)?;
                 info.max_creation_index = track_order.then_some(*next_order);
             }
-            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)));
+            editor.set(MessageBytes::new(kind::LINK_INFO, info.encode(sizes)?));
             editor.save(&mut session.space, emit)?;
             for (a, len) in old_storage {
                 // A failure here would only mean the blocks stay allocated.
@@ -415,6 +418,34 @@ pub fn write_links(
             let img = crate::io::FileImage::new(snap.bytes(), session.base, session.sizes);
             super::symtab::rebuild_group(&img, &list, k, old, space, emit)?;
             Ok(())
+        }
+    }
+}
+/// The creation order after `order`: libhdf5 keeps link creation orders in a signed
+/// 64-bit integer, so the largest is 2^63 - 1.
+fn next_link_order(order: u64) -> Result<u64> {
+    order
+        .checked_add(1)
+        .filter(|&n| i64::try_from(n).is_ok())
+        .ok_or_else(|| {
+            Error::LimitExceeded(format!(
+                "link creation order {order}: the group cannot count past 2^63 - 1"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_creation_orders_stop_at_the_signed_64_bit_limit() {
+        assert_eq!(next_link_order(0).ok(), Some(1));
+        assert_eq!(next_link_order((1 << 63) - 2).ok(), Some((1 << 63) - 1));
+        for order in [(1 << 63) - 1, u64::MAX] {
+            let e = next_link_order(order).err().map(|e| e.to_string());
+            let e = e.unwrap_or_default();
+            assert!(e.contains("cannot count past 2^63 - 1"), "{e}");
         }
     }
 }

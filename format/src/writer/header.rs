@@ -238,7 +238,7 @@ impl HeaderEditor {
         // Keep room for the continuation message; the first message that does not fit and
         // everything after it go to the continuation block.
         let budget = chunk0
-            .checked_sub(self.space_for(std::slice::from_ref(&self.continuation(Addr(0), 0))))
+            .checked_sub(self.space_for(std::slice::from_ref(&self.continuation(Addr(0), 0)?)))
             .ok_or_else(|| {
                 Error::Unsupported("object header too small for a continuation".into())
             })?;
@@ -254,13 +254,13 @@ impl HeaderEditor {
     }
 
     /// A continuation message pointing at `len` bytes at `addr`.
-    fn continuation(&self, addr: Addr, len: u64) -> MessageBytes {
-        MessageBytes {
+    fn continuation(&self, addr: Addr, len: u64) -> Result<MessageBytes> {
+        Ok(MessageBytes {
             kind: kind::CONTINUATION,
             flags: 0,
             creation_order: None,
-            data: object_header::encode_continuation(addr, len, self.sizes),
-        }
+            data: object_header::encode_continuation(addr, len, self.sizes)?,
+        })
     }
 
     /// The bytes of chunk 0 (the first `split` messages) and of the continuation block at
@@ -288,7 +288,7 @@ impl HeaderEditor {
             };
             with_cont.reserve(first.len() + 1);
             with_cont.extend_from_slice(first);
-            with_cont.push(self.continuation(addr, len));
+            with_cont.push(self.continuation(addr, len)?);
             cont = Some((addr, bytes));
         }
         // Chunk 0's messages: the prefix itself, or a copy with the continuation message.

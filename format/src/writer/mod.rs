@@ -15,6 +15,7 @@ pub mod space;
 pub mod symtab;
 pub mod vlen;
 
+use crate::dataspace::{Dataspace, SpaceKind, MAX_RANK, UNLIMITED};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};
 
@@ -66,7 +67,8 @@ impl MemSpace {
     /// An empty image whose first `reserved` bytes are already taken (e.g. by a superblock).
     pub fn new(sizes: Sizes, reserved: u64) -> Self {
         MemSpace {
-            bytes: vec![0; reserved as usize],
+            // Saturating: a reservation beyond memory fails to allocate, it is not truncated.
+            bytes: vec![0; usize::try_from(reserved).unwrap_or(usize::MAX)],
             sizes,
             end: reserved,
         }
@@ -83,7 +85,9 @@ impl MemSpace {
     /// Write `data` at `addr`, growing the image as needed.
     pub fn write(&mut self, addr: Addr, data: &[u8]) -> Result<()> {
         let start = usize::try_from(addr.0).map_err(|_| Error::LimitExceeded("address".into()))?;
-        let end = start + data.len();
+        let end = start
+            .checked_add(data.len())
+            .ok_or_else(|| Error::LimitExceeded(format!("{} bytes at {addr}", data.len())))?;
         if self.bytes.len() < end {
             self.bytes.resize(end, 0);
         }
@@ -102,11 +106,12 @@ impl MemSpace {
 impl Space for MemSpace {
     fn alloc(&mut self, len: u64) -> Result<Addr> {
         let addr = Addr(self.end);
+        let end = self
+            .sizes
+            .extent_end(self.end, len, "allocating file space")?;
         // Keep structures 8-byte aligned, as libhdf5 does not require but tools like.
-        self.end = self
-            .end
-            .checked_add(len)
-            .and_then(|e| e.checked_add((8 - e % 8) % 8))
+        self.end = end
+            .checked_add((8 - end % 8) % 8)
             .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
         Ok(addr)
     }
@@ -116,7 +121,52 @@ impl Space for MemSpace {
     }
 }
 
-/// Little-endian helpers for encoders.
+/// Encode a Dataspace message, refusing what [`Dataspace::encode`] would write wrongly: a
+/// rank above [`MAX_RANK`], maximum dimensions not one per dimension, or a dimension that
+/// does not fit the file's size of lengths (a maximum dimension equal to the all-ones
+/// value would also read back as unlimited).
+///
+/// `Dataspace::encode` itself cannot fail (it lives in a file being reworked); once it
+/// returns `Result` with these checks, this wrapper can go.
+pub fn encode_dataspace(space: &Dataspace, sizes: Sizes) -> Result<Vec<u8>> {
+    if space.kind == SpaceKind::Simple {
+        let rank = space.dims.len();
+        if rank > MAX_RANK {
+            return Err(Error::Invalid(format!(
+                "dataspace of rank {rank}: at most {MAX_RANK}"
+            )));
+        }
+        let max = sizes.max_length();
+        let too_big = |what: &str, d: u64| {
+            Error::LimitExceeded(format!(
+                "dataspace {what} {d} does not fit the file's {}-byte lengths",
+                sizes.length
+            ))
+        };
+        if let Some(&d) = space.dims.iter().find(|&&d| d > max) {
+            return Err(too_big("dimension", d));
+        }
+        if let Some(m) = &space.max_dims {
+            if m.len() != rank {
+                return Err(Error::Invalid(format!(
+                    "{} maximum dimensions for a dataspace of rank {rank}",
+                    m.len()
+                )));
+            }
+            if let Some(&d) = m.iter().find(|&&d| d != UNLIMITED && d >= max) {
+                return Err(too_big("maximum dimension", d));
+            }
+        }
+    }
+    Ok(space.encode(sizes))
+}
+
+/// Little-endian helpers for encoders that cannot fail, kept only for the modules not yet
+/// moved to [`crate::io::PutLe`] (`dataspace.rs`, `dataspace/selection.rs`,
+/// `heap/vds_block.rs`).
+///
+/// **Truncates** a value that does not fit its field: every caller must prove the fit.
+/// New code uses [`crate::io::PutLe`], which returns an error instead.
 pub trait PutLe {
     /// Append an unsigned value in `n` little-endian bytes.
     fn put_uint(&mut self, v: u64, n: usize);
@@ -129,6 +179,7 @@ pub trait PutLe {
 impl PutLe for Vec<u8> {
     fn put_uint(&mut self, v: u64, n: usize) {
         let bytes = v.to_le_bytes();
+        // `n.min(8)` <= bytes.len(): the fallback is never taken.
         self.extend_from_slice(bytes.get(..n.min(8)).unwrap_or(&bytes));
         for _ in 8..n {
             self.push(0);
@@ -145,5 +196,38 @@ impl PutLe for Vec<u8> {
 
     fn put_length(&mut self, v: u64, sizes: Sizes) {
         self.put_uint(v, usize::from(sizes.length));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn encode_dataspace_refuses_what_the_lengths_cannot_hold() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let space = |dims: Vec<u64>, max: Option<Vec<u64>>| Dataspace {
+            kind: SpaceKind::Simple,
+            dims,
+            max_dims: max,
+        };
+        let err = |d: &Dataspace| encode_dataspace(d, s4).unwrap_err().to_string();
+        let ok = space(vec![u64::from(u32::MAX)], Some(vec![UNLIMITED]));
+        assert_eq!(encode_dataspace(&ok, s4).unwrap(), ok.encode(s4));
+        let e = err(&space(vec![1 << 32], None));
+        assert!(
+            e.contains("dimension 4294967296 does not fit the file's 4-byte lengths"),
+            "{e}"
+        );
+        // All ones would read back as unlimited.
+        let e = err(&space(vec![1], Some(vec![u64::from(u32::MAX)])));
+        assert!(e.contains("maximum dimension 4294967295"), "{e}");
+        assert!(err(&space(vec![1, 2], Some(vec![1]))).contains("1 maximum dimensions"));
+        assert!(err(&space(vec![1; 33], None)).contains("rank 33"));
+        assert!(encode_dataspace(&space(vec![1 << 32], None), Sizes::default()).is_ok());
     }
 }

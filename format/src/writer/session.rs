@@ -165,7 +165,7 @@ impl Session {
             store.write_at(addr.0, bytes)?;
         }
         session.space.clear_fresh();
-        store.write_at(0, &sb.encode())?;
+        store.write_at(0, &sb.encode()?)?;
         session.superblock = sb.clone();
         Ok((sb, session))
     }
@@ -274,7 +274,7 @@ impl Session {
             store.ensure_len(eof)?;
         }
         self.superblock.eof = eof;
-        store.write_at(self.base, &self.superblock.encode())
+        store.write_at(self.base, &self.superblock.encode()?)
     }
 
     /// A file image of the current bytes.
@@ -467,7 +467,7 @@ pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageByte
         ..LinkInfo::default()
     };
     let mut msgs = vec![
-        MessageBytes::new(kind::LINK_INFO, info.encode(sizes)),
+        MessageBytes::new(kind::LINK_INFO, info.encode(sizes)?),
         MessageBytes::new(kind::GROUP_INFO, GroupInfo::default().encode()),
     ];
     // Every version 2 header gets an Attribute Info message, as libhdf5 writes: libhdf5
@@ -476,7 +476,10 @@ pub fn group_messages(sizes: Sizes, track_order: bool) -> Result<Vec<MessageByte
         max_creation_index: track_order.then_some(0),
         ..Default::default()
     };
-    msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
+    msgs.push(MessageBytes::new(
+        kind::ATTRIBUTE_INFO,
+        ainfo.encode(sizes)?,
+    ));
     Ok(msgs)
 }
 

@@ -143,7 +143,8 @@ impl FileSpace {
         self.fresh.clear();
     }
 
-    /// Free an extent at once.
+    /// Free an extent at once. Free extents lie below the end of file (checked by
+    /// `extent_end`), so the sums of their starts and lengths below do not overflow.
     fn free_now(&mut self, addr: Addr, len: u64) -> Result<()> {
         if len == 0 {
             return Ok(());
@@ -202,6 +203,9 @@ impl Space for FileSpace {
                 let end = start.checked_add(flen)?;
                 (at.checked_add(need)? <= end).then_some((start, flen, at))
             });
+        // A free extent lies below the end of file, which the file's offsets address (the
+        // allocator never grows past `Sizes::max_eof`; a file opened larger refuses to grow):
+        // `at + need` and `start + flen` do not overflow.
         if let Some((start, flen, at)) = found {
             self.remove_free(start);
             if at > start {
@@ -215,13 +219,15 @@ impl Space for FileSpace {
             self.fresh.insert(at, need);
             return Ok(Addr(at));
         }
+        // Checked before any change: a refused allocation leaves the space as it was.
         let start = align_up(self.eof).ok_or_else(|| Error::LimitExceeded("file size".into()))?;
+        let end = self
+            .sizes
+            .extent_end(start, need, "allocating file space")?;
         if start > self.eof {
             self.insert_free(self.eof, start - self.eof);
         }
-        self.eof = start
-            .checked_add(need)
-            .ok_or_else(|| Error::LimitExceeded("file size".into()))?;
+        self.eof = end;
         self.fresh.insert(start, need);
         Ok(Addr(start))
     }
@@ -263,6 +269,54 @@ mod tests {
         s.release(Addr(96), 8).unwrap();
         s.release(Addr(96), 8).unwrap();
         assert!(s.settle().is_err());
+    }
+
+    #[test]
+    fn four_byte_offsets_refuse_to_grow_past_what_they_address() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let mut s = FileSpace::new(s4, 0xffff_ff00);
+        s.add_gap(Addr(0x1000), 16).unwrap();
+        // Up to the largest end of file the 4-byte field records (all ones is "undefined").
+        assert_eq!(s.alloc(0xf0).unwrap(), Addr(0xffff_ff00));
+        assert_eq!(s.eof(), 0xffff_fff0);
+        let before = (s.eof(), s.free_bytes());
+        for len in [0x11, 0x20, 1 << 20, u64::MAX] {
+            let err = s.alloc(len).unwrap_err().to_string();
+            assert!(
+                err.contains("allocating file space") && err.contains("4-byte offsets"),
+                "{err}"
+            );
+            assert_eq!(
+                (s.eof(), s.free_bytes()),
+                before,
+                "a refused allocation changes nothing"
+            );
+        }
+        // What fits still works: a free extent, then the last bytes of the address space.
+        assert_eq!(s.alloc(16).unwrap(), Addr(0x1000));
+        assert!(s.alloc(0xf).is_err());
+        assert_eq!(s.alloc(0xe).unwrap(), Addr(0xffff_fff0));
+        assert_eq!(s.eof(), 0xffff_fffe);
+        assert!(s.alloc(1).is_err());
+        // 8-byte offsets are not limited there.
+        let mut s8 = FileSpace::new(Sizes::default(), 0xffff_ff00);
+        assert_eq!(s8.alloc(1 << 33).unwrap(), Addr(0xffff_ff00));
+    }
+
+    #[test]
+    fn mem_space_has_the_same_bound() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let mut m = crate::writer::MemSpace::new(s4, 0);
+        m.end = 0xffff_fff0;
+        assert!(m.alloc(0xf).is_err());
+        assert_eq!(m.end, 0xffff_fff0);
+        assert_eq!(m.alloc(0xe).unwrap(), Addr(0xffff_fff0));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! current collection, and a new collection when it is full.
 
 use super::space::FileSpace;
-use super::{Emit, PutLe, Space};
+use super::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::heap::global::GlobalHeapId;
+use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
 
 /// libhdf5's minimum collection size (`H5HG_MINSIZE`).
@@ -64,7 +65,7 @@ impl Collection {
         let mut bytes = Vec::with_capacity(len);
         bytes.extend_from_slice(b"GCOL");
         bytes.extend_from_slice(&[1, 0, 0, 0]);
-        bytes.put_length(size, sizes);
+        bytes.put_length(size, sizes)?;
         bytes.resize(len, 0);
         let mut c = Collection {
             addr,
@@ -74,7 +75,7 @@ impl Collection {
             end: header_len(sizes),
             dirty: None,
         };
-        c.put_free(sizes);
+        c.put_free(sizes)?;
         Ok(c)
     }
 
@@ -82,47 +83,60 @@ impl Collection {
         self.end
     }
 
-    /// Write `head` (an object header) then `data` at `at` into the kept bytes.
-    fn put_at(&mut self, at: u64, head: &[u8], data: &[u8]) {
+    /// Write `head` (an object header) then `data` at `at` into the kept bytes. The caller
+    /// checked that they fit; if they did not, this is an error, not a silent skip.
+    fn put_at(&mut self, at: u64, head: &[u8], data: &[u8]) -> Result<()> {
+        let outside = || {
+            Error::Invalid(format!(
+                "global heap collection at {}: object at {at} past its {} bytes",
+                self.addr, self.size
+            ))
+        };
+        // In-memory lengths: these sums stay far below u64::MAX.
         let stop = at + align8(head.len() as u64) + data.len() as u64;
+        let start = usize::try_from(at).map_err(|_| outside())?;
+        let hl = usize::try_from(align8(head.len() as u64)).map_err(|_| outside())?;
+        let head_dst = self.bytes.get_mut(start..start + head.len());
+        head_dst.ok_or_else(outside)?.copy_from_slice(head);
+        let data_dst = self.bytes.get_mut(start + hl..start + hl + data.len());
+        data_dst.ok_or_else(outside)?.copy_from_slice(data);
         if let Some((from, to)) = self.dirty.as_mut() {
             *from = (*from).min(at);
             *to = (*to).max(stop.min(self.size));
         }
-        let at = at as usize;
-        let hl = head.len();
-        if let Some(dst) = self.bytes.get_mut(at..at + hl) {
-            dst.copy_from_slice(head);
-        }
-        let hl = align8(hl as u64) as usize;
-        if let Some(dst) = self.bytes.get_mut(at + hl..at + hl + data.len()) {
-            dst.copy_from_slice(data);
-        }
+        Ok(())
     }
 
     /// The free-space object (index 0) covering the rest, its own header included, when
     /// there is room for its header.
-    fn put_free(&mut self, sizes: Sizes) {
+    fn put_free(&mut self, sizes: Sizes) -> Result<()> {
         let free = self.size.saturating_sub(self.end);
         if free >= 8 + u64::from(sizes.length) {
             let mut head = Vec::with_capacity(16);
-            head.put_uint(0, 8);
-            head.put_length(free, sizes);
-            self.put_at(self.end, &head, &[]);
+            head.put_u64(0);
+            head.put_length(free, sizes)?;
+            self.put_at(self.end, &head, &[])?;
         }
+        Ok(())
     }
 
     /// Append object `count + 1` (the caller checked that it fits).
-    fn push(&mut self, data: &[u8], sizes: Sizes) {
-        self.count += 1;
+    fn push(&mut self, data: &[u8], sizes: Sizes) -> Result<()> {
+        let index = u16::try_from(self.count + 1).map_err(|_| {
+            Error::LimitExceeded(format!(
+                "global heap collection at {}: more than 65535 objects",
+                self.addr
+            ))
+        })?;
         let mut head = Vec::with_capacity(16);
-        head.put_uint(self.count as u64, 2);
-        head.put_uint(0, 2);
-        head.put_uint(0, 4);
-        head.put_length(data.len() as u64, sizes);
-        self.put_at(self.end, &head, data);
+        head.put_u16(index);
+        head.put_u16(0);
+        head.put_u32(0);
+        head.put_length(data.len() as u64, sizes)?;
+        self.put_at(self.end, &head, data)?;
+        self.count += 1;
         self.end += object_len(sizes, data.len());
-        self.put_free(sizes);
+        self.put_free(sizes)
     }
 }
 
@@ -205,7 +219,7 @@ impl VlenHeap {
             .current
             .as_mut()
             .ok_or_else(|| Error::Invalid("no global heap collection".into()))?;
-        c.push(data, sizes);
+        c.push(data, sizes)?;
         let index =
             u32::try_from(c.count).map_err(|_| Error::LimitExceeded("heap objects".into()))?;
         Ok(GlobalHeapId {
@@ -226,9 +240,9 @@ impl VlenHeap {
         let mut out = Vec::with_capacity(items.len() * (8 + usize::from(sizes.offset)));
         for (count, bytes) in items {
             let id = self.push(bytes, space)?;
-            out.put_uint(u64::from(*count), 4);
-            out.put_addr(id.collection, sizes);
-            out.put_uint(u64::from(id.index), 4);
+            out.put_u32(*count);
+            out.put_addr(id.collection, sizes)?;
+            out.put_u32(id.index);
         }
         self.emit_current(sizes, emit);
         Ok(out)

@@ -11,8 +11,9 @@
 use super::{BTreeV2Header, NodeLevels, MAX_DEPTH, NODE_PREFIX};
 use crate::checksum;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Split percentage libhdf5 uses for every v2 B-tree it creates.
 pub const SPLIT_PERCENT: u8 = 100;
@@ -28,22 +29,23 @@ pub fn header_len(sizes: Sizes) -> u64 {
 }
 
 /// Encode a v2 B-tree header (`BTHD`) with its checksum.
-pub fn encode_header(header: &BTreeV2Header, sizes: Sizes) -> Vec<u8> {
+pub fn encode_header(header: &BTreeV2Header, sizes: Sizes) -> Result<Vec<u8>> {
+    // A capacity hint only.
     let mut v = Vec::with_capacity(usize::try_from(header_len(sizes)).unwrap_or(0));
     v.extend_from_slice(b"BTHD");
     v.push(0);
     v.push(header.record_type);
-    v.put_uint(u64::from(header.node_size), 4);
-    v.put_uint(u64::from(header.record_size), 2);
-    v.put_uint(u64::from(header.depth), 2);
+    v.put_u32(header.node_size);
+    v.put_u16(header.record_size);
+    v.put_u16(header.depth);
     v.push(SPLIT_PERCENT);
     v.push(MERGE_PERCENT);
-    v.put_addr(header.root, sizes);
-    v.put_uint(u64::from(header.root_records), 2);
-    v.put_length(header.total_records, sizes);
+    v.put_addr(header.root, sizes)?;
+    v.put_u16(header.root_records);
+    v.put_length(header.total_records, sizes)?;
     let sum = checksum::metadata(&v);
-    v.put_uint(u64::from(sum), 4);
-    v
+    v.put_u32(sum);
+    Ok(v)
 }
 
 /// A node written by the builder: where it is, how many records it holds itself and in its
@@ -92,7 +94,7 @@ impl Builder<'_> {
     /// Checksum, pad to the node size, allocate and queue a node image.
     fn finish(&mut self, mut v: Vec<u8>) -> Result<Addr> {
         let sum = checksum::metadata(&v);
-        v.put_uint(u64::from(sum), 4);
+        v.put_u32(sum);
         if v.len() > self.node_size as usize {
             return Err(Error::Invalid(format!(
                 "v2 B-tree node of {} bytes exceeds the node size {}",
@@ -168,10 +170,10 @@ impl Builder<'_> {
         };
         let mut total = separators.len() as u64;
         for c in &children {
-            v.put_addr(Some(c.addr), self.sizes);
-            v.put_uint(c.records, nrec_width);
+            v.put_addr(Some(c.addr), self.sizes)?;
+            v.put_uint(c.records, nrec_width)?;
             if total_width > 0 {
-                v.put_uint(c.total, total_width);
+                v.put_uint(c.total, total_width)?;
             }
             total += c.total;
         }
@@ -243,7 +245,7 @@ pub fn build(
         header.root_records = u16::try_from(root.records)
             .map_err(|_| Error::LimitExceeded("v2 B-tree root record count".into()))?;
     }
-    emit.put(header_addr, encode_header(&header, sizes));
+    emit.put(header_addr, encode_header(&header, sizes)?);
     Ok(header_addr)
 }
 

@@ -3,8 +3,8 @@
 
 use super::RawRecord;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
-use crate::writer::PutLe;
 
 /// Record type 1: an indirectly accessed, unfiltered "huge" fractal heap object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,12 +29,12 @@ impl HugeObjectRecord {
     }
 
     /// Encode as a type-1 record (address, length, ID).
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let mut v = Vec::new();
-        v.put_addr(Some(self.addr), sizes);
-        v.put_length(self.length, sizes);
-        v.put_length(self.id, sizes);
-        v
+        v.put_addr(Some(self.addr), sizes)?;
+        v.put_length(self.length, sizes)?;
+        v.put_length(self.id, sizes)?;
+        Ok(v)
     }
 }
 
@@ -228,17 +228,23 @@ impl ChunkRecord {
 
     /// Encode as a type-10 record (`size_width` = `None`: address and scaled offsets) or a
     /// type-11 record with a `size_width`-byte stored-size field (address, size, filter
-    /// mask, scaled offsets). A missing `size` is written as 0.
-    pub fn encode(&self, sizes: Sizes, size_width: Option<usize>) -> Vec<u8> {
+    /// mask, scaled offsets). A type-11 record needs a `size`: without one it is an error.
+    pub fn encode(&self, sizes: Sizes, size_width: Option<usize>) -> Result<Vec<u8>> {
         let mut v = Vec::new();
-        v.put_addr(Some(self.addr), sizes);
+        v.put_addr(Some(self.addr), sizes)?;
         if let Some(w) = size_width {
-            v.put_uint(self.size.unwrap_or(0), w);
-            v.put_uint(u64::from(self.filter_mask), 4);
+            let size = self.size.ok_or_else(|| {
+                Error::Invalid(format!(
+                    "filtered chunk record at {} has no stored size",
+                    self.addr
+                ))
+            })?;
+            v.put_uint(size, w)?;
+            v.put_u32(self.filter_mask);
         }
         for s in &self.scaled {
-            v.put_uint(*s, 8);
+            v.put_u64(*s);
         }
-        v
+        Ok(v)
     }
 }

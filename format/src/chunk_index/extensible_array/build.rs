@@ -13,8 +13,9 @@ use crate::chunk_index::common::{
 };
 use crate::chunk_index::{Chunk, IndexParams};
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Creation parameters of an extensible array chunk index (the fields of the layout
 /// message and of the `EAHD` header).
@@ -141,7 +142,8 @@ pub fn build(
                 } else {
                     block_off = info.start + d * info.dblk_elements;
                     if let Entry::Vacant(new_sblock) = sblocks.entry(s) {
-                        let per = usize::try_from(npages.div_ceil(8)).unwrap_or(0);
+                        let per = usize::try_from(npages.div_ceil(8))
+                            .map_err(|_| Error::LimitExceeded("super block page bitmap".into()))?;
                         let nd = usize::try_from(info.ndblks).map_err(|_| {
                             Error::LimitExceeded("super block data block count".into())
                         })?;
@@ -208,26 +210,26 @@ pub fn build(
             emit.put(db.addr, bytes);
         }
         for sb in sblocks.values() {
-            let mut b = prefix(b"EASB", &format, header_addr, sizes);
-            b.put_uint(sb.block_off, h.offset_width());
+            let mut b = prefix(b"EASB", &format, header_addr, sizes)?;
+            b.put_uint(sb.block_off, h.offset_width())?;
             debug_assert_eq!(sb.bitmap.len(), sb.bitmap_per_block * sb.dblk_addrs.len());
             b.extend_from_slice(&sb.bitmap);
             for a in &sb.dblk_addrs {
-                b.put_addr(*a, sizes);
+                b.put_addr(*a, sizes)?;
             }
             seal(&mut b, 0);
             emit.put(sb.addr, b);
         }
-        let mut b = prefix(b"EAIB", &format, header_addr, sizes);
+        let mut b = prefix(b"EAIB", &format, header_addr, sizes)?;
         let mut it = iblock_recs.iter().peekable();
         for k in 0..ib {
-            format.write(&mut b, it.next_if(|r| r.0 == k).map(|r| r.1));
+            format.write(&mut b, it.next_if(|r| r.0 == k).map(|r| r.1))?;
         }
         for a in &iblock_dblks {
-            b.put_addr(*a, sizes);
+            b.put_addr(*a, sizes)?;
         }
         for s in 0..n_sblk {
-            b.put_addr(sblocks.get(&(s + in_index)).map(|sb| sb.addr), sizes);
+            b.put_addr(sblocks.get(&(s + in_index)).map(|sb| sb.addr), sizes)?;
         }
         seal(&mut b, 0);
         emit.put(iblock_addr, b);
@@ -252,9 +254,9 @@ pub fn build(
         h.max_index_set,
         h.num_elements,
     ] {
-        b.put_length(v, sizes);
+        b.put_length(v, sizes)?;
     }
-    b.put_addr(h.index_block, sizes);
+    b.put_addr(h.index_block, sizes)?;
     seal(&mut b, 0);
     emit.put(header_addr, b);
     Ok(header_addr)
@@ -295,12 +297,12 @@ fn header_for(cparams: &EaParams, format: &RecordFormat) -> Result<ExtensibleArr
 }
 
 /// Signature, version 0, client ID and owning header address.
-fn prefix(sig: &[u8; 4], format: &RecordFormat, header: Addr, sizes: Sizes) -> Vec<u8> {
+fn prefix(sig: &[u8; 4], format: &RecordFormat, header: Addr, sizes: Sizes) -> Result<Vec<u8>> {
     let mut b = Vec::new();
     b.extend_from_slice(sig);
     b.extend_from_slice(&[0, format.client_id()]);
-    b.put_addr(Some(header), sizes);
-    b
+    b.put_addr(Some(header), sizes)?;
+    Ok(b)
 }
 
 /// Encode one data block (with its pages when paged).
@@ -312,13 +314,13 @@ fn encode_data_block(
     sizes: Sizes,
     bitmap: Option<(u64, &[u8])>,
 ) -> Result<Vec<u8>> {
-    let mut b = prefix(b"EADB", format, header_addr, sizes);
-    b.put_uint(db.block_off, h.offset_width());
+    let mut b = prefix(b"EADB", format, header_addr, sizes)?;
+    b.put_uint(db.block_off, h.offset_width())?;
     let mut it = db.records.iter().peekable();
     let mut put = |b: &mut Vec<u8>, i: u64| format.write(b, it.next_if(|r| r.0 == i).map(|r| r.1));
     if !db.paged {
         for k in 0..db.count {
-            put(&mut b, db.first + k);
+            put(&mut b, db.first + k)?;
         }
         seal(&mut b, 0);
         return Ok(b);
@@ -331,7 +333,7 @@ fn encode_data_block(
         let start = b.len();
         if bit_set(map, bit0 + p) {
             for k in 0..per {
-                put(&mut b, db.first + p * per + k);
+                put(&mut b, db.first + p * per + k)?;
             }
             seal(&mut b, start);
         } else {

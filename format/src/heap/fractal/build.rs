@@ -15,8 +15,9 @@ use crate::btree::v2::build as bt2build;
 use crate::btree::v2::HugeObjectRecord;
 use crate::checksum;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{bytes_needed, Addr, Sizes};
-use crate::writer::{Emit, PutLe, Space};
+use crate::writer::{Emit, Space};
 
 /// Creation parameters of a fractal heap.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,31 +214,34 @@ impl Packer<'_, '_> {
         self.next >= self.objects.len()
     }
 
-    fn managed_id(&self, off: u64, len: usize) -> Vec<u8> {
+    fn managed_id(&self, off: u64, len: usize) -> Result<Vec<u8>> {
         let mut id = vec![0u8];
-        id.put_uint(off, self.g.off_size);
-        id.put_uint(len as u64, self.g.len_size);
-        id
+        id.put_uint(off, self.g.off_size)?;
+        id.put_uint(len as u64, self.g.len_size)?;
+        Ok(id)
     }
 
     /// Fill a direct block at heap offset `off` of `size` bytes with as many of the next
     /// objects as fit; `None` (nothing written) if the next object does not fit.
     fn direct(&mut self, off: u64, size: u64) -> Result<Option<Addr>> {
         let g = self.g;
-        let mut block = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let block_len = usize::try_from(size).map_err(|_| {
+            Error::LimitExceeded(format!("fractal heap direct block of {size} bytes"))
+        })?;
+        let mut block = Vec::with_capacity(block_len);
         block.extend_from_slice(b"FHDB");
         block.push(0);
-        block.put_addr(Some(self.heap), g.sizes);
-        block.put_uint(off, g.off_size);
+        block.put_addr(Some(self.heap), g.sizes)?;
+        block.put_uint(off, g.off_size)?;
         if self.checksum {
-            block.put_uint(0, 4);
+            block.put_u32(0);
         }
         let mut placed = 0;
         while let Some(&(index, obj)) = self.objects.get(self.next) {
             if block.len() as u64 + obj.len() as u64 > size {
                 break;
             }
-            let id = self.managed_id(off + block.len() as u64, obj.len());
+            let id = self.managed_id(off + block.len() as u64, obj.len())?;
             if let Some(slot) = self.ids.get_mut(index) {
                 *slot = id;
             }
@@ -248,7 +252,7 @@ impl Packer<'_, '_> {
         if placed == 0 {
             return Ok(None);
         }
-        block.resize(usize::try_from(size).unwrap_or(0), 0);
+        block.resize(block_len, 0);
         if self.checksum {
             let sum = checksum::metadata(&block);
             let at = 5 + usize::from(g.sizes.offset) + g.off_size;
@@ -296,13 +300,13 @@ impl Packer<'_, '_> {
         let g = self.g;
         let mut v = b"FHIB".to_vec();
         v.push(0);
-        v.put_addr(Some(self.heap), g.sizes);
-        v.put_uint(off, g.off_size);
+        v.put_addr(Some(self.heap), g.sizes)?;
+        v.put_uint(off, g.off_size)?;
         for e in entries {
-            v.put_addr(*e, g.sizes);
+            v.put_addr(*e, g.sizes)?;
         }
         let sum = checksum::metadata(&v);
-        v.put_uint(u64::from(sum), 4);
+        v.put_u32(sum);
         let addr = self.space.alloc(v.len() as u64)?;
         self.emit.put(addr, v);
         Ok(addr)
@@ -327,17 +331,17 @@ struct Totals {
     root_rows: u16,
 }
 
-fn encode_header(p: &HeapParams, t: &Totals, sizes: Sizes) -> Vec<u8> {
+fn encode_header(p: &HeapParams, t: &Totals, sizes: Sizes) -> Result<Vec<u8>> {
     let mut v = b"FRHP".to_vec();
     v.push(0);
-    v.put_uint(u64::from(p.id_len), 2);
-    v.put_uint(0, 2); // no I/O filters
+    v.put_u16(p.id_len);
+    v.put_u16(0); // no I/O filters
     v.push(if p.checksum_direct_blocks { 0x02 } else { 0 });
-    v.put_uint(u64::from(p.max_managed_size), 4);
-    v.put_length(t.next_huge_id, sizes);
-    v.put_addr(t.huge_btree, sizes);
-    v.put_length(t.free, sizes);
-    v.put_addr(None, sizes); // no free-space manager
+    v.put_u32(p.max_managed_size);
+    v.put_length(t.next_huge_id, sizes)?;
+    v.put_addr(t.huge_btree, sizes)?;
+    v.put_length(t.free, sizes)?;
+    v.put_addr(None, sizes)?; // no free-space manager
     for x in [
         t.managed_space,
         t.allocated,
@@ -348,18 +352,18 @@ fn encode_header(p: &HeapParams, t: &Totals, sizes: Sizes) -> Vec<u8> {
         t.tiny_size,
         t.tiny_objects,
     ] {
-        v.put_length(x, sizes);
+        v.put_length(x, sizes)?;
     }
-    v.put_uint(u64::from(p.table_width), 2);
-    v.put_length(p.start_block_size, sizes);
-    v.put_length(p.max_direct_block_size, sizes);
-    v.put_uint(u64::from(p.max_heap_bits), 2);
-    v.put_uint(1, 2); // starting rows of the root indirect block
-    v.put_addr(t.root, sizes);
-    v.put_uint(u64::from(t.root_rows), 2);
+    v.put_u16(p.table_width);
+    v.put_length(p.start_block_size, sizes)?;
+    v.put_length(p.max_direct_block_size, sizes)?;
+    v.put_u16(p.max_heap_bits);
+    v.put_u16(1); // starting rows of the root indirect block
+    v.put_addr(t.root, sizes)?;
+    v.put_u16(t.root_rows);
     let sum = checksum::metadata(&v);
-    v.put_uint(u64::from(sum), 4);
-    v
+    v.put_u32(sum);
+    Ok(v)
 }
 
 /// Build a fractal heap holding `objects`; return the header's address and each object's
@@ -390,21 +394,21 @@ pub fn build_heap(
             t.huge_size += len as u64;
             let mut id = vec![0x10u8];
             if g.huge_direct {
-                id.put_addr(Some(addr), sizes);
-                id.put_length(len as u64, sizes);
+                id.put_addr(Some(addr), sizes)?;
+                id.put_length(len as u64, sizes)?;
                 let mut rec = Vec::new();
-                rec.put_addr(Some(addr), sizes);
-                rec.put_length(len as u64, sizes);
+                rec.put_addr(Some(addr), sizes)?;
+                rec.put_length(len as u64, sizes)?;
                 huge_records.push((addr.get(), rec));
             } else {
                 t.next_huge_id += 1;
-                id.put_uint(t.next_huge_id, g.huge_id_size);
+                id.put_uint(t.next_huge_id, g.huge_id_size)?;
                 let rec = HugeObjectRecord {
                     addr,
                     length: len as u64,
                     id: t.next_huge_id,
                 };
-                huge_records.push((t.next_huge_id, rec.encode(sizes)));
+                huge_records.push((t.next_huge_id, rec.encode(sizes)?));
             }
             id
         } else if len <= g.tiny_max {
@@ -474,6 +478,7 @@ pub fn build_heap(
                 "fractal heap: objects exceed the managed address space".into(),
             ));
         }
+        // The width comes from a u16 (`HeapParams::table_width`): the fallback is never taken.
         let width = usize::try_from(g.width).unwrap_or(1).max(1);
         let used_rows = entries
             .iter()
@@ -484,6 +489,7 @@ pub fn build_heap(
         let keep = usize::try_from(u64::from(rows) * g.width).unwrap_or(usize::MAX);
         let root_entries = entries.get(..keep.min(entries.len())).unwrap_or(&[]);
         t.root = Some(packer.indirect(0, root_entries)?);
+        // `rows` is at most `max_root_rows` (<= 65): it fits.
         t.root_rows = u16::try_from(rows).unwrap_or(u16::MAX);
         t.managed_space = g.row_offset(rows);
         t.allocated = packer.allocated;
@@ -491,7 +497,8 @@ pub fn build_heap(
         let capacity: u64 = (0..rows).map(|r| g.width * g.entry_free(r)).sum();
         t.free = capacity - managed_bytes;
     }
-    emit.put(heap, encode_header(params, &t, sizes));
+    emit.put(heap, encode_header(params, &t, sizes)?);
+    // Pads only: `Geometry::new` checked that managed, huge and tiny IDs fit `id_len`.
     for id in &mut ids {
         id.resize(usize::from(params.id_len), 0);
     }

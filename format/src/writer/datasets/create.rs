@@ -201,13 +201,16 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
         }
     }
     let mut msgs = vec![
-        MessageBytes::new(kind::DATASPACE, spec.dataspace.encode(sizes)),
+        MessageBytes::new(
+            kind::DATASPACE,
+            crate::writer::encode_dataspace(&spec.dataspace, sizes)?,
+        ),
         MessageBytes::new(kind::DATATYPE, spec.datatype.encode()?),
-        MessageBytes::new(kind::FILL_VALUE, fill.encode()),
+        MessageBytes::new(kind::FILL_VALUE, fill.encode()?),
         MessageBytes::new(kind::LAYOUT, layout.encode(sizes)?),
     ];
     if !spec.filters.filters.is_empty() {
-        msgs.push(MessageBytes::new(kind::FILTER_PIPELINE, pipeline.encode()));
+        msgs.push(MessageBytes::new(kind::FILTER_PIPELINE, pipeline.encode()?));
     }
     // Every version 2 header gets an Attribute Info message, as libhdf5 writes (libhdf5
     // counts a v2 header's attributes from it).
@@ -215,7 +218,10 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
         max_creation_index: spec.track_order.then_some(0),
         ..Default::default()
     };
-    msgs.push(MessageBytes::new(kind::ATTRIBUTE_INFO, ainfo.encode(sizes)));
+    msgs.push(MessageBytes::new(
+        kind::ATTRIBUTE_INFO,
+        ainfo.encode(sizes)?,
+    ));
     let flags = if spec.track_order { 0x0c } else { 0 };
     for m in &mut msgs {
         // Datatype, dataspace, fill value and layout never change size in ways that matter

@@ -360,7 +360,7 @@ fn write_source_with(
                 Some(a) => *a,
                 None => {
                     let a = session.space.alloc(*size)?;
-                    let covers_all = data.len() as u64 * elem as u64 == *size;
+                    let covers_all = (data.len() as u64).checked_mul(elem as u64) == Some(*size);
                     if !covers_all {
                         // Unwritten elements must read as the fill value.
                         let total = usize_of(*size)?;

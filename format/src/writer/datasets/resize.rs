@@ -63,14 +63,13 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
         dims: new_dims.to_vec(),
         max_dims: meta.dataspace.max_dims.clone(),
     };
+    // Encoded before anything is written: a shape the file cannot record changes nothing.
+    let space_bytes = crate::writer::encode_dataspace(&space, session.sizes)?;
     if !meta.pipeline.filters.is_empty() && layout.flags & 0x01 != 0 {
         refilter_edges(session, store, addr, &meta, layout, new_dims)?;
     }
     let mut editor = meta.editor.clone();
-    editor.set(MessageBytes::new(
-        kind::DATASPACE,
-        space.encode(session.sizes),
-    ));
+    editor.set(MessageBytes::new(kind::DATASPACE, space_bytes));
     // The chunk map is loaded before the new shape hides the on-disk index's extent.
     let state = chunk_state(session, store, addr, &meta)?;
     state.dirty = true;

@@ -159,7 +159,7 @@ fn record_encoders_round_trip() {
         length: 80053,
         id: 7,
     };
-    let b = raw(&huge.encode(sizes));
+    let b = raw(&huge.encode(sizes).unwrap());
     assert_eq!(b.len(), 24);
     let r = RawRecord {
         offset: 0,
@@ -236,7 +236,7 @@ fn record_encoders_round_trip() {
         filter_mask: 0,
         scaled: vec![1, 2, 3],
     };
-    let b = c10.encode(sizes, None);
+    let b = c10.encode(sizes, None).unwrap();
     assert_eq!(b.len(), 32);
     let r = RawRecord {
         offset: 0,
@@ -249,13 +249,23 @@ fn record_encoders_round_trip() {
         filter_mask: 2,
         scaled: vec![5],
     };
-    let b = c11.encode(sizes, Some(2));
+    let b = c11.encode(sizes, Some(2)).unwrap();
     assert_eq!(b.len(), 8 + 2 + 4 + 8);
     let r = RawRecord {
         offset: 0,
         bytes: &b,
     };
     assert_eq!(ChunkRecord::decode(&r, sizes, Some(2), 1).unwrap(), c11);
+    // A size that does not fit its field, or no size for a filtered record: errors.
+    let big = ChunkRecord {
+        size: Some(0x1_0000),
+        ..c11.clone()
+    };
+    let e = big.encode(sizes, Some(2)).unwrap_err().to_string();
+    assert!(e.contains("does not fit a 2-byte field"), "{e}");
+    let none = ChunkRecord { size: None, ..c11 };
+    let e = none.encode(sizes, Some(2)).unwrap_err().to_string();
+    assert!(e.contains("has no stored size"), "{e}");
 }
 
 proptest! {

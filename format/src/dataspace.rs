@@ -3,9 +3,8 @@
 pub mod selection;
 pub mod span_tree;
 
-use crate::error::Result;
-use crate::io::{is_undefined, Cursor, Sizes};
-use crate::writer::PutLe;
+use crate::error::{Error, Result};
+use crate::io::{is_undefined, Cursor, PutLe, Sizes};
 
 /// Largest rank accepted (libhdf5's `H5S_MAX_RANK`).
 pub const MAX_RANK: usize = 32;
@@ -73,11 +72,12 @@ impl Dataspace {
     /// then the dimensions and the maximum dimensions in `sizes.length` bytes each, with
     /// [`UNLIMITED`] written as all ones.
     ///
-    /// Scalar and null dataspaces are written with rank 0 whatever `dims` holds. The caller
-    /// keeps the rank within [`MAX_RANK`] and `max_dims` (when present) as long as `dims`;
-    /// extra maximum dimensions are ignored and missing ones are written as unlimited.
-    /// h5py always stores the maximum dimensions, equal to `dims` for fixed-size datasets.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    /// Scalar and null dataspaces are written with rank 0 whatever `dims` holds. A rank
+    /// above [`MAX_RANK`], maximum dimensions not one per dimension, a dimension that does
+    /// not fit the file's size of lengths, or a limited maximum equal to the all-ones value
+    /// (it would read back as unlimited) are errors. h5py always stores the maximum
+    /// dimensions, equal to `dims` for fixed-size datasets.
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
         let (kind, dims): (u8, &[u64]) = match self.kind {
             SpaceKind::Scalar => (0, &[]),
             SpaceKind::Simple => (1, &self.dims),
@@ -88,24 +88,48 @@ impl Dataspace {
         } else {
             None
         };
+        let rank = u8::try_from(dims.len())
+            .ok()
+            .filter(|&r| usize::from(r) <= MAX_RANK)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "dataspace of rank {}: at most {MAX_RANK}",
+                    dims.len()
+                ))
+            })?;
+        let too_big = |what: &str, d: u64| {
+            Error::LimitExceeded(format!(
+                "dataspace {what} {d} does not fit the file's {}-byte lengths",
+                sizes.length
+            ))
+        };
         let width = usize::from(sizes.length);
         let mut out = Vec::with_capacity(4 + dims.len() * 2 * width);
-        out.push(2);
-        out.push(u8::try_from(dims.len()).unwrap_or(u8::MAX));
-        out.push(u8::from(max.is_some()));
-        out.push(kind);
+        out.extend_from_slice(&[2, rank, u8::from(max.is_some()), kind]);
         for &d in dims {
-            out.put_uint(d, width);
+            out.put_length(d, sizes)
+                .map_err(|_| too_big("dimension", d))?;
         }
         if let Some(max) = max {
-            for i in 0..dims.len() {
-                match max.get(i).copied() {
-                    Some(m) if m != UNLIMITED => out.put_uint(m, width),
-                    _ => out.put_uint(u64::MAX, width),
+            if max.len() != dims.len() {
+                return Err(Error::Invalid(format!(
+                    "{} maximum dimensions for a dataspace of rank {}",
+                    max.len(),
+                    dims.len()
+                )));
+            }
+            for &m in max {
+                if m == UNLIMITED {
+                    out.extend(std::iter::repeat_n(0xff, width));
+                } else if m >= sizes.max_length() {
+                    // All ones would read back as unlimited.
+                    return Err(too_big("maximum dimension", m));
+                } else {
+                    out.put_length(m, sizes)?;
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// Decode the message body (versions 1 and 2).
@@ -208,6 +232,34 @@ mod tests {
             Sizes::default(),
             "dataspace message",
         ))
+    }
+
+    #[test]
+    fn encode_refuses_what_the_lengths_cannot_hold() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let space = |dims: Vec<u64>, max: Option<Vec<u64>>| Dataspace {
+            kind: SpaceKind::Simple,
+            dims,
+            max_dims: max,
+        };
+        let err = |d: &Dataspace| d.encode(s4).unwrap_err().to_string();
+        space(vec![u64::from(u32::MAX)], Some(vec![UNLIMITED]))
+            .encode(s4)
+            .unwrap();
+        let e = err(&space(vec![1 << 32], None));
+        assert!(
+            e.contains("dimension 4294967296 does not fit the file's 4-byte lengths"),
+            "{e}"
+        );
+        // All ones would read back as unlimited.
+        let e = err(&space(vec![1], Some(vec![u64::from(u32::MAX)])));
+        assert!(e.contains("maximum dimension 4294967295"), "{e}");
+        assert!(err(&space(vec![1, 2], Some(vec![1]))).contains("1 maximum dimensions"));
+        assert!(err(&space(vec![1; 33], None)).contains("rank 33"));
+        assert!(space(vec![1 << 32], None).encode(Sizes::default()).is_ok());
     }
 
     #[test]
@@ -316,7 +368,7 @@ mod tests {
     }
 
     fn round_trip(s: &Dataspace, sizes: Sizes) -> Dataspace {
-        let b = s.encode(sizes);
+        let b = s.encode(sizes).unwrap();
         let mut c = Cursor::new(&b, 0, sizes, "dataspace message");
         let back = Dataspace::parse(&mut c).unwrap();
         assert_eq!(c.remaining(), 0);
@@ -334,7 +386,7 @@ mod tests {
         };
         let sizes = Sizes::default();
         assert_eq!(
-            hex_of(&simple.encode(sizes)),
+            hex_of(&simple.encode(sizes).unwrap()),
             "0201010102000000000000000200000000000000"
         );
         let ch = Dataspace {
@@ -343,16 +395,19 @@ mod tests {
             max_dims: Some(vec![UNLIMITED, 20]),
         };
         assert_eq!(
-            hex_of(&ch.encode(sizes)),
+            hex_of(&ch.encode(sizes).unwrap()),
             "020201010a000000000000001400000000000000ffffffffffffffff1400000000000000"
         );
-        assert_eq!(hex_of(&Dataspace::scalar().encode(sizes)), "02000000");
+        assert_eq!(
+            hex_of(&Dataspace::scalar().encode(sizes).unwrap()),
+            "02000000"
+        );
         let null = Dataspace {
             kind: SpaceKind::Null,
             dims: vec![],
             max_dims: None,
         };
-        assert_eq!(hex_of(&null.encode(sizes)), "02000002");
+        assert_eq!(hex_of(&null.encode(sizes).unwrap()), "02000002");
         for s in [simple, ch, Dataspace::scalar(), null] {
             assert_eq!(round_trip(&s, sizes), s);
         }
@@ -370,17 +425,17 @@ mod tests {
             max_dims: Some(vec![UNLIMITED, 9]),
         };
         assert_eq!(
-            hex_of(&s.encode(sizes)),
+            hex_of(&s.encode(sizes).unwrap()),
             "020201010700000000000000ffffffff09000000"
         );
         assert_eq!(round_trip(&s, sizes), s);
-        // Missing maximum dimensions are written as unlimited; scalar ignores dims.
+        // Maximum dimensions not one per dimension are refused; scalar ignores dims.
         let short = Dataspace {
             kind: SpaceKind::Simple,
             dims: vec![3, 4],
             max_dims: Some(vec![3]),
         };
-        assert_eq!(round_trip(&short, sizes).max_dims, Some(vec![3, UNLIMITED]));
+        assert!(short.encode(sizes).is_err());
         let odd = Dataspace {
             kind: SpaceKind::Scalar,
             dims: vec![5],

@@ -184,7 +184,7 @@ impl Selection {
     /// libhdf5 since 1.10 reads; irregular hyperslabs as version 1 when every coordinate
     /// fits in 32 bits (below the all-ones value), else version 3 with 8-byte values.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
-        use crate::writer::PutLe;
+        use crate::io::PutLe;
         let small = |v: &u64| *v < u64::from(u32::MAX);
         match self {
             Selection::None | Selection::All => {
@@ -193,71 +193,71 @@ impl Selection {
                 } else {
                     SEL_ALL
                 };
-                out.put_uint(u64::from(kind), 4);
-                out.put_uint(1, 4);
-                out.put_uint(0, 4);
-                out.put_uint(0, 4);
+                out.put_uint(u64::from(kind), 4)?;
+                out.put_uint(1, 4)?;
+                out.put_uint(0, 4)?;
+                out.put_uint(0, 4)?;
             }
             Selection::Points { rank, coords } => {
                 let n = coords.len() / (*rank).max(1);
-                out.put_uint(u64::from(SEL_POINTS), 4);
+                out.put_uint(u64::from(SEL_POINTS), 4)?;
                 if coords.iter().all(small) && n < u32::MAX as usize {
-                    out.put_uint(1, 4);
-                    out.put_uint(0, 4);
-                    out.put_uint(u64::from(u32_of(8 + coords.len() * 4)?), 4);
-                    out.put_uint(u64::from(u32_of(*rank)?), 4);
-                    out.put_uint(u64::from(u32_of(n)?), 4);
+                    out.put_uint(1, 4)?;
+                    out.put_uint(0, 4)?;
+                    out.put_uint(u64::from(u32_of(8 + coords.len() * 4)?), 4)?;
+                    out.put_uint(u64::from(u32_of(*rank)?), 4)?;
+                    out.put_uint(u64::from(u32_of(n)?), 4)?;
                     for &v in coords {
-                        out.put_uint(v, 4);
+                        out.put_uint(v, 4)?;
                     }
                 } else {
-                    out.put_uint(2, 4);
+                    out.put_uint(2, 4)?;
                     out.push(8);
-                    out.put_uint(u64::from(u32_of(*rank)?), 4);
-                    out.put_uint(n as u64, 8);
+                    out.put_uint(u64::from(u32_of(*rank)?), 4)?;
+                    out.put_uint(n as u64, 8)?;
                     for &v in coords {
-                        out.put_uint(v, 8);
+                        out.put_uint(v, 8)?;
                     }
                 }
             }
             Selection::Regular(dims) => {
-                out.put_uint(u64::from(SEL_HYPER), 4);
-                out.put_uint(2, 4);
+                out.put_uint(u64::from(SEL_HYPER), 4)?;
+                out.put_uint(2, 4)?;
                 out.push(1);
-                out.put_uint(u64::from(u32_of(4 + dims.len() * 32)?), 4);
-                out.put_uint(u64::from(u32_of(dims.len())?), 4);
+                out.put_uint(u64::from(u32_of(4 + dims.len() * 32)?), 4)?;
+                out.put_uint(u64::from(u32_of(dims.len())?), 4)?;
                 for d in dims {
                     for v in [d.start, d.stride, d.count, d.block] {
-                        out.put_uint(v, 8);
+                        out.put_uint(v, 8)?;
                     }
                 }
             }
             Selection::Blocks { rank, blocks } => {
-                out.put_uint(u64::from(SEL_HYPER), 4);
+                out.put_uint(u64::from(SEL_HYPER), 4)?;
                 let fits = blocks
                     .iter()
                     .all(|b| b.start.iter().chain(&b.end).all(small))
                     && blocks.len() < u32::MAX as usize;
                 if fits {
-                    out.put_uint(1, 4);
-                    out.put_uint(0, 4);
-                    out.put_uint(u64::from(u32_of(8 + blocks.len() * rank * 8)?), 4);
-                    out.put_uint(u64::from(u32_of(*rank)?), 4);
-                    out.put_uint(u64::from(u32_of(blocks.len())?), 4);
+                    out.put_uint(1, 4)?;
+                    out.put_uint(0, 4)?;
+                    out.put_uint(u64::from(u32_of(8 + blocks.len() * rank * 8)?), 4)?;
+                    out.put_uint(u64::from(u32_of(*rank)?), 4)?;
+                    out.put_uint(u64::from(u32_of(blocks.len())?), 4)?;
                     for b in blocks {
                         for &v in b.start.iter().chain(&b.end) {
-                            out.put_uint(v, 4);
+                            out.put_uint(v, 4)?;
                         }
                     }
                 } else {
-                    out.put_uint(3, 4);
+                    out.put_uint(3, 4)?;
                     out.push(0);
                     out.push(8);
-                    out.put_uint(u64::from(u32_of(*rank)?), 4);
-                    out.put_uint(blocks.len() as u64, 8);
+                    out.put_uint(u64::from(u32_of(*rank)?), 4)?;
+                    out.put_uint(blocks.len() as u64, 8)?;
                     for b in blocks {
                         for &v in b.start.iter().chain(&b.end) {
-                            out.put_uint(v, 8);
+                            out.put_uint(v, 8)?;
                         }
                     }
                 }

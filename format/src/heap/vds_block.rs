@@ -17,8 +17,8 @@
 
 use crate::dataspace::selection::Selection;
 use crate::error::{Error, Result};
+use crate::io::PutLe;
 use crate::io::{Cursor, Sizes};
-use crate::writer::PutLe;
 
 /// Structure name used in errors.
 const STRUCTURE: &str = "virtual dataset global heap block";
@@ -108,7 +108,7 @@ fn c_string(c: &mut Cursor<'_>, what: &str) -> Result<String> {
 /// libhdf5 since 1.10 reads it), checksum included.
 pub fn encode(mappings: &[Mapping], sizes: Sizes) -> Result<Vec<u8>> {
     let mut out = vec![0u8];
-    out.put_length(mappings.len() as u64, sizes);
+    out.put_length(mappings.len() as u64, sizes)?;
     for m in mappings {
         for s in [&m.file, &m.dataset] {
             if s.as_bytes().contains(&0) {
@@ -121,7 +121,7 @@ pub fn encode(mappings: &[Mapping], sizes: Sizes) -> Result<Vec<u8>> {
         m.virtual_sel.encode(&mut out)?;
     }
     let sum = crate::checksum::metadata(&out);
-    out.put_uint(u64::from(sum), 4);
+    out.put_uint(u64::from(sum), 4)?;
     Ok(out)
 }
 

@@ -203,7 +203,7 @@ impl AttributeMessage {
             }
             MaybeShared::Shared(r) => (0x01, encode_shared(r, sizes)?),
         };
-        let dataspace = crate::writer::encode_dataspace(space, sizes)?;
+        let dataspace = space.encode(sizes)?;
         let datatype_size = field("datatype", datatype.len())?;
         let dataspace_size = field("dataspace", dataspace.len())?;
         let charset = match (self.name_charset, self.name.is_ascii()) {

@@ -201,10 +201,7 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
         }
     }
     let mut msgs = vec![
-        MessageBytes::new(
-            kind::DATASPACE,
-            crate::writer::encode_dataspace(&spec.dataspace, sizes)?,
-        ),
+        MessageBytes::new(kind::DATASPACE, spec.dataspace.encode(sizes)?),
         MessageBytes::new(kind::DATATYPE, spec.datatype.encode()?),
         MessageBytes::new(kind::FILL_VALUE, fill.encode()?),
         MessageBytes::new(kind::LAYOUT, layout.encode(sizes)?),

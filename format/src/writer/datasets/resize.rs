@@ -64,7 +64,7 @@ pub fn resize(session: &mut Session, store: &Store, addr: Addr, new_dims: &[u64]
         max_dims: meta.dataspace.max_dims.clone(),
     };
     // Encoded before anything is written: a shape the file cannot record changes nothing.
-    let space_bytes = crate::writer::encode_dataspace(&space, session.sizes)?;
+    let space_bytes = space.encode(session.sizes)?;
     if !meta.pipeline.filters.is_empty() && layout.flags & 0x01 != 0 {
         refilter_edges(session, store, addr, &meta, layout, new_dims)?;
     }

@@ -49,6 +49,21 @@ pub fn for_each_run(
     f: &mut dyn FnMut(Run) -> Result<()>,
 ) -> Result<()> {
     let rank = sel.len();
+    // Every output position is below the selection's element count and every block
+    // position below the block's: with both products fitting `usize`, the strides below
+    // never saturate and the unchecked offset sums and `as usize` casts cannot overflow or
+    // truncate (a position `start + k * step` inside the block is at most its last one).
+    let fits = |n: Option<u64>| n.and_then(|n| usize::try_from(n).ok()).is_some();
+    if !fits(
+        block_dims
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d)),
+    ) {
+        return Err(Error::LimitExceeded(format!(
+            "a block of dimensions {block_dims:?} has more elements than memory can index"
+        )));
+    }
+    selected_count(sel)?;
     // Per axis: the range of selection indices k whose positions fall inside the block.
     let mut ranges = Vec::with_capacity(rank);
     for ((a, &o), &d) in sel.iter().zip(origin).zip(block_dims) {
@@ -103,7 +118,9 @@ pub fn for_each_run(
     let (kmin, kmax) = inner_range;
     let first_pos = inner_sel.start + kmin * inner_sel.step;
     let n = (kmax - kmin) as usize;
-    let step = inner_sel.step as usize;
+    // With more than one element the step is below the block's last-axis size (which fits
+    // `usize`, above); with one it is never multiplied by a non-zero count.
+    let step = usize::try_from(inner_sel.step).unwrap_or(usize::MAX);
     if rank == 1 {
         return f(Run {
             out: kmin as usize,
@@ -236,4 +253,46 @@ pub fn touched_chunks(sel: &[AxisSel], chunk_dims: &[u64]) -> Vec<Vec<u64>> {
             out
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn all(n: u64) -> AxisSel {
+        AxisSel {
+            start: 0,
+            step: 1,
+            count: n,
+            keep: true,
+        }
+    }
+
+    /// A block whose element count overflows is an error, not runs at saturated strides.
+    #[test]
+    fn runs_refuse_a_block_past_usize() {
+        let big = 1u64 << 40;
+        let e = for_each_run(&[all(1), all(1)], &[0, 0], &[big, big], &mut |_| Ok(()));
+        assert!(
+            matches!(&e, Err(Error::LimitExceeded(m)) if m.contains("more elements")),
+            "{e:?}"
+        );
+        // The same selection in a block that fits: one run.
+        let mut runs = Vec::new();
+        for_each_run(&[all(1), all(2)], &[0, 0], &[3, 4], &mut |r| {
+            runs.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            runs,
+            [Run {
+                out: 0,
+                block: 0,
+                n: 2,
+                step: 1
+            }]
+        );
+    }
 }

@@ -246,7 +246,9 @@ impl<'a> Writer<'a> {
         let meta = self.meta;
         let elem = meta.datatype.size();
         let chunk_dims = &self.layout.chunk_dims;
-        let chunk_bytes = usize_of(element_count(chunk_dims)?)? * elem;
+        let chunk_bytes = usize_of(element_count(chunk_dims)?)?
+            .checked_mul(elem)
+            .ok_or_else(|| Error::LimitExceeded("chunk is too large".into()))?;
         let filtered = !meta.pipeline.filters.is_empty();
         let dims = &meta.dataspace.dims;
         let (sel, data) = (self.sel, self.data);

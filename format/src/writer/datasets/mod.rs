@@ -385,8 +385,14 @@ fn write_source_with(
                     a
                 }
             };
-            let base = session.base + start.0;
-            let mut put = |at: u64, b: &[u8]| store.write_at(base + at, b);
+            let base = session.base;
+            let mut put = |at: u64, b: &[u8]| {
+                let to = base.checked_add(start.0).and_then(|s| s.checked_add(at));
+                let to = to.ok_or_else(|| {
+                    Error::LimitExceeded(format!("data byte {at} lies past 2^64 bytes"))
+                })?;
+                store.write_at(to, b)
+            };
             write_contiguous(&mut put, sel, &dims, data, elem)
         }
         Layout::Chunked(layout) => {
@@ -413,17 +419,21 @@ fn write_contiguous(
     hyperslab::for_each_run(sel, &origin, dims, &mut |run| {
         if run.step == 1 {
             if let Some(raw) = raw {
-                let from = raw
-                    .get(run.out * elem..(run.out + run.n) * elem)
+                // The input's bytes are in memory: in range, the products fit `usize`.
+                let from = run
+                    .out
+                    .checked_mul(elem)
+                    .zip(run.out.checked_add(run.n).and_then(|e| e.checked_mul(elem)))
+                    .and_then(|(lo, hi)| raw.get(lo..hi))
                     .ok_or_else(out_of_range)?;
-                return put((run.block * elem) as u64, from);
+                return put(byte_at(run.block, 0, elem)?, from);
             }
             let mut done = 0;
             while done < run.n {
                 let k = piece.min(run.n - done);
                 buf.resize(k * elem, 0);
                 data.encode(run.out + done, &mut buf)?;
-                put(((run.block + done) * elem) as u64, &buf)?;
+                put(byte_at(run.block, done, elem)?, &buf)?;
                 done += k;
             }
             Ok(())
@@ -431,11 +441,26 @@ fn write_contiguous(
             buf.resize(elem, 0);
             for i in 0..run.n {
                 data.encode(run.out + i, &mut buf)?;
-                put(((run.block + i * run.step) * elem) as u64, &buf)?;
+                let element = i.checked_mul(run.step).ok_or_else(out_of_range)?;
+                put(byte_at(run.block, element, elem)?, &buf)?;
             }
             Ok(())
         }
     })
+}
+
+/// The byte offset of element `block + k` of a block of `elem`-byte elements: the
+/// element counts come from the dataset's dimensions, so the product is checked (in
+/// `u64`, the width of the file's offsets) rather than wrapped.
+fn byte_at(block: usize, k: usize, elem: usize) -> Result<u64> {
+    block
+        .checked_add(k)
+        .and_then(|e| (e as u64).checked_mul(elem as u64))
+        .ok_or_else(|| {
+            Error::LimitExceeded(format!(
+                "element {block} + {k} of {elem} bytes lies past 2^64 bytes"
+            ))
+        })
 }
 
 /// Whether the selection writes every element of the chunk that lies inside the dataset.
@@ -448,4 +473,18 @@ pub(super) fn covers_chunk(sel: &[AxisSel], origin: &[u64], chunk: &[u64], dims:
             let end = (o + c).min(d);
             a.step == 1 && a.start <= o && a.start + a.count >= end
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A contiguous dataset's byte offsets are checked products, not wrapped ones.
+    #[test]
+    fn byte_offsets_past_u64_are_errors() {
+        assert_eq!(byte_at(3, 2, 8).ok(), Some(40));
+        assert!(byte_at(usize::MAX, 1, 1).is_err());
+        let e = byte_at(usize::MAX / 2, 0, 4).map_err(|e| e.to_string());
+        assert!(matches!(&e, Err(m) if m.contains("2^64")), "{e:?}");
+    }
 }

@@ -530,6 +530,9 @@ fn hdf5_append_and_resize() {
             "large|limit|unlimited",
             |f| f.dataset("ext")?.resize(&[2, u64::MAX]),
         ),
+        ("resize past 2^64 elements", "2^64", |f| {
+            f.dataset("ext")?.resize(&[4, 1 << 62])
+        }),
         ("resize a contiguous dataset", "chunked", |f| {
             f.dataset("contig")?.resize(&[5])
         }),
@@ -2366,4 +2369,31 @@ fn hdf5_four_byte_offsets_and_lengths() {
             std::fs::remove_file(&p).unwrap();
         }
     }
+}
+
+/// Appending past 2^63 - 1 rows (the selection's `i64` bounds) is refused before the
+/// dataset grows; the extent used to wrap to a negative selection.
+#[test]
+fn hdf5_append_past_i64_rows() {
+    let p = scratch("append-i64.h5");
+    let f = File::create_truncate(&p).unwrap();
+    let r = f.root().unwrap();
+    let ds = r
+        .new_dataset("big")
+        .maxshape(&[None])
+        .chunks(&[1])
+        .write(&a1(vec![1u8]))
+        .unwrap();
+    let top = i64::MAX as u64;
+    ds.resize(&[top]).unwrap();
+    f.flush().unwrap();
+    let before = bytes(&p);
+    let msg = ds.append(&a1(vec![2u8])).unwrap_err().to_string();
+    assert_clear("append past 2^63-1 rows", &msg, "2^63");
+    f.flush().unwrap();
+    assert!(bytes(&p) == before, "the file changed: {msg}");
+    assert_eq!(f.dataset("big").unwrap().shape(), vec![top]);
+    drop((r, ds));
+    f.close().unwrap();
+    std::fs::remove_file(&p).unwrap();
 }

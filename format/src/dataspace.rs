@@ -97,6 +97,12 @@ impl Dataspace {
                     dims.len()
                 ))
             })?;
+        // What `parse` refuses is refused here too: a shape written then unreadable.
+        if self.kind == SpaceKind::Simple && self.element_count().is_none() {
+            return Err(Error::LimitExceeded(format!(
+                "dimensions {dims:?} hold more than 2^64 elements"
+            )));
+        }
         let too_big = |what: &str, d: u64| {
             Error::LimitExceeded(format!(
                 "dataspace {what} {d} does not fit the file's {}-byte lengths",
@@ -260,6 +266,12 @@ mod tests {
         assert!(err(&space(vec![1, 2], Some(vec![1]))).contains("1 maximum dimensions"));
         assert!(err(&space(vec![1; 33], None)).contains("rank 33"));
         assert!(space(vec![1 << 32], None).encode(Sizes::default()).is_ok());
+        // What `parse` refuses: more than 2^64 elements (a zero axis holds none).
+        let e = space(vec![4, 1 << 62], None).encode(Sizes::default());
+        assert!(e.unwrap_err().to_string().contains("2^64"));
+        assert!(space(vec![0, 1 << 62, 8], None)
+            .encode(Sizes::default())
+            .is_ok());
     }
 
     #[test]

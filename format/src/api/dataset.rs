@@ -227,6 +227,8 @@ impl Dataset {
 
     /// Number of elements.
     pub fn size(&self) -> u64 {
+        // A dataspace whose element count overflows is refused when parsed and when
+        // built, so the fallback is never taken.
         self.dataspace.element_count().unwrap_or(0)
     }
 

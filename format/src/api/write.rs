@@ -41,13 +41,10 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
         Payload::Bytes(b) => b,
         Payload::Strings(strings) => {
             let mut session = file.session()?;
-            let items: Vec<(u32, Vec<u8>)> = strings
+            let items = strings
                 .into_iter()
-                .map(|s| {
-                    let b = s.into_bytes();
-                    (b.len() as u32, b)
-                })
-                .collect();
+                .map(|s| vlen_item(s.into_bytes()))
+                .collect::<Result<Vec<_>>>()?;
             let mut emit = Emit::default();
             let s = &mut *session;
             let encoded = s.vlen.encode_elements(&items, &mut s.space, &mut emit)?;
@@ -63,7 +60,7 @@ fn attribute_message(file: &FileInner, name: &str, data: AttrData) -> Result<Att
 fn check_attr(name: &str, data: &AttrData, offset: u8) -> Result<()> {
     groups::check_attr_name(name)?;
     check_element_size(&data.datatype, format_args!("attribute {name:?}"))?;
-    let count = data.dataspace.element_count().unwrap_or(0);
+    let count = element_count(&data.dataspace, name)?;
     let (have, want) = match &data.payload {
         Payload::Bytes(b) => (
             b.len() as u64,
@@ -83,6 +80,32 @@ fn check_attr(name: &str, data: &AttrData, offset: u8) -> Result<()> {
     Ok(())
 }
 
+/// The number of elements of an attribute's dataspace, or an error when its dimensions
+/// multiply past `u64` (a caller-built dataspace: a file's is checked when parsed).
+fn element_count(space: &Dataspace, name: &str) -> Result<u64> {
+    space.element_count().ok_or_else(|| {
+        Error::Invalid(format!(
+            "attribute {name:?}: dimensions {:?} hold more than 2^64 elements",
+            space.dims
+        ))
+    })
+}
+
+/// A variable-length string's heap item: its length in the 4-byte count field, and its
+/// bytes. A string of 4 GiB or more does not fit the field.
+pub(super) fn vlen_item(bytes: Vec<u8>) -> Result<(u32, Vec<u8>)> {
+    Ok((vlen_count(bytes.len())?, bytes))
+}
+
+/// The 4-byte count field of a variable-length element of `len` bytes.
+fn vlen_count(len: usize) -> Result<u32> {
+    u32::try_from(len).map_err(|_| {
+        Error::LimitExceeded(format!(
+            "a variable-length string of {len} bytes does not fit the 4-byte length field"
+        ))
+    })
+}
+
 /// The attribute message of `name` with encoded elements `bytes`.
 fn message_from(
     file: &FileInner,
@@ -91,9 +114,9 @@ fn message_from(
     dataspace: Dataspace,
     bytes: Vec<u8>,
 ) -> Result<AttributeMessage> {
-    let count = dataspace.element_count().unwrap_or(0);
+    let count = element_count(&dataspace, name)?;
     let datatype = datatype.for_offset_size(file.sizes()?.offset);
-    if bytes.len() as u64 != count * u64::from(datatype.size) {
+    if count.checked_mul(u64::from(datatype.size)) != Some(bytes.len() as u64) {
         return Err(Error::Invalid(format!(
             "attribute {name:?}: {} bytes for {count} elements of {} bytes",
             bytes.len(),
@@ -139,10 +162,9 @@ pub(super) fn attribute_messages(
             Payload::Bytes(b) => Ok(b),
             Payload::Strings(strings) => {
                 let n = strings.len();
-                items.extend(strings.into_iter().map(|s| {
-                    let b = s.into_bytes();
-                    (b.len() as u32, b)
-                }));
+                for s in strings {
+                    items.push(vlen_item(s.into_bytes())?);
+                }
                 Err(n)
             }
         };
@@ -162,6 +184,9 @@ pub(super) fn attribute_messages(
         let bytes = match bytes {
             Ok(b) => b,
             Err(n) => {
+                // `encode_elements` gives `width` bytes per item, and the items are these
+                // strings in order, so the range is inside `encoded` and the sum cannot
+                // overflow (it is at most `encoded.len()`).
                 let end = next + n * width;
                 let b = encoded.get(next..end).unwrap_or_default().to_vec();
                 next = end;
@@ -551,10 +576,10 @@ impl Dataset {
         let mut session = file.session()?;
         let bytes = match &self.dtype().class {
             crate::datatype::TypeClass::VarLenString { .. } => {
-                let items: Vec<(u32, Vec<u8>)> = values
+                let items = values
                     .iter()
-                    .map(|s| (s.len() as u32, s.as_bytes().to_vec()))
-                    .collect();
+                    .map(|s| vlen_item(s.as_bytes().to_vec()))
+                    .collect::<Result<Vec<_>>>()?;
                 let mut emit = Emit::default();
                 let s = &mut *session;
                 let b = s.vlen.encode_elements(&items, &mut s.space, &mut emit)?;
@@ -632,15 +657,23 @@ impl Dataset {
             return Ok(());
         }
         let old = shape.first().copied().unwrap_or(0);
+        // The new extent must fit both a dimension and the selection's `i64` bounds; the
+        // check comes before the dataset grows, so a refused call changes nothing.
+        let new = old
+            .checked_add(add)
+            .and_then(|n| i64::try_from(n).ok().map(|i| (n, i)));
+        let (Some((new, new_i)), Ok(old_i)) = (new, i64::try_from(old)) else {
+            return Err(Error::LimitExceeded(format!(
+                "{}: appending {add} rows to {old} would pass 2^63 - 1 rows",
+                self.path()
+            )));
+        };
         let mut grown = shape.clone();
         if let Some(first) = grown.first_mut() {
-            *first = old + add;
+            *first = new;
         }
         self.resize(&grown)?;
-        let sel = Selection::new([super::selection::SliceArg::range(
-            old as i64,
-            (old + add) as i64,
-        )]);
+        let sel = Selection::new([super::selection::SliceArg::range(old_i, new_i)]);
         self.write_slice(&sel, data)
     }
 
@@ -659,5 +692,19 @@ impl Dataset {
     /// Delete the attribute `name`.
     pub fn delete_attr(&self, name: &str) -> Result<()> {
         delete_attr(self.file_inner(), self.addr(), name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A string's length goes in a 4-byte count; 4 GiB or more is an error, not truncated.
+    #[test]
+    fn vlen_count_refuses_what_does_not_fit_four_bytes() {
+        assert_eq!(vlen_count(0).ok(), Some(0));
+        assert_eq!(vlen_count(u32::MAX as usize).ok(), Some(u32::MAX));
+        let e = vlen_count(u32::MAX as usize + 1).map_err(|e| e.to_string());
+        assert!(matches!(&e, Err(m) if m.contains("4-byte")), "{e:?}");
     }
 }

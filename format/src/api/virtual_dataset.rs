@@ -131,7 +131,7 @@ pub(crate) fn open(
                 let sdim = regular_dim(&m.source, sd)?;
                 match sources.dataset(&m.file, &m.dataset)? {
                     Some(src) => {
-                        let e = src.shape().get(sd).copied().unwrap_or(0);
+                        let e = source_extent(src.shape(), sd, src.path())?;
                         virtual_clip(vdim, positions_below(sdim, e))
                     }
                     None => 0,
@@ -190,6 +190,19 @@ fn check_rank(m: &Mapping, rank: usize, path: &str) -> Result<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The current size of a source dataset's unlimited axis `axis`: a source of lower rank
+/// than its mapping's selection is an error (it used to count as size 0, silently
+/// dropping the mapping's elements).
+fn source_extent(shape: &[u64], axis: usize, path: &str) -> Result<u64> {
+    shape.get(axis).copied().ok_or_else(|| {
+        Error::Invalid(format!(
+            "virtual dataset source {path} has rank {}, but its mapping's unlimited axis is \
+             axis {axis}",
+            shape.len()
+        ))
+    })
 }
 
 fn regular_dim(sel: &SpaceSelection, axis: usize) -> Result<RegularDim> {
@@ -561,7 +574,7 @@ fn copy_mapping(
     let src_dims = src.shape().to_vec();
     let mut vdims = dims.to_vec();
     if let Some((ud, vdim, sd, sdim)) = unlimited {
-        let e = src_dims.get(sd).copied().unwrap_or(0);
+        let e = source_extent(&src_dims, sd, src.path())?;
         let clip = virtual_clip(vdim, positions_below(sdim, e));
         if let Some(d) = vdims.get_mut(ud) {
             *d = (*d).min(clip);
@@ -794,6 +807,14 @@ mod tests {
         assert_eq!(printf("a%c%", 3), "a%c%");
         assert!(has_printf("x%b"));
         assert!(!has_printf("x%%b"));
+    }
+
+    /// A source of lower rank than its mapping's unlimited axis is an error, not size 0.
+    #[test]
+    fn source_extent_needs_the_axis() {
+        assert_eq!(source_extent(&[4, 7], 1, "/s").ok(), Some(7));
+        let e = source_extent(&[4], 1, "/s").map_err(|e| e.to_string());
+        assert!(matches!(&e, Err(m) if m.contains("rank 1")), "{e:?}");
     }
 
     #[test]

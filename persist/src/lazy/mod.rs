@@ -484,7 +484,9 @@ impl<'h> ProxyDataset<'h> {
         Ok(ds.append(&data)?)
     }
 
-    fn append_checked(&self, ds: &Dataset, shape: &[usize]) -> Result<()> {
+    /// Check that data of `shape` can be appended to `ds`; the new length along axis 0 and
+    /// the selection of the new rows, or `None` when there is nothing to append.
+    fn append_checked(&self, ds: &Dataset, shape: &[usize]) -> Result<Option<(u64, Selection)>> {
         let ours = ds.shape();
         let trailing_ok = shape.len() == ours.len()
             && shape
@@ -500,23 +502,31 @@ impl<'h> ProxyDataset<'h> {
         }
         let add = shape.first().copied().unwrap_or(0) as u64;
         let len = ours.first().copied().unwrap_or(0);
-        if add > 0 {
-            let new_len = len
-                .checked_add(add)
-                .ok_or_else(|| self.mismatch("length overflow"))?;
-            let maxshape = ds.maxshape();
-            match maxshape.first() {
-                Some(None) => {}
-                Some(Some(max)) if *max >= new_len => {}
-                _ => {
-                    return Err(self.mismatch(format!(
-                        "it cannot grow to {new_len} along axis 0 (maxshape {})",
-                        maxshape_str(&maxshape)
-                    )))
-                }
+        if add == 0 {
+            return Ok(None);
+        }
+        let new_len = len
+            .checked_add(add)
+            .ok_or_else(|| self.mismatch("length overflow"))?;
+        let maxshape = ds.maxshape();
+        match maxshape.first() {
+            Some(None) => {}
+            Some(Some(max)) if *max >= new_len => {}
+            _ => {
+                return Err(self.mismatch(format!(
+                    "it cannot grow to {new_len} along axis 0 (maxshape {})",
+                    maxshape_str(&maxshape)
+                )))
             }
         }
-        Ok(())
+        // The new rows are selected with `i64` bounds: refused here, before the dataset
+        // grows, rather than clamped to a selection of the wrong rows.
+        let (Ok(lo), Ok(hi)) = (i64::try_from(len), i64::try_from(new_len)) else {
+            return Err(self.mismatch(format!(
+                "it cannot grow to {new_len} along axis 0 (more than 2^63 - 1 rows)"
+            )));
+        };
+        Ok(Some((new_len, Selection::new([SliceArg::range(lo, hi)]))))
     }
 
     /// Append timestamps to a `DatetimeIndex` dataset; their zone must be the dataset's.

@@ -1,7 +1,7 @@
 //! Appending strings and fixed-length bytes to a [`ProxyDataset`] (their elements are not
 //! numbers: they go through the format crate's string and raw writes).
 
-use jangada_hdf5::{Selection, SliceArg, TypeClass};
+use jangada_hdf5::TypeClass;
 use ndarray::{ArrayD, IxDyn};
 
 use super::dtype::dtype_str;
@@ -39,23 +39,16 @@ impl ProxyDataset<'_> {
             self.path(),
         )
         .map_err(|e| self.mismatch(e.to_string()))?;
-        self.append_checked(&ds, b.data.shape())?;
-        let len = ds.shape().first().copied().unwrap_or(0);
-        let add = b.data.shape().first().copied().unwrap_or(0) as u64;
-        if add == 0 {
+        let Some((new_len, sel)) = self.append_checked(&ds, b.data.shape())? else {
             return Ok(());
-        }
+        };
         let mut raw = Vec::with_capacity(b.data.len().saturating_mul(n));
         for e in &b.data {
             raw.extend_from_slice(e);
             raw.resize(raw.len() + n.saturating_sub(e.len()), 0);
         }
-        self.resize_axis0(&ds, len + add)?;
+        self.resize_axis0(&ds, new_len)?;
         let ds = self.current()?;
-        let sel = Selection::new([SliceArg::range(
-            i64::try_from(len).unwrap_or(i64::MAX),
-            i64::try_from(len + add).unwrap_or(i64::MAX),
-        )]);
         Ok(ds.write_raw(&sel, &raw)?)
     }
 
@@ -67,19 +60,12 @@ impl ProxyDataset<'_> {
             return Err(self.mismatch("it is 0-d (a single value): nothing can be appended"));
         }
         self.check_dtype(&ds, "str")?;
-        self.append_checked(&ds, x.shape())?;
-        let len = ds.shape().first().copied().unwrap_or(0);
-        let add = x.shape().first().copied().unwrap_or(0) as u64;
-        if add == 0 {
+        let Some((new_len, sel)) = self.append_checked(&ds, x.shape())? else {
             return Ok(());
-        }
-        self.resize_axis0(&ds, len + add)?;
+        };
+        self.resize_axis0(&ds, new_len)?;
         let ds = self.current()?;
         let values: Vec<String> = x.iter().cloned().collect();
-        let sel = Selection::new([SliceArg::range(
-            i64::try_from(len).unwrap_or(i64::MAX),
-            i64::try_from(len + add).unwrap_or(i64::MAX),
-        )]);
         Ok(ds.write_strings(&sel, &values)?)
     }
 }

@@ -327,6 +327,7 @@ macro_rules! integer_type {
         impl FromNumber for $t {
             #[inline]
             fn from_i64(v: i64) -> Self {
+                // Out-of-range values saturate: h5py's (libhdf5's) documented conversion.
                 <$t>::try_from(v).unwrap_or(if v < 0 { <$t>::MIN } else { <$t>::MAX })
             }
             #[inline]
@@ -350,6 +351,7 @@ macro_rules! integer_type {
                 let native = Plan::Int { size: N, signed: <$t>::MIN != 0, big: false };
                 if *plan == native {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(N)) {
+                        // `chunks_exact(N)` gives N-byte slices: the fallback is never taken.
                         *d = <$t>::from_le_bytes(s.try_into().unwrap_or_default());
                     }
                 } else {
@@ -394,6 +396,7 @@ macro_rules! float_type {
                 const N: usize = std::mem::size_of::<$t>();
                 if *plan == (Plan::Float { size: N, big: false }) {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(N)) {
+                        // `chunks_exact(N)` gives N-byte slices: the fallback is never taken.
                         *d = <$t>::from_le_bytes(s.try_into().unwrap_or_default());
                     }
                 } else {

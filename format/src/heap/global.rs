@@ -175,6 +175,7 @@ fn parse_table(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(u32, u64, u64)>> 
     let size_at = c.offset();
     let size = c.length()?;
     let length_bytes = u64::from(img.sizes().length);
+    // Lengths are at most 8 bytes: the header is 16 bytes and these fallbacks are never taken.
     let header = align8(8 + length_bytes).unwrap_or(u64::MAX);
     let object_header = 8 + length_bytes;
     if size < header {
@@ -202,6 +203,8 @@ fn parse_table(img: &FileImage<'_>, addr: Addr) -> Result<Vec<(u32, u64, u64)>> 
         .and_then(|end| bytes.get(pos..end))
     {
         let at = base + pos as u64;
+        // `head` is the whole `object_header` (8 + length size bytes): the fallbacks
+        // here and for `len` are never taken.
         let index = u16::from_le_bytes([
             head.first().copied().unwrap_or(0),
             head.get(1).copied().unwrap_or(0),

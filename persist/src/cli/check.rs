@@ -437,6 +437,8 @@ fn read_in_blocks(ds: &Dataset, budget: u64) -> Result<()> {
     }
 }
 
+/// Positions reached by the walk above: it stops at `budget` elements read, far below
+/// 2^63 positions, so the clamp is never taken.
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }

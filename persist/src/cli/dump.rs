@@ -455,6 +455,8 @@ fn for_each_slab(
     if block.is_some_and(|b| b <= max) {
         return f(&Selection(prefix.clone()));
     }
+    // Slabs advance by at most `max` elements from 0: a bound of 2^63 or more would take
+    // 2^63 / max calls of `f` to reach, so these casts do not wrap in practice.
     let range = |start: u64, stop: u64| SliceArg::range(start as i64, stop as i64);
     match rest {
         Some(rest) if rest <= max => {

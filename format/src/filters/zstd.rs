@@ -55,9 +55,42 @@ impl FilterCodec for Zstd {
     }
 }
 
-/// Compress `input` as one Zstandard frame.
+/// Compress `input` as one Zstandard frame that records its content size.
+///
+/// hdf5plugin's decoder sizes its output from the frame's content size
+/// (`ZSTD_getFrameContentSize`) and fails on a frame without one, which is what `ruzstd`
+/// writes: the size is added to the frame header (Frame_Content_Size_flag 3, 8 bytes).
 pub fn encode(input: &[u8]) -> Vec<u8> {
-    ruzstd::encoding::compress_to_vec(input, CompressionLevel::Fastest)
+    let frame = ruzstd::encoding::compress_to_vec(input, CompressionLevel::Fastest);
+    with_content_size(frame, input.len() as u64)
+}
+
+/// Byte 4 of a frame: the frame header descriptor (FCS flag in bits 7-6, single segment in
+/// bit 5, dictionary id flag in bits 1-0); byte 5 the window descriptor when not single
+/// segment.
+const DESCRIPTOR: usize = 4;
+
+/// `frame` with an 8-byte content size after its window descriptor; unchanged when its
+/// header is not the plain form (no content size, not single segment, no dictionary).
+fn with_content_size(frame: Vec<u8>, size: u64) -> Vec<u8> {
+    let magic = frame.get(..DESCRIPTOR) == Some(&0xFD2F_B528u32.to_le_bytes()[..]);
+    let Some(&desc) = frame.get(DESCRIPTOR) else {
+        return frame;
+    };
+    if !magic || desc & 0xE3 != 0 || frame.len() < DESCRIPTOR + 2 {
+        return frame;
+    }
+    let mut out = Vec::with_capacity(frame.len() + 8);
+    out.extend_from_slice(frame.get(..DESCRIPTOR).unwrap_or_default());
+    out.push(desc | 0xC0);
+    out.extend_from_slice(
+        frame
+            .get(DESCRIPTOR + 1..DESCRIPTOR + 2)
+            .unwrap_or_default(),
+    );
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(frame.get(DESCRIPTOR + 2..).unwrap_or_default());
+    out
 }
 
 /// Decompress the Zstandard frames of `input` (skippable frames skipped), producing at most
@@ -100,5 +133,8 @@ mod tests {
             let _ = decode(&bad, data.len(), 0);
         }
         assert_eq!(decode(&encode(&[]), 0, 0).unwrap(), b"");
+        // The content size is in the header (FCS flag 3, 8 bytes after the window byte).
+        assert_eq!(z[4] >> 6, 3);
+        assert_eq!(&z[6..14], &(data.len() as u64).to_le_bytes());
     }
 }

@@ -98,12 +98,15 @@ pub fn decode_chunk_at(
         }
     }
     if buf.len() != expected {
+        let names: Vec<&str> = active.iter().map(|(_, c, _)| c.name()).collect();
         return Err(Error::corrupt(
             "filtered chunk",
             offset,
             format!(
-                "decodes to {} bytes, expected {expected} (filter mask {filter_mask:#x})",
-                buf.len()
+                "decodes to {} bytes, expected {expected} (filters {}, filter mask \
+                 {filter_mask:#x})",
+                buf.len(),
+                names.join(", ")
             ),
         ));
     }

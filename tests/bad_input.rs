@@ -841,6 +841,14 @@ fn hdf5_dataset_builder() {
         ("deflate level 10", "level", |f| {
             b(f)?.deflate(10).create().map(|_| ())
         }),
+        ("unknown filter id", "unsupported filter 32001", |f| {
+            b(f)?.filter(32001, &[]).create().map(|_| ())
+        }),
+        (
+            "bitshuffle block size not a multiple of 8",
+            "multiple of 8",
+            |f| b(f)?.filter(32008, &[12, 2]).create().map(|_| ()),
+        ),
         ("shape too large", "large|limit|overflow", |f| {
             f.root()?
                 .new_dataset("new")

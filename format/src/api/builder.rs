@@ -31,6 +31,17 @@ pub enum Storage {
     Chunked,
 }
 
+/// What [`DatasetBuilder::bitshuffle`] does after bit-shuffling each block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BitshuffleMode {
+    /// Nothing (hdf5plugin's `Bitshuffle(cname='none')`).
+    None,
+    /// LZ4 per block (hdf5plugin's default, `Bitshuffle()`).
+    Lz4,
+    /// Zstandard per block at a level (hdf5plugin's `Bitshuffle(cname='zstd', clevel=...)`).
+    Zstd(u32),
+}
+
 /// Builder for a new dataset, with h5py's defaults: contiguous unless chunks, a maximum
 /// shape or a filter is asked for; the chunk shape guessed as h5py does when not given.
 #[derive(Clone, Debug)]
@@ -156,6 +167,53 @@ impl DatasetBuilder {
         self
     }
 
+    /// A filter of the registry (built in or registered with
+    /// [`crate::filters::register`]) with its client data values, marked optional as h5py
+    /// marks plugin filters (a chunk the filter declines is stored unfiltered). The
+    /// filter's `set_local` completes the values when the dataset is created. An unknown id
+    /// makes creation fail. Implies chunked storage.
+    pub fn filter(mut self, filter_id: u16, cd_values: &[u32]) -> Self {
+        self.filters.retain(|f| f.id != filter_id);
+        self.filters.push(Filter {
+            id: filter_id,
+            name: None,
+            flags: 1,
+            client_data: cd_values.to_vec(),
+        });
+        self
+    }
+
+    /// LZF (filter 32000, h5py's `compression='lzf'`): fast, modest compression; a chunk it
+    /// cannot shrink is stored unfiltered. Implies chunked storage.
+    pub fn lzf(self) -> Self {
+        self.filter(id::LZF, &[])
+    }
+
+    /// LZ4 (filter 32004, hdf5plugin's `LZ4()`): each chunk one LZ4 block. Implies chunked
+    /// storage.
+    pub fn lz4(self) -> Self {
+        self.filter(id::LZ4, &[0])
+    }
+
+    /// Zstandard (filter 32015, hdf5plugin's `Zstd(clevel=level)`). The level is stored;
+    /// this crate's encoder compresses at one level (about zstd's 1) whatever it is.
+    /// Implies chunked storage.
+    pub fn zstd(self, level: u32) -> Self {
+        self.filter(id::ZSTD, &[level])
+    }
+
+    /// Bitshuffle (filter 32008, hdf5plugin's `Bitshuffle(...)`) with bitshuffle's default
+    /// block size, then `mode`'s compression. Implies chunked storage.
+    pub fn bitshuffle(self, mode: BitshuffleMode) -> Self {
+        use crate::filters::bitshuffle::{COMPRESS_LZ4, COMPRESS_NONE, COMPRESS_ZSTD};
+        let cd = match mode {
+            BitshuffleMode::None => vec![0, COMPRESS_NONE],
+            BitshuffleMode::Lz4 => vec![0, COMPRESS_LZ4],
+            BitshuffleMode::Zstd(level) => vec![0, COMPRESS_ZSTD, level],
+        };
+        self.filter(id::BITSHUFFLE, &cd)
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);
@@ -198,6 +256,12 @@ impl DatasetBuilder {
             None => None,
         };
         for f in &self.filters {
+            if !crate::filters::is_known(f.id) {
+                return Err(Error::UnsupportedFilter {
+                    id: f.id,
+                    name: f.display_name(),
+                });
+            }
             if let (id::DEFLATE, Some(&level)) = (f.id, f.client_data.first()) {
                 if level > 9 {
                     return Err(Error::Invalid(format!(
@@ -262,12 +326,13 @@ impl DatasetBuilder {
             }
             (storage, None) => self.storage_choice(storage, wants_chunks, &dataspace, &datatype)?,
         };
-        // Filters in h5py's order: shuffle, deflate, fletcher32 last.
+        // Filters in h5py's order: shuffle, then compression (in the order asked for),
+        // fletcher32 last.
         let mut filters = self.filters.clone();
         filters.sort_by_key(|f| match f.id {
             id::SHUFFLE => 0,
-            id::DEFLATE => 1,
-            _ => 2,
+            id::FLETCHER32 => 2,
+            _ => 1,
         });
         Ok(DatasetSpec {
             datatype,

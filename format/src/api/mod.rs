@@ -30,7 +30,7 @@ pub use crate::messages::fill_value::FillValue;
 pub use crate::messages::filter_pipeline::Filter;
 pub use crate::messages::link::{Link, LinkTarget};
 pub use attribute::Attribute;
-pub use builder::{DatasetBuilder, Storage};
+pub use builder::{BitshuffleMode, DatasetBuilder, Storage};
 pub use convert::{H5Type, Plan};
 pub use dataset::{Dataset, LayoutKind};
 pub use file::{File, Mode, DEFAULT_READ_LIMIT};

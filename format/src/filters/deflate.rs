@@ -12,9 +12,41 @@
 
 use zlib_rs::{DeflateConfig, Inflate, InflateFlush, ReturnCode, Status};
 
+use super::codec::{FilterCodec, FilterContext};
 use crate::error::{Error, Result};
+use crate::messages::filter_pipeline::id;
 
 const STRUCTURE: &str = "deflate filter";
+
+/// Default level when the pipeline gives none (zlib's default).
+const DEFAULT_LEVEL: u32 = 6;
+
+/// The deflate filter: client data 0 is the level.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Deflate;
+
+impl FilterCodec for Deflate {
+    fn id(&self) -> u16 {
+        id::DEFLATE
+    }
+
+    fn name(&self) -> &str {
+        "deflate"
+    }
+
+    fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
+        decode(input, ctx.limit, ctx.offset)
+    }
+
+    fn encode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        let level = ctx.cd_values.first().copied().unwrap_or(DEFAULT_LEVEL);
+        encode(input, level).map(Some)
+    }
+
+    fn encoded_bound(&self, len: usize) -> usize {
+        zlib_rs::compress_bound(len)
+    }
+}
 
 /// Compress `data` at `level` (0-9; larger values are clamped to 9).
 pub fn encode(data: &[u8], level: u32) -> Result<Vec<u8>> {

@@ -4,8 +4,54 @@
 //! libhdf5 before 1.6.3 stored the checksum with the bytes of each 16-bit half swapped on
 //! little-endian machines; like libhdf5, reading accepts either form.
 
+use std::borrow::Cow;
+
+use super::codec::{FilterCodec, FilterContext};
 use crate::checksum;
 use crate::error::{Error, Result};
+use crate::messages::filter_pipeline::id;
+
+/// The Fletcher-32 filter (no client data).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fletcher32;
+
+impl FilterCodec for Fletcher32 {
+    fn id(&self) -> u16 {
+        id::FLETCHER32
+    }
+
+    fn name(&self) -> &str {
+        "fletcher32"
+    }
+
+    fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
+        verify_and_strip(input, ctx.offset).map(<[u8]>::to_vec)
+    }
+
+    fn encode(&self, _ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(Some(append(input)))
+    }
+
+    fn encoded_bound(&self, len: usize) -> usize {
+        len.saturating_add(CHECKSUM_LEN)
+    }
+
+    /// Strips the checksum without copying a borrowed buffer.
+    fn decode_cow<'a>(
+        &self,
+        ctx: &FilterContext<'_>,
+        input: Cow<'a, [u8]>,
+    ) -> Result<Cow<'a, [u8]>> {
+        let body = verify_and_strip(&input, ctx.offset)?.len();
+        Ok(match input {
+            Cow::Borrowed(b) => Cow::Borrowed(b.get(..body).unwrap_or_default()),
+            Cow::Owned(mut v) => {
+                v.truncate(body);
+                Cow::Owned(v)
+            }
+        })
+    }
+}
 
 /// Size of the appended checksum.
 pub const CHECKSUM_LEN: usize = 4;

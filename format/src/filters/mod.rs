@@ -1,22 +1,32 @@
-//! Filters applied to chunks (spec IV.A.2.l): deflate, shuffle and Fletcher-32, decoded in
-//! reverse pipeline order, honouring each chunk's filter mask. Any other filter is an
-//! [`Error::UnsupportedFilter`] naming it.
+//! Filters applied to chunks (spec IV.A.2.l): the filter trait ([`FilterCodec`]), the
+//! registry of known filters ([`register`], [`lookup`]) and the pipeline that applies them,
+//! decoding in reverse pipeline order and honouring each chunk's filter mask.
+//!
+//! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
+//! hdf5plugin LZ4, Zstandard and Bitshuffle (plain, +LZ4, +Zstandard). Users may register
+//! more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
 //! Bit `i` of a chunk's filter mask set means filter `i` of the pipeline was not applied to
 //! that chunk (libhdf5 skips optional filters that fail); such filters are skipped when
 //! decoding, even when this crate does not know them.
 
+pub mod bitshuffle;
+pub mod codec;
 pub mod deflate;
 pub mod fletcher32;
+pub mod lz4;
+pub mod lzf;
+pub mod registry;
 pub mod shuffle;
+pub mod zstd;
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
-use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
+pub use codec::{FilterCodec, FilterContext};
+pub use registry::{builtin, is_known, lookup, register, unregister, Resolved};
 
-/// Default deflate level when the pipeline gives none (zlib's default).
-const DEFAULT_DEFLATE_LEVEL: u32 = 6;
+use crate::error::{Error, Result};
+use crate::messages::filter_pipeline::{Filter, FilterPipeline};
 
 /// Whether filter `i` was skipped according to `mask`.
 fn skipped(mask: u32, i: usize) -> bool {
@@ -28,20 +38,6 @@ fn unsupported(f: &Filter) -> Error {
     Error::UnsupportedFilter {
         id: f.id,
         name: f.display_name(),
-    }
-}
-
-/// Whether this crate implements filter `f`.
-fn known(f: &Filter) -> bool {
-    matches!(f.id, id::DEFLATE | id::SHUFFLE | id::FLETCHER32)
-}
-
-/// Shuffle element size: client data 0 (set by libhdf5 to the datatype size), else the
-/// dataset's element size.
-fn shuffle_size(f: &Filter, element_size: usize) -> usize {
-    match f.client_data.first() {
-        Some(&n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
-        _ => element_size,
     }
 }
 
@@ -66,52 +62,51 @@ pub fn decode_chunk_at(
     expected: usize,
     offset: u64,
 ) -> Result<Vec<u8>> {
-    let active: Vec<(usize, &Filter)> = pipeline
-        .filters
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !skipped(filter_mask, *i))
-        .collect();
-    if let Some((_, f)) = active.iter().find(|(_, f)| !known(f)) {
-        return Err(unsupported(f));
+    // The filters applied to this chunk, in writing order, with the most bytes each one's
+    // input (its decoded output) can hold: the chunk, grown by the filters before it.
+    let mut active: Vec<(&Filter, Resolved, usize)> = Vec::with_capacity(pipeline.filters.len());
+    let mut limit = expected;
+    for (i, f) in pipeline.filters.iter().enumerate() {
+        if skipped(filter_mask, i) {
+            continue;
+        }
+        let codec = lookup(f.id).ok_or_else(|| unsupported(f))?;
+        let next = codec.encoded_bound(limit);
+        active.push((f, codec, limit));
+        limit = next;
     }
     let mut buf: Cow<'_, [u8]> = Cow::Borrowed(stored);
-    for (pos, (_, f)) in active.iter().enumerate().rev() {
-        match f.id {
-            id::FLETCHER32 => {
-                let body = fletcher32::verify_and_strip(&buf, offset)?.len();
-                buf = match buf {
-                    Cow::Borrowed(b) => Cow::Borrowed(b.get(..body).unwrap_or_default()),
-                    Cow::Owned(mut v) => {
-                        v.truncate(body);
-                        Cow::Owned(v)
-                    }
-                };
-            }
-            id::DEFLATE => {
-                // The data entering deflate when writing was `expected` bytes plus the
-                // checksums of the Fletcher-32 filters applied before it.
-                let checksums = active
-                    .iter()
-                    .take(pos)
-                    .filter(|(_, g)| g.id == id::FLETCHER32)
-                    .count();
-                let limit = expected.saturating_add(checksums * fletcher32::CHECKSUM_LEN);
-                buf = Cow::Owned(deflate::decode(&buf, limit, offset)?);
-            }
-            id::SHUFFLE => {
-                buf = Cow::Owned(shuffle::unshuffle(&buf, shuffle_size(f, element_size)));
-            }
-            _ => return Err(unsupported(f)),
+    for (f, codec, limit) in active.iter().rev() {
+        let ctx = FilterContext {
+            cd_values: &f.client_data,
+            element_size,
+            limit: *limit,
+            offset,
+        };
+        buf = codec.decode_cow(&ctx, buf)?;
+        if buf.len() > *limit {
+            return Err(Error::corrupt(
+                "filtered chunk",
+                offset,
+                format!(
+                    "filter {} ({}) decoded {} bytes, more than the {limit} expected",
+                    f.id,
+                    codec.name(),
+                    buf.len()
+                ),
+            ));
         }
     }
     if buf.len() != expected {
+        let names: Vec<&str> = active.iter().map(|(_, c, _)| c.name()).collect();
         return Err(Error::corrupt(
             "filtered chunk",
             offset,
             format!(
-                "decodes to {} bytes, expected {expected} (filter mask {filter_mask:#x})",
-                buf.len()
+                "decodes to {} bytes, expected {expected} (filters {}, filter mask \
+                 {filter_mask:#x})",
+                buf.len(),
+                names.join(", ")
             ),
         ));
     }
@@ -119,8 +114,9 @@ pub fn decode_chunk_at(
 }
 
 /// Apply the pipeline to one chunk of `data` (writing direction). Returns the stored bytes
-/// and the chunk's filter mask: optional filters this crate does not implement are skipped
-/// and their mask bit set; a required one is an [`Error::UnsupportedFilter`].
+/// and the chunk's filter mask: optional filters this crate does not know, or that decline
+/// the chunk (LZF on data it cannot shrink), are skipped and their mask bit set; a required
+/// one is an error ([`Error::UnsupportedFilter`] when unknown).
 pub fn encode_chunk(
     pipeline: &FilterPipeline,
     data: &[u8],
@@ -129,24 +125,52 @@ pub fn encode_chunk(
     let mut mask = 0u32;
     let mut buf: Cow<'_, [u8]> = Cow::Borrowed(data);
     for (i, f) in pipeline.filters.iter().enumerate() {
-        match f.id {
-            id::DEFLATE => {
-                let level = f
-                    .client_data
-                    .first()
-                    .copied()
-                    .unwrap_or(DEFAULT_DEFLATE_LEVEL);
-                buf = Cow::Owned(deflate::encode(&buf, level)?);
+        let skippable = f.is_optional() && i < 32;
+        let Some(codec) = lookup(f.id) else {
+            if skippable {
+                mask |= 1u32 << i;
+                continue;
             }
-            id::SHUFFLE => {
-                buf = Cow::Owned(shuffle::shuffle(&buf, shuffle_size(f, element_size)));
+            return Err(unsupported(f));
+        };
+        let ctx = FilterContext {
+            cd_values: &f.client_data,
+            element_size,
+            limit: buf.len(),
+            offset: 0,
+        };
+        match codec.encode(&ctx, &buf)? {
+            Some(out) => buf = Cow::Owned(out),
+            None if skippable => mask |= 1u32 << i,
+            None => {
+                return Err(Error::Invalid(format!(
+                    "filter {} ({}) cannot encode a chunk and is not optional",
+                    f.id,
+                    codec.name()
+                )))
             }
-            id::FLETCHER32 => buf = Cow::Owned(fletcher32::append(&buf)),
-            _ if f.is_optional() && i < 32 => mask |= 1u32 << i,
-            _ => return Err(unsupported(f)),
         }
     }
     Ok((buf.into_owned(), mask))
+}
+
+/// The client data to store for `pipeline` in a new dataset of `element_size`-byte elements
+/// and chunks of `chunk_dims` (each known filter's `set_local`; unknown ones keep theirs).
+pub fn set_local(
+    pipeline: &FilterPipeline,
+    element_size: usize,
+    chunk_dims: &[u64],
+) -> Result<FilterPipeline> {
+    let mut out = pipeline.clone();
+    for f in &mut out.filters {
+        if let Some(codec) = lookup(f.id) {
+            f.client_data = codec.set_local(&f.client_data, element_size, chunk_dims)?;
+            if f.id >= 256 && f.name.is_none() {
+                f.name = Some(codec.name().to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

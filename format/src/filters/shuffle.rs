@@ -3,6 +3,49 @@
 //! element size the trailing bytes are left in place; buffers of element size 1, or holding
 //! at most one whole element, are not changed.
 
+use super::codec::{usize_of, FilterCodec, FilterContext};
+use crate::error::Result;
+use crate::messages::filter_pipeline::id;
+
+/// The shuffle filter: client data 0 is the element size (set by libhdf5 to the
+/// datatype's size; when absent or 0, the dataset's element size).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shuffle;
+
+/// The element size to shuffle with.
+fn size_of(ctx: &FilterContext<'_>) -> usize {
+    match ctx.cd_values.first() {
+        Some(&n) if n > 0 => usize_of(n),
+        _ => ctx.element_size,
+    }
+}
+
+impl FilterCodec for Shuffle {
+    fn id(&self) -> u16 {
+        id::SHUFFLE
+    }
+
+    fn name(&self) -> &str {
+        "shuffle"
+    }
+
+    fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
+        Ok(unshuffle(input, size_of(ctx)))
+    }
+
+    fn encode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(Some(shuffle(input, size_of(ctx))))
+    }
+
+    fn set_local(&self, _cd: &[u32], element_size: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+        Ok(vec![u32::try_from(element_size).unwrap_or(u32::MAX)])
+    }
+
+    fn encoded_bound(&self, len: usize) -> usize {
+        len
+    }
+}
+
 /// Whether libhdf5 would rearrange a buffer of `len` bytes of `size`-byte elements.
 fn active(len: usize, size: usize) -> bool {
     size > 1 && len / size > 1

@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use super::*;
+use crate::messages::filter_pipeline::id;
 use proptest::prelude::*;
+use std::sync::Arc;
 
 fn filter(id: u16, flags: u16, client_data: Vec<u32>) -> Filter {
     Filter {
@@ -47,14 +49,15 @@ fn masked_filters_are_skipped() {
 
 #[test]
 fn unknown_filters() {
-    let lzf = FilterPipeline {
-        filters: vec![filter(id::LZF, 1, vec![4, 261, 400])],
+    // Blosc (not built in): stored name "blosc" from the id.
+    let blosc = FilterPipeline {
+        filters: vec![filter(id::BLOSC, 1, vec![2, 2, 4, 400])],
     };
-    let err = decode_chunk(&lzf, 0, b"xxxx", 4, 4).unwrap_err();
-    assert!(matches!(err, Error::UnsupportedFilter { id: 32000, .. }));
-    assert_eq!(err.to_string(), "unsupported filter 32000 (lzf)");
+    let err = decode_chunk(&blosc, 0, b"xxxx", 4, 4).unwrap_err();
+    assert!(matches!(err, Error::UnsupportedFilter { id: 32001, .. }));
+    assert_eq!(err.to_string(), "unsupported filter 32001 (blosc)");
     // Skipped by the mask: fine.
-    assert_eq!(decode_chunk(&lzf, 1, b"abcd", 4, 4).unwrap(), b"abcd");
+    assert_eq!(decode_chunk(&blosc, 1, b"abcd", 4, 4).unwrap(), b"abcd");
     // Named filter: its stored name is used.
     let mut named = filter(307, 0, vec![]);
     named.name = Some("bzip2".into());
@@ -65,9 +68,9 @@ fn unknown_filters() {
         decode_chunk(&p, 0, b"", 1, 0).unwrap_err().to_string(),
         "unsupported filter 307 (bzip2)"
     );
-    // Encoding: the optional lzf is skipped with its mask bit set; a required one fails.
+    // Encoding: the optional blosc is skipped with its mask bit set; a required one fails.
     assert_eq!(
-        encode_chunk(&lzf, b"abcd", 4).unwrap(),
+        encode_chunk(&blosc, b"abcd", 4).unwrap(),
         (b"abcd".to_vec(), 1)
     );
     assert!(matches!(
@@ -81,6 +84,116 @@ fn unknown_filters() {
         decode_chunk(&szip, 0, b"", 1, 0).unwrap_err().to_string(),
         "unsupported filter 4 (szip)"
     );
+}
+
+/// A user filter: XOR every byte with client data 0; declines empty chunks.
+struct Xor;
+
+impl FilterCodec for Xor {
+    fn id(&self) -> u16 {
+        40_123
+    }
+    fn name(&self) -> &str {
+        "xor"
+    }
+    fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
+        let k = ctx.cd_values.first().copied().unwrap_or(0) as u8;
+        Ok(input.iter().map(|b| b ^ k).collect())
+    }
+    fn encode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        if input.is_empty() {
+            return Ok(None);
+        }
+        self.decode(ctx, input).map(Some)
+    }
+    fn set_local(&self, cd: &[u32], elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+        Ok(vec![cd.first().copied().unwrap_or(elem as u32)])
+    }
+}
+
+#[test]
+fn user_filters_register_and_unregister() {
+    let p = FilterPipeline {
+        filters: vec![
+            filter(id::SHUFFLE, 1, vec![4]),
+            filter(40_123, 0, vec![0x5a]),
+            filter(id::DEFLATE, 1, vec![3]),
+        ],
+    };
+    let data: Vec<u8> = (0..400u32).flat_map(|i| i.to_le_bytes()).collect();
+    assert!(matches!(
+        encode_chunk(&p, &data, 4),
+        Err(Error::UnsupportedFilter { id: 40_123, .. })
+    ));
+    register(Arc::new(Xor)).unwrap();
+    assert!(is_known(40_123));
+    let (stored, mask) = encode_chunk(&p, &data, 4).unwrap();
+    assert_eq!(mask, 0);
+    assert_eq!(decode_chunk(&p, 0, &stored, 4, data.len()).unwrap(), data);
+    // A required filter that declines a chunk fails the write.
+    let alone = FilterPipeline {
+        filters: vec![filter(40_123, 0, vec![1])],
+    };
+    assert!(encode_chunk(&alone, b"", 1).is_err());
+    // set_local fills client data and the name.
+    let local = set_local(&alone, 8, &[10]).unwrap();
+    assert_eq!(local.filters[0].name.as_deref(), Some("xor"));
+    // Built-in ids cannot be replaced.
+    struct Fake;
+    impl FilterCodec for Fake {
+        fn id(&self) -> u16 {
+            id::DEFLATE
+        }
+        fn name(&self) -> &str {
+            "fake"
+        }
+        fn decode(&self, _: &FilterContext<'_>, i: &[u8]) -> Result<Vec<u8>> {
+            Ok(i.to_vec())
+        }
+        fn encode(&self, _: &FilterContext<'_>, i: &[u8]) -> Result<Option<Vec<u8>>> {
+            Ok(Some(i.to_vec()))
+        }
+    }
+    assert!(register(Arc::new(Fake)).is_err());
+    assert!(unregister(40_123));
+    assert!(!is_known(40_123));
+    assert!(!unregister(40_123));
+}
+
+#[test]
+fn every_builtin_round_trips_through_the_pipeline() {
+    let data: Vec<u8> = (0..3001u32)
+        .flat_map(|i| ((i / 5) as f32).to_le_bytes())
+        .collect();
+    let pipes: Vec<Vec<Filter>> = vec![
+        vec![filter(id::LZF, 1, vec![4, 261, 12_004])],
+        vec![filter(id::LZ4, 1, vec![0])],
+        vec![filter(id::LZ4, 1, vec![1000])],
+        vec![filter(id::ZSTD, 1, vec![5])],
+        vec![filter(id::BITSHUFFLE, 1, vec![0, 5, 4, 0, 0])],
+        vec![filter(id::BITSHUFFLE, 1, vec![0, 5, 4, 0, 2])],
+        vec![filter(id::BITSHUFFLE, 1, vec![0, 5, 4, 256, 3, 5])],
+        vec![
+            filter(id::SHUFFLE, 1, vec![4]),
+            filter(id::ZSTD, 1, vec![1]),
+            filter(id::FLETCHER32, 0, vec![]),
+        ],
+        vec![
+            filter(id::FLETCHER32, 0, vec![]),
+            filter(id::LZ4, 1, vec![0]),
+            filter(id::LZF, 1, vec![]),
+        ],
+    ];
+    for filters in pipes {
+        let p = FilterPipeline { filters };
+        let (stored, mask) = encode_chunk(&p, &data, 4).unwrap();
+        let back = decode_chunk(&p, mask, &stored, 4, data.len()).unwrap();
+        assert_eq!(back, data, "{p:?}");
+        // Every truncation is an error or wrong-sized (caught as an error).
+        for cut in [0, 1, stored.len() / 3, stored.len() - 1] {
+            assert!(decode_chunk(&p, mask, &stored[..cut], 4, data.len()).is_err());
+        }
+    }
 }
 
 #[test]

@@ -21,8 +21,20 @@ pub mod id {
     pub const NBIT: u16 = 5;
     /// Scale-offset.
     pub const SCALE_OFFSET: u16 = 6;
+    /// BZip2 (hdf5plugin, PyTables).
+    pub const BZIP2: u16 = 307;
     /// LZF (h5py's registered third-party filter).
     pub const LZF: u16 = 32000;
+    /// Blosc (PyTables, hdf5plugin).
+    pub const BLOSC: u16 = 32001;
+    /// LZ4 with the HDF5 block framing (hdf5plugin).
+    pub const LZ4: u16 = 32004;
+    /// Bitshuffle, optionally with LZ4 or Zstandard (hdf5plugin).
+    pub const BITSHUFFLE: u16 = 32008;
+    /// Zstandard (hdf5plugin).
+    pub const ZSTD: u16 = 32015;
+    /// Blosc2 (PyTables, hdf5plugin).
+    pub const BLOSC2: u16 = 32026;
 }
 
 /// One filter of a pipeline.
@@ -56,7 +68,13 @@ impl Filter {
             id::SZIP => "szip",
             id::NBIT => "nbit",
             id::SCALE_OFFSET => "scaleoffset",
+            id::BZIP2 => "bzip2",
             id::LZF => "lzf",
+            id::BLOSC => "blosc",
+            id::LZ4 => "lz4",
+            id::BITSHUFFLE => "bitshuffle",
+            id::ZSTD => "zstd",
+            id::BLOSC2 => "blosc2",
             _ => "unknown",
         }
         .to_string()

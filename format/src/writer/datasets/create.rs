@@ -179,13 +179,14 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
     if !spec.filters.filters.is_empty() && !matches!(spec.storage, StorageChoice::Chunked(_)) {
         return Err(Error::Invalid("filters need chunked storage".into()));
     }
-    // What libhdf5's `set_local` callbacks add: shuffle records the element size.
-    let mut pipeline = spec.filters.clone();
-    for f in &mut pipeline.filters {
-        if f.id == crate::messages::filter_pipeline::id::SHUFFLE {
-            f.client_data = vec![spec.datatype.size];
+    // What libhdf5's `set_local` callbacks add (shuffle records the element size, LZF the
+    // chunk size, ...).
+    let pipeline = match &spec.storage {
+        StorageChoice::Chunked(chunk_dims) => {
+            crate::filters::set_local(&spec.filters, spec.datatype.size(), chunk_dims)?
         }
-    }
+        _ => spec.filters.clone(),
+    };
     let fill = FillValue {
         alloc_time: alloc,
         fill_time: FillTime::IfSet,

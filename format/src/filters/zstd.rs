@@ -1,0 +1,140 @@
+//! The Zstandard filter (filter ID 32015, `H5Zzstd.c` as hdf5plugin ships it): the chunk as
+//! Zstandard frames. Client data 0 is the compression level (used only when compressing).
+//!
+//! Both directions use `ruzstd` (pure Rust). Its encoder implements one level, roughly
+//! zstd's level 1, whatever level is asked for; the level is still stored, and any Zstandard
+//! decoder (libzstd through hdf5plugin) reads the frames.
+
+use ruzstd::decoding::errors::FrameDecoderError;
+use ruzstd::decoding::FrameDecoder;
+use ruzstd::encoding::CompressionLevel;
+
+use super::codec::{too_long, FilterCodec, FilterContext};
+use crate::error::{Error, Result};
+use crate::messages::filter_pipeline::id;
+
+const STRUCTURE: &str = "zstd filter";
+
+/// Level stored when none is given (libzstd's default).
+pub const DEFAULT_LEVEL: u32 = 3;
+
+/// The Zstandard filter.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Zstd;
+
+impl FilterCodec for Zstd {
+    fn id(&self) -> u16 {
+        id::ZSTD
+    }
+
+    fn name(&self) -> &str {
+        "zstd"
+    }
+
+    fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
+        decode(input, ctx.limit, ctx.offset)
+    }
+
+    fn encode(&self, _ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(Some(encode(input)))
+    }
+
+    fn set_local(&self, cd: &[u32], _elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+        Ok(vec![cd.first().copied().unwrap_or(DEFAULT_LEVEL)])
+    }
+
+    fn encoded_bound(&self, len: usize) -> usize {
+        // ZSTD_compressBound.
+        len.saturating_add(len >> 8)
+            .saturating_add(if len < 128 << 10 {
+                ((128 << 10) - len) >> 11
+            } else {
+                0
+            })
+            .saturating_add(64)
+    }
+}
+
+/// Compress `input` as one Zstandard frame that records its content size.
+///
+/// hdf5plugin's decoder sizes its output from the frame's content size
+/// (`ZSTD_getFrameContentSize`) and fails on a frame without one, which is what `ruzstd`
+/// writes: the size is added to the frame header (Frame_Content_Size_flag 3, 8 bytes).
+pub fn encode(input: &[u8]) -> Vec<u8> {
+    let frame = ruzstd::encoding::compress_to_vec(input, CompressionLevel::Fastest);
+    with_content_size(frame, input.len() as u64)
+}
+
+/// Byte 4 of a frame: the frame header descriptor (FCS flag in bits 7-6, single segment in
+/// bit 5, dictionary id flag in bits 1-0); byte 5 the window descriptor when not single
+/// segment.
+const DESCRIPTOR: usize = 4;
+
+/// `frame` with an 8-byte content size after its window descriptor; unchanged when its
+/// header is not the plain form (no content size, not single segment, no dictionary).
+fn with_content_size(frame: Vec<u8>, size: u64) -> Vec<u8> {
+    let magic = frame.get(..DESCRIPTOR) == Some(&0xFD2F_B528u32.to_le_bytes()[..]);
+    let Some(&desc) = frame.get(DESCRIPTOR) else {
+        return frame;
+    };
+    if !magic || desc & 0xE3 != 0 || frame.len() < DESCRIPTOR + 2 {
+        return frame;
+    }
+    let mut out = Vec::with_capacity(frame.len() + 8);
+    out.extend_from_slice(frame.get(..DESCRIPTOR).unwrap_or_default());
+    out.push(desc | 0xC0);
+    out.extend_from_slice(
+        frame
+            .get(DESCRIPTOR + 1..DESCRIPTOR + 2)
+            .unwrap_or_default(),
+    );
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(frame.get(DESCRIPTOR + 2..).unwrap_or_default());
+    out
+}
+
+/// Decompress the Zstandard frames of `input` (skippable frames skipped), producing at most
+/// `limit` bytes.
+pub fn decode(input: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
+    let mut out = vec![0u8; limit];
+    let mut d = FrameDecoder::new();
+    let n = d.decode_all(input, &mut out).map_err(|e| match e {
+        FrameDecoderError::TargetTooSmall => too_long(STRUCTURE, offset, limit),
+        e => Error::corrupt(STRUCTURE, offset, format!("invalid Zstandard stream: {e}")),
+    })?;
+    out.truncate(n);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn round_trip_and_corrupt() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i / 11) as u8).collect();
+        let z = encode(&data);
+        assert!(z.len() < data.len() / 4);
+        assert_eq!(decode(&z, data.len(), 0).unwrap(), data);
+        assert!(decode(&z, data.len() - 1, 0)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
+        for cut in 0..z.len() {
+            assert!(
+                decode(&z[..cut], data.len(), 0).map_or(true, |v| v.len() < data.len())
+                    || cut == z.len()
+            );
+        }
+        for i in 0..z.len() {
+            let mut bad = z.clone();
+            bad[i] ^= 0xa5;
+            let _ = decode(&bad, data.len(), 0);
+        }
+        assert_eq!(decode(&encode(&[]), 0, 0).unwrap(), b"");
+        // The content size is in the header (FCS flag 3, 8 bytes after the window byte).
+        assert_eq!(z[4] >> 6, 3);
+        assert_eq!(&z[6..14], &(data.len() as u64).to_le_bytes());
+    }
+}

@@ -426,6 +426,15 @@ impl Store {
         Ok(self.lock()?.len)
     }
 
+    /// Current length of the file in bytes, also after a panic in another thread poisoned
+    /// the state's lock (the length is one integer, never left half-written).
+    pub fn len_now(&self) -> u64 {
+        match self.state.lock() {
+            Ok(state) => state.len,
+            Err(poisoned) => poisoned.into_inner().len,
+        }
+    }
+
     /// Whether the file is empty.
     pub fn is_empty(&self) -> Result<bool> {
         Ok(self.len()? == 0)

@@ -156,7 +156,7 @@ impl std::fmt::Display for F16 {
 
 /// The little-endian IEEE half datatype (`<f2`), as h5py creates for numpy's `float16`.
 fn half_datatype() -> Datatype {
-    Datatype::float(2).unwrap_or_else(|_| Datatype::int(2, true))
+    Datatype::float16()
 }
 
 impl H5Write for F16 {

@@ -410,7 +410,7 @@ impl File {
 
     /// Size of the file in bytes.
     pub fn len(&self) -> u64 {
-        self.inner.store.len().unwrap_or(0)
+        self.inner.store.len_now()
     }
 
     /// Whether the file is empty (never true for an opened file).

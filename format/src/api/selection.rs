@@ -157,7 +157,10 @@ fn resolve_axis(arg: SliceArg, len: u64, axis: usize) -> Result<AxisSel> {
             };
             let s = start.map_or(0, clamp);
             let e = stop.map_or(ilen, clamp);
-            let count = if e > s { (e - s + step - 1) / step } else { 0 };
+            // 0 <= s, e <= ilen and step >= 1: no overflow, and every value is
+            // non-negative, so the casts to u64 are exact. (`e - s + step - 1` would
+            // overflow for a step near i64::MAX.)
+            let count = if e > s { (e - s - 1) / step + 1 } else { 0 };
             Ok(AxisSel {
                 start: s as u64,
                 step: step as u64,
@@ -203,6 +206,17 @@ mod tests {
             .resolve(&[10])
             .unwrap();
         assert_eq!(r[0].count, 0);
+        // A huge step selects the start only (the count used to overflow).
+        let r = Selection::new([SliceArg::stepped(2, 10, i64::MAX)])
+            .resolve(&[10])
+            .unwrap();
+        assert_eq!((r[0].start, r[0].step, r[0].count), (2, i64::MAX as u64, 1));
+        for (start, stop, step, n) in [(0, 10, 3, 4), (1, 10, 3, 3), (0, 9, 3, 3), (9, 10, 5, 1)] {
+            let r = Selection::new([SliceArg::stepped(start, stop, step)])
+                .resolve(&[10])
+                .unwrap();
+            assert_eq!(r[0].count, n, "{start}:{stop}:{step}");
+        }
     }
 
     #[test]

@@ -31,18 +31,26 @@ impl Datatype {
     /// 52 of 11 bits, mantissa at bit 0 of 52 bits, bias 1023, sign at 63). Other sizes are
     /// [`Error::Invalid`] (numpy's `float128` is x87 extended precision, not an IEEE layout).
     pub fn float(size: u32) -> Result<Datatype> {
-        let (precision, exponent_size, mantissa_size, exponent_bias): (u16, u8, u8, u32) =
-            match size {
-                2 => (16, 5, 10, 15),
-                4 => (32, 8, 23, 127),
-                8 => (64, 11, 52, 1023),
-                s => {
-                    return Err(Error::Invalid(format!(
-                        "IEEE floating-point size {s} (must be 2, 4 or 8)"
-                    )))
-                }
-            };
-        Ok(Datatype {
+        match size {
+            2 => Ok(Datatype::ieee_float(2, (16, 5, 10, 15))),
+            4 => Ok(Datatype::ieee_float(4, (32, 8, 23, 127))),
+            8 => Ok(Datatype::ieee_float(8, (64, 11, 52, 1023))),
+            s => Err(Error::Invalid(format!(
+                "IEEE floating-point size {s} (must be 2, 4 or 8)"
+            ))),
+        }
+    }
+
+    /// Little-endian IEEE half precision (numpy's `<f2`).
+    pub fn float16() -> Datatype {
+        Datatype::ieee_float(2, (16, 5, 10, 15))
+    }
+
+    /// A little-endian IEEE float of `size` bytes with (precision, exponent size, mantissa
+    /// size, exponent bias).
+    fn ieee_float(size: u32, layout: (u16, u8, u8, u32)) -> Datatype {
+        let (precision, exponent_size, mantissa_size, exponent_bias) = layout;
+        Datatype {
             size,
             class: TypeClass::Float {
                 order: ByteOrder::Little,
@@ -55,7 +63,7 @@ impl Datatype {
                 mantissa_size,
                 exponent_bias,
             },
-        })
+        }
     }
 
     /// h5py's boolean: an enumeration over a 1-byte signed integer with `FALSE` = 0 and

@@ -165,6 +165,7 @@ pub fn dense_attributes(
         .map(|obj| {
             let msg = AttributeMessage::parse(&mut obj.cursor(img, "dense attribute message"))?;
             check_hash("dense attribute message", obj, &msg.name)?;
+            // `attribute_objects` gives every attribute its record's creation order.
             Ok((obj.creation_order.unwrap_or(0), msg))
         })
         .collect()

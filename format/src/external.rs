@@ -96,7 +96,10 @@ impl<'a> ExternalIo<'a> {
             let mut done = 0;
             while done < dst.len() {
                 let rest = dst.get_mut(done..).unwrap_or_default();
-                let n = read_at(file, rest, at + done as u64)?;
+                let pos = at.checked_add(done as u64).ok_or_else(|| {
+                    Error::LimitExceeded(format!("external segment {k} reaches past 2^64 bytes"))
+                })?;
+                let n = read_at(file, rest, pos)?;
                 if n == 0 {
                     // Past the end of the external file: zeros, as libhdf5 reads them.
                     rest.fill(0);

@@ -9,16 +9,14 @@ use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 use crate::messages::external::Segment;
 use crate::messages::filter_pipeline::{id, Filter, FilterPipeline};
-use crate::messages::link::LinkTarget;
 use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
-use crate::writer::{self, chunking, groups};
+use crate::writer::{self, chunking};
 
 use super::dataset::Dataset;
 use super::group::Group;
-use super::node::Node;
 use super::selection::Selection;
 use super::values::{encode_numbers, AttrData, H5Write, IntoAttr, Number};
-use super::write::{attribute_messages, check_dims, check_element_size, new_link};
+use super::write::{attribute_messages, check_dims, check_element_size};
 
 /// How a new dataset is laid out (defaults follow h5py).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,20 +424,7 @@ impl DatasetBuilder {
             }
             writer::attrs::create_with_attrs(&mut session, &file.store, flags, messages, attrs)?
         };
-        let (parent, name) = plan.make_dirs()?;
-        {
-            let mut session = file.session()?;
-            groups::add_link(
-                &mut session,
-                &file.store,
-                parent.addr(),
-                new_link(name, LinkTarget::Hard(addr)),
-            )?;
-        }
-        match Node::open(file, addr, parent.child(name))? {
-            Node::Dataset(d) => Ok(d),
-            other => Err(Error::Invalid(format!("{} is not a dataset", other.path()))),
-        }
+        plan.link_dataset(addr)
     }
 
     /// Create the dataset with the shape and (unless given) the datatype of `data`, and

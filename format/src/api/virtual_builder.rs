@@ -48,17 +48,15 @@ use crate::error::{Error, Result};
 use crate::heap::global::GlobalHeapId;
 use crate::heap::vds_block::{self, Mapping};
 use crate::messages::filter_pipeline::FilterPipeline;
-use crate::messages::link::LinkTarget;
+use crate::writer;
 use crate::writer::datasets::virtual_layout::{self, MappingSpec};
 use crate::writer::datasets::{self, DatasetSpec, StorageChoice};
-use crate::writer::{self, groups};
 
 use super::dataset::Dataset;
 use super::group::Group;
-use super::node::Node;
 use super::selection::Selection;
 use super::values::{encode_numbers, AttrData, H5Write, IntoAttr, Number};
-use super::write::{attribute_messages, check_dims, check_element_size, new_link};
+use super::write::{attribute_messages, check_dims, check_element_size};
 
 /// A selection given either numpy-style (resolved against its extent when the dataset is
 /// created) or as a dataspace selection.
@@ -332,19 +330,6 @@ impl VirtualDatasetBuilder {
             let (flags, messages) = datasets::header_messages(sizes, &spec)?;
             writer::attrs::create_with_attrs(&mut session, &file.store, flags, messages, attrs)?
         };
-        let (parent, name) = plan.make_dirs()?;
-        {
-            let mut session = file.session()?;
-            groups::add_link(
-                &mut session,
-                &file.store,
-                parent.addr(),
-                new_link(name, LinkTarget::Hard(addr)),
-            )?;
-        }
-        match Node::open(file, addr, parent.child(name))? {
-            Node::Dataset(d) => Ok(d),
-            other => Err(Error::Invalid(format!("{} is not a dataset", other.path()))),
-        }
+        plan.link_dataset(addr)
     }
 }

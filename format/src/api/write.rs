@@ -412,6 +412,26 @@ impl<'p> CreatePlan<'p> {
         }
         Ok((current, self.last))
     }
+
+    /// Link the dataset whose header was just written at `addr` (creating the missing
+    /// intermediate groups) and open it.
+    pub(super) fn link_dataset(self, addr: Addr) -> Result<Dataset> {
+        let (parent, name) = self.make_dirs()?;
+        let file = parent.file_inner().clone();
+        {
+            let mut session = file.session()?;
+            groups::add_link(
+                &mut session,
+                &file.store,
+                parent.addr(),
+                new_link(name, LinkTarget::Hard(addr)),
+            )?;
+        }
+        match Node::open(file, addr, parent.child(name))? {
+            Node::Dataset(d) => Ok(d),
+            other => Err(Error::Invalid(format!("{} is not a dataset", other.path()))),
+        }
+    }
 }
 
 /// Builder for a new group ([`Group::new_group`]).

@@ -475,9 +475,18 @@ pub(crate) fn read(
                     )?;
                 }
             }
-            (Some(ud), Some(sd)) => {
-                let vdim = regular_dim(&m.virtual_sel, ud)?;
-                let sdim = regular_dim(&m.source, sd)?;
+            (v, s) => {
+                // Unlimited on both sides: the unlimited axes go along; any other
+                // mapping is copied as a fixed one.
+                let unlimited = match (v, s) {
+                    (Some(ud), Some(sd)) => Some((
+                        ud,
+                        regular_dim(&m.virtual_sel, ud)?,
+                        sd,
+                        regular_dim(&m.source, sd)?,
+                    )),
+                    _ => None,
+                };
                 copy_mapping(
                     ds,
                     &mut sources,
@@ -486,25 +495,12 @@ pub(crate) fn read(
                     &m.virtual_sel,
                     &m.source,
                     &dims,
-                    Some((ud, vdim, sd, sdim)),
+                    unlimited,
                     sel,
                     sink,
                     elem,
                 )?;
             }
-            _ => copy_mapping(
-                ds,
-                &mut sources,
-                &m.file,
-                &m.dataset,
-                &m.virtual_sel,
-                &m.source,
-                &dims,
-                None,
-                sel,
-                sink,
-                elem,
-            )?,
         }
     }
     Ok(())

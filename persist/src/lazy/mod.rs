@@ -384,22 +384,25 @@ impl<'h> ProxyDataset<'h> {
         }
     }
 
+    /// Whether axis 0 of `ds` may grow to `new_len` (within its maximum shape).
+    fn check_growth(&self, ds: &Dataset, new_len: u64) -> Result<()> {
+        let maxshape = ds.maxshape();
+        match maxshape.first() {
+            Some(None) => Ok(()),
+            Some(Some(max)) if *max >= new_len => Ok(()),
+            _ => Err(self.mismatch(format!(
+                "it cannot grow to {new_len} along axis 0 (maxshape {})",
+                maxshape_str(&maxshape)
+            ))),
+        }
+    }
+
     fn resize_axis0(&self, ds: &Dataset, new_len: u64) -> Result<()> {
         let mut shape = ds.shape().to_vec();
-        let maxshape = ds.maxshape();
         let Some(first) = shape.first_mut() else {
             return Err(self.mismatch("it is 0-d (a single value): it cannot grow"));
         };
-        match maxshape.first() {
-            Some(None) => {}
-            Some(Some(max)) if *max >= new_len => {}
-            _ => {
-                return Err(self.mismatch(format!(
-                    "it cannot grow to {new_len} along axis 0 (maxshape {})",
-                    maxshape_str(&maxshape)
-                )))
-            }
-        }
+        self.check_growth(ds, new_len)?;
         *first = new_len;
         ds.resize(&shape)?;
         Ok(())
@@ -508,17 +511,7 @@ impl<'h> ProxyDataset<'h> {
         let new_len = len
             .checked_add(add)
             .ok_or_else(|| self.mismatch("length overflow"))?;
-        let maxshape = ds.maxshape();
-        match maxshape.first() {
-            Some(None) => {}
-            Some(Some(max)) if *max >= new_len => {}
-            _ => {
-                return Err(self.mismatch(format!(
-                    "it cannot grow to {new_len} along axis 0 (maxshape {})",
-                    maxshape_str(&maxshape)
-                )))
-            }
-        }
+        self.check_growth(ds, new_len)?;
         // The new rows are selected with `i64` bounds: refused here, before the dataset
         // grows, rather than clamped to a selection of the wrong rows.
         let (Ok(lo), Ok(hi)) = (i64::try_from(len), i64::try_from(new_len)) else {

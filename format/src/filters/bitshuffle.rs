@@ -12,7 +12,7 @@
 //! in bytes) and store each block as a u32 BE compressed size and the compressed bytes, the
 //! uncopied tail raw at the end.
 
-use super::codec::{be32, be64, truncated, usize_of, FilterCodec, FilterContext};
+use super::codec::{be32, be64, truncated, usize_of, FilterCodec, FilterContext, LocalContext};
 use super::zstd;
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
@@ -111,7 +111,8 @@ impl FilterCodec for Bitshuffle {
         compress(input, &p).map(Some)
     }
 
-    fn set_local(&self, cd: &[u32], elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+    fn set_local(&self, cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
+        let elem = local.element_size();
         // The user's options (block size, compression, level) move to slots 3 on.
         let mut out = vec![VERSION[0], VERSION[1], u32::try_from(elem).unwrap_or(0)];
         out.extend(cd.iter().take(3));

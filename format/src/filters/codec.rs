@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::datatype::Datatype;
 use crate::error::{Error, Result};
 
 /// What a filter is told about the chunk it filters.
@@ -18,6 +19,25 @@ pub struct FilterContext<'a> {
     pub limit: usize,
     /// The chunk's absolute file offset, for errors (0 when not known).
     pub offset: u64,
+}
+
+/// What a filter's [`FilterCodec::set_local`] is told about the dataset being created
+/// (libhdf5 passes the dataset creation property list, its datatype and its dataspace).
+#[derive(Clone, Copy, Debug)]
+pub struct LocalContext<'a> {
+    /// The dataset's datatype.
+    pub datatype: &'a Datatype,
+    /// The chunk dimensions, in elements.
+    pub chunk_dims: &'a [u64],
+    /// The fill value's bytes (one element of `datatype`), when one is set.
+    pub fill: Option<&'a [u8]>,
+}
+
+impl LocalContext<'_> {
+    /// The datatype's element size in bytes.
+    pub fn element_size(&self) -> usize {
+        self.datatype.size()
+    }
 }
 
 /// One filter (libhdf5's filter class). Built-in filters implement it, and so can users:
@@ -44,12 +64,7 @@ pub trait FilterCodec: Send + Sync {
     /// The client data to store when a dataset is created with `cd_values` (libhdf5's
     /// `set_local` callback: e.g. shuffle records the element size). The default keeps
     /// them.
-    fn set_local(
-        &self,
-        cd_values: &[u32],
-        _element_size: usize,
-        _chunk_dims: &[u64],
-    ) -> Result<Vec<u32>> {
+    fn set_local(&self, cd_values: &[u32], _local: &LocalContext<'_>) -> Result<Vec<u32>> {
         Ok(cd_values.to_vec())
     }
 

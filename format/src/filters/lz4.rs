@@ -10,7 +10,7 @@
 //!   bytes   the LZ4 block (or the raw bytes)
 //! ```
 
-use super::codec::{be32, be64, truncated, usize_of, FilterCodec, FilterContext};
+use super::codec::{be32, be64, truncated, usize_of, FilterCodec, FilterContext, LocalContext};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -47,7 +47,7 @@ impl FilterCodec for Lz4 {
         encode(input, block).map(Some)
     }
 
-    fn set_local(&self, cd: &[u32], _elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+    fn set_local(&self, cd: &[u32], _local: &LocalContext<'_>) -> Result<Vec<u32>> {
         Ok(vec![cd.first().copied().unwrap_or(0)])
     }
 

@@ -10,7 +10,7 @@
 //! shrink makes the filter fail, and libhdf5 (the filter is optional) stores the chunk
 //! unfiltered with its filter mask bit set. [`Lzf::encode`] declines such chunks likewise.
 
-use super::codec::{too_long, FilterCodec, FilterContext};
+use super::codec::{too_long, FilterCodec, FilterContext, LocalContext};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -51,10 +51,11 @@ impl FilterCodec for Lzf {
         Ok(encode(input))
     }
 
-    fn set_local(&self, _cd: &[u32], element_size: usize, chunk: &[u64]) -> Result<Vec<u32>> {
-        let bytes = chunk
+    fn set_local(&self, _cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
+        let bytes = local
+            .chunk_dims
             .iter()
-            .try_fold(element_size as u64, |acc, &d| acc.checked_mul(d))
+            .try_fold(local.element_size() as u64, |acc, &d| acc.checked_mul(d))
             .and_then(|b| u32::try_from(b).ok())
             .ok_or_else(|| Error::Invalid("lzf: chunks must be smaller than 4 GiB".into()))?;
         Ok(vec![FILTER_VERSION, LZF_VERSION, bytes])

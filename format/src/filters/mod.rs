@@ -22,7 +22,7 @@ pub mod zstd;
 
 use std::borrow::Cow;
 
-pub use codec::{FilterCodec, FilterContext};
+pub use codec::{FilterCodec, FilterContext, LocalContext};
 pub use registry::{builtin, is_known, lookup, register, unregister, Resolved};
 
 use crate::error::{Error, Result};
@@ -154,17 +154,13 @@ pub fn encode_chunk(
     Ok((buf.into_owned(), mask))
 }
 
-/// The client data to store for `pipeline` in a new dataset of `element_size`-byte elements
-/// and chunks of `chunk_dims` (each known filter's `set_local`; unknown ones keep theirs).
-pub fn set_local(
-    pipeline: &FilterPipeline,
-    element_size: usize,
-    chunk_dims: &[u64],
-) -> Result<FilterPipeline> {
+/// The client data to store for `pipeline` in a new dataset described by `local` (each known
+/// filter's `set_local`; unknown ones keep theirs).
+pub fn set_local(pipeline: &FilterPipeline, local: &LocalContext<'_>) -> Result<FilterPipeline> {
     let mut out = pipeline.clone();
     for f in &mut out.filters {
         if let Some(codec) = lookup(f.id) {
-            f.client_data = codec.set_local(&f.client_data, element_size, chunk_dims)?;
+            f.client_data = codec.set_local(&f.client_data, local)?;
             if f.id >= 256 && f.name.is_none() {
                 f.name = Some(codec.name().to_string());
             }

@@ -3,7 +3,7 @@
 //! element size the trailing bytes are left in place; buffers of element size 1, or holding
 //! at most one whole element, are not changed.
 
-use super::codec::{usize_of, FilterCodec, FilterContext};
+use super::codec::{usize_of, FilterCodec, FilterContext, LocalContext};
 use crate::error::Result;
 use crate::messages::filter_pipeline::id;
 
@@ -37,8 +37,8 @@ impl FilterCodec for Shuffle {
         Ok(Some(shuffle(input, size_of(ctx))))
     }
 
-    fn set_local(&self, _cd: &[u32], element_size: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
-        Ok(vec![u32::try_from(element_size).unwrap_or(u32::MAX)])
+    fn set_local(&self, _cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
+        Ok(vec![u32::try_from(local.element_size()).unwrap_or(u32::MAX)])
     }
 
     fn encoded_bound(&self, len: usize) -> usize {

@@ -106,8 +106,11 @@ impl FilterCodec for Xor {
         }
         self.decode(ctx, input).map(Some)
     }
-    fn set_local(&self, cd: &[u32], elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
-        Ok(vec![cd.first().copied().unwrap_or(elem as u32)])
+    fn set_local(&self, cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
+        Ok(vec![cd
+            .first()
+            .copied()
+            .unwrap_or(local.element_size() as u32)])
     }
 }
 
@@ -136,7 +139,13 @@ fn user_filters_register_and_unregister() {
     };
     assert!(encode_chunk(&alone, b"", 1).is_err());
     // set_local fills client data and the name.
-    let local = set_local(&alone, 8, &[10]).unwrap();
+    let f64le = crate::datatype::Datatype::float(8).unwrap();
+    let ctx = LocalContext {
+        datatype: &f64le,
+        chunk_dims: &[10],
+        fill: None,
+    };
+    let local = set_local(&alone, &ctx).unwrap();
     assert_eq!(local.filters[0].name.as_deref(), Some("xor"));
     // Built-in ids cannot be replaced.
     struct Fake;

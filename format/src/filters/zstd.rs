@@ -9,7 +9,7 @@ use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::FrameDecoder;
 use ruzstd::encoding::CompressionLevel;
 
-use super::codec::{too_long, FilterCodec, FilterContext};
+use super::codec::{too_long, FilterCodec, FilterContext, LocalContext};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -39,7 +39,7 @@ impl FilterCodec for Zstd {
         Ok(Some(encode(input)))
     }
 
-    fn set_local(&self, cd: &[u32], _elem: usize, _chunk: &[u64]) -> Result<Vec<u32>> {
+    fn set_local(&self, cd: &[u32], _local: &LocalContext<'_>) -> Result<Vec<u32>> {
         Ok(vec![cd.first().copied().unwrap_or(DEFAULT_LEVEL)])
     }
 

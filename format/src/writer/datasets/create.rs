@@ -182,9 +182,14 @@ pub fn header_messages(sizes: Sizes, spec: &DatasetSpec) -> Result<(u8, Vec<Mess
     // What libhdf5's `set_local` callbacks add (shuffle records the element size, LZF the
     // chunk size, ...).
     let pipeline = match &spec.storage {
-        StorageChoice::Chunked(chunk_dims) => {
-            crate::filters::set_local(&spec.filters, spec.datatype.size(), chunk_dims)?
-        }
+        StorageChoice::Chunked(chunk_dims) => crate::filters::set_local(
+            &spec.filters,
+            &crate::filters::LocalContext {
+                datatype: &spec.datatype,
+                chunk_dims,
+                fill: spec.fill.as_deref(),
+            },
+        )?,
         _ => spec.filters.clone(),
     };
     let fill = FillValue {

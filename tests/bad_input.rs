@@ -1994,10 +1994,7 @@ fn persist_save_and_load_refusals() {
         })
     };
     let compressed = |level| SaveOptions {
-        compression: Some(Compression {
-            level,
-            shuffle: false,
-        }),
+        compression: Some(Compression::deflate(level, false)),
         ..exact()
     };
     let cases: Vec<(&str, &str, Value, SaveOptions)> = vec![

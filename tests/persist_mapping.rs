@@ -180,10 +180,7 @@ fn layout_is_jangadas() {
     assert_eq!(i.maxshape(), vec![None]);
     assert_eq!(i.read::<i64>().unwrap().as_slice().unwrap()[2], NAT);
 
-    compressed.compression = Some(Compression {
-        level: 6,
-        shuffle: true,
-    });
+    compressed.compression = Some(Compression::deflate(6, true));
     let cpath = scratch("compressed.hdf5");
     save_value(&cpath, &everything(), &compressed).unwrap();
     let f = File::open(&cpath).unwrap();

@@ -135,7 +135,12 @@ impl FilterCodec for Blosc2 {
     }
 
     fn decode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Vec<u8>> {
-        frame::decode(input, ctx.limit, ctx.offset, ctx.cd_values)
+        frame::decode(input, ctx.limit, ctx.offset, ctx.cd_values).map_err(|e| match e {
+            Error::Unsupported(what) => {
+                Error::Unsupported(format!("{what} (blosc2 chunk at offset {})", ctx.offset))
+            }
+            e => e,
+        })
     }
 
     fn encode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {

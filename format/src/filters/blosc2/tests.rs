@@ -217,9 +217,9 @@ fn hostile_chunk_headers_are_errors() {
             h[36..40].copy_from_slice(&(-300i32).to_le_bytes());
         })),
         ("stream past", Box::new(|h| h[36..40].copy_from_slice(&9i32.to_le_bytes()))),
-        ("delta before shuffle", Box::new(|h| {
-            h[20] = 3;
-            h[21] = 1;
+        ("shuffle undone after delta", Box::new(|h| {
+            h[20] = 1;
+            h[21] = 3;
         })),
     ];
     for (name, f) in cases {

@@ -272,7 +272,8 @@ with h5py.File(sys.argv[1], "r") as f:
         assert app.shape == (2000,), n
         assert np.array_equal(app[:1000], app[1000:]), n
         pl = f[n + "/f4_3d"].id.get_create_plist()
-        assert pl.get_filter(0)[2][7:] == (3, 4, 5, 6), (n, pl.get_filter(0))
+        cd = [pl.get_filter(i)[2] for i in range(pl.get_nfilters()) if pl.get_filter(i)[0] == 32026]
+        assert cd[0][7:] == (3, 4, 5, 6), (n, cd)
 print("ok")
 "#;
 
@@ -420,6 +421,10 @@ fn corrupt_plugin_chunks_are_errors_not_panics() {
         let at = c["offset"].as_u64().unwrap();
         let good = decode_chunk_at(&pipeline, mask, &raw, elem, nbytes, at).unwrap();
         assert_eq!(good.len(), nbytes, "{name}");
+        if mask != 0 {
+            // hdf5-blosc2 failed on the chunk (TRUNC_PREC on integers): stored unfiltered.
+            continue;
+        }
         for cut in [0, 1, 5, 12, 60, 96, raw.len() / 2, raw.len() - 36] {
             let e = decode_chunk_at(&pipeline, mask, &raw[..cut], elem, nbytes, at)
                 .expect_err(&format!("{name} cut at {cut}"))

@@ -233,6 +233,7 @@ fn hostile_chunk_headers_are_errors() {
     h[2] = 0x05 | 0x10;
     h[36..40].copy_from_slice(&3i32.to_le_bytes());
     h.extend_from_slice(&[1, 2, 3]);
+    h[12..16].copy_from_slice(&43i32.to_le_bytes());
     let e = Blosc2.decode(&c, &frame_of(&h, 16, 4)).unwrap_err().to_string();
     assert!(e.contains("blosclz"), "{e}");
 }

@@ -182,7 +182,10 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
     .unwrap();
     let file = File::open(&path).unwrap();
     let a: ArrayD<i32> = file.dataset("blosc2_zstd/c2d_5").unwrap().read().unwrap();
-    assert_eq!(a.iter().copied().collect::<Vec<_>>(), (0..10000).collect::<Vec<_>>());
+    assert_eq!(
+        a.iter().copied().collect::<Vec<_>>(),
+        (0..10000).collect::<Vec<_>>()
+    );
     drop(file);
     assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -193,7 +196,11 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
 fn blosclz_files_from_pytables_read_as_h5py_reads_them() {
     let dir = scratch("tables-blosclz");
     let path = dir.join("tables.h5");
-    run_python(TABLES, &[path.to_str().unwrap(), "blosc2,blosc2:blosclz", "no"]).unwrap();
+    run_python(
+        TABLES,
+        &[path.to_str().unwrap(), "blosc2,blosc2:blosclz", "no"],
+    )
+    .unwrap();
     assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -230,7 +237,9 @@ fn noise(n: usize) -> Vec<i32> {
 /// Writes every dataset shape we check with `apply`'s filters under `g`.
 fn write_group(g: &jangada_hdf5::Group, apply: &dyn Fn(DatasetBuilder) -> DatasetBuilder) {
     let a = ArrayD::from_shape_vec(IxDyn(&[37, 23]), smooth(37 * 23)).unwrap();
-    apply(g.new_dataset("f8").chunks(&[8, 5])).write(&a).unwrap();
+    apply(g.new_dataset("f8").chunks(&[8, 5]))
+        .write(&a)
+        .unwrap();
     let b = ArrayD::from_shape_vec(IxDyn(&[5003]), noise(5003)).unwrap();
     apply(g.new_dataset("i4_noise").chunks(&[1000]))
         .write(&b)
@@ -243,7 +252,9 @@ fn write_group(g: &jangada_hdf5::Group, apply: &dyn Fn(DatasetBuilder) -> Datase
         .write(&d)
         .unwrap();
     let z = ArrayD::from_shape_vec(IxDyn(&[1000]), vec![0i64; 1000]).unwrap();
-    apply(g.new_dataset("zeros").chunks(&[500])).write(&z).unwrap();
+    apply(g.new_dataset("zeros").chunks(&[500]))
+        .write(&z)
+        .unwrap();
     let big = ArrayD::from_shape_vec(IxDyn(&[200_000]), smooth(200_000)).unwrap();
     apply(g.new_dataset("big").chunks(&[100_000]))
         .write(&big)
@@ -309,7 +320,11 @@ fn files_we_write_read_back_exactly_in_h5py() {
     let file = File::open(&path).unwrap();
     for n in &names {
         let a: ArrayD<f64> = file.dataset(&format!("{n}/f8")).unwrap().read().unwrap();
-        assert_eq!(a.iter().copied().collect::<Vec<_>>(), smooth(37 * 23), "{n}");
+        assert_eq!(
+            a.iter().copied().collect::<Vec<_>>(),
+            smooth(37 * 23),
+            "{n}"
+        );
         let b: ArrayD<i32> = file
             .dataset(&format!("{n}/i4_noise"))
             .unwrap()
@@ -430,7 +445,10 @@ fn corrupt_plugin_chunks_are_errors_not_panics() {
                 .expect_err(&format!("{name} cut at {cut}"))
                 .to_string();
             assert!(e.contains(&format!("offset {at}")), "{name}: {e}");
-            assert!(e.contains("blosc2"), "{name}: the error names no filter: {e}");
+            assert!(
+                e.contains("blosc2"),
+                "{name}: the error names no filter: {e}"
+            );
             errors += 1;
         }
         for i in (0..raw.len()).step_by(raw.len() / 97 + 1) {

@@ -33,7 +33,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn err(&self, what: &str) -> Error {
-        Error::corrupt(STRUCTURE, self.offset, format!("{what} at byte {}", self.at))
+        Error::corrupt(
+            STRUCTURE,
+            self.offset,
+            format!("{what} at byte {}", self.at),
+        )
     }
 
     fn take(&mut self, n: usize) -> Result<&[u8]> {

@@ -163,7 +163,10 @@ impl Header {
             return Ok(h);
         }
         if cbytes < EXTENDED_HEADER {
-            return Err(corrupt(offset, format!("cbytes {cbytes} < extended header")));
+            return Err(corrupt(
+                offset,
+                format!("cbytes {cbytes} < extended header"),
+            ));
         }
         for i in 0..MAX_FILTERS {
             if let (Some(f), Some(m)) = (h.filters.get_mut(i), h.filters_meta.get_mut(i)) {
@@ -198,7 +201,7 @@ impl Header {
             if special > SPECIAL_UNINIT {
                 return Err(corrupt(offset, format!("unknown special value {special}")));
             }
-            if nbytes % typesize != 0 {
+            if !nbytes.is_multiple_of(typesize) {
                 return Err(corrupt(
                     offset,
                     format!("special chunk of {nbytes} bytes, not whole {typesize}-byte items"),
@@ -329,7 +332,7 @@ fn fill_special_or_raw(
 ) -> Result<()> {
     let ts = h.typesize;
     let item = |value: &[u8], out: &mut [u8]| -> Result<()> {
-        if out.len() % ts != 0 {
+        if !out.len().is_multiple_of(ts) {
             return Err(corrupt(offset, "special block not whole items"));
         }
         for dst in out.chunks_exact_mut(ts) {
@@ -376,7 +379,7 @@ fn read_streams(
     offset: u64,
 ) -> Result<()> {
     let neblock = out.len() / nstreams;
-    if neblock == 0 || out.len() % nstreams != 0 {
+    if neblock == 0 || !out.len().is_multiple_of(nstreams) {
         return Err(corrupt(
             offset,
             format!("block of {} bytes in {nstreams} streams", out.len()),
@@ -486,7 +489,7 @@ impl Pipeline {
 /// (format version 2 left blocks whose item count is not a multiple of 8 untouched).
 pub(crate) fn bitunshuffle(block: &mut [u8], tmp: &mut Vec<u8>, ts: usize, version: u8) {
     let items = block.len() / ts;
-    if version == 2 && items % 8 != 0 {
+    if version == 2 && !items.is_multiple_of(8) {
         return;
     }
     let n = items / 8 * 8 * ts;
@@ -516,7 +519,7 @@ pub(crate) fn bitshuffle_block(src: &[u8], ts: usize) -> Vec<u8> {
 pub(crate) fn delta_word(ts: usize) -> usize {
     match ts {
         1 | 2 | 4 | 8 => ts,
-        t if t % 8 == 0 => 8,
+        t if t.is_multiple_of(8) => 8,
         _ => 1,
     }
 }

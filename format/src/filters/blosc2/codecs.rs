@@ -40,9 +40,8 @@ pub(crate) fn decompress(
             }
         }
         FORMAT_LZ4 => {
-            let got = lz4_flex::block::decompress_into(src, dst).map_err(|e| {
-                Error::corrupt(STRUCTURE, offset, format!("invalid LZ4 data: {e}"))
-            })?;
+            let got = lz4_flex::block::decompress_into(src, dst)
+                .map_err(|e| Error::corrupt(STRUCTURE, offset, format!("invalid LZ4 data: {e}")))?;
             if got != want {
                 return Err(wrong(got));
             }
@@ -64,11 +63,7 @@ pub(crate) fn decompress(
             )))
         }
         2 => return Err(Error::Unsupported("blosc2 codec snappy".into())),
-        other => {
-            return Err(Error::Unsupported(format!(
-                "blosc2 codec format {other}"
-            )))
-        }
+        other => return Err(Error::Unsupported(format!("blosc2 codec format {other}"))),
     }
     Ok(())
 }

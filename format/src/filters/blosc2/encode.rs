@@ -31,7 +31,9 @@ impl Params {
             b => b,
         };
         let b = want.min(nbytes);
-        (b / self.typesize * self.typesize).max(self.typesize.min(nbytes)).max(1)
+        (b / self.typesize * self.typesize)
+            .max(self.typesize.min(nbytes))
+            .max(1)
     }
 }
 
@@ -60,9 +62,7 @@ pub(crate) fn encode_chunk(input: &[u8], p: &Params) -> Result<Vec<u8>> {
                 Blosc2Filter::NoFilter => block.to_vec(),
                 Blosc2Filter::Shuffle => shuffle::shuffle(block, ts),
                 Blosc2Filter::BitShuffle => chunk::bitshuffle_block(block, ts),
-                Blosc2Filter::Delta => {
-                    chunk::delta_encode(block, (j > 0).then_some(first), ts)
-                }
+                Blosc2Filter::Delta => chunk::delta_encode(block, (j > 0).then_some(first), ts),
             };
             stream(&mut out, &filtered, p)?;
             if out.len() >= nbytes + chunk::EXTENDED_HEADER {
@@ -126,8 +126,8 @@ fn stream(out: &mut Vec<u8>, block: &[u8], p: &Params) -> Result<()> {
     }
     let stored = codecs::compress(p.codec, p.clevel, block)?;
     let bytes = stored.as_deref().unwrap_or(block);
-    let n = i32::try_from(bytes.len())
-        .map_err(|_| Error::Invalid("blosc2: block too large".into()))?;
+    let n =
+        i32::try_from(bytes.len()).map_err(|_| Error::Invalid("blosc2: block too large".into()))?;
     out.extend_from_slice(&n.to_le_bytes());
     out.extend_from_slice(bytes);
     Ok(())

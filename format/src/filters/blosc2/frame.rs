@@ -37,8 +37,8 @@ const PLAIN_HEADER: usize = 97;
 
 /// The msgpack trailer c-blosc2 writes (no variable-length metalayers, no fingerprint).
 const TRAILER: [u8; 35] = [
-    0x94, 0x01, 0x93, 0xcd, 0x00, 0x06, 0xde, 0x00, 0x00, 0xdc, 0x00, 0x00, 0xce, 0x00, 0x00,
-    0x00, 0x23, 0xd8, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x94, 0x01, 0x93, 0xcd, 0x00, 0x06, 0xde, 0x00, 0x00, 0xdc, 0x00, 0x00, 0xce, 0x00, 0x00, 0x00,
+    0x23, 0xd8, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ];
 
 fn corrupt(offset: u64, what: impl Into<String>) -> Error {
@@ -48,7 +48,10 @@ fn corrupt(offset: u64, what: impl Into<String>) -> Error {
 /// A big-endian integer of `n` bytes at `at`, after the msgpack tag `tag` at `at - 1`.
 fn field(b: &[u8], at: usize, tag: u8, n: usize, offset: u64) -> Result<u64> {
     if b.get(at.wrapping_sub(1)) != Some(&tag) {
-        return Err(corrupt(offset, format!("header field at byte {at} malformed")));
+        return Err(corrupt(
+            offset,
+            format!("header field at byte {at} malformed"),
+        ));
     }
     let bytes = b
         .get(at..at + n)
@@ -59,7 +62,11 @@ fn field(b: &[u8], at: usize, tag: u8, n: usize, offset: u64) -> Result<u64> {
 /// A header field that must fit a non-negative `i32`/`i64` and a `usize`.
 fn size_field(b: &[u8], at: usize, tag: u8, n: usize, offset: u64) -> Result<usize> {
     let v = field(b, at, tag, n, offset)?;
-    let max = if n == 4 { i32::MAX as u64 } else { i64::MAX as u64 };
+    let max = if n == 4 {
+        i32::MAX as u64
+    } else {
+        i64::MAX as u64
+    };
     usize::try_from(v)
         .ok()
         .filter(|_| v <= max)
@@ -86,7 +93,9 @@ pub(crate) fn decode(b: &[u8], limit: usize, offset: u64, cd: &[u32]) -> Result<
     }
     let frame_type = flags.get(1).copied().unwrap_or(0) & 0x0f;
     if frame_type != 0 {
-        return Err(Error::Unsupported(format!("blosc2 frame type {frame_type}")));
+        return Err(Error::Unsupported(format!(
+            "blosc2 frame type {frame_type}"
+        )));
     }
     let nbytes = size_field(b, NBYTES, 0xd3, 8, offset)?;
     let cbytes = size_field(b, CBYTES, 0xd3, 8, offset)?;
@@ -108,10 +117,15 @@ pub(crate) fn decode(b: &[u8], limit: usize, offset: u64, cd: &[u32]) -> Result<
         .filter(|&a| a < b.len())
         .ok_or_else(|| corrupt(offset, format!("compressed size {cbytes} past the frame")))?;
     let mut offsets = Vec::new();
-    let index = chunk::decode_blocks(b.get(index_at..).unwrap_or_default(), offset, 64, &mut |_, x| {
-        offsets.extend_from_slice(x);
-        Ok(())
-    })?;
+    let index = chunk::decode_blocks(
+        b.get(index_at..).unwrap_or_default(),
+        offset,
+        64,
+        &mut |_, x| {
+            offsets.extend_from_slice(x);
+            Ok(())
+        },
+    )?;
     if index.nbytes != 8 {
         return Err(Error::Unsupported(format!(
             "blosc2 frame of {} chunks (the HDF5 filter stores one)",
@@ -212,7 +226,7 @@ fn special(
             8 => f64::NAN.to_le_bytes().to_vec(),
             t => return Err(corrupt(offset, format!("NaN chunk of {t}-byte items"))),
         };
-        if size % typesize != 0 {
+        if !size.is_multiple_of(typesize) {
             return Err(corrupt(offset, "NaN chunk not whole items"));
         }
         for d in out.chunks_exact_mut(typesize) {

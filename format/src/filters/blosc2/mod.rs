@@ -205,9 +205,7 @@ impl FilterCodec for Blosc2 {
             .iter()
             .try_fold(local.element_size() as u64, |n, &d| n.checked_mul(d))
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| {
-                Error::Invalid("blosc2: chunks must be smaller than 4 GiB".into())
-            })?;
+            .ok_or_else(|| Error::Invalid("blosc2: chunks must be smaller than 4 GiB".into()))?;
         let slot = |v: &mut Vec<u32>, i: usize, x: u32| {
             if let Some(s) = v.get_mut(i) {
                 *s = x;

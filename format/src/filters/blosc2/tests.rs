@@ -17,7 +17,10 @@ const LZ4_I4: [&str; 7] = [
 ];
 
 fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace() && *c != '\\').collect();
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\\')
+        .collect();
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -101,7 +104,10 @@ fn compresses_and_writes_special_zeros() {
     let z = Blosc2.encode(&ctx(&cd, d.len(), 4), &d).unwrap().unwrap();
     assert!(z.len() < d.len() / 4, "{}", z.len());
     let zeros = vec![0u8; 40_000];
-    let z = Blosc2.encode(&ctx(&cd, 40_000, 4), &zeros).unwrap().unwrap();
+    let z = Blosc2
+        .encode(&ctx(&cd, 40_000, 4), &zeros)
+        .unwrap()
+        .unwrap();
     // Header, offsets chunk and trailer only: the offset is special (zeros).
     assert_eq!(z.len(), 97 + 40 + 35);
     assert_eq!(z[97 + 32 + 7], 0x81);
@@ -183,44 +189,90 @@ fn hostile_chunk_headers_are_errors() {
     let mut good = base.clone();
     good.extend_from_slice(&36i32.to_le_bytes());
     good.extend_from_slice(&0i32.to_le_bytes());
-    assert_eq!(Blosc2.decode(&c, &frame_of(&good, 16, 4)).unwrap(), vec![0; 16]);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+    assert_eq!(
+        Blosc2.decode(&c, &frame_of(&good, 16, 4)).unwrap(),
+        vec![0; 16]
+    );
+    type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, Edit)> = vec![
         ("version 9", Box::new(|h| h[0] = 9)),
         ("typesize 0", Box::new(|h| h[3] = 0)),
-        ("blocksize 0", Box::new(|h| h[8..12].copy_from_slice(&0i32.to_le_bytes()))),
-        ("blocksize > nbytes", Box::new(|h| h[8..12].copy_from_slice(&17i32.to_le_bytes()))),
-        ("negative nbytes", Box::new(|h| h[4..8].copy_from_slice(&(-1i32).to_le_bytes()))),
-        ("cbytes past", Box::new(|h| h[12..16].copy_from_slice(&4000i32.to_le_bytes()))),
-        ("cbytes small", Box::new(|h| h[12..16].copy_from_slice(&20i32.to_le_bytes()))),
-        ("nbytes > limit", Box::new(|h| {
-            h[4..8].copy_from_slice(&2000i32.to_le_bytes());
-        })),
-        ("bstart 0", Box::new(|h| h[32..36].copy_from_slice(&0i32.to_le_bytes()))),
-        ("bstart past", Box::new(|h| h[32..36].copy_from_slice(&400i32.to_le_bytes()))),
+        (
+            "blocksize 0",
+            Box::new(|h| h[8..12].copy_from_slice(&0i32.to_le_bytes())),
+        ),
+        (
+            "blocksize > nbytes",
+            Box::new(|h| h[8..12].copy_from_slice(&17i32.to_le_bytes())),
+        ),
+        (
+            "negative nbytes",
+            Box::new(|h| h[4..8].copy_from_slice(&(-1i32).to_le_bytes())),
+        ),
+        (
+            "cbytes past",
+            Box::new(|h| h[12..16].copy_from_slice(&4000i32.to_le_bytes())),
+        ),
+        (
+            "cbytes small",
+            Box::new(|h| h[12..16].copy_from_slice(&20i32.to_le_bytes())),
+        ),
+        (
+            "nbytes > limit",
+            Box::new(|h| {
+                h[4..8].copy_from_slice(&2000i32.to_le_bytes());
+            }),
+        ),
+        (
+            "bstart 0",
+            Box::new(|h| h[32..36].copy_from_slice(&0i32.to_le_bytes())),
+        ),
+        (
+            "bstart past",
+            Box::new(|h| h[32..36].copy_from_slice(&400i32.to_le_bytes())),
+        ),
         ("dictionary", Box::new(|h| h[31] = 0x01)),
         ("lazy", Box::new(|h| h[31] = 0x08)),
         ("special 7", Box::new(|h| h[31] = 0x70)),
         ("flags2", Box::new(|h| h[30] = 0x01)),
         ("user filter", Box::new(|h| h[20] = 160)),
-        ("user codec", Box::new(|h| {
-            h[2] = 0x05 | 0x10 | 0xc0;
-            h[36..40].copy_from_slice(&3i32.to_le_bytes());
-        })),
-        ("snappy", Box::new(|h| {
-            h[2] = 0x05 | 0x10 | 0x40;
-            h[36..40].copy_from_slice(&3i32.to_le_bytes());
-        })),
-        ("bad token", Box::new(|h| {
-            h[36..40].copy_from_slice(&(-3i32).to_le_bytes());
-        })),
-        ("run > 255", Box::new(|h| {
-            h[36..40].copy_from_slice(&(-300i32).to_le_bytes());
-        })),
-        ("stream past", Box::new(|h| h[36..40].copy_from_slice(&9i32.to_le_bytes()))),
-        ("shuffle undone after delta", Box::new(|h| {
-            h[20] = 1;
-            h[21] = 3;
-        })),
+        (
+            "user codec",
+            Box::new(|h| {
+                h[2] = 0x05 | 0x10 | 0xc0;
+                h[36..40].copy_from_slice(&3i32.to_le_bytes());
+            }),
+        ),
+        (
+            "snappy",
+            Box::new(|h| {
+                h[2] = 0x05 | 0x10 | 0x40;
+                h[36..40].copy_from_slice(&3i32.to_le_bytes());
+            }),
+        ),
+        (
+            "bad token",
+            Box::new(|h| {
+                h[36..40].copy_from_slice(&(-3i32).to_le_bytes());
+            }),
+        ),
+        (
+            "run > 255",
+            Box::new(|h| {
+                h[36..40].copy_from_slice(&(-300i32).to_le_bytes());
+            }),
+        ),
+        (
+            "stream past",
+            Box::new(|h| h[36..40].copy_from_slice(&9i32.to_le_bytes())),
+        ),
+        (
+            "shuffle undone after delta",
+            Box::new(|h| {
+                h[20] = 1;
+                h[21] = 3;
+            }),
+        ),
     ];
     for (name, f) in cases {
         let mut h = good.clone();
@@ -234,7 +286,10 @@ fn hostile_chunk_headers_are_errors() {
     h[36..40].copy_from_slice(&3i32.to_le_bytes());
     h.extend_from_slice(&[1, 2, 3]);
     h[12..16].copy_from_slice(&43i32.to_le_bytes());
-    let e = Blosc2.decode(&c, &frame_of(&h, 16, 4)).unwrap_err().to_string();
+    let e = Blosc2
+        .decode(&c, &frame_of(&h, 16, 4))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("blosclz"), "{e}");
 }
 
@@ -245,14 +300,20 @@ fn special_chunks_and_runs() {
     let zeros = chunk_header(0x05, 4, 16, 16, 32);
     let mut z = zeros.clone();
     z[31] = 0x10;
-    assert_eq!(Blosc2.decode(&c, &frame_of(&z, 16, 4)).unwrap(), vec![0; 16]);
+    assert_eq!(
+        Blosc2.decode(&c, &frame_of(&z, 16, 4)).unwrap(),
+        vec![0; 16]
+    );
     z[31] = 0x20;
     let nans = Blosc2.decode(&c, &frame_of(&z, 16, 4)).unwrap();
     assert!(nans
         .chunks(4)
         .all(|b| f32::from_le_bytes(b.try_into().unwrap()).is_nan()));
     z[31] = 0x40;
-    assert_eq!(Blosc2.decode(&c, &frame_of(&z, 16, 4)).unwrap(), vec![0; 16]);
+    assert_eq!(
+        Blosc2.decode(&c, &frame_of(&z, 16, 4)).unwrap(),
+        vec![0; 16]
+    );
     let mut v = chunk_header(0x05, 4, 16, 8, 36);
     v[31] = 0x30;
     v.extend_from_slice(&[1, 2, 3, 4]);
@@ -363,8 +424,5 @@ fn set_local_records_sizes_and_shape() {
         chunk_dims: &[100],
         fill: None,
     };
-    assert_eq!(
-        Blosc2.set_local(&[], &local).unwrap(),
-        vec![1, 0, 4, 400]
-    );
+    assert_eq!(Blosc2.set_local(&[], &local).unwrap(), vec![1, 0, 4, 400]);
 }

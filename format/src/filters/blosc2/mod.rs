@@ -184,7 +184,9 @@ impl FilterCodec for Blosc2 {
                 f
             },
         };
-        if !input.is_empty() && input.iter().all(|&b| b == 0) {
+        // A chunk of zeros: a special offset, no chunk (as c-blosc2 writes it; its reader
+        // rebuilds the chunk with the frame's typesize, which must then be a Blosc one).
+        if typesize <= 255 && !input.is_empty() && input.iter().all(|&b| b == 0) {
             return Ok(Some(frame::write(&info, None)));
         }
         let c = encode::encode_chunk(input, &p)?;

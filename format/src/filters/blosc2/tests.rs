@@ -426,3 +426,33 @@ fn set_local_records_sizes_and_shape() {
     };
     assert_eq!(Blosc2.set_local(&[], &local).unwrap(), vec![1, 0, 4, 400]);
 }
+
+/// Throughput (run with `--ignored --nocapture`; the test profile's opt-level).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput() {
+    let n = 16 << 20;
+    let d: Vec<u8> = (0..n / 8)
+        .flat_map(|i| ((i as f64 / 100.0).sin() * 1e4).to_le_bytes())
+        .collect();
+    for codec in CODECS {
+        for filter in [Blosc2Filter::Shuffle, Blosc2Filter::BitShuffle] {
+            let cd = cd_values(codec, 5, filter);
+            let c = ctx(&cd, n, 8);
+            let t = std::time::Instant::now();
+            let z = Blosc2.encode(&c, &d).unwrap().unwrap();
+            let enc = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let back = Blosc2.decode(&c, &z).unwrap();
+            let dec = t.elapsed().as_secs_f64();
+            assert_eq!(back.len(), n);
+            let mb = n as f64 / 1e6;
+            println!(
+                "{codec:?} {filter:?}: ratio {:.1}, encode {:.0} MB/s, decode {:.0} MB/s",
+                n as f64 / z.len() as f64,
+                mb / enc,
+                mb / dec
+            );
+        }
+    }
+}

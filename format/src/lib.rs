@@ -42,3 +42,4 @@ pub mod writer;
 
 pub use api::*;
 pub use error::{Error, Result};
+pub use filters::blosc2::{Blosc2Codec, Blosc2Filter};

@@ -219,6 +219,21 @@ impl DatasetBuilder {
         self.filter(id::BZIP2, &[block_size])
     }
 
+    /// Blosc2 (filter 32026, hdf5plugin's `Blosc2(cname, clevel, filters)`): `filter` then
+    /// `codec` at `clevel` (0-9; 0 stores the chunk uncompressed) on blocks of each chunk.
+    /// BloscLZ is not built in yet (an error when writing). Implies chunked storage.
+    pub fn blosc2(
+        self,
+        codec: crate::filters::blosc2::Blosc2Codec,
+        clevel: u8,
+        filter: crate::filters::blosc2::Blosc2Filter,
+    ) -> Self {
+        self.filter(
+            id::BLOSC2,
+            &crate::filters::blosc2::cd_values(codec, clevel, filter),
+        )
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);

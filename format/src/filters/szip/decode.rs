@@ -1,6 +1,6 @@
 //! The CCSDS 121.0-B decoder (as libaec's `aec_decode` behaves): reads coded data sets
-//! until the output holds the bytes asked for, undoing the preprocessor per reference
-//! sample interval. Every read is checked: a stream that ends early, an impossible code or
+//! until the output holds the bytes asked for and the interval it ends in is complete,
+//! undoing the preprocessor per reference sample interval. Every read is checked: a stream that ends early, an impossible code or
 //! a run past the end of its interval is an error, never a short or garbled output.
 
 use super::aec::{unmap, AecParams, ROS, SEGMENT, SE_MAX_SUM};
@@ -29,6 +29,25 @@ struct Sink<'p> {
 impl Sink<'_> {
     fn full(&self) -> bool {
         self.out.len() >= self.target
+    }
+
+    /// Whether decoding is over: the output is full and the interval it ended in too
+    /// (libaec encodes whole intervals, so a stream cut inside its last one is an error).
+    fn done(&self) -> bool {
+        self.full() && self.pos == 0
+    }
+
+    /// `n` zero codes (at most the rest of the interval).
+    fn zeros(&mut self, n: usize) -> Result<()> {
+        let mut left = n;
+        while left > 0 && !self.full() {
+            self.push(0)?;
+            left -= 1;
+        }
+        // Once the output is full only the position in the interval moves (a zero code
+        // leaves the predictor as it is).
+        self.pos = (self.pos + left) % self.rsi_samples;
+        Ok(())
     }
 
     fn push(&mut self, code: u64) -> Result<()> {
@@ -125,7 +144,7 @@ pub fn decode(
     let (bs, bps) = (p.block_size, p.bits_per_sample);
     let id_uncompressed = p.id_uncompressed();
     let mut parts = [0u64; 64];
-    while !sink.full() {
+    while !sink.done() {
         if sink.pos == 0 && p.pad_rsi {
             r.align();
         }
@@ -176,12 +195,7 @@ pub fn decode(
                              sample interval"
                         ))
                     })?;
-                for _ in 0..zeros {
-                    sink.push(0)?;
-                    if sink.full() {
-                        break;
-                    }
-                }
+                sink.zeros(zeros)?;
             }
         } else {
             let k = id - 1;

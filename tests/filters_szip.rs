@@ -206,8 +206,11 @@ fn write_one<T: H5Write + Clone>(
     kind: &str,
 ) {
     let n = shape.iter().product();
-    let a = ArrayD::from_shape_vec(IxDyn(shape), values(n, kind).into_iter().map(cast).collect())
-        .unwrap();
+    let a = ArrayD::from_shape_vec(
+        IxDyn(shape),
+        values(n, kind).into_iter().map(cast).collect(),
+    )
+    .unwrap();
     b.write(&a).unwrap();
 }
 
@@ -221,32 +224,67 @@ fn files_we_write_read_back_exactly_in_h5py() {
         ("i1", |b, s, k| write_one(b, s, |v| v as i64 as i8, k)),
         ("le_u2", |b, s, k| write_one(b, s, |v| v as u16, k)),
         ("be_u2", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::int(2, false))), s, |v| v as u16, k)
+            write_one(
+                b.dtype(big_endian(Datatype::int(2, false))),
+                s,
+                |v| v as u16,
+                k,
+            )
         }),
         ("le_i2", |b, s, k| write_one(b, s, |v| v as i64 as i16, k)),
         ("be_i2", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::int(2, true))), s, |v| v as i64 as i16, k)
+            write_one(
+                b.dtype(big_endian(Datatype::int(2, true))),
+                s,
+                |v| v as i64 as i16,
+                k,
+            )
         }),
         ("le_i4", |b, s, k| write_one(b, s, |v| v as i32, k)),
         ("be_i4", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::int(4, true))), s, |v| v as i32, k)
+            write_one(
+                b.dtype(big_endian(Datatype::int(4, true))),
+                s,
+                |v| v as i32,
+                k,
+            )
         }),
         ("le_u4", |b, s, k| write_one(b, s, |v| v as u32, k)),
         ("be_u4", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::int(4, false))), s, |v| v as u32, k)
+            write_one(
+                b.dtype(big_endian(Datatype::int(4, false))),
+                s,
+                |v| v as u32,
+                k,
+            )
         }),
         ("le_i8", |b, s, k| write_one(b, s, |v| v as i64, k)),
         ("be_i8", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::int(8, true))), s, |v| v as i64, k)
+            write_one(
+                b.dtype(big_endian(Datatype::int(8, true))),
+                s,
+                |v| v as i64,
+                k,
+            )
         }),
         ("le_u8", |b, s, k| write_one(b, s, |v| v as u64, k)),
         ("le_f4", |b, s, k| write_one(b, s, |v| v as f32, k)),
         ("be_f4", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::float(4).unwrap())), s, |v| v as f32, k)
+            write_one(
+                b.dtype(big_endian(Datatype::float(4).unwrap())),
+                s,
+                |v| v as f32,
+                k,
+            )
         }),
         ("le_f8", |b, s, k| write_one(b, s, |v| v, k)),
         ("be_f8", |b, s, k| {
-            write_one(b.dtype(big_endian(Datatype::float(8).unwrap())), s, |v| v, k)
+            write_one(
+                b.dtype(big_endian(Datatype::float(8).unwrap())),
+                s,
+                |v| v,
+                k,
+            )
         }),
     ];
     {
@@ -292,13 +330,19 @@ fn files_we_write_read_back_exactly_in_h5py() {
             .unwrap()
             .read()
             .unwrap();
-        assert_eq!(a.iter().copied().collect::<Vec<_>>(), values(37 * 23, "grid"));
+        assert_eq!(
+            a.iter().copied().collect::<Vec<_>>(),
+            values(37 * 23, "grid")
+        );
         let b: ArrayD<i16> = file
             .dataset(&format!("ec{ppb}/be_i2_noise"))
             .unwrap()
             .read()
             .unwrap();
-        let want: Vec<i16> = values(1000, "noise").iter().map(|&v| v as i64 as i16).collect();
+        let want: Vec<i16> = values(1000, "noise")
+            .iter()
+            .map(|&v| v as i64 as i16)
+            .collect();
         assert_eq!(b.iter().copied().collect::<Vec<_>>(), want);
     }
     drop(file);

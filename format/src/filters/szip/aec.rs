@@ -71,7 +71,7 @@ impl AecParams {
                 self.bytes_per_sample, self.bits_per_sample
             ));
         }
-        if self.block_size < 2 || self.block_size > 64 || self.block_size % 2 != 0 {
+        if self.block_size < 2 || self.block_size > 64 || !self.block_size.is_multiple_of(2) {
             return bad(format!("block size {}", self.block_size));
         }
         if self.rsi == 0 {

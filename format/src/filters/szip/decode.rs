@@ -117,7 +117,7 @@ pub fn decode(
 ) -> Result<Vec<u8>> {
     p.validate(structure, offset)?;
     let corrupt = |m: String| Error::corrupt(structure, offset, m);
-    if out_len % p.bytes_per_sample != 0 {
+    if !out_len.is_multiple_of(p.bytes_per_sample) {
         return Err(corrupt(format!(
             "{out_len} bytes are not a whole number of {}-byte samples",
             p.bytes_per_sample

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 pub fn encode(p: &AecParams, samples: &[u32], structure: &'static str) -> Result<Vec<u8>> {
     p.validate(structure, 0)?;
     let rsi_samples = p.rsi_samples(structure, 0)?;
-    if samples.len() % rsi_samples != 0 {
+    if !samples.len().is_multiple_of(rsi_samples) {
         return Err(Error::Invalid(format!(
             "{structure}: {} samples are not a whole number of {rsi_samples}-sample intervals",
             samples.len()
@@ -59,7 +59,11 @@ fn preprocess(p: &AecParams, interval: &[u32], codes: &mut Vec<u64>) {
     let mut prev = 0i64;
     for (i, &x) in interval.iter().enumerate() {
         let v = value(p, x);
-        codes.push(if i == 0 { u64::from(x) } else { map(v, prev, range) });
+        codes.push(if i == 0 {
+            u64::from(x)
+        } else {
+            map(v, prev, range)
+        });
         prev = v;
     }
 }
@@ -84,7 +88,10 @@ fn encode_interval(p: &AecParams, codes: &[u64], w: &mut BitWriter) {
             w.put(0, p.id_len());
             w.put(0, 1);
             if with_ref {
-                w.put(block.first().copied().unwrap_or(0) as u32, p.bits_per_sample);
+                w.put(
+                    block.first().copied().unwrap_or(0) as u32,
+                    p.bits_per_sample,
+                );
             }
             let code = if e == end && n > ROS {
                 ROS

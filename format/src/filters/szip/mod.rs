@@ -206,7 +206,7 @@ pub fn decode(cd: &[u32], input: &[u8], limit: usize, offset: u64) -> Result<Vec
         ));
     }
     if let Some(word) = p.planes() {
-        if size % word != 0 {
+        if !size.is_multiple_of(word) {
             return Err(Error::corrupt(
                 STRUCTURE,
                 offset,
@@ -232,7 +232,7 @@ pub fn encode(cd: &[u32], input: &[u8]) -> Result<Option<Vec<u8>>> {
     let header = u32::try_from(n)
         .map_err(|_| Error::Invalid("szip: chunks must be smaller than 4 GiB".into()))?;
     let data: Cow<'_, [u8]> = match p.planes() {
-        Some(word) if n % word != 0 => {
+        Some(word) if !n.is_multiple_of(word) => {
             return Err(Error::Invalid(format!(
                 "szip: {n} bytes are not a whole number of {word}-byte pixels"
             )))
@@ -241,7 +241,7 @@ pub fn encode(cd: &[u32], input: &[u8]) -> Result<Option<Vec<u8>>> {
         None => Cow::Borrowed(input),
     };
     let size = aec.bytes_per_sample;
-    if n % size != 0 {
+    if !n.is_multiple_of(size) {
         return Err(Error::Invalid(format!(
             "szip: {n} bytes are not a whole number of {size}-byte samples"
         )));
@@ -340,7 +340,7 @@ pub fn set_local(cd: &[u32], datatype: &Datatype, chunk_dims: &[u64]) -> Result<
     let (Some(&mask), Some(&ppb)) = (cd.first(), cd.get(1)) else {
         return invalid("client data needs an options mask and pixels per block".into());
     };
-    if ppb == 0 || ppb % 2 != 0 || ppb > MAX_PIXELS_PER_BLOCK {
+    if ppb == 0 || !ppb.is_multiple_of(2) || ppb > MAX_PIXELS_PER_BLOCK {
         return invalid(format!(
             "{ppb} pixels per block (must be even, 2 to {MAX_PIXELS_PER_BLOCK})"
         ));

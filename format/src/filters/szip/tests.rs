@@ -118,7 +118,10 @@ fn zero_runs_compress_and_use_ros() {
     let samples = vec![1234u32; 8 * 200];
     let z = aec_encode(&p, &samples, "t").unwrap();
     assert!(z.len() < 12, "{}", z.len());
-    assert_eq!(aec_decode(&p, &z, 3200, 1600, "t", 0).unwrap(), to_bytes(&p, &samples));
+    assert_eq!(
+        aec_decode(&p, &z, 3200, 1600, "t", 0).unwrap(),
+        to_bytes(&p, &samples)
+    );
     // Runs of every length, ending anywhere.
     for run in 1..70 {
         let mut s = vec![0u32; 8 * 200];
@@ -132,7 +135,10 @@ fn zero_runs_compress_and_use_ros() {
             ..p
         };
         let z = aec_encode(&p, &s, "t").unwrap();
-        assert_eq!(aec_decode(&p, &z, 3200, 1600, "t", 0).unwrap(), to_bytes(&p, &s));
+        assert_eq!(
+            aec_decode(&p, &z, 3200, 1600, "t", 0).unwrap(),
+            to_bytes(&p, &s)
+        );
     }
 }
 
@@ -193,7 +199,10 @@ fn filter_round_trips_types_and_scanlines() {
                                 Some(z) => {
                                     let back = decode(&cd, &z, bytes.len(), 0).unwrap();
                                     assert_eq!(back, bytes, "{cd:?} n {n}");
-                                    assert_eq!(u32::from_le_bytes(z[..4].try_into().unwrap()) as usize, bytes.len());
+                                    assert_eq!(
+                                        u32::from_le_bytes(z[..4].try_into().unwrap()) as usize,
+                                        bytes.len()
+                                    );
                                 }
                                 None => assert!(n < 200 || pps < 2 * ppb, "{cd:?} n {n} declined"),
                             }
@@ -214,7 +223,10 @@ fn decodes_a_chunk_libaec_wrote() {
     let z = encode(&cd, &want).unwrap().unwrap();
     assert_eq!(
         z[..16],
-        [0x90, 0x01, 0x00, 0x00, 0x20, 0x09, 0x24, 0x92, 0x49, 0x24, 0x92, 0x49, 0x24, 0x92, 0x49, 0x24]
+        [
+            0x90, 0x01, 0x00, 0x00, 0x20, 0x09, 0x24, 0x92, 0x49, 0x24, 0x92, 0x49, 0x24, 0x92,
+            0x49, 0x24
+        ]
     );
     assert_eq!(decode(&cd, &z, 400, 0).unwrap(), want);
 }
@@ -224,10 +236,17 @@ fn set_local_follows_libhdf5() {
     use crate::datatype::Datatype;
     let le_i4 = Datatype::int(4, true);
     let nn = SzipCoding::Nn.options_mask();
-    assert_eq!(set_local(&[nn, 8], &le_i4, &[100]).unwrap(), [169, 8, 32, 100]);
     assert_eq!(
-        set_local(&[SzipCoding::Ec.options_mask(), 16], &Datatype::int(1, false), &[7, 9])
-            .unwrap(),
+        set_local(&[nn, 8], &le_i4, &[100]).unwrap(),
+        [169, 8, 32, 100]
+    );
+    assert_eq!(
+        set_local(
+            &[SzipCoding::Ec.options_mask(), 16],
+            &Datatype::int(1, false),
+            &[7, 9]
+        )
+        .unwrap(),
         [141, 16, 8, 63]
     );
     // Scanline shorter than a block: the chunk's points, up to 128 blocks.
@@ -236,7 +255,10 @@ fn set_local_follows_libhdf5() {
     assert_eq!(set_local(&[nn, 8], &le_i4, &[5000]).unwrap()[3], 1024);
     assert_eq!(set_local(&[nn, 32], &le_i4, &[3000]).unwrap()[3], 3000);
     assert_eq!(set_local(&[nn, 2], &le_i4, &[3000]).unwrap()[3], 256);
-    assert_eq!(set_local(&[nn, 8], &Datatype::float(8).unwrap(), &[10]).unwrap()[2], 64);
+    assert_eq!(
+        set_local(&[nn, 8], &Datatype::float(8).unwrap(), &[10]).unwrap()[2],
+        64
+    );
     for bad in [
         set_local(&[nn, 8], &le_i4, &[2, 3]),
         set_local(&[nn, 7], &le_i4, &[100]),
@@ -278,7 +300,12 @@ fn corrupt_and_truncated_streams_are_errors() {
     for (seed, junk) in (0..300u64).map(|s| (s, noise(40, s))) {
         let bytes: Vec<u8> = junk.iter().flat_map(|v| v.to_le_bytes()).collect();
         let params = [
-            (bytes[0] as u32, 2 + 2 * (seed as u32 % 32), seed as u32 % 70, seed as u32 % 50),
+            (
+                bytes[0] as u32,
+                2 + 2 * (seed as u32 % 32),
+                seed as u32 % 70,
+                seed as u32 % 50,
+            ),
             (OPTION_NN, 8, 8, 1),
             (0, 64, 32, 4096),
         ];
@@ -290,15 +317,65 @@ fn corrupt_and_truncated_streams_are_errors() {
         }
     }
     // Bad client data.
-    for cd in [vec![], vec![169, 8, 32], vec![169, 0, 8, 8], vec![169, 8, 40, 8], vec![169, 8, 8, 0], vec![169, 7, 8, 8]] {
-        let e = decode(&cd, &[16, 0, 0, 0, 0], 16, 3).unwrap_err().to_string();
+    for cd in [
+        vec![],
+        vec![169, 8, 32],
+        vec![169, 0, 8, 8],
+        vec![169, 8, 40, 8],
+        vec![169, 8, 8, 0],
+        vec![169, 7, 8, 8],
+    ] {
+        let e = decode(&cd, &[16, 0, 0, 0, 0], 16, 3)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("szip filter"), "{e}");
     }
 }
 
 #[test]
 fn incompressible_chunks_are_declined() {
-    let bytes: Vec<u8> = noise(1000, 5).iter().flat_map(|v| v.to_le_bytes()).collect();
-    assert!(encode(&cd(OPTION_NN | OPTION_LSB, 8, 32, 100), &bytes).unwrap().is_none());
-    assert_eq!(encode(&cd(OPTION_NN, 8, 8, 8), &[]).unwrap().unwrap(), [0, 0, 0, 0]);
+    let bytes: Vec<u8> = noise(1000, 5)
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert!(encode(&cd(OPTION_NN | OPTION_LSB, 8, 32, 100), &bytes)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        encode(&cd(OPTION_NN, 8, 8, 8), &[]).unwrap().unwrap(),
+        [0, 0, 0, 0]
+    );
+}
+
+/// Throughput on 16 MiB of smooth 16-bit and 32-bit float data (run with `--release
+/// --ignored --nocapture`).
+#[test]
+#[ignore]
+fn speed() {
+    let n = 8 << 20;
+    let u2: Vec<u8> = (0..n)
+        .flat_map(|i| ((((i as f64) / 50.0).sin() * 3000.0 + 30000.0) as u16).to_le_bytes())
+        .collect();
+    let f4: Vec<u8> = (0..n / 2)
+        .flat_map(|i| (((i as f32) / 50.0).sin() * 3000.0).to_le_bytes())
+        .collect();
+    for (name, data, cd) in [
+        ("u2 nn16", &u2, cd(OPTION_NN | OPTION_LSB, 16, 16, 4096)),
+        ("f4 nn16", &f4, cd(OPTION_NN | OPTION_LSB, 16, 32, 4096)),
+    ] {
+        let t = std::time::Instant::now();
+        let z = encode(&cd, data).unwrap().unwrap();
+        let enc = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let back = decode(&cd, &z, data.len(), 0).unwrap();
+        let dec = t.elapsed().as_secs_f64();
+        assert_eq!(&back, data);
+        let mb = data.len() as f64 / 1e6;
+        println!(
+            "{name}: ratio {:.2}, encode {:.0} MB/s, decode {:.0} MB/s",
+            data.len() as f64 / z.len() as f64,
+            mb / enc,
+            mb / dec
+        );
+    }
 }

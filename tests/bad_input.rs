@@ -849,6 +849,16 @@ fn hdf5_dataset_builder() {
             "multiple of 8",
             |f| b(f)?.filter(32008, &[12, 2]).create().map(|_| ()),
         ),
+        ("szip odd pixels per block", "pixels per block", |f| {
+            b(f)?.szip(hdf5::SzipCoding::Nn, 7).create().map(|_| ())
+        }),
+        ("szip chunk smaller than a block", "pixels per block", |f| {
+            b(f)?
+                .chunks(&[2, 2])
+                .szip(hdf5::SzipCoding::Ec, 32)
+                .create()
+                .map(|_| ())
+        }),
         ("shape too large", "large|limit|overflow", |f| {
             f.root()?
                 .new_dataset("new")

@@ -43,3 +43,4 @@ pub mod writer;
 pub use api::*;
 pub use error::{Error, Result};
 pub use filters::blosc2::{Blosc2Codec, Blosc2Filter};
+pub use filters::szip::SzipCoding;

@@ -234,6 +234,14 @@ impl DatasetBuilder {
         )
     }
 
+    /// SZIP (filter 4, h5py's `compression='szip', compression_opts=('nn', n)`): CCSDS
+    /// 121.0-B coding with `coding`'s method and `pixels_per_block` (even, 2 to 32) pixels
+    /// per block; a chunk it cannot shrink is stored unfiltered. Creation fails for
+    /// datatypes SZIP cannot code or chunks smaller than a block. Implies chunked storage.
+    pub fn szip(self, coding: crate::filters::szip::SzipCoding, pixels_per_block: u32) -> Self {
+        self.filter(id::SZIP, &[coding.options_mask(), pixels_per_block])
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);

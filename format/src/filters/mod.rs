@@ -2,8 +2,9 @@
 //! registry of known filters ([`register`], [`lookup`]) and the pipeline that applies them,
 //! decoding in reverse pipeline order and honouring each chunk's filter mask.
 //!
-//! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
-//! hdf5plugin LZ4, Zstandard, Bitshuffle (plain, +LZ4, +Zstandard) and Blosc2. Users may
+//! Built in, each one module: deflate, shuffle, Fletcher-32, SZIP (libaec's CCSDS 121.0-B
+//! coder), N-bit and scale-offset (libhdf5's own); LZF (h5py's); BZip2, LZ4, Zstandard,
+//! Bitshuffle (plain, +LZ4, +Zstandard), Blosc, Blosc2 and ZFP (hdf5plugin's). Users may
 //! register more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
 //! Bit `i` of a chunk's filter mask set means filter `i` of the pipeline was not applied to
@@ -20,6 +21,7 @@ pub mod lz4;
 pub mod lzf;
 pub mod registry;
 pub mod shuffle;
+pub mod szip;
 pub mod zstd;
 
 use std::borrow::Cow;

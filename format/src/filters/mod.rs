@@ -3,8 +3,8 @@
 //! decoding in reverse pipeline order and honouring each chunk's filter mask.
 //!
 //! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
-//! hdf5plugin LZ4, Zstandard and Bitshuffle (plain, +LZ4, +Zstandard). Users may register
-//! more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
+//! hdf5plugin LZ4, Zstandard, Bitshuffle (plain, +LZ4, +Zstandard) and ZFP (every mode).
+//! Users may register more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
 //! Bit `i` of a chunk's filter mask set means filter `i` of the pipeline was not applied to
 //! that chunk (libhdf5 skips optional filters that fail); such filters are skipped when
@@ -18,6 +18,7 @@ pub mod lz4;
 pub mod lzf;
 pub mod registry;
 pub mod shuffle;
+pub mod zfp;
 pub mod zstd;
 
 use std::borrow::Cow;

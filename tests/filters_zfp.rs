@@ -171,8 +171,15 @@ fn files_from_hdf5plugin_read_as_h5py_reads_them() {
         .unwrap()
         .read()
         .unwrap();
-    assert_eq!(&ints.as_slice().unwrap()[..5], &[i32::MAX, i32::MIN, 0, 1, -1]);
-    let f: ArrayD<f64> = file.dataset("special/f8_reversible").unwrap().read().unwrap();
+    assert_eq!(
+        &ints.as_slice().unwrap()[..5],
+        &[i32::MAX, i32::MIN, 0, 1, -1]
+    );
+    let f: ArrayD<f64> = file
+        .dataset("special/f8_reversible")
+        .unwrap()
+        .read()
+        .unwrap();
     let bits: Vec<u64> = f.iter().map(|v| v.to_bits()).collect();
     assert_eq!(bits[1], (-0.0f64).to_bits());
     assert_eq!(f[[3]], -5e-324);
@@ -210,7 +217,11 @@ fn set_local_and_encoder_match_h5z_zfp_bit_for_bit() {
         let (ours, theirs) = (header_bytes(&cd), header_bytes(&stored));
         assert_eq!(cd.len(), stored.len(), "{name}");
         let used = if cd.len() == 6 { 4 + 19 } else { ours.len() };
-        assert_eq!(ours[..used], theirs[..used], "{name}: {cd:x?} vs {stored:x?}");
+        assert_eq!(
+            ours[..used],
+            theirs[..used],
+            "{name}: {cd:x?} vs {stored:x?}"
+        );
         let input = hex(r["input"].as_str().unwrap());
         let ctx = FilterContext {
             cd_values: &stored,
@@ -219,7 +230,10 @@ fn set_local_and_encoder_match_h5z_zfp_bit_for_bit() {
             offset: 0,
         };
         let z = Zfp.encode(&ctx, &input).unwrap().unwrap();
-        assert!(z == hex(r["raw"].as_str().unwrap()), "{name}: chunk bytes differ");
+        assert!(
+            z == hex(r["raw"].as_str().unwrap()),
+            "{name}: chunk bytes differ"
+        );
         checked += 1;
     }
     assert_eq!(checked, 480);

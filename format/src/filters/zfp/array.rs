@@ -39,12 +39,7 @@ fn blocks(n: [usize; 4]) -> impl Iterator<Item = ([usize; 4], [usize; 4])> {
 }
 
 /// Visit the valid values of a block: (index in the block, index in the array).
-fn each_value(
-    n: [usize; 4],
-    o: [usize; 4],
-    e: [usize; 4],
-    mut f: impl FnMut(usize, usize),
-) {
+fn each_value(n: [usize; 4], o: [usize; 4], e: [usize; 4], mut f: impl FnMut(usize, usize)) {
     for w in 0..e[3] {
         for z in 0..e[2] {
             for y in 0..e[1] {

@@ -113,9 +113,15 @@ impl Field {
         let dims = match ndims {
             // zfp reads only 32 of the 48 bits of a 1-D size.
             1 => vec![(sizes & 0xffff_ffff) as usize + 1],
-            2 => (0..2).map(|i| ((sizes >> (24 * i)) & 0xff_ffff) as usize + 1).collect(),
-            3 => (0..3).map(|i| ((sizes >> (16 * i)) & 0xffff) as usize + 1).collect(),
-            _ => (0..4).map(|i| ((sizes >> (12 * i)) & 0xfff) as usize + 1).collect(),
+            2 => (0..2)
+                .map(|i| ((sizes >> (24 * i)) & 0xff_ffff) as usize + 1)
+                .collect(),
+            3 => (0..3)
+                .map(|i| ((sizes >> (16 * i)) & 0xffff) as usize + 1)
+                .collect(),
+            _ => (0..4)
+                .map(|i| ((sizes >> (12 * i)) & 0xfff) as usize + 1)
+                .collect(),
         };
         Field { ty, dims }
     }

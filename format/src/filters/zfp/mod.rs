@@ -222,7 +222,10 @@ pub fn parse_cd_values(cd: &[u32], offset: u64) -> Result<LocalParams> {
     if cd.len() > MAX_CD_VALUES {
         return Err(corrupt(
             offset,
-            format!("{} client data values, more than H5Z-ZFP's {MAX_CD_VALUES}", cd.len()),
+            format!(
+                "{} client data values, more than H5Z-ZFP's {MAX_CD_VALUES}",
+                cd.len()
+            ),
         ));
     }
     // The writer's zfp codec (`zfp_codec_version_mismatch`).
@@ -244,7 +247,13 @@ pub fn parse_cd_values(cd: &[u32], offset: u64) -> Result<LocalParams> {
     for big_endian in [false, true] {
         let bytes: Vec<u8> = words
             .iter()
-            .flat_map(|w| if big_endian { w.to_be_bytes() } else { w.to_le_bytes() })
+            .flat_map(|w| {
+                if big_endian {
+                    w.to_be_bytes()
+                } else {
+                    w.to_le_bytes()
+                }
+            })
             .collect();
         match header::read(&mut BitReader::new(&bytes)) {
             Ok((field, params)) => {
@@ -356,12 +365,8 @@ fn set_local(cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
     let ty = match (&dt.class, dt.size) {
         (TypeClass::Float { order, .. }, 4) if *order == ByteOrder::Little => ScalarType::Float,
         (TypeClass::Float { order, .. }, 8) if *order == ByteOrder::Little => ScalarType::Double,
-        (TypeClass::Integer { order, .. }, 4) if *order == ByteOrder::Little => {
-            ScalarType::Int32
-        }
-        (TypeClass::Integer { order, .. }, 8) if *order == ByteOrder::Little => {
-            ScalarType::Int64
-        }
+        (TypeClass::Integer { order, .. }, 4) if *order == ByteOrder::Little => ScalarType::Int32,
+        (TypeClass::Integer { order, .. }, 8) if *order == ByteOrder::Little => ScalarType::Int64,
         _ => {
             return Err(unsupported(format!(
                 "needs little-endian 4- or 8-byte integers or floats, not {dt:?}"

@@ -211,7 +211,10 @@ fn precision(emax: i32, p: &Params, dims: usize) -> u32 {
 
 /// The bit budget left to the integer codec once `bits` are spent: `(minbits, maxbits)`.
 fn rest(p: &Params, bits: u32) -> (u32, u32) {
-    (p.minbits - bits.min(p.minbits), p.maxbits.wrapping_sub(bits))
+    (
+        p.minbits - bits.min(p.minbits),
+        p.maxbits.wrapping_sub(bits),
+    )
 }
 
 fn fwd_cast<F: Float>(block: &[F], emax: i32, ib: &mut [F::I]) {

@@ -32,7 +32,11 @@ fn values(ty: ScalarType, n: usize, random: bool) -> Vec<u8> {
                 out.extend_from_slice(&x.to_le_bytes());
             }
             ScalarType::Float => {
-                let x = if random { f32::from_bits(v as u32) } else { s as f32 };
+                let x = if random {
+                    f32::from_bits(v as u32)
+                } else {
+                    s as f32
+                };
                 out.extend_from_slice(&x.to_le_bytes());
             }
             ScalarType::Double => {
@@ -105,8 +109,20 @@ fn reversible_round_trips_exactly() {
         }
     }
     // Special floats too: signed zeros, subnormals, infinities, NaN bits.
-    let specials = [0.0, -0.0, 5e-324, -1e-310, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1.5];
-    let input: Vec<u8> = specials.iter().flat_map(|v: &f64| v.to_le_bytes()).collect();
+    let specials = [
+        0.0,
+        -0.0,
+        5e-324,
+        -1e-310,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1.5,
+    ];
+    let input: Vec<u8> = specials
+        .iter()
+        .flat_map(|v: &f64| v.to_le_bytes())
+        .collect();
     let field = Field {
         ty: ScalarType::Double,
         dims: vec![8],
@@ -131,7 +147,11 @@ fn fixed_rate_blocks_have_fixed_size() {
             };
             let blocks: usize = dims.iter().map(|d| d.div_ceil(4)).product();
             let (z, back) = round_trip(&field, &p, &values(ty, n, true));
-            assert_eq!(z.len(), (blocks * maxbits as usize).div_ceil(8), "{ty:?} {dims:?}");
+            assert_eq!(
+                z.len(),
+                (blocks * maxbits as usize).div_ceil(8),
+                "{ty:?} {dims:?}"
+            );
             assert_eq!(back.len(), n * ty.size());
         }
     }
@@ -213,7 +233,14 @@ fn set_local_writes_the_header_h5z_zfp_writes() {
         .unwrap();
     assert_eq!(
         out,
-        [0x1010_5111, 0x0570_667a, 0x311, 0xfff0_0000, 0xe088_0000, 0x0007_87af]
+        [
+            0x1010_5111,
+            0x0570_667a,
+            0x311,
+            0xfff0_0000,
+            0xe088_0000,
+            0x0007_87af
+        ]
     );
     let parsed = parse_cd_values(&out, 0).unwrap();
     assert_eq!(parsed.field.dims, [50]);
@@ -226,7 +253,9 @@ fn set_local_writes_the_header_h5z_zfp_writes() {
 fn set_local_rejects_what_h5z_zfp_rejects() {
     let f8 = Datatype::float(8).unwrap();
     let err = |cd: &[u32], dt: &Datatype, chunks: &[u64]| {
-        Zfp.set_local(cd, &local(dt, chunks)).unwrap_err().to_string()
+        Zfp.set_local(cd, &local(dt, chunks))
+            .unwrap_err()
+            .to_string()
     };
     let rate = ZfpMode::Rate(4.0).cd_values();
     assert!(err(&rate, &Datatype::int(2, true), &[10]).contains("4- or 8-byte"));
@@ -346,4 +375,37 @@ fn encode_rejects_a_chunk_of_the_wrong_size() {
     let cd = cd_for(&field, &Params::DEFAULT);
     assert!(Zfp.encode(&ctx(&cd, 4, 36), &[0; 36]).is_err());
     assert!(Zfp.encode(&ctx(&cd, 8, 40), &[0; 40]).is_err());
+}
+
+/// Throughput on 2^20 smooth doubles in a 3-D chunk (`--ignored --nocapture`).
+#[test]
+#[ignore]
+fn speed() {
+    let field = Field {
+        ty: ScalarType::Double,
+        dims: vec![128, 128, 64],
+    };
+    let input = values(ScalarType::Double, field.len().unwrap(), false);
+    for (name, p) in [
+        ("rate 16", Params::from_mode(64 * 16 - 1).unwrap()),
+        ("accuracy 2^-10", Params::from_mode(2177 + 1064).unwrap()),
+        ("reversible", Params::from_mode(2176).unwrap()),
+    ] {
+        let cd = cd_for(&field, &p);
+        let c = ctx(&cd, 8, input.len());
+        let t = std::time::Instant::now();
+        let z = Zfp.encode(&c, &input).unwrap().unwrap();
+        let enc = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let back = Zfp.decode(&c, &z).unwrap();
+        let dec = t.elapsed().as_secs_f64();
+        assert_eq!(back.len(), input.len());
+        let mb = input.len() as f64 / 1e6;
+        println!(
+            "{name}: ratio {:.2}, encode {:.0} MB/s, decode {:.0} MB/s",
+            input.len() as f64 / z.len() as f64,
+            mb / enc,
+            mb / dec
+        );
+    }
 }

@@ -75,7 +75,7 @@ pub struct Field {
 
 impl Field {
     /// Number of values, or `None` on overflow.
-    pub fn len(&self) -> Option<usize> {
+    pub fn values(&self) -> Option<usize> {
         self.dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d))
     }
 

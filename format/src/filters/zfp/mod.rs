@@ -120,7 +120,7 @@ impl FilterCodec for Zfp {
         }
         let total = local
             .field
-            .len()
+            .values()
             .and_then(|n| n.checked_mul(size))
             .filter(|&t| t <= ctx.limit)
             .ok_or_else(|| {
@@ -157,7 +157,7 @@ impl FilterCodec for Zfp {
     fn encode(&self, ctx: &FilterContext<'_>, input: &[u8]) -> Result<Option<Vec<u8>>> {
         let local = parse_cd_values(ctx.cd_values, ctx.offset)?;
         let size = local.field.ty.size();
-        let total = local.field.len().and_then(|n| n.checked_mul(size));
+        let total = local.field.values().and_then(|n| n.checked_mul(size));
         if total != Some(input.len()) || size != ctx.element_size || local.big_endian {
             return Err(Error::Invalid(format!(
                 "zfp: a chunk of {} bytes of {}-byte values does not match the filter's \

@@ -102,7 +102,7 @@ fn reversible_round_trips_exactly() {
                     ty,
                     dims: dims.to_vec(),
                 };
-                let input = values(ty, field.len().unwrap(), random);
+                let input = values(ty, field.values().unwrap(), random);
                 let (_, back) = round_trip(&field, &rev, &input);
                 assert!(back == input, "{ty:?} {dims:?} random {random}");
             }
@@ -138,7 +138,7 @@ fn fixed_rate_blocks_have_fixed_size() {
                 ty,
                 dims: dims.to_vec(),
             };
-            let n = field.len().unwrap();
+            let n = field.values().unwrap();
             let maxbits = 5 << (2 * dims.len());
             let p = Params {
                 minbits: maxbits,
@@ -168,7 +168,7 @@ fn fixed_accuracy_keeps_its_tolerance() {
             ty: ScalarType::Double,
             dims: dims.to_vec(),
         };
-        let input = values(ScalarType::Double, field.len().unwrap(), false);
+        let input = values(ScalarType::Double, field.values().unwrap(), false);
         let (_, back) = round_trip(&field, &p, &input);
         for (a, b) in input.chunks(8).zip(back.chunks(8)) {
             let a = f64::from_le_bytes(a.try_into().unwrap());
@@ -344,7 +344,7 @@ fn truncated_and_corrupt_streams_are_errors_not_panics() {
                     ty,
                     dims: dims.to_vec(),
                 };
-                let input = values(ty, field.len().unwrap(), true);
+                let input = values(ty, field.values().unwrap(), true);
                 let cd = cd_for(&field, &params);
                 let c = ctx(&cd, ty.size(), input.len());
                 let z = Zfp.encode(&c, &input).unwrap().unwrap();
@@ -385,7 +385,7 @@ fn speed() {
         ty: ScalarType::Double,
         dims: vec![128, 128, 64],
     };
-    let input = values(ScalarType::Double, field.len().unwrap(), false);
+    let input = values(ScalarType::Double, field.values().unwrap(), false);
     for (name, p) in [
         ("rate 16", Params::from_mode(64 * 16 - 1).unwrap()),
         ("accuracy 2^-10", Params::from_mode(2177 + 1064).unwrap()),

@@ -354,12 +354,14 @@ fn params_of(cd: &[u32], ty: ScalarType, dims: usize) -> Result<Params> {
 
 /// H5Z-ZFP's `set_local`: the client data holding the zfp header for this dataset's type
 /// and chunk shape, from hdf5plugin's mode values (or none: zfp's expert defaults). Client
-/// data that already hold a header are kept.
+/// data that already hold a header (copied from another dataset) keep its mode, with this
+/// dataset's type and chunk shape.
 fn set_local(cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
-    if cd.get(1).is_some_and(|w| w & 0xff_ffff == 0x70_667a) {
-        parse_cd_values(cd, 0)?;
-        return Ok(cd.to_vec());
-    }
+    let copied = if cd.get(1).is_some_and(|w| w & 0xff_ffff == 0x70_667a) {
+        Some(parse_cd_values(cd, 0)?.params)
+    } else {
+        None
+    };
     let unsupported = |what: String| Error::Unsupported(format!("zfp filter: {what}"));
     let dt = local.datatype;
     let ty = match (&dt.class, dt.size) {
@@ -386,7 +388,10 @@ fn set_local(cd: &[u32], local: &LocalContext<'_>) -> Result<Vec<u32>> {
         )));
     }
     dims.reverse();
-    let params = params_of(cd, ty, dims.len())?;
+    let params = match copied {
+        Some(p) => p,
+        None => params_of(cd, ty, dims.len())?,
+    };
     let field = Field { ty, dims };
     let mut w = BitWriter::with_capacity(24);
     header::write(&mut w, &field, &params).ok_or_else(|| {

@@ -245,8 +245,13 @@ fn set_local_writes_the_header_h5z_zfp_writes() {
     let parsed = parse_cd_values(&out, 0).unwrap();
     assert_eq!(parsed.field.dims, [50]);
     assert_eq!(parsed.field.ty, ScalarType::Int64);
-    // Client data that already hold a header are kept.
+    // Client data that already hold a header keep its mode, with this dataset's field.
     assert_eq!(Zfp.set_local(&out, &local(&i8, &[1, 50, 1])).unwrap(), out);
+    let again = Zfp.set_local(&out, &local(&f8, &[6, 7])).unwrap();
+    let parsed = parse_cd_values(&again, 0).unwrap();
+    assert_eq!(parsed.field.dims, [7, 6]);
+    assert_eq!(parsed.field.ty, ScalarType::Double);
+    assert_eq!(parsed.params, Params::new(1, 16657, 64, -1074).unwrap());
 }
 
 #[test]

@@ -44,3 +44,4 @@ pub use api::*;
 pub use error::{Error, Result};
 pub use filters::blosc2::{Blosc2Codec, Blosc2Filter};
 pub use filters::szip::SzipCoding;
+pub use filters::zfp::ZfpMode;

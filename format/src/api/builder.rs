@@ -242,6 +242,13 @@ impl DatasetBuilder {
         self.filter(id::SZIP, &[coding.options_mask(), pixels_per_block])
     }
 
+    /// ZFP (filter 32013, hdf5plugin's `Zfp(...)`) in `mode`: lossy or lossless compression
+    /// of 4- and 8-byte integers and floats in chunks of 1 to 4 dimensions larger than 1.
+    /// Implies chunked storage.
+    pub fn zfp(self, mode: crate::filters::zfp::ZfpMode) -> Self {
+        self.filter(id::ZFP, &mode.cd_values())
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);

@@ -12,8 +12,8 @@
 //! decoding, even when this crate does not know them.
 
 pub mod bitshuffle;
-pub mod bzip2;
 pub mod blosc2;
+pub mod bzip2;
 pub mod codec;
 pub mod deflate;
 pub mod fletcher32;
@@ -22,6 +22,7 @@ pub mod lzf;
 pub mod registry;
 pub mod shuffle;
 pub mod szip;
+pub mod zfp;
 pub mod zstd;
 
 use std::borrow::Cow;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
-use super::{bitshuffle, blosc2, bzip2, deflate, fletcher32, lz4, lzf, shuffle, szip, zstd};
+use super::{bitshuffle, blosc2, bzip2, deflate, fletcher32, lz4, lzf, shuffle, szip, zfp, zstd};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -51,6 +51,7 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::BZIP2 => &bzip2::Bzip2,
         id::BLOSC2 => &blosc2::Blosc2,
         id::SZIP => &szip::Szip,
+        id::ZFP => &zfp::Zfp,
         _ => return None,
     })
 }

@@ -2,7 +2,7 @@
 //! registry of known filters ([`register`], [`lookup`]) and the pipeline that applies them,
 //! decoding in reverse pipeline order and honouring each chunk's filter mask.
 //!
-//! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
+//! Built in: deflate, shuffle, Fletcher-32, N-bit and scale-offset (libhdf5's own), LZF (h5py's), and from
 //! hdf5plugin LZ4, Zstandard and Bitshuffle (plain, +LZ4, +Zstandard). Users may register
 //! more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
@@ -16,7 +16,9 @@ pub mod deflate;
 pub mod fletcher32;
 pub mod lz4;
 pub mod lzf;
+pub mod nbit;
 pub mod registry;
+pub mod scaleoffset;
 pub mod shuffle;
 pub mod zstd;
 

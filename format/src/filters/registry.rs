@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
-use super::{bitshuffle, deflate, fletcher32, lz4, lzf, shuffle, zstd};
+use super::{bitshuffle, deflate, fletcher32, lz4, lzf, nbit, scaleoffset, shuffle, zstd};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -48,6 +48,8 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::LZ4 => &lz4::Lz4,
         id::ZSTD => &zstd::Zstd,
         id::BITSHUFFLE => &bitshuffle::Bitshuffle,
+        id::NBIT => &nbit::Nbit,
+        id::SCALE_OFFSET => &scaleoffset::ScaleOffsetFilter,
         _ => return None,
     })
 }

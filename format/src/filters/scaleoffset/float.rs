@@ -111,7 +111,8 @@ impl Real for f64 {
 /// NaN and values out of range give `i64::MIN`.
 fn c_lround(x: f64) -> i64 {
     let r = x.round();
-    if r.is_nan() || r >= 9_223_372_036_854_775_808.0 || r < -9_223_372_036_854_775_808.0 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(-LIMIT..LIMIT).contains(&r) {
         i64::MIN
     } else {
         r as i64

@@ -337,11 +337,13 @@ pub fn decode(cd: &[u32], input: &[u8], limit: usize, offset: u64) -> Result<Vec
                 ),
             )
         })?;
-    let head = input
+    let head: [u8; 13] = input
         .get(..13)
+        .and_then(|h| h.try_into().ok())
         .ok_or_else(|| corrupt(offset, "stream truncated in the header"))?;
-    let minbits = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-    let minval_size = usize::from(head[4]).min(8);
+    let [b0, b1, b2, b3, size_byte, ..] = head;
+    let minbits = u32::from_le_bytes([b0, b1, b2, b3]);
+    let minval_size = usize::from(size_byte).min(8);
     let minval = head
         .get(5..5 + minval_size)
         .unwrap_or(&[])

@@ -44,6 +44,20 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Python: `relaxed(path)` creates a file in which libhdf5 2.0 accepts datatypes with
+/// unused bits (`H5Pset_relax_file_integrity_checks`, which h5py does not wrap).
+const RELAXED: &str = r#"
+import ctypes, ctypes.util, pathlib
+import h5py
+from h5py import h5p, h5f
+def relaxed(path):
+    libs = sorted((pathlib.Path(h5py.__file__).resolve().parent.parent / "h5py.libs").glob("libhdf5-*.so*"))
+    lib = ctypes.CDLL(str(libs[0])) if libs else ctypes.CDLL(ctypes.util.find_library("hdf5"))
+    fapl = h5p.create(h5p.FILE_ACCESS)
+    assert lib.H5Pset_relax_file_integrity_checks(ctypes.c_int64(fapl.id), ctypes.c_uint64(1)) >= 0
+    return h5py.File(h5f.create(path.encode(), h5f.ACC_TRUNC, fapl=fapl))
+"#;
+
 const MAKE: &str = r#"
 import sys, json
 import h5py, numpy as np
@@ -66,7 +80,7 @@ def so_values(dt, n):
     v[20:40] = 7           # values equal to the fill value
     return v
 
-with h5py.File(path, "w") as f:
+with relaxed(path) as f:
     g = f.create_group("so")
     for dt in ["u1", "i1", "<u2", ">i2", "<i4", ">u4", "<i8", ">u8", "<u8"]:
         for so in [0, 4, 8]:
@@ -149,7 +163,7 @@ json.dump(raw, sys.stdout)
 fn files_from_h5py_read_as_h5py_reads_them() {
     let dir = scratch("read");
     let path = dir.join("h5py.h5");
-    let raw = run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
+    let raw = run_python(&format!("{RELAXED}{MAKE}"), &[path.to_str().unwrap()]).unwrap();
     let raw: serde_json::Value = serde_json::from_str(&raw).unwrap();
     // The decoded bytes of every N-bit dataset equal libhdf5's.
     let file = File::open(&path).unwrap();
@@ -166,5 +180,233 @@ fn files_from_h5py_read_as_h5py_reads_them() {
     if let Some(d) = json_diff("", &ours, &theirs) {
         panic!("{d}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One dataset we write: name, datatype, filter, fill value, lossless.
+struct Case {
+    name: String,
+    dtype: Datatype,
+    so: Option<ScaleOffset>,
+    fill: Option<f64>,
+    lossless: bool,
+}
+
+fn be(mut t: Datatype) -> Datatype {
+    match &mut t.class {
+        jangada_hdf5::datatype::TypeClass::Integer { order, .. }
+        | jangada_hdf5::datatype::TypeClass::Float { order, .. } => *order = ByteOrder::Big,
+        _ => {}
+    }
+    t
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    let ints = [
+        ("i1", Datatype::int(1, true)),
+        ("u1", Datatype::int(1, false)),
+        ("i2be", be(Datatype::int(2, true))),
+        ("u2", Datatype::int(2, false)),
+        ("i4", Datatype::int(4, true)),
+        ("u4be", be(Datatype::int(4, false))),
+        ("i8", Datatype::int(8, true)),
+        ("u8be", be(Datatype::int(8, false))),
+    ];
+    for (label, t) in &ints {
+        for (mode, m) in [
+            ("auto", ScaleOffset::Integer(None)),
+            ("b4", ScaleOffset::Integer(Some(4))),
+            ("b8", ScaleOffset::Integer(Some(8))),
+        ] {
+            for fill in [None, Some(7.0)] {
+                out.push(Case {
+                    name: format!("so_{label}_{mode}_{}", fill.is_some()),
+                    dtype: t.clone(),
+                    so: Some(m),
+                    fill,
+                    lossless: mode == "auto" || (mode == "b8" && t.size == 1),
+                });
+            }
+        }
+    }
+    for (label, t) in [
+        ("f4", Datatype::float(4).unwrap()),
+        ("f8be", be(Datatype::float(8).unwrap())),
+        ("f4be", be(Datatype::float(4).unwrap())),
+        ("f8", Datatype::float(8).unwrap()),
+    ] {
+        for d in 0..=6 {
+            for fill in [None, Some(7.0)] {
+                out.push(Case {
+                    name: format!("so_{label}_d{d}_{}", fill.is_some()),
+                    dtype: t.clone(),
+                    so: Some(ScaleOffset::FloatDScale(d)),
+                    fill,
+                    lossless: false,
+                });
+            }
+        }
+    }
+    for (label, size, signed, order, prec, off) in [
+        ("i4_12_3", 4, true, ByteOrder::Little, 12, 3),
+        ("u2be_9_4", 2, false, ByteOrder::Big, 9, 4),
+        ("i8_40_10", 8, true, ByteOrder::Little, 40, 10),
+        ("u1_5_2", 1, false, ByteOrder::Little, 5, 2),
+        ("i2be_16_0", 2, true, ByteOrder::Big, 16, 0),
+    ] {
+        out.push(Case {
+            name: format!("nbit_{label}"),
+            dtype: Datatype::int_bits(size, signed, order, prec, off).unwrap(),
+            so: None,
+            fill: None,
+            lossless: true,
+        });
+    }
+    out
+}
+
+/// Values for `case`: within its type's range (reduced types saturate anyway), a run, and
+/// values equal to the fill value.
+fn values(case: &Case) -> Vec<f64> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let float = matches!(
+        case.dtype.class,
+        jangada_hdf5::datatype::TypeClass::Float { .. }
+    );
+    let mut v: Vec<f64> = (0..250)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let r = (x % 2001) as f64 - 1000.0;
+            if float {
+                r * 0.0123 + 3.0
+            } else if case.name.contains("_u") {
+                r.abs()
+            } else if case.name.contains("i1") {
+                r / 8.0
+            } else {
+                r
+            }
+        })
+        .map(|r| if float { r } else { r.trunc() })
+        .collect();
+    for i in 5..9 {
+        v[i] = v[5];
+    }
+    for e in &mut v[20..40] {
+        *e = 7.0;
+    }
+    v
+}
+
+#[test]
+fn files_we_write_read_back_in_h5py_as_libhdf5_writes_them() {
+    let dir = scratch("write");
+    let path = dir.join("ours.h5");
+    let cases = cases();
+    {
+        let file = File::create_truncate(&path).unwrap();
+        let root = file.root().unwrap();
+        let f = root.create_group("f").unwrap();
+        let o = root.create_group("orig").unwrap();
+        for c in &cases {
+            let data = ArrayD::from_shape_vec(IxDyn(&[250]), values(c)).unwrap();
+            let mut b = f.new_dataset(&c.name).dtype(c.dtype.clone()).chunks(&[60]);
+            b = match c.so {
+                Some(m) => b.scale_offset(m),
+                None => b.nbit(),
+            };
+            if let Some(fill) = c.fill {
+                b = b.fill_value(fill).unwrap();
+            }
+            b.write(&data).unwrap();
+            o.new_dataset(&c.name)
+                .dtype(c.dtype.clone())
+                .write(&data)
+                .unwrap();
+        }
+        file.close().unwrap();
+    }
+    // We read back what we wrote (exactly, when lossless).
+    let file = File::open(&path).unwrap();
+    for c in cases.iter().filter(|c| c.lossless) {
+        let a = file.dataset(&format!("f/{}", c.name)).unwrap();
+        let b = file.dataset(&format!("orig/{}", c.name)).unwrap();
+        assert_eq!(
+            a.read_raw(&Selection::all()).unwrap(),
+            b.read_raw(&Selection::all()).unwrap(),
+            "{}",
+            c.name
+        );
+    }
+    drop(file);
+    // h5py reads the whole file as we do.
+    let ours = dump_file(&path).unwrap();
+    let theirs = h5py_dump(&path);
+    if let Some(d) = json_diff("", &ours, &theirs) {
+        panic!("{d}");
+    }
+    // libhdf5, given the same values and creation properties, stores the same client data
+    // and the same chunk bytes, and reads the same values.
+    let check = r#"
+import sys, json
+import h5py, numpy as np
+from h5py import h5d, h5s, h5p, h5z
+ours = h5py.File(sys.argv[1], "r")
+theirs = relaxed(sys.argv[2])
+lossless = set(sys.argv[3].split(","))
+problems = []
+for name in ours["f"]:
+    d = ours["f/" + name]; o = ours["orig/" + name]
+    tid = d.id.get_type()
+    opl = d.id.get_create_plist()
+    fid, flags, cd, _ = opl.get_filter(0)
+    pl = h5p.create(h5p.DATASET_CREATE)
+    pl.set_chunk(d.chunks)
+    if opl.fill_value_defined() == h5d.FILL_VALUE_USER_DEFINED:
+        pl.set_fill_value(np.array(d.fillvalue, dtype=d.dtype))
+    if fid == 6:
+        pl.set_scaleoffset(cd[0], cd[1])
+    else:
+        pl.set_filter(h5z.FILTER_NBIT, h5z.FLAG_OPTIONAL)
+    new = h5d.create(theirs.id, name.encode(), tid, h5s.create_simple(d.shape), pl)
+    raw = np.empty(o.shape, dtype=f"V{tid.get_size()}")
+    o.id.read(h5s.ALL, h5s.ALL, raw, mtype=tid)
+    new.write(h5s.ALL, h5s.ALL, raw, mtype=tid)
+    theirs.flush()
+    b = new.get_create_plist().get_filter(0)
+    if (fid, flags, cd) != b[:3]:
+        problems.append(f"{name}: client data ours {(fid, flags, cd)} libhdf5 {b[:3]}")
+    for i in range(d.id.get_num_chunks()):
+        off = d.id.get_chunk_info(i).chunk_offset
+        ca = d.id.read_direct_chunk(off); cb = new.read_direct_chunk(off)
+        if ca != cb:
+            problems.append(f"{name}: chunk {off}: ours {ca[0]} {ca[1].hex()} libhdf5 {cb[0]} {cb[1].hex()}")
+            break
+    va = d[...]; vb = h5py.Dataset(new)[...]
+    if not np.array_equal(va, vb, equal_nan=va.dtype.kind == "f"):
+        problems.append(f"{name}: values differ from libhdf5's")
+    if name in lossless and not np.array_equal(va, o[...]):
+        problems.append(f"{name}: values differ from those written")
+print(json.dumps(problems))
+"#;
+    let lossless: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.lossless)
+        .map(|c| c.name.as_str())
+        .collect();
+    let out = run_python(
+        &format!("{RELAXED}{check}"),
+        &[
+            path.to_str().unwrap(),
+            dir.join("libhdf5.h5").to_str().unwrap(),
+            &lossless.join(","),
+        ],
+    )
+    .unwrap();
+    let problems: Vec<String> = serde_json::from_str(out.trim()).unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

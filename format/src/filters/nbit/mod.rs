@@ -102,15 +102,12 @@ pub fn decode(cd: &[u32], input: &[u8], limit: usize, offset: u64) -> Result<Vec
     let Some((n, size)) = header(cd, offset)? else {
         return Ok(input.to_vec());
     };
-    let total = n
-        .checked_mul(size)
-        .filter(|&t| t <= limit)
-        .ok_or_else(|| {
-            corrupt(
-                offset,
-                format!("{n} elements of {size} bytes: more than the {limit} bytes expected"),
-            )
-        })?;
+    let total = n.checked_mul(size).filter(|&t| t <= limit).ok_or_else(|| {
+        corrupt(
+            offset,
+            format!("{n} elements of {size} bytes: more than the {limit} bytes expected"),
+        )
+    })?;
     let mut out = vec![0u8; total];
     let mut reader = BitReader::new(input);
     Walk::new(cd, offset, |leaf| {
@@ -230,7 +227,11 @@ fn pack(w: &mut BitWriter, elem: &[u8], field: Field) {
 fn unpack(r: &mut BitReader<'_>, elem: &mut [u8], field: Field) -> Option<()> {
     if field.size <= 8 {
         let v = r.get(field.precision)?;
-        let v = if field.precision == 0 { 0 } else { v << field.offset.min(63) };
+        let v = if field.precision == 0 {
+            0
+        } else {
+            v << field.offset.min(63)
+        };
         store(elem, field.big, v);
         return Some(());
     }

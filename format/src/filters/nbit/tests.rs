@@ -72,16 +72,25 @@ fn round_trips() {
         let back = decode(&cd, &z, 400, 0).unwrap();
         for (e, b) in data.chunks(4).zip(back.chunks(4)) {
             let (v, w) = if order == ByteOrder::Little {
-                (u32::from_le_bytes(e.try_into().unwrap()), u32::from_le_bytes(b.try_into().unwrap()))
+                (
+                    u32::from_le_bytes(e.try_into().unwrap()),
+                    u32::from_le_bytes(b.try_into().unwrap()),
+                )
             } else {
-                (u32::from_be_bytes(e.try_into().unwrap()), u32::from_be_bytes(b.try_into().unwrap()))
+                (
+                    u32::from_be_bytes(e.try_into().unwrap()),
+                    u32::from_be_bytes(b.try_into().unwrap()),
+                )
             };
             assert_eq!(w, v & (0xfff << 3));
         }
     }
     // Full precision: nothing done.
     let cd = [8, 1, 2, 1, 4, 0, 32, 0];
-    assert_eq!(encode(&cd, &[1, 2, 3, 4, 5, 6, 7, 8]).unwrap(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        encode(&cd, &[1, 2, 3, 4, 5, 6, 7, 8]).unwrap(),
+        [1, 2, 3, 4, 5, 6, 7, 8]
+    );
     // Wide (16-byte) values go bit by bit.
     let cd = [8, 0, 3, 1, 16, 1, 80, 5];
     let data: Vec<u8> = (0..48u8).collect();

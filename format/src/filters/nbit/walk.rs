@@ -191,7 +191,9 @@ impl<'a, F: FnMut(Leaf) -> Result<()>> Walk<'a, F> {
             used = used
                 .checked_add(member_size)
                 .filter(|&u| u <= size && member_size > 0)
-                .ok_or_else(|| corrupt(self.offset, "compound member sizes overflow the compound"))?;
+                .ok_or_else(|| {
+                    corrupt(self.offset, "compound member sizes overflow the compound")
+                })?;
             if member_offset
                 .checked_add(member_size)
                 .is_none_or(|end| end > size)

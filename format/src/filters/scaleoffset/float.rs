@@ -141,9 +141,12 @@ fn pre_t<T: Real>(p: &Params, d: i32, mut values: Vec<u64>) -> Option<Packed> {
         }
     } else {
         let first = T::from_native(values.first().copied().unwrap_or(0));
-        values.iter().map(|&v| T::from_native(v)).fold((first, first), |(lo, hi), v| {
-            (if v < lo { v } else { lo }, if v > hi { v } else { hi })
-        })
+        values
+            .iter()
+            .map(|&v| T::from_native(v))
+            .fold((first, first), |(lo, hi), v| {
+                (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+            })
     };
     let diff = max.mul(scale).sub(min.mul(scale));
     if diff.round() > T::from_f64(2f64.powi(T::BITS as i32 - 1)) {

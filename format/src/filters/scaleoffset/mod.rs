@@ -324,19 +324,18 @@ pub fn decode(cd: &[u32], input: &[u8], limit: usize, offset: u64) -> Result<Vec
     if p.kind == Kind::Unchanged {
         return Ok(input.to_vec());
     }
-    let total = p
-        .n
-        .checked_mul(p.size)
-        .filter(|&t| t <= limit)
-        .ok_or_else(|| {
-            corrupt(
-                offset,
-                format!(
-                    "{} elements of {} bytes: more than the {limit} bytes expected",
-                    p.n, p.size
-                ),
-            )
-        })?;
+    let total =
+        p.n.checked_mul(p.size)
+            .filter(|&t| t <= limit)
+            .ok_or_else(|| {
+                corrupt(
+                    offset,
+                    format!(
+                        "{} elements of {} bytes: more than the {limit} bytes expected",
+                        p.n, p.size
+                    ),
+                )
+            })?;
     let head: [u8; 13] = input
         .get(..13)
         .and_then(|h| h.try_into().ok())

@@ -50,12 +50,25 @@ fn round(t: &Datatype, user: [u32; 2], fill: Option<&[u8]>, data: &[u8]) -> Vec<
 
 #[test]
 fn integers_round_trip() {
-    for (size, signed) in [(1, false), (1, true), (2, true), (4, false), (8, true), (8, false)] {
+    for (size, signed) in [
+        (1, false),
+        (1, true),
+        (2, true),
+        (4, false),
+        (8, true),
+        (8, false),
+    ] {
         let t = Datatype::int(size, signed);
-        let data: Vec<u8> = (0..size as usize * 50).map(|i| (i * 7 % 13) as u8).collect();
+        let data: Vec<u8> = (0..size as usize * 50)
+            .map(|i| (i * 7 % 13) as u8)
+            .collect();
         assert_eq!(round(&t, [2, 0], None, &data), data, "{size} {signed}");
         let fill = vec![3u8; size as usize];
-        assert_eq!(round(&t, [2, 0], Some(&fill), &data), data, "{size} {signed}");
+        assert_eq!(
+            round(&t, [2, 0], Some(&fill), &data),
+            data,
+            "{size} {signed}"
+        );
     }
     // The header: minbits 4, minval 0, for 0..15 with fill 7.
     let t = Datatype::int(2, true);
@@ -63,7 +76,10 @@ fn integers_round_trip() {
     let cd = cd_for(&t, [2, 4], 30, Some(&7i16.to_le_bytes()));
     let z = encode(&cd, &data).unwrap().unwrap();
     assert_eq!(
-        z[..30].iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        z[..30]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
         "0400000008000000000000000000000000000000000123456f89abcdef01"
     );
     // Constant data without a fill value... is still 1 bit (the default fill is defined).
@@ -82,7 +98,10 @@ fn floats_round_trip_to_d_digits() {
         assert!((v - b).abs() < 1e-3, "{v} {b}");
     }
     let t = Datatype::float(4).unwrap();
-    let data: Vec<u8> = vals.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect();
+    let data: Vec<u8> = vals
+        .iter()
+        .flat_map(|&v| (v as f32).to_le_bytes())
+        .collect();
     let back = round(&t, [0, 2], Some(&1.5f32.to_le_bytes()), &data);
     for (v, b) in vals.iter().zip(back.chunks(4)) {
         let b = f32::from_le_bytes(b.try_into().unwrap());
@@ -106,7 +125,10 @@ fn corrupt_and_hostile_are_errors() {
     assert!(decode(&cd, &bad, 400, 0).is_err());
     // E-scale, wrong counts, classes, sizes, orders.
     let mut e = cd_for(&Datatype::float(4).unwrap(), [1, 8], 100, None);
-    assert!(decode(&e, &z, 400, 0).unwrap_err().to_string().contains("E-scale"));
+    assert!(decode(&e, &z, 400, 0)
+        .unwrap_err()
+        .to_string()
+        .contains("E-scale"));
     e[0] = 0;
     e[4] = 2;
     assert!(decode(&e, &z, 400, 0).is_err());

@@ -339,10 +339,11 @@ impl DatasetBuilder {
             }
             (storage, None) => self.storage_choice(storage, wants_chunks, &dataspace, &datatype)?,
         };
-        // Filters in h5py's order: shuffle, then compression (in the order asked for),
+        // Filters in h5py's order: scale-offset, shuffle, then compression (in the order asked for),
         // fletcher32 last.
         let mut filters = self.filters.clone();
         filters.sort_by_key(|f| match f.id {
+            id::SCALE_OFFSET => -1,
             id::SHUFFLE => 0,
             id::FLETCHER32 => 2,
             _ => 1,

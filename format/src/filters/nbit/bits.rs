@@ -5,8 +5,10 @@
 #[derive(Debug, Default)]
 pub(crate) struct BitWriter {
     out: Vec<u8>,
-    /// Bits still free in the last byte of `out` (0: start a new byte).
-    free: u32,
+    /// Bits not yet written out (the low `pending` bits).
+    acc: u64,
+    /// How many (fewer than 8 between calls).
+    pending: u32,
 }
 
 impl BitWriter {
@@ -14,33 +16,37 @@ impl BitWriter {
     pub(crate) fn with_prefix(prefix: &[u8], capacity: usize) -> BitWriter {
         let mut out = Vec::with_capacity(prefix.len().saturating_add(capacity));
         out.extend_from_slice(prefix);
-        BitWriter { out, free: 0 }
+        BitWriter {
+            out,
+            acc: 0,
+            pending: 0,
+        }
     }
 
     /// Append the low `n` bits of `v` (`n` at most 64).
     pub(crate) fn put(&mut self, v: u64, n: u32) {
-        let mut left = n.min(64);
-        while left > 0 {
-            if self.free == 0 {
-                self.out.push(0);
-                self.free = 8;
-            }
-            let take = left.min(self.free);
-            let bits = (v >> (left - take)) & low_mask(take);
-            if let Some(last) = self.out.last_mut() {
-                *last |= (bits << (self.free - take)) as u8;
-            }
-            self.free -= take;
-            left -= take;
+        let n = n.min(64);
+        if n > 56 {
+            self.put(v >> 32, n - 32);
+            self.put(v & low_mask(32), 32);
+            return;
         }
+        if n == 0 {
+            return;
+        }
+        self.acc = (self.acc << n) | (v & low_mask(n));
+        self.pending += n;
+        while self.pending >= 8 {
+            self.pending -= 8;
+            self.out.push((self.acc >> self.pending) as u8);
+        }
+        self.acc &= low_mask(self.pending);
     }
 
     /// The bytes, padded as both filters pad: the number of whole bytes written plus one
     /// (a zero byte is added when the bits end on a byte boundary).
     pub(crate) fn finish(mut self) -> Vec<u8> {
-        if self.free == 0 {
-            self.out.push(0);
-        }
+        self.out.push((self.acc << (8 - self.pending)) as u8);
         self.out
     }
 }

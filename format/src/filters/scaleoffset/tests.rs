@@ -151,3 +151,42 @@ fn corrupt_and_hostile_are_errors() {
         let _ = decode(&cd, &s, 400, 0);
     }
 }
+
+/// Throughput on 16 MiB chunks (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn speed() {
+    let n = 4 << 20;
+    let report = |what: &str, bytes: usize, t: std::time::Duration| {
+        println!("{what}: {:.0} MB/s", bytes as f64 / t.as_secs_f64() / 1e6);
+    };
+    let ints: Vec<u8> = (0..n as u32)
+        .flat_map(|i| ((i / 3) % 5000).to_le_bytes())
+        .collect();
+    let t = Datatype::int(4, false);
+    let cd = cd_for(&t, [2, 0], n as u64, None);
+    let s = std::time::Instant::now();
+    let z = encode(&cd, &ints).unwrap().unwrap();
+    report("scaleoffset int encode", ints.len(), s.elapsed());
+    let s = std::time::Instant::now();
+    decode(&cd, &z, ints.len(), 0).unwrap();
+    report("scaleoffset int decode", ints.len(), s.elapsed());
+    let floats: Vec<u8> = (0..n)
+        .flat_map(|i| ((i as f32 * 0.001).sin() * 100.0).to_le_bytes())
+        .collect();
+    let cd = cd_for(&Datatype::float(4).unwrap(), [0, 3], n as u64, None);
+    let s = std::time::Instant::now();
+    let z = encode(&cd, &floats).unwrap().unwrap();
+    report("scaleoffset f4 D=3 encode", floats.len(), s.elapsed());
+    let s = std::time::Instant::now();
+    decode(&cd, &z, floats.len(), 0).unwrap();
+    report("scaleoffset f4 D=3 decode", floats.len(), s.elapsed());
+    let t = Datatype::int_bits(4, true, ByteOrder::Little, 12, 3).unwrap();
+    let cd = crate::filters::nbit::cd_values(&t, &[n as u64]).unwrap();
+    let s = std::time::Instant::now();
+    let z = crate::filters::nbit::encode(&cd, &ints).unwrap();
+    report("nbit 12-bit encode", ints.len(), s.elapsed());
+    let s = std::time::Instant::now();
+    crate::filters::nbit::decode(&cd, &z, ints.len(), 0).unwrap();
+    report("nbit 12-bit decode", ints.len(), s.elapsed());
+}

@@ -859,6 +859,42 @@ fn hdf5_dataset_builder() {
                 .create()
                 .map(|_| ())
         }),
+        ("scale-offset on strings", "only integer and float", |f| {
+            f.root()?
+                .new_dataset("new")
+                .dtype(Datatype::fixed_string(
+                    4,
+                    StringPadding::NullPad,
+                    CharacterSet::Ascii,
+                ))
+                .shape(&[4])
+                .scale_offset(jangada_hdf5::ScaleOffset::Integer(None))
+                .create()
+                .map(|_| ())
+        }),
+        ("scale-offset on half floats", "2-byte floats", |f| {
+            f.root()?
+                .new_dataset("new")
+                .dtype(Datatype::float16())
+                .shape(&[4])
+                .scale_offset(jangada_hdf5::ScaleOffset::FloatDScale(2))
+                .create()
+                .map(|_| ())
+        }),
+        ("numbers into a non-IEEE float", "not an IEEE layout", |f| {
+            let mut t = Datatype::float(4)?;
+            if let jangada_hdf5::datatype::TypeClass::Float { precision, .. } = &mut t.class {
+                *precision = 20;
+            }
+            let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3]), vec![1.0f32, 2.0, 3.0])
+                .map_err(|e| jangada_hdf5::Error::Invalid(e.to_string()))?;
+            f.root()?
+                .new_dataset("new")
+                .dtype(t)
+                .nbit()
+                .write(&a)
+                .map(|_| ())
+        }),
         ("shape too large", "large|limit|overflow", |f| {
             f.root()?
                 .new_dataset("new")

@@ -249,6 +249,21 @@ impl DatasetBuilder {
         self.filter(id::ZFP, &mode.cd_values())
     }
 
+    /// N-bit packing (filter 5, libhdf5's `H5Pset_nbit`): only the significant bits of each
+    /// integer or float (the datatype's precision at its bit offset, e.g. a
+    /// [`Datatype::int_bits`] type) are stored; compound and array members likewise.
+    /// Lossless for values that fit the precision. Implies chunked storage.
+    pub fn nbit(self) -> Self {
+        self.filter(id::NBIT, &[])
+    }
+
+    /// Scale-offset (filter 6, libhdf5's `H5Pset_scaleoffset`, h5py's `scaleoffset=`):
+    /// integers stored in the fewest bits their chunk's range needs, floats kept to a
+    /// number of decimal digits (lossy). Implies chunked storage.
+    pub fn scale_offset(self, mode: crate::filters::scaleoffset::ScaleOffset) -> Self {
+        self.filter(id::SCALE_OFFSET, &mode.cd_values())
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);
@@ -361,10 +376,11 @@ impl DatasetBuilder {
             }
             (storage, None) => self.storage_choice(storage, wants_chunks, &dataspace, &datatype)?,
         };
-        // Filters in h5py's order: shuffle, then compression (in the order asked for),
+        // Filters in h5py's order: scale-offset, shuffle, then compression (in the order asked for),
         // fletcher32 last.
         let mut filters = self.filters.clone();
         filters.sort_by_key(|f| match f.id {
+            id::SCALE_OFFSET => -1,
             id::SHUFFLE => 0,
             id::FLETCHER32 => 2,
             _ => 1,

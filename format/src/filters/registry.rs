@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
-use super::{bitshuffle, blosc2, bzip2, deflate, fletcher32, lz4, lzf, shuffle, szip, zfp, zstd};
+use super::{
+    bitshuffle, blosc2, bzip2, deflate, fletcher32, lz4, lzf, nbit, scaleoffset, shuffle, szip,
+    zfp, zstd,
+};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -52,6 +55,8 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::BLOSC2 => &blosc2::Blosc2,
         id::SZIP => &szip::Szip,
         id::ZFP => &zfp::Zfp,
+        id::NBIT => &nbit::Nbit,
+        id::SCALE_OFFSET => &scaleoffset::ScaleOffsetFilter,
         _ => return None,
     })
 }

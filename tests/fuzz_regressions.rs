@@ -107,10 +107,16 @@ fn filter_seeds_dir() -> PathBuf {
         .join("filters")
 }
 
-/// Every file of `fuzz/corpus-seeds/filters/` and `fuzz/regressions/filters/`, sorted.
+/// Every file of `fuzz/corpus-seeds/filters/` and `fuzz/regressions/filters/`, and of the
+/// folder `JANGADA_FUZZ_FILTERS` names (e.g. the fuzzer's grown `fuzz/corpus/filters/`, to
+/// check it under the allocation guard), sorted.
 fn filter_inputs() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in [filter_seeds_dir(), regressions_dir().join("filters")] {
+    let extra = std::env::var_os("JANGADA_FUZZ_FILTERS").map(PathBuf::from);
+    for dir in [filter_seeds_dir(), regressions_dir().join("filters")]
+        .into_iter()
+        .chain(extra)
+    {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

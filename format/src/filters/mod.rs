@@ -11,6 +11,7 @@
 //! decoding, even when this crate does not know them.
 
 pub mod bitshuffle;
+pub mod bzip2;
 pub mod codec;
 pub mod deflate;
 pub mod fletcher32;

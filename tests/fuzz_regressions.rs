@@ -5,7 +5,7 @@
 //! The `filters` target (`jangada::fuzzing::filters`) replays the real chunks of
 //! `fuzz/corpus-seeds/filters/` and its findings in `fuzz/regressions/filters/`, each under
 //! the same watchdog with the allocation limit `jangada::fuzzing::filter_budget` (the
-//! chunk, grown by the filters, twice over, plus the input and 2 MiB).
+//! chunk, grown by the filters, twice over, plus the input and 4 MiB for BZip2's blocks).
 //! See fuzz/README.md for running the fuzzers themselves.
 #![allow(
     clippy::unwrap_used,

@@ -126,11 +126,12 @@ pub fn filter_decode(bytes: &[u8]) -> Option<Result<Vec<u8>>> {
 
 /// The most bytes decoding `bytes` may allocate: each applied filter's decoding limit (the
 /// chunk, grown by the filters before it) for its output and once more for its working
-/// state, the input twice, and 2 MiB for the decoders' state that does not grow with the
-/// chunk (`ruzstd` reserves a block's literals, up to 1 MiB as a literals header claims,
-/// beside its tables).
+/// state, the input twice, and 4 MiB for the decoders' state that does not grow with the
+/// chunk: BZip2 works on whole blocks of up to 900 kB, 4 bytes an entry (3.6 MB, as its
+/// stream header declares, for any chunk), `ruzstd` reserves a block's literals (up to 1 MiB
+/// as a literals header claims) beside its tables.
 pub fn filter_budget(bytes: &[u8]) -> usize {
-    let slack = bytes.len().saturating_mul(2).saturating_add(2 << 20);
+    let slack = bytes.len().saturating_mul(2).saturating_add(4 << 20);
     let Some(input) = parse(bytes) else {
         return slack;
     };

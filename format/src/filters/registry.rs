@@ -61,6 +61,21 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
     })
 }
 
+/// The identifiers of every built-in filter, ascending: exactly the ids [`builtin`] resolves
+/// (a test checks both agree; add a new filter's id to both).
+pub fn builtin_ids() -> &'static [u16] {
+    &[
+        id::DEFLATE,
+        id::SHUFFLE,
+        id::FLETCHER32,
+        id::BZIP2,
+        id::LZF,
+        id::LZ4,
+        id::BITSHUFFLE,
+        id::ZSTD,
+    ]
+}
+
 /// The filter with identifier `filter_id`: built in, else registered by a user.
 pub fn lookup(filter_id: u16) -> Option<Resolved> {
     if let Some(c) = builtin(filter_id) {
@@ -105,4 +120,26 @@ pub fn unregister(filter_id: u16) -> bool {
     let before = user.len();
     user.retain(|c| c.id() != filter_id);
     before != user.len()
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::{builtin, builtin_ids};
+
+    #[test]
+    fn builtin_ids_are_exactly_the_built_in_filters() {
+        let ids = builtin_ids();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "not ascending: {ids:?}"
+        );
+        for filter_id in 0..=u16::MAX {
+            let listed = ids.contains(&filter_id);
+            assert_eq!(builtin(filter_id).is_some(), listed, "filter {filter_id}");
+            if let Some(c) = builtin(filter_id) {
+                assert_eq!(c.id(), filter_id);
+            }
+        }
+    }
 }

@@ -33,12 +33,7 @@ use jangada_hdf5::{Dataset, Error, File, Group, Node};
 /// Filter ids the corpus uses that this crate does not read (yet). Delete an id when its
 /// filter lands: its files are then compared with h5py's reading.
 const PENDING: &[u16] = &[
-    4,     // SZIP
-    5,     // N-bit
-    6,     // scale-offset
     32001, // Blosc
-    32013, // ZFP
-    32026, // Blosc2
     // Never supported here (their files must keep failing with the unsupported-filter error):
     305,   // LZO (PyTables)
     32017, // SZ

@@ -68,11 +68,16 @@ pub fn builtin_ids() -> &'static [u16] {
         id::DEFLATE,
         id::SHUFFLE,
         id::FLETCHER32,
+        id::SZIP,
+        id::NBIT,
+        id::SCALE_OFFSET,
         id::BZIP2,
         id::LZF,
         id::LZ4,
         id::BITSHUFFLE,
+        id::ZFP,
         id::ZSTD,
+        id::BLOSC2,
     ]
 }
 

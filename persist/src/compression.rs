@@ -15,6 +15,11 @@
 //! | `zstd`, `zstd:N` | Zstandard, level (default 3) |
 //! | `bzip2`, `bzip2:N` | BZip2, block size 1-9 (default 9) |
 //! | `bitshuffle`, `bitshuffle:lz4`, `bitshuffle:zstd[:N]`, `bitshuffle:none` | Bitshuffle (default +LZ4) |
+//! | `blosc2[:CODEC[:N[:SHUFFLE]]]` | Blosc2: codec `blosclz`, `lz4` (default), `lz4hc`, `zlib`, `zstd`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle`, `delta` |
+//! | `szip`, `szip:nn:N`, `szip:ec:N` | SZIP, N pixels per block (default `nn:8`, h5py's) |
+//! | `nbit` | N-bit packing (the datatype's precision) |
+//! | `scaleoffset:int[:N]`, `scaleoffset:float:D` | scale-offset: integers in N bits (default: as few as each chunk needs), floats kept to D decimal digits (lossy) |
+//! | `zfp:rate:R`, `zfp:precision:P`, `zfp:accuracy:A`, `zfp:reversible`, `zfp:expert:MINBITS:MAXBITS:MAXPREC:MINEXP` | ZFP |
 //! | `filter:ID[:V1:V2...]` | any filter by id with its client data values |
 //!
 //! `#[jangada(compression = N)]` (an integer) is `"shuffle,gzip:N"`.
@@ -22,12 +27,14 @@
 use std::fmt;
 use std::str::FromStr;
 
-use jangada_hdf5::{BitshuffleMode, DatasetBuilder};
+use jangada_hdf5::{
+    BitshuffleMode, Blosc2Codec, Blosc2Filter, DatasetBuilder, ScaleOffset, SzipCoding, ZfpMode,
+};
 
 use crate::error::{Error, Result};
 
 /// One filter of a [`Compression`] pipeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Filter {
     /// Deflate at a level (0-9).
@@ -46,6 +53,16 @@ pub enum Filter {
     Bzip2(u32),
     /// Bitshuffle then a compressor.
     Bitshuffle(BitshuffleMode),
+    /// Blosc2: codec, level (0-9) and shuffle filter.
+    Blosc2(Blosc2Codec, u8, Blosc2Filter),
+    /// SZIP with a coding method and pixels per block.
+    Szip(SzipCoding, u32),
+    /// N-bit packing.
+    Nbit,
+    /// Scale-offset.
+    ScaleOffset(ScaleOffset),
+    /// ZFP.
+    Zfp(ZfpMode),
     /// Any filter by id, with its client data values.
     Other {
         /// The HDF5 filter id.
@@ -56,7 +73,7 @@ pub enum Filter {
 }
 
 /// The filter pipeline of an array dataset.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Compression {
     filters: Vec<Filter>,
 }
@@ -157,6 +174,89 @@ impl Compression {
                     };
                     Filter::Bitshuffle(mode)
                 }
+                "blosc2" => {
+                    at_most(3)?;
+                    let codec = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+                        None | Some("lz4") => Blosc2Codec::Lz4,
+                        Some("blosclz") => Blosc2Codec::BloscLz,
+                        Some("lz4hc") => Blosc2Codec::Lz4Hc,
+                        Some("zlib") => Blosc2Codec::Zlib,
+                        Some("zstd") => Blosc2Codec::Zstd,
+                        Some(other) => return Err(bad(format!("blosc2 codec {other:?}"))),
+                    };
+                    let level = num(1, 5)?;
+                    if level > 9 {
+                        return Err(bad(format!("blosc2 level {level} is not 0-9")));
+                    }
+                    let shuffle = match args.get(2).map(|a| a.to_ascii_lowercase()).as_deref() {
+                        None | Some("shuffle") => Blosc2Filter::Shuffle,
+                        Some("bitshuffle") => Blosc2Filter::BitShuffle,
+                        Some("noshuffle") => Blosc2Filter::NoFilter,
+                        Some("delta") => Blosc2Filter::Delta,
+                        Some(other) => return Err(bad(format!("blosc2 shuffle {other:?}"))),
+                    };
+                    Filter::Blosc2(codec, level as u8, shuffle)
+                }
+                "szip" => {
+                    at_most(2)?;
+                    let coding = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+                        None | Some("nn") => SzipCoding::Nn,
+                        Some("ec") => SzipCoding::Ec,
+                        Some(other) => return Err(bad(format!("szip coding {other:?}"))),
+                    };
+                    Filter::Szip(coding, num(1, 8)?)
+                }
+                "nbit" => {
+                    at_most(0)?;
+                    Filter::Nbit
+                }
+                "scaleoffset" => {
+                    at_most(2)?;
+                    match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+                        Some("int") => Filter::ScaleOffset(ScaleOffset::Integer(
+                            args.get(1).map(|_| num(1, 0)).transpose()?,
+                        )),
+                        Some("float") if args.len() == 2 => {
+                            Filter::ScaleOffset(ScaleOffset::FloatDScale(num(1, 0)?))
+                        }
+                        _ => {
+                            return Err(bad(
+                                "scaleoffset:int[:BITS] or scaleoffset:float:DIGITS".into()
+                            ))
+                        }
+                    }
+                }
+                "zfp" => {
+                    let real = |i: usize| -> Result<f64> {
+                        args.get(i)
+                            .and_then(|a| a.parse::<f64>().ok())
+                            .filter(|v| v.is_finite())
+                            .ok_or_else(|| {
+                                bad("zfp: the mode's value is not a finite number".into())
+                            })
+                    };
+                    let mode = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+                        Some("reversible") if args.len() == 1 => ZfpMode::Reversible,
+                        Some("rate") if args.len() == 2 => ZfpMode::Rate(real(1)?),
+                        Some("accuracy") if args.len() == 2 => ZfpMode::Accuracy(real(1)?),
+                        Some("precision") if args.len() == 2 => ZfpMode::Precision(num(1, 0)?),
+                        Some("expert") if args.len() == 5 => ZfpMode::Expert {
+                            minbits: num(1, 0)?,
+                            maxbits: num(2, 0)?,
+                            maxprec: num(3, 0)?,
+                            minexp: args
+                                .get(4)
+                                .and_then(|a| a.parse::<i32>().ok())
+                                .ok_or_else(|| bad("zfp:expert: minexp is a number".into()))?,
+                        },
+                        _ => {
+                            return Err(bad("zfp:rate:R, zfp:precision:P, zfp:accuracy:A or \
+                                            zfp:reversible"
+                                .into()))
+                        }
+                    };
+                    Filter::Zfp(mode)
+                }
                 "filter" => {
                     let id = args
                         .first()
@@ -187,6 +287,11 @@ impl Compression {
                 Filter::Zstd(level) => builder.zstd(*level),
                 Filter::Bzip2(size) => builder.bzip2(*size),
                 Filter::Bitshuffle(mode) => builder.bitshuffle(*mode),
+                Filter::Blosc2(codec, level, shuffle) => builder.blosc2(*codec, *level, *shuffle),
+                Filter::Szip(coding, pixels) => builder.szip(*coding, *pixels),
+                Filter::Nbit => builder.nbit(),
+                Filter::ScaleOffset(mode) => builder.scale_offset(*mode),
+                Filter::Zfp(mode) => builder.zfp(*mode),
                 Filter::Other { id, cd_values } => builder.filter(*id, cd_values),
             };
         }
@@ -220,6 +325,44 @@ impl fmt::Display for Compression {
                 Filter::Bitshuffle(BitshuffleMode::None) => f.write_str("bitshuffle:none")?,
                 Filter::Bitshuffle(BitshuffleMode::Lz4) => f.write_str("bitshuffle:lz4")?,
                 Filter::Bitshuffle(BitshuffleMode::Zstd(l)) => write!(f, "bitshuffle:zstd:{l}")?,
+                Filter::Blosc2(codec, level, shuffle) => {
+                    let codec = match codec {
+                        Blosc2Codec::BloscLz => "blosclz",
+                        Blosc2Codec::Lz4 => "lz4",
+                        Blosc2Codec::Lz4Hc => "lz4hc",
+                        Blosc2Codec::Zlib => "zlib",
+                        Blosc2Codec::Zstd => "zstd",
+                    };
+                    let shuffle = match shuffle {
+                        Blosc2Filter::NoFilter => "noshuffle",
+                        Blosc2Filter::Shuffle => "shuffle",
+                        Blosc2Filter::BitShuffle => "bitshuffle",
+                        Blosc2Filter::Delta => "delta",
+                    };
+                    write!(f, "blosc2:{codec}:{level}:{shuffle}")?
+                }
+                Filter::Szip(SzipCoding::Nn, n) => write!(f, "szip:nn:{n}")?,
+                Filter::Szip(SzipCoding::Ec, n) => write!(f, "szip:ec:{n}")?,
+                Filter::Nbit => f.write_str("nbit")?,
+                Filter::ScaleOffset(ScaleOffset::Integer(None)) => {
+                    f.write_str("scaleoffset:int")?
+                }
+                Filter::ScaleOffset(ScaleOffset::Integer(Some(n))) => {
+                    write!(f, "scaleoffset:int:{n}")?
+                }
+                Filter::ScaleOffset(ScaleOffset::FloatDScale(d)) => {
+                    write!(f, "scaleoffset:float:{d}")?
+                }
+                Filter::Zfp(ZfpMode::Rate(r)) => write!(f, "zfp:rate:{r}")?,
+                Filter::Zfp(ZfpMode::Precision(p)) => write!(f, "zfp:precision:{p}")?,
+                Filter::Zfp(ZfpMode::Accuracy(a)) => write!(f, "zfp:accuracy:{a}")?,
+                Filter::Zfp(ZfpMode::Reversible) => f.write_str("zfp:reversible")?,
+                Filter::Zfp(ZfpMode::Expert {
+                    minbits,
+                    maxbits,
+                    maxprec,
+                    minexp,
+                }) => write!(f, "zfp:expert:{minbits}:{maxbits}:{maxprec}:{minexp}")?,
                 Filter::Other { id, cd_values } => {
                     write!(f, "filter:{id}")?;
                     for v in cd_values {
@@ -253,6 +396,20 @@ mod tests {
             ("bitshuffle:none", "bitshuffle:none"),
             ("filter:32001:2:2:4", "filter:32001:2:2:4"),
             ("ZSTD:1", "zstd:1"),
+            ("blosc2", "blosc2:lz4:5:shuffle"),
+            ("blosc2:zstd:9:bitshuffle", "blosc2:zstd:9:bitshuffle"),
+            ("blosc2:blosclz:1:noshuffle", "blosc2:blosclz:1:noshuffle"),
+            ("szip", "szip:nn:8"),
+            ("szip:ec:32", "szip:ec:32"),
+            ("nbit", "nbit"),
+            ("scaleoffset:int", "scaleoffset:int"),
+            ("scaleoffset:int:4", "scaleoffset:int:4"),
+            ("scaleoffset:float:3", "scaleoffset:float:3"),
+            ("zfp:rate:8.5", "zfp:rate:8.5"),
+            ("zfp:accuracy:0.001", "zfp:accuracy:0.001"),
+            ("zfp:precision:20", "zfp:precision:20"),
+            ("zfp:reversible", "zfp:reversible"),
+            ("zfp:expert:8:64:20:-1074", "zfp:expert:8:64:20:-1074"),
         ] {
             let c = Compression::parse(text).unwrap();
             assert_eq!(c.to_string(), canonical, "{text}");
@@ -274,6 +431,14 @@ mod tests {
             "filter:70000",
             "shuffle,,gzip",
             "lzf:1",
+            "blosc2:lz5",
+            "blosc2:lz4:10",
+            "szip:xx:8",
+            "scaleoffset:3",
+            "scaleoffset:float",
+            "zfp:rate",
+            "zfp:rate:nan",
+            "zfp:magic:1",
         ] {
             let e = Compression::parse(bad).unwrap_err().to_string();
             assert!(e.contains("compression"), "{bad}: {e}");

@@ -17,7 +17,7 @@ pub const DEFAULT_EXTENSION: &str = ".hdf5";
 
 /// Storage of one array property (an improvement over jangada: per-field compression and
 /// chunk shape).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ArrayStorage {
     /// The filter pipeline of this dataset; overrides [`SaveOptions::compression`].
     pub compression: Option<Compression>,
@@ -26,7 +26,7 @@ pub struct ArrayStorage {
 }
 
 /// How to save.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SaveOptions {
     /// Replace an existing file (jangada's default: true).
     pub overwrite: bool,

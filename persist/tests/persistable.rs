@@ -791,6 +791,14 @@ struct Pipelines {
     bitshuffle: ArrayD<u16>,
     #[jangada(compression = "lzf")]
     lzf: ArrayD<f32>,
+    #[jangada(compression = "blosc2:zstd:5:bitshuffle")]
+    blosc2: ArrayD<f64>,
+    #[jangada(compression = "szip:nn:16")]
+    szip: ArrayD<i32>,
+    #[jangada(compression = "scaleoffset:int,shuffle,gzip:1")]
+    scaleoffset: ArrayD<i64>,
+    #[jangada(compression = "zfp:reversible")]
+    zfp: ArrayD<f64>,
 }
 
 #[test]
@@ -801,6 +809,10 @@ fn per_field_filter_pipelines() {
         bzip2: ArrayD::from_shape_fn(IxDyn(&[n / 10, 10]), |i| (i[0] * 10 + i[1]) as i32 / 3),
         bitshuffle: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 300) as u16),
         lzf: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 17) as f32),
+        blosc2: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] as f64).sqrt()),
+        szip: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] as i32 - 1500) * 3),
+        scaleoffset: ArrayD::from_shape_fn(IxDyn(&[n]), |i| 1_000_000 + (i[0] % 100) as i64),
+        zfp: ArrayD::from_shape_fn(IxDyn(&[60, 50]), |i| (i[0] as f64 * 0.1).cos() * i[1] as f64),
     };
     let path = obj.save(tmp_dir().join("pipelines")).unwrap();
     let file = jangada::hdf5::File::open(&path).unwrap();
@@ -816,6 +828,10 @@ fn per_field_filter_pipelines() {
     assert_eq!(ids("bzip2"), [2, 307, 3]);
     assert_eq!(ids("bitshuffle"), [32008]);
     assert_eq!(ids("lzf"), [32000]);
+    assert_eq!(ids("blosc2"), [32026]);
+    assert_eq!(ids("szip"), [4]);
+    assert_eq!(ids("scaleoffset"), [6, 2, 1]);
+    assert_eq!(ids("zfp"), [32013]);
     assert_eq!(
         file.dataset("root/bitshuffle").unwrap().chunks(),
         Some(&[256u64][..])

@@ -41,3 +41,4 @@ pub mod writer;
 
 pub use api::*;
 pub use error::{Error, Result};
+pub use filters::blosc::{BloscCodec, BloscShuffle};

@@ -16,8 +16,8 @@ const SHUFFLES: [Shuffle; 3] = [Shuffle::None, Shuffle::Byte, Shuffle::Bit];
 fn smooth(n: usize, typesize: usize) -> Vec<u8> {
     (0..n / typesize + 1)
         .flat_map(|i| {
-            // Each value repeated 4 times: compressible whatever the shuffle.
-            let v = (((i / 4) as f64 / 30.0).sin() * 1e4) as i64 as u64;
+            // Each value repeated 16 times: compressible whatever the shuffle.
+            let v = (((i / 16) as f64 / 30.0).sin() * 1e4) as i64 as u64;
             v.to_le_bytes().into_iter().cycle().take(typesize)
         })
         .take(n)

@@ -344,7 +344,10 @@ with h5py.File(sys.argv[1], "r") as f:
         # Level 0 and the tiny chunk: stored unfiltered (mask bit 0), as hdf5-blosc does.
         tiny = f[n + "/tiny"].id.get_chunk_info(0)
         assert tiny.filter_mask == 1, n
+        # Level 0: every chunk stored unfiltered; u2 (runs of 9) compresses at every level.
         info = f[n + "/f8"].id.get_chunk_info(0)
+        assert clevel != "0" or info.filter_mask == 1, (n, info)
+        info = f[n + "/u2"].id.get_chunk_info(0)
         assert info.filter_mask == (1 if clevel == "0" else 0), (n, info)
     big = np.sqrt((np.arange(400_000) // 5).astype("f8"))
     for cname in cnames:

@@ -191,11 +191,7 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
     let dir = scratch("pytables");
     let path = dir.join("pytables.h5");
     let store = dir.join("pandas.h5");
-    run_python(
-        PYTABLES,
-        &[path.to_str().unwrap(), store.to_str().unwrap()],
-    )
-    .unwrap();
+    run_python(PYTABLES, &[path.to_str().unwrap(), store.to_str().unwrap()]).unwrap();
     let file = File::open(&path).unwrap();
     let d = file.dataset("blosc_zstd_9_f8").unwrap();
     assert_eq!(d.filters()[0].id, 32001);
@@ -261,12 +257,16 @@ fn write_all(g: &jangada_hdf5::Group, b: impl Fn(DatasetBuilder) -> DatasetBuild
     let a = ArrayD::from_shape_vec(IxDyn(&[37, 23]), smooth(37 * 23)).unwrap();
     b(g.new_dataset("f8").chunks(&[16, 20])).write(&a).unwrap();
     let n = ArrayD::from_shape_vec(IxDyn(&[5003]), noise(5003)).unwrap();
-    b(g.new_dataset("i4_noise").chunks(&[1000])).write(&n).unwrap();
-    let c = ArrayD::from_shape_vec(IxDyn(&[7777]), (0..7777u16).map(|i| i / 9).collect())
+    b(g.new_dataset("i4_noise").chunks(&[1000]))
+        .write(&n)
         .unwrap();
+    let c = ArrayD::from_shape_vec(IxDyn(&[7777]), (0..7777u16).map(|i| i / 9).collect()).unwrap();
     b(g.new_dataset("u2").chunks(&[3000])).write(&c).unwrap();
-    let d = ArrayD::from_shape_vec(IxDyn(&[2001]), (0..2001u32).map(|i| (i % 251) as u8).collect())
-        .unwrap();
+    let d = ArrayD::from_shape_vec(
+        IxDyn(&[2001]),
+        (0..2001u32).map(|i| (i % 251) as u8).collect(),
+    )
+    .unwrap();
     b(g.new_dataset("u1").chunks(&[600])).write(&d).unwrap();
     let e = ArrayD::from_shape_vec(IxDyn(&[5]), vec![1i64, 2, 3, 4, 5]).unwrap();
     b(g.new_dataset("tiny").chunks(&[5])).write(&e).unwrap();
@@ -310,7 +310,11 @@ fn files_we_write_read_back_exactly_in_h5py() {
     for name in &names {
         let a: ArrayD<f64> = file.dataset(&format!("{name}/f8")).unwrap().read().unwrap();
         assert!(a.iter().copied().eq(smooth(37 * 23)), "{name}");
-        let b: ArrayD<i32> = file.dataset(&format!("{name}/i4_noise")).unwrap().read().unwrap();
+        let b: ArrayD<i32> = file
+            .dataset(&format!("{name}/i4_noise"))
+            .unwrap()
+            .read()
+            .unwrap();
         assert!(b.iter().copied().eq(noise(5003)), "{name}");
     }
     drop(file);

@@ -216,12 +216,7 @@ impl DatasetBuilder {
     /// `blosc:*` complibs): c-blosc 1.x frames compressed with `codec` at `clevel` (0-9;
     /// another level makes creation fail) after `shuffle`. A chunk Blosc cannot shrink (all
     /// of them at level 0) is stored unfiltered, as hdf5-blosc does. Implies chunked storage.
-    pub fn blosc(
-        self,
-        codec: crate::BloscCodec,
-        clevel: u8,
-        shuffle: crate::BloscShuffle,
-    ) -> Self {
+    pub fn blosc(self, codec: crate::BloscCodec, clevel: u8, shuffle: crate::BloscShuffle) -> Self {
         self.filter(
             id::BLOSC,
             &crate::filters::blosc::cd_values(codec, clevel, shuffle),

@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn hand_made_streams() {
         // Literal "ab", short match len 3 dist 2 ("aba"), literal "z".
-        let s = [0x21, b'a', b'b', 0x20 | 0, 1, 0, b'z'];
+        let s = [0x21, b'a', b'b', 0x20, 1, 0, b'z'];
         let mut out = [0u8; 6];
         assert_eq!(decompress(&s, &mut out), Some(6));
         assert_eq!(&out, b"ababaz");
@@ -286,7 +286,10 @@ mod tests {
         assert_eq!(out[268], b'y');
         // A match ending the stream, a distance before the output, a truncated literal.
         assert_eq!(decompress(&[0, b'x', 0x20, 0], &mut [0u8; 8]), None);
-        assert_eq!(decompress(&[0, b'x', 0x20, 1, 0, b'y'], &mut [0u8; 8]), None);
+        assert_eq!(
+            decompress(&[0, b'x', 0x20, 1, 0, b'y'], &mut [0u8; 8]),
+            None
+        );
         assert_eq!(decompress(&[3, b'x'], &mut [0u8; 8]), None);
         assert_eq!(decompress(&[], &mut [0u8; 8]), Some(0));
     }

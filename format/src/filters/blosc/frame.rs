@@ -124,7 +124,10 @@ impl Header {
 
 /// Whether a block of `bsize` bytes is split into `typesize` streams.
 fn split(flags: u8, typesize: usize, bsize: usize, leftover: bool) -> bool {
-    flags & DONT_SPLIT == 0 && !leftover && typesize <= MAX_SPLITS && bsize / typesize >= MIN_BUFFERSIZE
+    flags & DONT_SPLIT == 0
+        && !leftover
+        && typesize <= MAX_SPLITS
+        && bsize / typesize >= MIN_BUFFERSIZE
 }
 
 /// A little-endian `i32` at `at` of `b` as a non-negative offset or size.
@@ -153,7 +156,10 @@ pub fn decompress(input: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
         )));
     }
     if h.flags & RESERVED != 0 {
-        return Err(corrupt(offset, format!("reserved flag 0x08 set (flags {:#04x})", h.flags)));
+        return Err(corrupt(
+            offset,
+            format!("reserved flag 0x08 set (flags {:#04x})", h.flags),
+        ));
     }
     let typesize = usize::from(h.typesize);
     if typesize == 0 {
@@ -242,11 +248,13 @@ pub fn decompress(input: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
         } else {
             tmp.get_mut(..block.len()).unwrap_or_default()
         };
-        decode_block(frame, start, dst, h.flags, typesize, leftover, codec, offset)
-            .map_err(|e| match e {
-                Error::Corrupt { detail, .. } => corrupt(offset, format!("block {j}: {detail}")),
-                e => e,
-            })?;
+        decode_block(
+            frame, start, dst, h.flags, typesize, leftover, codec, offset,
+        )
+        .map_err(|e| match e {
+            Error::Corrupt { detail, .. } => corrupt(offset, format!("block {j}: {detail}")),
+            e => e,
+        })?;
         if !unshuffled {
             let src = tmp.get(..block.len()).unwrap_or_default();
             match shuffle {
@@ -276,7 +284,7 @@ fn decode_block(
     } else {
         1
     };
-    if dst.len() % nsplits != 0 {
+    if !dst.len().is_multiple_of(nsplits) {
         return Err(corrupt(
             offset,
             format!(
@@ -290,9 +298,12 @@ fn decode_block(
     for part in dst.chunks_mut(neblock) {
         let size = read_len(frame, at, "stream size", offset)?;
         at += 4;
-        let src = frame
-            .get(at..at.saturating_add(size))
-            .ok_or_else(|| corrupt(offset, format!("stream of {size} bytes at byte {at} past the frame")))?;
+        let src = frame.get(at..at.saturating_add(size)).ok_or_else(|| {
+            corrupt(
+                offset,
+                format!("stream of {size} bytes at byte {at} past the frame"),
+            )
+        })?;
         if size == neblock {
             part.copy_from_slice(src);
         } else {
@@ -312,7 +323,7 @@ fn decode_block(
 /// when their count is a multiple of 8, the rest (and any block of another count) as is.
 fn bit_block(src: &[u8], dst: &mut [u8], typesize: usize, forward: bool) {
     let n = src.len() / typesize;
-    let body = if n % 8 == 0 { n * typesize } else { 0 };
+    let body = if n.is_multiple_of(8) { n * typesize } else { 0 };
     if let (Some(s), Some(d)) = (src.get(..body), dst.get_mut(..body)) {
         if forward {
             bitshuffle::shuffle_block(s, d, typesize);
@@ -385,7 +396,11 @@ pub fn compress(
     if clevel > 9 {
         return Err(Error::Invalid(format!("blosc: clevel {clevel} is not 0-9")));
     }
-    let typesize = if (1..=255).contains(&typesize) { typesize } else { 1 };
+    let typesize = if (1..=255).contains(&typesize) {
+        typesize
+    } else {
+        1
+    };
     let blocksize = block_size(codec, clevel, typesize, nbytes);
     if clevel == 0 || nbytes < MIN_BUFFERSIZE || blocksize == 0 {
         // Stored raw: nbytes + 16 bytes, more than the destination holds.
@@ -413,7 +428,9 @@ pub fn compress(
         let src: &[u8] = match shuffle {
             Shuffle::Byte if typesize > 1 => {
                 let s = shuffle::shuffle(block, typesize);
-                tmp.get_mut(..block.len()).unwrap_or_default().copy_from_slice(&s);
+                tmp.get_mut(..block.len())
+                    .unwrap_or_default()
+                    .copy_from_slice(&s);
                 tmp.get(..block.len()).unwrap_or_default()
             }
             Shuffle::Bit if block.len() >= typesize => {

@@ -124,7 +124,11 @@ fn params(cd: &[u32], element_size: usize) -> Result<Params> {
         0 => Shuffle::None,
         1 => Shuffle::Byte,
         2 => Shuffle::Bit,
-        s => return Err(Error::Invalid(format!("blosc: shuffle {s} is not 0, 1 or 2"))),
+        s => {
+            return Err(Error::Invalid(format!(
+                "blosc: shuffle {s} is not 0, 1 or 2"
+            )))
+        }
     };
     let code = cd.get(6).copied().unwrap_or(0);
     let codec = Codec::from_code(code)

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::codecs::Codec;
 use super::frame::{self, Header, Shuffle, HEADER};
@@ -29,7 +29,15 @@ fn round_trips_every_option() {
     for codec in CODECS {
         for shuffle in SHUFFLES {
             for clevel in [1u8, 5, 9] {
-                for (n, ts) in [(1000usize, 1usize), (1000, 4), (4099, 8), (70_001, 2), (300_000, 4), (5000, 3), (2048, 24)] {
+                for (n, ts) in [
+                    (1000usize, 1usize),
+                    (1000, 4),
+                    (4099, 8),
+                    (70_001, 2),
+                    (300_000, 4),
+                    (5000, 3),
+                    (2048, 24),
+                ] {
                     let data = smooth(n, ts);
                     let z = frame::compress(&data, ts, clevel, shuffle, codec)
                         .unwrap()
@@ -52,17 +60,27 @@ fn round_trips_every_option() {
 #[test]
 fn declined_chunks() {
     let data = smooth(4096, 4);
-    assert!(frame::compress(&data, 4, 0, Shuffle::Byte, Codec::Lz4).unwrap().is_none());
-    assert!(frame::compress(&data[..127], 1, 5, Shuffle::Byte, Codec::Lz4).unwrap().is_none());
+    assert!(frame::compress(&data, 4, 0, Shuffle::Byte, Codec::Lz4)
+        .unwrap()
+        .is_none());
+    assert!(
+        frame::compress(&data[..127], 1, 5, Shuffle::Byte, Codec::Lz4)
+            .unwrap()
+            .is_none()
+    );
     let mut x = 7u64;
     let noise: Vec<u8> = (0..10_000)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (x >> 56) as u8
         })
         .collect();
     for codec in CODECS {
-        assert!(frame::compress(&noise, 1, 9, Shuffle::None, codec).unwrap().is_none());
+        assert!(frame::compress(&noise, 1, 9, Shuffle::None, codec)
+            .unwrap()
+            .is_none());
     }
     assert!(frame::compress(&data, 4, 10, Shuffle::Byte, Codec::Lz4).is_err());
 }
@@ -96,10 +114,14 @@ fn memcpyed_frames() {
 fn bitshuffle_rule() {
     // 1001 elements of 4 bytes in one block: not a multiple of 8, so stored as is.
     let data = smooth(4004, 4);
-    let z = frame::compress(&data, 4, 5, Shuffle::Bit, Codec::Lz4).unwrap().unwrap();
+    let z = frame::compress(&data, 4, 5, Shuffle::Bit, Codec::Lz4)
+        .unwrap()
+        .unwrap();
     let h = Header::parse(&z, 0).unwrap();
     assert_eq!(h.blocksize, 4004);
-    let z2 = frame::compress(&data, 4, 5, Shuffle::None, Codec::Lz4).unwrap().unwrap();
+    let z2 = frame::compress(&data, 4, 5, Shuffle::None, Codec::Lz4)
+        .unwrap()
+        .unwrap();
     assert_eq!(z[HEADER..], z2[HEADER..]);
 }
 
@@ -127,12 +149,20 @@ fn corrupt_headers_are_errors() {
     let e = with(&|h| h.nbytes += 1).unwrap_err();
     assert!(e.contains("more than the 70000"), "{e}");
     assert!(with(&|h| h.nbytes = -5).unwrap_err().contains("negative"));
-    assert!(with(&|h| h.version = 3).unwrap_err().contains("unsupported"));
-    assert!(with(&|h| h.codec_version = 2).unwrap_err().contains("unsupported"));
+    assert!(with(&|h| h.version = 3)
+        .unwrap_err()
+        .contains("unsupported"));
+    assert!(with(&|h| h.codec_version = 2)
+        .unwrap_err()
+        .contains("unsupported"));
     assert!(with(&|h| h.flags |= 0x08).unwrap_err().contains("reserved"));
     assert!(with(&|h| h.flags |= 0x05).is_err());
-    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (5 << 5)).unwrap_err().contains("codec"));
-    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (2 << 5)).unwrap_err().contains("snappy"));
+    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (5 << 5))
+        .unwrap_err()
+        .contains("codec"));
+    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (2 << 5))
+        .unwrap_err()
+        .contains("snappy"));
     assert!(with(&|h| h.typesize = 0).is_err());
     assert!(with(&|h| h.blocksize = 0).is_err());
     assert!(with(&|h| h.blocksize = h.nbytes + 1).is_err());
@@ -148,7 +178,9 @@ fn corrupt_headers_are_errors() {
 fn bad_offsets_and_truncation_are_errors() {
     let (data, z) = sample();
     let n = data.len();
-    let e = frame::decompress(&z[..z.len() - 1], n, 0).unwrap_err().to_string();
+    let e = frame::decompress(&z[..z.len() - 1], n, 0)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("truncated"), "{e}");
     for cut in 0..z.len() {
         let mut b = z[..cut].to_vec();
@@ -158,7 +190,15 @@ fn bad_offsets_and_truncation_are_errors() {
         assert!(frame::decompress(&b, n, 0).is_err(), "cut {cut}");
     }
     // Block starts pointing anywhere.
-    for v in [-1i32, 0, 3, 16, z.len() as i32 - 3, z.len() as i32, i32::MAX] {
+    for v in [
+        -1i32,
+        0,
+        3,
+        16,
+        z.len() as i32 - 3,
+        z.len() as i32,
+        i32::MAX,
+    ] {
         let mut b = z.clone();
         b[16..20].copy_from_slice(&v.to_le_bytes());
         assert!(frame::decompress(&b, n, 0).is_err(), "start {v}");
@@ -186,7 +226,10 @@ fn filter_client_data() {
         chunk_dims: &[10, 20],
         fill: None,
     };
-    assert_eq!(Blosc.set_local(&cd, &local).unwrap(), [2, 2, 8, 1600, 7, 2, 5]);
+    assert_eq!(
+        Blosc.set_local(&cd, &local).unwrap(),
+        [2, 2, 8, 1600, 7, 2, 5]
+    );
     assert_eq!(Blosc.set_local(&[], &local).unwrap(), [2, 2, 8, 1600]);
     assert!(Blosc.set_local(&[0, 0, 0, 0, 12], &local).is_err());
     assert!(Blosc.set_local(&[0, 0, 0, 0, 5, 1, 9], &local).is_err());

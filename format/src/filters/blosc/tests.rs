@@ -246,3 +246,36 @@ fn filter_client_data() {
     assert_eq!(z[2] & 1, 1);
     assert_eq!(Blosc.decode(&ctx, &z).unwrap(), data);
 }
+
+/// Throughput, for the record: `cargo test -p jangada-hdf5 --lib blosc::tests::speed --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed() {
+    let data: Vec<u8> = (0..1 << 20)
+        .flat_map(|i| ((i as f64 / 500.0).sin() * 1e3).to_le_bytes())
+        .collect();
+    let mb = data.len() as f64 / 1e6;
+    for codec in CODECS {
+        for shuffle in [Shuffle::Byte, Shuffle::Bit] {
+            let t = std::time::Instant::now();
+            let mut frames = Vec::new();
+            for chunk in data.chunks(1 << 20) {
+                frames.push(frame::compress(chunk, 8, 5, shuffle, codec).unwrap().unwrap());
+            }
+            let c = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            for f in &frames {
+                frame::decompress(f, 1 << 20, 0).unwrap();
+            }
+            let d = t.elapsed().as_secs_f64();
+            let size: usize = frames.iter().map(Vec::len).sum();
+            println!(
+                "{codec:?} {shuffle:?}: ratio {:.1}, encode {:.0} MB/s, decode {:.0} MB/s",
+                data.len() as f64 / size as f64,
+                mb / c,
+                mb / d
+            );
+        }
+    }
+}

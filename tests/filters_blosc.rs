@@ -366,3 +366,68 @@ print("ok")
     assert_eq!(out.trim(), "ok");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const BLOSC2_STREAMS: &str = r#"
+import sys, json
+import blosc2, numpy as np
+
+rng = np.random.default_rng(2)
+noise = rng.integers(0, 256, 30_000, dtype="u1").tobytes()
+kinds = {
+    "runs": np.repeat(np.arange(2000) % 251, 37).astype("u1").tobytes(),
+    "text": b"blosclz is derived from fastlz, a lightning-fast lz77 " * 1500,
+    "far": noise[:20_000] + noise[:20_000] + noise[:30_000] + noise[:20_000],
+    "steps": np.repeat((np.sin(np.arange(4000) / 30.0) * 1000).astype("<i4"), 5).tobytes(),
+}
+out = []
+for name, data in kinds.items():
+    for clevel in range(1, 10):
+        c = blosc2.compress2(data, codec=blosc2.Codec.BLOSCLZ, clevel=clevel, typesize=1,
+                             filters=[blosc2.Filter.NOFILTER],
+                             splitmode=blosc2.SplitMode.NEVER_SPLIT, blocksize=len(data))
+        out.append(dict(name=f"{name}_{clevel}", data=data.hex(), chunk=c.hex()))
+print(json.dumps(out))
+"#;
+
+/// BloscLZ streams c-blosc2 (python-blosc2) writes decode with our BloscLZ (the Blosc2
+/// filter uses it). Each chunk is one block, one stream, no filter.
+#[test]
+fn blosclz_streams_from_c_blosc2() {
+    use jangada_hdf5::filters::blosclz;
+    let out = run_python(BLOSC2_STREAMS, &[]).unwrap();
+    let cases: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let le = |b: &[u8], at: usize| i32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let mut decoded = 0;
+    for c in cases.as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let data = hex(c["data"].as_str().unwrap());
+        let chunk = hex(c["chunk"].as_str().unwrap());
+        assert!(chunk[0] >= 3, "{name}: a Blosc2 chunk");
+        let memcpyed = chunk[2] & 0x02 != 0 && chunk[2] & 0x05 != 0x05;
+        if memcpyed || chunk[2] & 0x07 == 0x07 || (chunk[31] >> 4) & 7 != 0 {
+            continue;
+        }
+        assert_eq!(le(&chunk, 4) as usize, data.len(), "{name}");
+        let start = le(&chunk, 32) as usize;
+        let size = le(&chunk, start);
+        if size <= 0 || size as usize == data.len() {
+            continue;
+        }
+        let stream = &chunk[start + 4..start + 4 + size as usize];
+        let mut got = vec![0u8; data.len()];
+        assert_eq!(
+            blosclz::decompress(stream, &mut got),
+            Some(data.len()),
+            "{name}"
+        );
+        assert!(got == data, "{name}");
+        decoded += 1;
+    }
+    assert!(decoded >= 20, "{decoded}");
+}

@@ -261,7 +261,11 @@ fn speed() {
             let t = std::time::Instant::now();
             let mut frames = Vec::new();
             for chunk in data.chunks(1 << 20) {
-                frames.push(frame::compress(chunk, 8, 5, shuffle, codec).unwrap().unwrap());
+                frames.push(
+                    frame::compress(chunk, 8, 5, shuffle, codec)
+                        .unwrap()
+                        .unwrap(),
+                );
             }
             let c = t.elapsed().as_secs_f64();
             let t = std::time::Instant::now();

@@ -49,13 +49,13 @@ fn masked_filters_are_skipped() {
 
 #[test]
 fn unknown_filters() {
-    // Blosc (not built in): stored name "blosc" from the id.
+    // An id no filter has: "unknown" when the file stores no name.
     let blosc = FilterPipeline {
-        filters: vec![filter(id::BLOSC, 1, vec![2, 2, 4, 400])],
+        filters: vec![filter(32_999, 1, vec![2, 2, 4, 400])],
     };
     let err = decode_chunk(&blosc, 0, b"xxxx", 4, 4).unwrap_err();
-    assert!(matches!(err, Error::UnsupportedFilter { id: 32001, .. }));
-    assert_eq!(err.to_string(), "unsupported filter 32001 (blosc)");
+    assert!(matches!(err, Error::UnsupportedFilter { id: 32_999, .. }));
+    assert_eq!(err.to_string(), "unsupported filter 32999 (unknown)");
     // Skipped by the mask: fine.
     assert_eq!(decode_chunk(&blosc, 1, b"abcd", 4, 4).unwrap(), b"abcd");
     // Named filter: its stored name is used.
@@ -68,7 +68,8 @@ fn unknown_filters() {
         decode_chunk(&p, 0, b"", 1, 0).unwrap_err().to_string(),
         "unsupported filter 307 (bzip2)"
     );
-    // Encoding: the optional blosc is skipped with its mask bit set; a required one fails.
+    // Encoding: the optional unknown filter is skipped with its mask bit set; a required one
+    // fails.
     assert_eq!(
         encode_chunk(&blosc, b"abcd", 4).unwrap(),
         (b"abcd".to_vec(), 1)

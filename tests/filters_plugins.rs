@@ -1,5 +1,5 @@
-//! Third-party filters (issue 14): LZF (h5py's), and from hdf5plugin LZ4, Zstandard and
-//! Bitshuffle (plain, +LZ4, +Zstd), with their options, alone and with shuffle/Fletcher-32.
+//! Third-party filters (issue 14): LZF (h5py's), and from hdf5plugin LZ4, Zstandard,
+//! Bitshuffle (plain, +LZ4, +Zstd) and BZip2, with their options, alone and with shuffle/Fletcher-32.
 //!
 //! h5py + hdf5plugin write files at test time; we must read them exactly as h5py with
 //! hdf5plugin loaded reads them (dumplib's dump). Then we write each filter ourselves, and
@@ -70,6 +70,8 @@ FILTERS = {
     "bslz4_64": hdf5plugin.Bitshuffle(nelems=64),
     "bszstd": hdf5plugin.Bitshuffle(cname="zstd"),
     "bszstd_8_9": hdf5plugin.Bitshuffle(nelems=8, cname="zstd", clevel=9),
+    "bzip2": hdf5plugin.BZip2(),
+    "bzip2_1": hdf5plugin.BZip2(blocksize=1),
 }
 DATA = {
     # (shape, chunks, dtype)
@@ -138,6 +140,8 @@ fn configurations() -> Vec<(&'static str, Configure)> {
         ("bslz4_blocks32", |b| b.filter(32008, &[32, 2])),
         ("lz4_shuffle_fletcher", |b| b.lz4().shuffle().fletcher32()),
         ("zstd_deflate", |b| b.zstd(1).deflate(1)),
+        ("bzip2", |b| b.bzip2(9)),
+        ("bzip2_1_shuffle", |b| b.shuffle().bzip2(1)),
     ]
 }
 
@@ -317,7 +321,7 @@ fn corrupt_plugin_chunks_are_errors_not_panics() {
         if mask != 0 {
             continue;
         }
-        let filter_names = ["lzf", "lz4", "zstd", "bitshuffle", "fletcher32"];
+        let filter_names = ["lzf", "lz4", "zstd", "bitshuffle", "bzip2", "fletcher32"];
         for cut in [0, 1, 5, 12, raw.len() / 2, raw.len() - 1] {
             let e = decode_chunk_at(&pipeline, mask, &raw[..cut], elem, nbytes, at)
                 .expect_err(&format!("{name} cut at {cut}"))

@@ -99,6 +99,48 @@ fn rust_files_load_in_jangada() {
 }
 
 #[test]
+fn compressed_rust_files_load_in_jangada() {
+    // Every array compressed (Zstandard after a shuffle), some fields with their own
+    // pipelines: jangada (h5py with hdf5plugin loaded) reads the same values.
+    let v = values::everything();
+    let mut opts = exact();
+    opts.compression = Some("shuffle,zstd:3".parse().unwrap());
+    for (field, spec) in [
+        ("/root/arrays/f8", "bitshuffle:lz4"),
+        ("/root/arrays/i4", "shuffle,bzip2:9,fletcher32"),
+        ("/root/arrays/u4", "lzf"),
+    ] {
+        opts.fields.insert(
+            field.to_string(),
+            jangada::ArrayStorage {
+                compression: Some(spec.parse().unwrap()),
+                chunks: None,
+            },
+        );
+    }
+    let path = scratch("rust_compressed.hdf5");
+    save_value(&path, &v, &opts).unwrap();
+    let f = jangada_hdf5::File::open(&path).unwrap();
+    let ids = |p: &str| -> Vec<u16> {
+        f.dataset(p)
+            .unwrap()
+            .filters()
+            .iter()
+            .map(|x| x.id)
+            .collect()
+    };
+    assert_eq!(ids("/root/arrays/f8"), [32008]);
+    assert_eq!(ids("/root/arrays/i4"), [2, 307, 3]);
+    assert_eq!(ids("/root/arrays/u4"), [32000]);
+    assert_eq!(ids("/root/arrays/u2"), [2, 32015]);
+    assert_same(
+        &value_to_json(&v),
+        &jangada_load(&path),
+        "compressed Rust -> jangada",
+    );
+}
+
+#[test]
 fn jangada_files_load_in_rust_with_the_same_layout() {
     let v = python_saveable(&values::everything());
     let doc = value_to_json(&v);

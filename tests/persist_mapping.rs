@@ -180,10 +180,7 @@ fn layout_is_jangadas() {
     assert_eq!(i.maxshape(), vec![None]);
     assert_eq!(i.read::<i64>().unwrap().as_slice().unwrap()[2], NAT);
 
-    compressed.compression = Some(Compression {
-        level: 6,
-        shuffle: true,
-    });
+    compressed.compression = Some(Compression::deflate(6, true));
     let cpath = scratch("compressed.hdf5");
     save_value(&cpath, &everything(), &compressed).unwrap();
     let f = File::open(&cpath).unwrap();
@@ -570,6 +567,42 @@ fn cli_show_and_write() {
     assert!(shown.status.success());
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(shown, doc);
+    // --compression: every array dataset compressed, the same values shown.
+    let zout = scratch("out_zstd.hdf5");
+    let st = std::process::Command::new(exe)
+        .args(["write", "--json", "--compression", "shuffle,zstd:3"])
+        .arg(&input)
+        .arg(&zout)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let f = File::open(&zout).unwrap();
+    let ids: Vec<u16> = f
+        .dataset("/root/arrays/f8")
+        .unwrap()
+        .filters()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, [2, 32015]);
+    let shown = std::process::Command::new(exe)
+        .args(["show", "--json"])
+        .arg(&zout)
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&shown.stdout).unwrap(),
+        doc
+    );
+    let r = std::process::Command::new(exe)
+        .args(["write", "--json", "--compression", "brotli"])
+        .arg(&input)
+        .arg(scratch("never_brotli.hdf5"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("brotli"));
+    assert!(!scratch("never_brotli.hdf5").exists());
     // Malformed input: exit code 1, a clear message, nothing written.
     let bad_out = scratch("never.hdf5");
     for text in [

@@ -33,6 +33,7 @@ pub mod io;
 pub mod links;
 pub mod messages;
 pub mod object_header;
+pub mod parallel;
 pub mod sohm;
 pub mod store;
 pub mod superblock;

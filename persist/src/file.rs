@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jangada_hdf5::File;
 
+pub use crate::compression::Compression;
 use crate::error::{Error, Result};
 use crate::mapping::{self, ROOT};
 use crate::value::Value;
@@ -14,20 +15,11 @@ use crate::value::Value;
 /// jangada's default file extension.
 pub const DEFAULT_EXTENSION: &str = ".hdf5";
 
-/// Optional compression for array datasets (an improvement over jangada, which has none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Compression {
-    /// Deflate level 0-9.
-    pub level: u32,
-    /// Byte shuffle before deflate.
-    pub shuffle: bool,
-}
-
 /// Storage of one array property (an improvement over jangada: per-field compression and
 /// chunk shape).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ArrayStorage {
-    /// Deflate (+ shuffle) for this dataset; overrides [`SaveOptions::compression`].
+    /// The filter pipeline of this dataset; overrides [`SaveOptions::compression`].
     pub compression: Option<Compression>,
     /// Chunk shape; `None` keeps h5py's guess.
     pub chunks: Option<Vec<u64>>,

@@ -65,6 +65,7 @@
 extern crate self as jangada;
 
 pub mod cli;
+pub mod compression;
 pub mod convert;
 pub mod error;
 pub mod file;

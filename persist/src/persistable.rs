@@ -66,8 +66,9 @@ pub struct PropInfo {
     pub writeonce: bool,
     /// A parser/validator runs on assignment (setter) and on load.
     pub parser: bool,
-    /// Deflate level (with shuffle) for an array property (`#[jangada(compression = 4)]`).
-    pub compression: Option<u32>,
+    /// The filter pipeline of an array property, in [`crate::Compression`]'s text form
+    /// (`#[jangada(compression = "zstd:3")]`; `compression = 4` is `"shuffle,gzip:4"`).
+    pub compression: Option<&'static str>,
     /// Chunk shape for an array property (`#[jangada(chunks = [100, 10])]`); empty: h5py's
     /// guess.
     pub chunks: &'static [u64],
@@ -153,13 +154,19 @@ pub trait Persistable: IntoValue + FromValue {
         let mut opts = opts.clone();
         for p in Self::PROPERTIES {
             if p.compression.is_some() || !p.chunks.is_empty() {
+                let compression = p
+                    .compression
+                    .map(|spec| {
+                        file::Compression::parse(spec).map_err(|e| Error::Invalid {
+                            property: p.name.to_string(),
+                            detail: e.to_string(),
+                        })
+                    })
+                    .transpose()?;
                 opts.fields
                     .entry(format!("/{}/{}", crate::mapping::ROOT, p.name))
                     .or_insert_with(|| file::ArrayStorage {
-                        compression: p.compression.map(|level| file::Compression {
-                            level,
-                            shuffle: true,
-                        }),
+                        compression,
                         chunks: (!p.chunks.is_empty()).then(|| p.chunks.to_vec()),
                     });
             }

@@ -779,3 +779,65 @@ fn per_field_compression_and_chunks() {
     assert!(file.dataset("root/plain").unwrap().filters().is_empty());
     assert_eq!(Stored::load(&path).unwrap(), obj);
 }
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.Pipelines")]
+struct Pipelines {
+    #[jangada(compression = "zstd:5")]
+    zstd: ArrayD<f64>,
+    #[jangada(compression = "shuffle,bzip2:1,fletcher32")]
+    bzip2: ArrayD<i32>,
+    #[jangada(compression = "bitshuffle:lz4", chunks = [256])]
+    bitshuffle: ArrayD<u16>,
+    #[jangada(compression = "lzf")]
+    lzf: ArrayD<f32>,
+}
+
+#[test]
+fn per_field_filter_pipelines() {
+    let n = 3000;
+    let obj = Pipelines {
+        zstd: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] as f64 / 30.0).sin()),
+        bzip2: ArrayD::from_shape_fn(IxDyn(&[n / 10, 10]), |i| (i[0] * 10 + i[1]) as i32 / 3),
+        bitshuffle: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 300) as u16),
+        lzf: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 17) as f32),
+    };
+    let path = obj.save(tmp_dir().join("pipelines")).unwrap();
+    let file = jangada::hdf5::File::open(&path).unwrap();
+    let ids = |name: &str| -> Vec<u16> {
+        file.dataset(&format!("root/{name}"))
+            .unwrap()
+            .filters()
+            .iter()
+            .map(|f| f.id)
+            .collect()
+    };
+    assert_eq!(ids("zstd"), [32015]);
+    assert_eq!(ids("bzip2"), [2, 307, 3]);
+    assert_eq!(ids("bitshuffle"), [32008]);
+    assert_eq!(ids("lzf"), [32000]);
+    assert_eq!(
+        file.dataset("root/bitshuffle").unwrap().chunks(),
+        Some(&[256u64][..])
+    );
+    assert_eq!(Pipelines::load(&path).unwrap(), obj);
+}
+
+#[derive(Persistable, Debug, Clone, PartialEq)]
+#[jangada(class = "tests.BadPipeline")]
+struct BadPipeline {
+    #[jangada(compression = "shuffle,brotli:3")]
+    data: ArrayD<f64>,
+}
+
+#[test]
+fn an_unknown_filter_in_a_pipeline_is_an_error_naming_the_property() {
+    let obj = BadPipeline {
+        data: ArrayD::zeros(IxDyn(&[4])),
+    };
+    let path = tmp_dir().join("bad_pipeline.hdf5");
+    let err = obj.save(&path).unwrap_err();
+    assert!(matches!(&err, Error::Invalid { property, .. } if property == "data"));
+    assert!(err.to_string().contains("brotli"), "{err}");
+    assert!(!path.exists(), "nothing written");
+}

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import hdf5plugin  # noqa: F401  (registers the plugin filters: files saved with zstd, ...)
 import numpy as np
 import pandas as pd
 

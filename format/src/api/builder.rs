@@ -223,6 +223,13 @@ impl DatasetBuilder {
         )
     }
 
+    /// BZip2 (filter 307, PyTables' `complib='bzip2'`, hdf5plugin's `BZip2(blocksize)`) with
+    /// blocks of `block_size` × 100 kB (1 to 9; 9 is the usual choice). Implies chunked
+    /// storage.
+    pub fn bzip2(self, block_size: u32) -> Self {
+        self.filter(id::BZIP2, &[block_size])
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);

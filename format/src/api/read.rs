@@ -415,6 +415,22 @@ pub(crate) fn read_chunked(
     if touched.iter().any(Vec::is_empty) {
         return Ok(());
     }
+    let ctx = ChunkRead {
+        img,
+        pipeline,
+        elem,
+        chunk_bytes,
+    };
+    // Large reads of filtered chunks decode them on several threads, a batch at a time:
+    // the batch's stored bytes are read and decoded in parallel, then copied out in order.
+    let count = touched.iter().map(Vec::len).product::<usize>();
+    let threads = if pipeline.filters.is_empty() {
+        1
+    } else {
+        crate::parallel::threads_for(count, (count as u64).saturating_mul(chunk_bytes as u64))
+    };
+    let batch_len = crate::parallel::batch_len(threads, chunk_bytes);
+    let mut batch: Vec<(Vec<u64>, &Chunk)> = Vec::new();
     // Filtered chunks of a file on disk are read into this buffer (reused).
     let mut scratch: Vec<u8> = Vec::new();
     let mut pos = vec![0usize; touched.len()];
@@ -443,26 +459,15 @@ pub(crate) fn read_chunked(
                 let block = Block::stored(img, direct, chunk.addr, chunk.size, "chunk")?;
                 copy_block(sel, &origin, chunk_dims, block, elem, sink, direct)?;
             }
-            Some(chunk) => {
-                let stored = match Block::stored(img, direct, chunk.addr, chunk.size, "chunk")? {
-                    Block::File { bytes, at } => direct.read_into(at, bytes.len(), &mut scratch)?,
-                    Block::Data(bytes) | Block::Fill(bytes) => bytes,
-                };
-                let decoded = filters::decode_chunk_at(
-                    pipeline,
-                    chunk.filter_mask,
-                    stored,
-                    elem,
-                    chunk_bytes,
-                    img.absolute(chunk.addr),
-                )?;
-                if decoded.len() < chunk_bytes {
-                    return Err(Error::corrupt(
-                        "chunk",
-                        img.absolute(chunk.addr),
-                        format!("decoded to {} bytes, expected {chunk_bytes}", decoded.len()),
-                    ));
+            Some(chunk) if threads > 1 => {
+                batch.push((origin, chunk));
+                if batch.len() >= batch_len {
+                    ctx.decode_batch(&batch, threads, sel, chunk_dims, sink, direct)?;
+                    batch.clear();
                 }
+            }
+            Some(chunk) => {
+                let decoded = ctx.decode(chunk, direct, &mut scratch)?;
                 copy_block(
                     sel,
                     &origin,
@@ -475,8 +480,81 @@ pub(crate) fn read_chunked(
             }
         }
         if !crate::hyperslab::next_position(&mut pos, &touched) {
+            ctx.decode_batch(&batch, threads, sel, chunk_dims, sink, direct)?;
             return direct.finish(sink);
         }
+    }
+}
+
+/// What decoding one filtered chunk of a dataset needs.
+struct ChunkRead<'i, 'a> {
+    img: &'i FileImage<'a>,
+    pipeline: &'i FilterPipeline,
+    elem: usize,
+    chunk_bytes: usize,
+}
+
+impl ChunkRead<'_, '_> {
+    /// Read and decode one filtered chunk; on disk, its stored bytes go through `scratch`.
+    fn decode(&self, chunk: &Chunk, direct: &Direct<'_>, scratch: &mut Vec<u8>) -> Result<Vec<u8>> {
+        let stored = match Block::stored(self.img, direct, chunk.addr, chunk.size, "chunk")? {
+            Block::File { bytes, at } => direct.read_into(at, bytes.len(), scratch)?,
+            Block::Data(bytes) | Block::Fill(bytes) => bytes,
+        };
+        let at = self.img.absolute(chunk.addr);
+        let decoded = filters::decode_chunk_at(
+            self.pipeline,
+            chunk.filter_mask,
+            stored,
+            self.elem,
+            self.chunk_bytes,
+            at,
+        )?;
+        if decoded.len() < self.chunk_bytes {
+            return Err(Error::corrupt(
+                "chunk",
+                at,
+                format!(
+                    "decoded to {} bytes, expected {}",
+                    decoded.len(),
+                    self.chunk_bytes
+                ),
+            ));
+        }
+        Ok(decoded)
+    }
+
+    /// Decode `batch` on `threads` threads, then copy each chunk's selected part, in order.
+    fn decode_batch(
+        &self,
+        batch: &[(Vec<u64>, &Chunk)],
+        threads: usize,
+        sel: &[AxisSel],
+        chunk_dims: &[u64],
+        sink: &mut dyn Sink,
+        direct: &mut Direct<'_>,
+    ) -> Result<()> {
+        let reader: &Direct<'_> = direct;
+        let decoded = crate::parallel::map_indexed(batch.len(), threads, |i| {
+            let (_, chunk) = batch
+                .get(i)
+                .ok_or_else(|| Error::Invalid("batch index".into()))?;
+            self.decode(chunk, reader, &mut Vec::new())
+        });
+        for ((origin, _), bytes) in batch.iter().zip(decoded) {
+            let bytes =
+                bytes.unwrap_or_else(|| Err(Error::Invalid("a decoding thread failed".into())))?;
+            copy_block(
+                sel,
+                origin,
+                chunk_dims,
+                Block::Data(&bytes),
+                self.elem,
+                sink,
+                direct,
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
 //! hdf5plugin LZ4, Zstandard and Bitshuffle (plain, +LZ4, +Zstandard), and Blosc (c-blosc
-//! 1.x frames with BloscLZ, LZ4, LZ4HC, zlib or Zstandard). Users may register more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
+//! 1.x frames with BloscLZ, LZ4, LZ4HC, zlib or Zstandard). Users may register more. Any
+//! other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
 //! Bit `i` of a chunk's filter mask set means filter `i` of the pipeline was not applied to
 //! that chunk (libhdf5 skips optional filters that fail); such filters are skipped when
@@ -13,6 +14,7 @@
 pub mod bitshuffle;
 pub mod blosc;
 pub mod blosclz;
+pub mod bzip2;
 pub mod codec;
 pub mod deflate;
 pub mod fletcher32;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
-use super::{bitshuffle, blosc, deflate, fletcher32, lz4, lzf, shuffle, zstd};
+use super::{bitshuffle, blosc, bzip2, deflate, fletcher32, lz4, lzf, shuffle, zstd};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -49,6 +49,7 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::ZSTD => &zstd::Zstd,
         id::BITSHUFFLE => &bitshuffle::Bitshuffle,
         id::BLOSC => &blosc::Blosc,
+        id::BZIP2 => &bzip2::Bzip2,
         _ => return None,
     })
 }

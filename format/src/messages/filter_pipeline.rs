@@ -21,6 +21,8 @@ pub mod id {
     pub const NBIT: u16 = 5;
     /// Scale-offset.
     pub const SCALE_OFFSET: u16 = 6;
+    /// LZO (PyTables; not supported by this crate).
+    pub const LZO: u16 = 305;
     /// BZip2 (hdf5plugin, PyTables).
     pub const BZIP2: u16 = 307;
     /// LZF (h5py's registered third-party filter).
@@ -31,8 +33,14 @@ pub mod id {
     pub const LZ4: u16 = 32004;
     /// Bitshuffle, optionally with LZ4 or Zstandard (hdf5plugin).
     pub const BITSHUFFLE: u16 = 32008;
+    /// ZFP (H5Z-ZFP, hdf5plugin).
+    pub const ZFP: u16 = 32013;
     /// Zstandard (hdf5plugin).
     pub const ZSTD: u16 = 32015;
+    /// SZ (hdf5plugin; not supported by this crate).
+    pub const SZ: u16 = 32017;
+    /// SZ3 (hdf5plugin; not supported by this crate).
+    pub const SZ3: u16 = 32024;
     /// Blosc2 (PyTables, hdf5plugin).
     pub const BLOSC2: u16 = 32026;
 }
@@ -68,12 +76,16 @@ impl Filter {
             id::SZIP => "szip",
             id::NBIT => "nbit",
             id::SCALE_OFFSET => "scaleoffset",
+            id::LZO => "lzo",
             id::BZIP2 => "bzip2",
             id::LZF => "lzf",
             id::BLOSC => "blosc",
             id::LZ4 => "lz4",
             id::BITSHUFFLE => "bitshuffle",
+            id::ZFP => "zfp",
             id::ZSTD => "zstd",
+            id::SZ => "sz",
+            id::SZ3 => "sz3",
             id::BLOSC2 => "blosc2",
             _ => "unknown",
         }

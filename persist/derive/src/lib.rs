@@ -12,7 +12,9 @@
 //! - on a field: `default = EXPR` (a string literal holds the expression's source, e.g.
 //!   `default = "\"text\""`), `default_fn = path`, `copiable = false`, `writeonce`,
 //!   `parser = path` (`fn(T) -> Result<T, E: ToString>`), `rename = "name"`, `skip`, and for
-//!   array fields `compression = 0..=9` (deflate with shuffle) and `chunks = [100, 10]`.
+//!   array fields `compression = "shuffle,zstd:3"` (a filter pipeline in
+//!   `jangada::Compression`'s text form, checked when the object is saved; an integer
+//!   `0..=9` is deflate with shuffle) and `chunks = [100, 10]`.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -53,8 +55,8 @@ struct FieldSpec {
     writeonce: bool,
     parser: Option<syn::Path>,
     skip: bool,
-    /// Deflate level (with shuffle) for an array property.
-    compression: Option<u32>,
+    /// The filter pipeline of an array property (`jangada::Compression`'s text form).
+    compression: Option<String>,
     /// Chunk shape for an array property.
     chunks: Vec<u64>,
 }
@@ -196,12 +198,27 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
             } else if meta.path.is_ident("skip") {
                 spec.skip = parse_bool(&meta)?;
             } else if meta.path.is_ident("compression") {
-                let lit: syn::LitInt = meta.value()?.parse()?;
-                let level: u32 = lit.base10_parse()?;
-                if level > 9 {
-                    return Err(syn::Error::new(lit.span(), "deflate levels go from 0 to 9"));
-                }
-                spec.compression = Some(level);
+                let lit: syn::Lit = meta.value()?.parse()?;
+                spec.compression = Some(match &lit {
+                    syn::Lit::Int(int) => {
+                        let level: u32 = int.base10_parse()?;
+                        if level > 9 {
+                            return Err(syn::Error::new(
+                                int.span(),
+                                "deflate levels go from 0 to 9",
+                            ));
+                        }
+                        format!("shuffle,gzip:{level}")
+                    }
+                    syn::Lit::Str(s) if !s.value().trim().is_empty() => s.value(),
+                    _ => {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "compression is a deflate level (0-9) or a filter pipeline such \
+                             as \"shuffle,zstd:3\"",
+                        ))
+                    }
+                });
             } else if meta.path.is_ident("chunks") {
                 spec.chunks = parse_chunks(&meta)?;
             } else {
@@ -355,8 +372,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let pname = &s.name;
         let field = s.ident.to_string();
         let (copiable, writeonce, parser) = (s.copiable, s.writeonce, s.parser.is_some());
-        let compression = match s.compression {
-            Some(level) => quote!(::core::option::Option::Some(#level)),
+        let compression = match &s.compression {
+            Some(spec) => quote!(::core::option::Option::Some(#spec)),
             None => quote!(::core::option::Option::None),
         };
         let chunks = &s.chunks;

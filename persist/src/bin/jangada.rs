@@ -54,6 +54,10 @@ enum Command {
         /// Read value JSON (the only input format; required).
         #[arg(long)]
         json: bool,
+        /// Compress every array dataset with this filter pipeline, e.g. "gzip:4",
+        /// "shuffle,zstd:3", "bitshuffle:lz4", "bzip2:9" (see `jangada::Compression`).
+        #[arg(long, value_name = "PIPELINE")]
+        compression: Option<String>,
         /// The value JSON file.
         input: PathBuf,
         /// The jangada file to write (replaced if it exists; no extension is added).
@@ -132,13 +136,18 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Write {
             json,
+            compression,
             input,
             output,
         } => {
             if !json {
                 return Err("only JSON input exists: pass --json".into());
             }
-            jangada::cli::write::write_file(&input, &output)
+            let compression = compression
+                .map(|spec| spec.parse::<jangada::Compression>())
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            jangada::cli::write::write_file_compressed(&input, &output, compression)
                 .map_err(|e| format!("{}: {e}", input.display()))?;
             Ok(())
         }

@@ -9,6 +9,7 @@ use ndarray::ArrayD;
 use num_complex::Complex;
 use serde_json::{Map, Value as Json};
 
+use crate::compression::Compression;
 use crate::error::{Error, Result};
 use crate::file::{save_value, SaveOptions};
 use crate::value::{
@@ -25,11 +26,22 @@ fn bad(at: &str, detail: impl std::fmt::Display) -> Error {
 /// Read value JSON from `input` and write it to `output` exactly (no extension added,
 /// replacing any existing file atomically). Returns the path written.
 pub fn write_file(input: &Path, output: &Path) -> Result<PathBuf> {
+    write_file_compressed(input, output, None)
+}
+
+/// [`write_file`] with every array dataset (of rank 1 or more) compressed with
+/// `compression` (`jangada write --compression "shuffle,zstd:3"`).
+pub fn write_file_compressed(
+    input: &Path,
+    output: &Path,
+    compression: Option<Compression>,
+) -> Result<PathBuf> {
     let text = std::fs::read_to_string(input)?;
     let json: Json = serde_json::from_str(&text).map_err(|e| bad("$", e))?;
     let value = value_from_json(&json)?;
     let opts = SaveOptions {
         use_default_extension: false,
+        compression,
         ..SaveOptions::default()
     };
     save_value(output, &value, &opts)

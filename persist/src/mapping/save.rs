@@ -400,13 +400,13 @@ fn resizable(
     if let Some(chunks) = field.and_then(|f| f.chunks.as_ref()) {
         builder = builder.chunks(chunks);
     }
-    if let Some(c) = field.and_then(|f| f.compression).or(opts.compression) {
-        if c.shuffle {
-            builder = builder.shuffle();
-        }
-        builder = builder.deflate(c.level);
+    match field.and_then(|f| f.compression.as_ref()) {
+        Some(c) => c.apply(builder),
+        None => match &opts.compression {
+            Some(c) => c.apply(builder),
+            None => builder,
+        },
     }
-    builder
 }
 
 fn write_array(

@@ -8,9 +8,6 @@
 //! on several threads ([`encode_all`]); they are then placed and written in chunk order, as
 //! one thread would, so the file's bytes do not depend on the number of threads.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
-
 use super::source::{self, ElementSource};
 use super::{chunk_state, covers_chunk, element_count, usize_of, DatasetMeta};
 use crate::chunk_index::Chunk;
@@ -31,20 +28,6 @@ const GATHER_BYTES: usize = 4 << 20;
 /// (at least one chunk per thread).
 const BATCH_BYTES: usize = 8 << 20;
 
-/// Most threads used to compress chunks.
-const MAX_THREADS: usize = 8;
-
-/// Threads available to compress chunks (the machine's parallelism, at most
-/// [`MAX_THREADS`]).
-fn threads() -> usize {
-    static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, MAX_THREADS)
-    })
-}
-
 /// A filtered chunk's stored bytes and filter mask.
 pub(crate) type Encoded = (Vec<u8>, u32);
 
@@ -57,46 +40,13 @@ pub(crate) fn encode_all(
     elem: usize,
     threads: usize,
 ) -> Vec<Result<Encoded>> {
-    let threads = threads.min(blocks.len());
-    if threads <= 1 {
-        return blocks
-            .iter()
-            .map(|b| filters::encode_chunk(pipeline, b, elem))
-            .collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(block) = blocks.get(i) else {
-                return done;
-            };
-            done.push((i, filters::encode_chunk(pipeline, block, elem)));
-        }
-    };
-    let mut slots: Vec<Option<Result<Encoded>>> = blocks.iter().map(|_| None).collect();
-    std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
-            .collect();
-        let mut done = work();
-        for h in helpers {
-            // A helper that panicked leaves its blocks without results (reported below).
-            if let Ok(mut d) = h.join() {
-                done.append(&mut d);
-            }
-        }
-        for (i, r) in done {
-            if let Some(slot) = slots.get_mut(i) {
-                *slot = Some(r);
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a compression thread failed".into()))))
-        .collect()
+    crate::parallel::map_indexed(blocks.len(), threads, |i| {
+        let block = blocks.get(i).copied().unwrap_or_default();
+        filters::encode_chunk(pipeline, block, elem)
+    })
+    .into_iter()
+    .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a compression thread failed".into()))))
+    .collect()
 }
 
 /// A chunk the selection covers entirely, built and waiting to be filtered.
@@ -252,7 +202,7 @@ impl<'a> Writer<'a> {
         let filtered = !meta.pipeline.filters.is_empty();
         let dims = &meta.dataspace.dims;
         let (sel, data) = (self.sel, self.data);
-        let batch_len = threads().max(BATCH_BYTES / chunk_bytes.max(1));
+        let batch_len = crate::parallel::threads().max(BATCH_BYTES / chunk_bytes.max(1));
         let mut pos = vec![0usize; touched.len()];
         loop {
             let grid: Vec<u64> = touched
@@ -335,7 +285,12 @@ impl<'a> Writer<'a> {
         }
         let elem = self.meta.datatype.size();
         let blocks: Vec<&[u8]> = batch.iter().map(|b| b.block.as_slice()).collect();
-        let encoded = encode_all(&self.meta.pipeline, &blocks, elem, threads());
+        let encoded = encode_all(
+            &self.meta.pipeline,
+            &blocks,
+            elem,
+            crate::parallel::threads(),
+        );
         gather.flush(self.store)?;
         for (built, result) in batch.drain(..).zip(encoded) {
             let (bytes, mask) = result?;

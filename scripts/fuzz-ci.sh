@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Bounded fuzzing for CI: builds the three cargo-fuzz targets (fuzz/, a workspace of its
-# own), seeds them with the fixtures and runs each for FUZZ_SECONDS (default 60); any
-# crash, hang (30 s per input: CI machines are slow and shared) or allocation over 2 GiB
-# fails the step. Findings land in fuzz/artifacts/<target>/; minimise them into
+# Bounded fuzzing for CI: builds the four cargo-fuzz targets (fuzz/, a workspace of its
+# own), seeds them with the fixtures (and `filters` with real chunks) and runs each for
+# FUZZ_SECONDS (default 60); any crash, hang (30 s per input: CI machines are slow and
+# shared) or allocation over 2 GiB (for `filters`, one allocation over 64 MiB: its chunks
+# are at most 1 MiB) fails the step. Findings land in fuzz/artifacts/<target>/; minimise them into
 # fuzz/regressions/<target>/ (see fuzz/README.md), where `cargo test` replays them.
 #
 # libFuzzer is C++: this step needs a C++ compiler, unlike the library (whose no-C promise
@@ -24,11 +25,15 @@ cd fuzz
 # No AddressSanitizer (in-memory input: no unsafe code runs); debug assertions and
 # overflow checks stay on (cargo-fuzz's default).
 cargo fuzz build -s none
-for t in walk read load; do
+for t in walk read load filters; do
     mkdir -p "artifacts/$t"
     echo "fuzzing $t for ${seconds}s"
-    cargo fuzz run -s none "$t" -- -dict=hdf5.dict -max_len=200000 \
-        -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=30 \
+    if [ "$t" = filters ]; then
+        opts=(-max_len=70000 -malloc_limit_mb=64)
+    else
+        opts=(-dict=hdf5.dict -max_len=200000 -malloc_limit_mb=2048)
+    fi
+    cargo fuzz run -s none "$t" -- "${opts[@]}" -rss_limit_mb=2048 -timeout=30 \
         -max_total_time="$seconds" -print_final_stats=1 \
         -artifact_prefix="artifacts/$t/" 2> "artifacts/$t.log" || {
         tail -n 40 "artifacts/$t.log" >&2

@@ -849,6 +849,52 @@ fn hdf5_dataset_builder() {
             "multiple of 8",
             |f| b(f)?.filter(32008, &[12, 2]).create().map(|_| ()),
         ),
+        ("szip odd pixels per block", "pixels per block", |f| {
+            b(f)?.szip(hdf5::SzipCoding::Nn, 7).create().map(|_| ())
+        }),
+        ("szip chunk smaller than a block", "pixels per block", |f| {
+            b(f)?
+                .chunks(&[2, 2])
+                .szip(hdf5::SzipCoding::Ec, 32)
+                .create()
+                .map(|_| ())
+        }),
+        ("scale-offset on strings", "only integer and float", |f| {
+            f.root()?
+                .new_dataset("new")
+                .dtype(Datatype::fixed_string(
+                    4,
+                    StringPadding::NullPad,
+                    CharacterSet::Ascii,
+                ))
+                .shape(&[4])
+                .scale_offset(jangada_hdf5::ScaleOffset::Integer(None))
+                .create()
+                .map(|_| ())
+        }),
+        ("scale-offset on half floats", "2-byte floats", |f| {
+            f.root()?
+                .new_dataset("new")
+                .dtype(Datatype::float16())
+                .shape(&[4])
+                .scale_offset(jangada_hdf5::ScaleOffset::FloatDScale(2))
+                .create()
+                .map(|_| ())
+        }),
+        ("numbers into a non-IEEE float", "not an IEEE layout", |f| {
+            let mut t = Datatype::float(4)?;
+            if let jangada_hdf5::datatype::TypeClass::Float { precision, .. } = &mut t.class {
+                *precision = 20;
+            }
+            let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3]), vec![1.0f32, 2.0, 3.0])
+                .map_err(|e| jangada_hdf5::Error::Invalid(e.to_string()))?;
+            f.root()?
+                .new_dataset("new")
+                .dtype(t)
+                .nbit()
+                .write(&a)
+                .map(|_| ())
+        }),
         ("shape too large", "large|limit|overflow", |f| {
             f.root()?
                 .new_dataset("new")

@@ -52,17 +52,29 @@ fn every_fixture_passes() {
 
 #[test]
 fn unsupported_filter_is_a_warning_not_a_problem() {
-    let report = check_file(fixture("filter_scaleoffset.h5")).unwrap();
+    // SZ3 (filter 32024, hdf5plugin's): a filter this crate does not decode.
+    let dir = std::env::temp_dir().join(format!("jangada-check-sz3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sz3.h5");
+    common::run_python(
+        "import sys, h5py, hdf5plugin, numpy as np\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f.create_dataset('sz3', data=np.zeros(1000, '<f4'), chunks=(100,),\n\
+         \x20                    **hdf5plugin.SZ3(absolute=0.1))\n",
+        &[path.to_str().unwrap()],
+    )
+    .unwrap();
+    let report = check_file(&path).unwrap();
     assert!(report.is_ok());
-    let w = report
-        .warnings
-        .iter()
-        .find(|w| w.path == "/scaleoffset")
-        .unwrap();
-    assert!(w.message.contains("unsupported filter 6"), "{}", w.message);
+    let w = report.warnings.iter().find(|w| w.path == "/sz3").unwrap();
+    assert!(
+        w.message.contains("unsupported filter 32024"),
+        "{}",
+        w.message
+    );
     let text = render(&report);
     assert!(
-        text.contains("warning: /scaleoffset: unsupported filter 6"),
+        text.contains("warning: /sz3: unsupported filter 32024"),
         "{text}"
     );
     assert!(

@@ -1,9 +1,10 @@
 //! Bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs`), shared with the regression test
 //! `tests/fuzz_regressions.rs` that replays every saved crashing input under `cargo test`.
 //!
-//! Each body takes arbitrary bytes, treats them as an HDF5 file and must return without a
-//! panic, a hang or an allocation beyond a small multiple of the input size; errors are
-//! expected and ignored. Not part of the public API.
+//! Each body takes arbitrary bytes, treats them as an HDF5 file (or, for [`filters`], as
+//! one filtered chunk) and must return without a panic, a hang or an allocation beyond a
+//! small multiple of the input size; errors are expected and ignored. Not part of the
+//! public API.
 
 use std::collections::HashSet;
 
@@ -11,8 +12,12 @@ use jangada_hdf5::{Attribute, Dataset, Element, File, Group, Node, Selection, Sl
 
 use crate::mapping::{self, ROOT};
 
+mod filters;
+
 /// A fuzz target body.
 pub type Body = fn(&[u8]);
+
+pub use self::filters::{filter_budget, filter_decode, filters, MAX_FILTER_EXPECTED};
 
 /// Every target: name (as in `fuzz/fuzz_targets/`) and body.
 pub const TARGETS: [(&str, Body); 3] = [("walk", walk), ("read", read), ("load", load)];

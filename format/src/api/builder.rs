@@ -230,6 +230,51 @@ impl DatasetBuilder {
         self.filter(id::BZIP2, &[block_size])
     }
 
+    /// Blosc2 (filter 32026, hdf5plugin's `Blosc2(cname, clevel, filters)`): `filter` then
+    /// `codec` at `clevel` (0-9; 0 stores the chunk uncompressed) on blocks of each chunk.
+    /// BloscLZ is not built in yet (an error when writing). Implies chunked storage.
+    pub fn blosc2(
+        self,
+        codec: crate::filters::blosc2::Blosc2Codec,
+        clevel: u8,
+        filter: crate::filters::blosc2::Blosc2Filter,
+    ) -> Self {
+        self.filter(
+            id::BLOSC2,
+            &crate::filters::blosc2::cd_values(codec, clevel, filter),
+        )
+    }
+
+    /// SZIP (filter 4, h5py's `compression='szip', compression_opts=('nn', n)`): CCSDS
+    /// 121.0-B coding with `coding`'s method and `pixels_per_block` (even, 2 to 32) pixels
+    /// per block; a chunk it cannot shrink is stored unfiltered. Creation fails for
+    /// datatypes SZIP cannot code or chunks smaller than a block. Implies chunked storage.
+    pub fn szip(self, coding: crate::filters::szip::SzipCoding, pixels_per_block: u32) -> Self {
+        self.filter(id::SZIP, &[coding.options_mask(), pixels_per_block])
+    }
+
+    /// ZFP (filter 32013, hdf5plugin's `Zfp(...)`) in `mode`: lossy or lossless compression
+    /// of 4- and 8-byte integers and floats in chunks of 1 to 4 dimensions larger than 1.
+    /// Implies chunked storage.
+    pub fn zfp(self, mode: crate::filters::zfp::ZfpMode) -> Self {
+        self.filter(id::ZFP, &mode.cd_values())
+    }
+
+    /// N-bit packing (filter 5, libhdf5's `H5Pset_nbit`): only the significant bits of each
+    /// integer or float (the datatype's precision at its bit offset, e.g. a
+    /// [`Datatype::int_bits`] type) are stored; compound and array members likewise.
+    /// Lossless for values that fit the precision. Implies chunked storage.
+    pub fn nbit(self) -> Self {
+        self.filter(id::NBIT, &[])
+    }
+
+    /// Scale-offset (filter 6, libhdf5's `H5Pset_scaleoffset`, h5py's `scaleoffset=`):
+    /// integers stored in the fewest bits their chunk's range needs, floats kept to a
+    /// number of decimal digits (lossy). Implies chunked storage.
+    pub fn scale_offset(self, mode: crate::filters::scaleoffset::ScaleOffset) -> Self {
+        self.filter(id::SCALE_OFFSET, &mode.cd_values())
+    }
+
     /// Fletcher-32 checksums of each chunk. Implies chunked storage.
     pub fn fletcher32(mut self) -> Self {
         self.filters.retain(|f| f.id != id::FLETCHER32);
@@ -342,10 +387,11 @@ impl DatasetBuilder {
             }
             (storage, None) => self.storage_choice(storage, wants_chunks, &dataspace, &datatype)?,
         };
-        // Filters in h5py's order: shuffle, then compression (in the order asked for),
+        // Filters in h5py's order: scale-offset, shuffle, then compression (in the order asked for),
         // fletcher32 last.
         let mut filters = self.filters.clone();
         filters.sort_by_key(|f| match f.id {
+            id::SCALE_OFFSET => -1,
             id::SHUFFLE => 0,
             id::FLETCHER32 => 2,
             _ => 1,

@@ -74,7 +74,7 @@ impl Plan {
     }
 }
 
-fn is_ieee(class: &TypeClass, size: u32) -> bool {
+pub(crate) fn is_ieee(class: &TypeClass, size: u32) -> bool {
     match class {
         TypeClass::Float {
             bit_offset: 0,

@@ -293,9 +293,17 @@ pub fn encode_numbers(dtype: &Datatype, values: impl Iterator<Item = Number>) ->
             continue;
         }
         match &dtype.class {
-            TypeClass::Integer { order, signed, .. } => {
+            TypeClass::Integer {
+                order,
+                signed,
+                bit_offset,
+                precision,
+            } => {
+                // A reduced-precision integer saturates to its precision and is stored at
+                // its bit offset, the other bits zero (libhdf5's `H5T__conv_i_i`).
                 let size = dtype.size();
-                let bits = 8 * size as u32;
+                let bits = u32::from(*precision).clamp(1, 8 * size.min(8) as u32);
+                let shift = u32::from(*bit_offset).min(64 - bits);
                 let (min, max): (i128, i128) = if *signed {
                     (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
                 } else {
@@ -309,7 +317,14 @@ pub fn encode_numbers(dtype: &Datatype, values: impl Iterator<Item = Number>) ->
                     Number::Float(f) => f.trunc().clamp(min as f64, max as f64) as i128,
                     Number::Complex(..) => return Err(mismatch(&n)),
                 };
-                put(&mut out, v.clamp(min, max) as u64, size, *order);
+                let v = (v.clamp(min, max) as u64) & (u64::MAX >> (64 - bits));
+                put(&mut out, v << shift, size, *order);
+            }
+            TypeClass::Float { .. } if !super::convert::is_ieee(&dtype.class, dtype.size) => {
+                return Err(Error::Unsupported(format!(
+                    "writing numbers into {} (not an IEEE layout)",
+                    super::value::describe(dtype)
+                )))
             }
             TypeClass::Float { order, .. } => encode_float(
                 as_f64(n).ok_or_else(|| mismatch(&n))?,

@@ -26,6 +26,36 @@ impl Datatype {
         }
     }
 
+    /// An integer of `size` bytes (1, 2, 4 or 8) in byte order `order` whose value is the
+    /// `precision` bits starting at bit `bit_offset`, the other bits zero (libhdf5's
+    /// `H5Tset_precision` / `H5Tset_offset`; what N-bit packs). [`Error::Invalid`] unless
+    /// `1 <= precision` and `precision + bit_offset <= 8 * size`.
+    pub fn int_bits(
+        size: u32,
+        signed: bool,
+        order: ByteOrder,
+        precision: u16,
+        bit_offset: u16,
+    ) -> Result<Datatype> {
+        if !matches!(size, 1 | 2 | 4 | 8)
+            || precision == 0
+            || u32::from(precision) + u32::from(bit_offset) > size * 8
+        {
+            return Err(Error::Invalid(format!(
+                "integer of {size} bytes with precision {precision} at bit offset {bit_offset}"
+            )));
+        }
+        Ok(Datatype {
+            size,
+            class: TypeClass::Integer {
+                order,
+                signed,
+                bit_offset,
+                precision,
+            },
+        })
+    }
+
     /// A little-endian IEEE 754 float of `size` bytes: 2 (half), 4 (single) or 8 (double),
     /// with libhdf5's `H5T_IEEE_F*LE` bit fields (e.g. for 8: precision 64, exponent at bit
     /// 52 of 11 bits, mantissa at bit 0 of 52 bits, bias 1023, sign at 63). Other sizes are

@@ -133,7 +133,7 @@ impl FilterCodec for Bitshuffle {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub(crate) enum Direction {
     Shuffle,
     Unshuffle,
 }
@@ -150,7 +150,7 @@ fn transpose8(mut x: u64) -> u64 {
 
 /// Bitshuffle (or undo it on) one block of `n` elements (`n` a multiple of 8) of `elem`
 /// bytes: `src` and `dst` are `n * elem` bytes.
-fn block(src: &[u8], dst: &mut [u8], elem: usize, dir: Direction) {
+pub(crate) fn block(src: &[u8], dst: &mut [u8], elem: usize, dir: Direction) {
     let n = src.len() / elem;
     let groups = n / 8;
     for j in 0..elem {

@@ -2,10 +2,10 @@
 //! registry of known filters ([`register`], [`lookup`]) and the pipeline that applies them,
 //! decoding in reverse pipeline order and honouring each chunk's filter mask.
 //!
-//! Built in: deflate, shuffle and Fletcher-32 (libhdf5's own), LZF (h5py's), and from
-//! hdf5plugin LZ4, Zstandard and Bitshuffle (plain, +LZ4, +Zstandard), and Blosc (c-blosc
-//! 1.x frames with BloscLZ, LZ4, LZ4HC, zlib or Zstandard). Users may register more. Any
-//! other filter is an [`Error::UnsupportedFilter`] naming it.
+//! Built in, each one module: deflate, shuffle, Fletcher-32, SZIP (libaec's CCSDS 121.0-B
+//! coder), N-bit and scale-offset (libhdf5's own); LZF (h5py's); BZip2, LZ4, Zstandard,
+//! Bitshuffle (plain, +LZ4, +Zstandard), Blosc, Blosc2 and ZFP (hdf5plugin's). Users may
+//! register more. Any other filter is an [`Error::UnsupportedFilter`] naming it.
 //!
 //! Bit `i` of a chunk's filter mask set means filter `i` of the pipeline was not applied to
 //! that chunk (libhdf5 skips optional filters that fail); such filters are skipped when
@@ -13,6 +13,7 @@
 
 pub mod bitshuffle;
 pub mod blosc;
+pub mod blosc2;
 pub mod blosclz;
 pub mod bzip2;
 pub mod codec;
@@ -20,8 +21,12 @@ pub mod deflate;
 pub mod fletcher32;
 pub mod lz4;
 pub mod lzf;
+pub mod nbit;
 pub mod registry;
+pub mod scaleoffset;
 pub mod shuffle;
+pub mod szip;
+pub mod zfp;
 pub mod zstd;
 
 use std::borrow::Cow;

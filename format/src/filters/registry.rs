@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
-use super::{bitshuffle, blosc, bzip2, deflate, fletcher32, lz4, lzf, shuffle, zstd};
+use super::{
+    bitshuffle, blosc, blosc2, bzip2, deflate, fletcher32, lz4, lzf, nbit, scaleoffset, shuffle,
+    szip, zfp, zstd,
+};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -50,8 +53,28 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::BITSHUFFLE => &bitshuffle::Bitshuffle,
         id::BLOSC => &blosc::Blosc,
         id::BZIP2 => &bzip2::Bzip2,
+        id::BLOSC2 => &blosc2::Blosc2,
+        id::SZIP => &szip::Szip,
+        id::ZFP => &zfp::Zfp,
+        id::NBIT => &nbit::Nbit,
+        id::SCALE_OFFSET => &scaleoffset::ScaleOffsetFilter,
         _ => return None,
     })
+}
+
+/// The identifiers of every built-in filter, ascending: exactly the ids [`builtin`] resolves
+/// (a test checks both agree; add a new filter's id to both).
+pub fn builtin_ids() -> &'static [u16] {
+    &[
+        id::DEFLATE,
+        id::SHUFFLE,
+        id::FLETCHER32,
+        id::BZIP2,
+        id::LZF,
+        id::LZ4,
+        id::BITSHUFFLE,
+        id::ZSTD,
+    ]
 }
 
 /// The filter with identifier `filter_id`: built in, else registered by a user.
@@ -98,4 +121,26 @@ pub fn unregister(filter_id: u16) -> bool {
     let before = user.len();
     user.retain(|c| c.id() != filter_id);
     before != user.len()
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::{builtin, builtin_ids};
+
+    #[test]
+    fn builtin_ids_are_exactly_the_built_in_filters() {
+        let ids = builtin_ids();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "not ascending: {ids:?}"
+        );
+        for filter_id in 0..=u16::MAX {
+            let listed = ids.contains(&filter_id);
+            assert_eq!(builtin(filter_id).is_some(), listed, "filter {filter_id}");
+            if let Some(c) = builtin(filter_id) {
+                assert_eq!(c.id(), filter_id);
+            }
+        }
+    }
 }

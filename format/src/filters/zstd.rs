@@ -4,6 +4,15 @@
 //! Both directions use `ruzstd` (pure Rust). Its encoder implements one level, roughly
 //! zstd's level 1, whatever level is asked for; the level is still stored, and any Zstandard
 //! decoder (libzstd through hdf5plugin) reads the frames.
+//!
+//! A frame header declares a window size (RFC 8878 3.1.1.1.2) that `ruzstd` allocates up
+//! front, up to 128 MiB, however short the frame. Decoding at most `limit` bytes never looks
+//! further back than `limit` bytes, so a larger window is lowered to the smallest one that
+//! holds `limit` bytes before decoding (the header is not covered by the checksum; what the
+//! frame decodes to is unchanged), and a single-segment frame whose content is larger than
+//! `limit` is refused before anything is allocated.
+
+use std::borrow::Cow;
 
 use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::FrameDecoder;
@@ -96,13 +105,140 @@ fn with_content_size(frame: Vec<u8>, size: u64) -> Vec<u8> {
 /// Decompress the Zstandard frames of `input` (skippable frames skipped), producing at most
 /// `limit` bytes.
 pub fn decode(input: &[u8], limit: usize, offset: u64) -> Result<Vec<u8>> {
+    let window = limit.max(MIN_WINDOW);
+    let input = bound_windows(input, window, limit, offset)?;
     let mut out = vec![0u8; limit];
     let mut d = FrameDecoder::new();
-    let n = d.decode_all(input, &mut out).map_err(|e| match e {
+    // Every window is at most twice `window` now (the descriptor's steps are 1/8 of a
+    // power of two): refuse anything larger rather than allocate it.
+    d.set_max_window_size(u64::try_from(window.saturating_mul(2)).unwrap_or(u64::MAX));
+    let n = d.decode_all(&input, &mut out).map_err(|e| match e {
         FrameDecoderError::TargetTooSmall => too_long(STRUCTURE, offset, limit),
         e => Error::corrupt(STRUCTURE, offset, format!("invalid Zstandard stream: {e}")),
     })?;
     out.truncate(n);
+    Ok(out)
+}
+
+/// The smallest window a frame may declare (`Window_Log` 10).
+const MIN_WINDOW: usize = 1 << 10;
+
+/// Magic number of a Zstandard frame (little-endian on disk).
+const FRAME_MAGIC: u32 = 0xFD2F_B528;
+
+/// Skippable frames have magic numbers `0x184D2A50` to `0x184D2A5F`.
+const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+
+/// The window size a window descriptor byte declares: `2^(10 + exponent)` plus `mantissa`
+/// eighths of it.
+fn window_of(descriptor: u8) -> u64 {
+    let base = 1u64 << (10 + u32::from(descriptor >> 3));
+    base + (base / 8) * u64::from(descriptor & 7)
+}
+
+/// The descriptor of the smallest window of at least `bytes` bytes (`bytes` at most 2^41).
+fn descriptor_for(bytes: usize) -> u8 {
+    let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+    (0..=u8::MAX)
+        .find(|&d| window_of(d) >= bytes)
+        .unwrap_or(u8::MAX)
+}
+
+/// A little-endian integer of `n` bytes at `at`, or `None` past the end.
+fn le(b: &[u8], at: usize, n: usize) -> Option<u64> {
+    let bytes = b.get(at..at.checked_add(n)?)?;
+    Some(
+        bytes
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x)),
+    )
+}
+
+/// `input` with every frame's window lowered to at most `window` bytes (a copy only when
+/// one is larger). Frames are walked by their headers and block headers; the walk stops
+/// at the first thing that is not a well-formed frame, which the decoder then reports.
+fn bound_windows(input: &[u8], window: usize, limit: usize, offset: u64) -> Result<Cow<'_, [u8]>> {
+    let mut out = Cow::Borrowed(input);
+    let mut at = 0usize;
+    while let Some(magic) = le(input, at, 4) {
+        if magic & !0xF == u64::from(SKIPPABLE_MAGIC) {
+            let Some(size) = le(input, at.saturating_add(4), 4) else {
+                break;
+            };
+            at = at
+                .saturating_add(8)
+                .saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+            continue;
+        }
+        if magic != u64::from(FRAME_MAGIC) {
+            break;
+        }
+        let Some(desc) = le(input, at.saturating_add(4), 1).and_then(|d| u8::try_from(d).ok())
+        else {
+            break;
+        };
+        let single = desc & 0x20 != 0;
+        let dict_bytes = match desc & 3 {
+            0 => 0,
+            1 => 1,
+            2 => 2,
+            _ => 4,
+        };
+        let fcs_bytes = match desc >> 6 {
+            0 => usize::from(single),
+            1 => 2,
+            2 => 4,
+            _ => 8,
+        };
+        // `at` is inside `input` here (its magic number was read): no overflow below.
+        let mut pos = at.saturating_add(5);
+        if single {
+            // The window is the content size: more than `limit` cannot be decoded here.
+            let fcs_at = pos.saturating_add(dict_bytes);
+            let Some(mut size) = le(input, fcs_at, fcs_bytes) else {
+                break;
+            };
+            if fcs_bytes == 2 {
+                size += 256;
+            }
+            if usize::try_from(size).map_or(true, |s| s > limit) {
+                return Err(too_long(STRUCTURE, offset, limit));
+            }
+        } else {
+            let Some(wd) = le(input, pos, 1).and_then(|d| u8::try_from(d).ok()) else {
+                break;
+            };
+            if window_of(wd) > u64::try_from(window).unwrap_or(u64::MAX) {
+                if let Some(slot) = out.to_mut().get_mut(pos) {
+                    *slot = descriptor_for(window);
+                }
+            }
+            pos = pos.saturating_add(1);
+        }
+        pos = pos.saturating_add(dict_bytes + fcs_bytes);
+        // The blocks: 3-byte headers (last flag, type, size); RLE blocks hold one byte.
+        loop {
+            let Some(header) = le(input, pos, 3) else {
+                return Ok(out);
+            };
+            let size = usize::try_from(header >> 3).unwrap_or(usize::MAX);
+            pos = pos
+                .saturating_add(3)
+                .saturating_add(match (header >> 1) & 3 {
+                    0 | 2 => size,
+                    1 => 1,
+                    _ => return Ok(out),
+                });
+            if header & 1 == 1 {
+                break;
+            }
+        }
+        if desc & 0x04 != 0 {
+            pos = pos.saturating_add(4);
+        }
+        at = pos;
+    }
     Ok(out)
 }
 
@@ -136,5 +272,55 @@ mod tests {
         // The content size is in the header (FCS flag 3, 8 bytes after the window byte).
         assert_eq!(z[4] >> 6, 3);
         assert_eq!(&z[6..14], &(data.len() as u64).to_le_bytes());
+    }
+
+    #[test]
+    fn window_descriptors() {
+        assert_eq!(window_of(0), 1024);
+        assert_eq!(window_of(1), 1024 + 128);
+        assert_eq!(window_of(8), 2048);
+        for n in [0, 1, 1024, 1025, 3000, 600_000, 1 << 20, (1 << 20) + 1] {
+            let d = descriptor_for(n);
+            assert!(window_of(d) >= n as u64, "{n}");
+            assert!(d == 0 || window_of(d - 1) < n as u64, "{n}");
+            assert!(window_of(d) <= 2 * (n.max(1024) as u64));
+        }
+    }
+
+    /// A frame declaring a 64 MiB window for a few bytes (found by the `filters` fuzz
+    /// target: `ruzstd` allocated the window up front) decodes as before, without it.
+    #[test]
+    fn large_windows_are_lowered_to_the_chunk() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i / 7) as u8).collect();
+        let z = encode(&data);
+        assert_eq!(z[4] & 0x20, 0, "our frames carry a window descriptor");
+        let mut big = z.clone();
+        big[5] = 0x80; // 2^26 bytes
+        assert_eq!(decode(&big, data.len(), 0).unwrap(), data);
+        // Two frames, each with a huge window, and a skippable frame between them.
+        let mut two = big.clone();
+        two.extend_from_slice(&0x184D_2A5Au32.to_le_bytes());
+        two.extend_from_slice(&3u32.to_le_bytes());
+        two.extend_from_slice(b"abc");
+        two.extend_from_slice(&big);
+        let bounded = bound_windows(&two, 2 * data.len(), 2 * data.len(), 0).unwrap();
+        let frames: Vec<usize> = (0..bounded.len() - 4)
+            .filter(|&i| bounded[i..i + 4] == FRAME_MAGIC.to_le_bytes())
+            .collect();
+        assert_eq!(frames.len(), 2);
+        for f in frames {
+            assert!(window_of(bounded[f + 5]) <= 4 * data.len() as u64);
+        }
+        let mut both = data.clone();
+        both.extend_from_slice(&data);
+        assert_eq!(decode(&two, both.len(), 0).unwrap(), both);
+        // A single-segment frame claiming more than the chunk: refused up front.
+        let single = [
+            0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 0, 0,
+        ];
+        assert!(decode(&single, 600, 0)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
     }
 }

@@ -372,8 +372,15 @@ impl<'a> Writer<'a> {
                     filters::decode_chunk_at(&meta.pipeline, mask, stored, elem, chunk_bytes, at)?
                 }
             }
-            // A chunk the selection covers completely needs no initial value.
-            _ if covered || meta.fill.iter().all(|&b| b == 0) => vec![0; chunk_bytes],
+            // A chunk the selection covers completely needs no initial value, except an
+            // edge chunk's part past the dataset's extent, which holds the fill value as
+            // libhdf5 writes it (filters such as scale-offset see it).
+            _ if (covered
+                && source::inside(origin, &self.layout.chunk_dims, &meta.dataspace.dims))
+                || meta.fill.iter().all(|&b| b == 0) =>
+            {
+                vec![0; chunk_bytes]
+            }
             _ => meta.fill.repeat(chunk_bytes / elem.max(1)),
         })
     }

@@ -42,6 +42,7 @@ pub mod writer;
 
 pub use api::*;
 pub use error::{Error, Result};
+pub use filters::blosc::{BloscCodec, BloscShuffle};
 pub use filters::blosc2::{Blosc2Codec, Blosc2Filter};
 pub use filters::scaleoffset::ScaleOffset;
 pub use filters::szip::SzipCoding;

@@ -212,6 +212,17 @@ impl DatasetBuilder {
         self.filter(id::BITSHUFFLE, &cd)
     }
 
+    /// Blosc (filter 32001, hdf5plugin's `Blosc(cname, clevel, shuffle)` and PyTables'
+    /// `blosc:*` complibs): c-blosc 1.x frames compressed with `codec` at `clevel` (0-9;
+    /// another level makes creation fail) after `shuffle`. A chunk Blosc cannot shrink (all
+    /// of them at level 0) is stored unfiltered, as hdf5-blosc does. Implies chunked storage.
+    pub fn blosc(self, codec: crate::BloscCodec, clevel: u8, shuffle: crate::BloscShuffle) -> Self {
+        self.filter(
+            id::BLOSC,
+            &crate::filters::blosc::cd_values(codec, clevel, shuffle),
+        )
+    }
+
     /// BZip2 (filter 307, PyTables' `complib='bzip2'`, hdf5plugin's `BZip2(blocksize)`) with
     /// blocks of `block_size` × 100 kB (1 to 9; 9 is the usual choice). Implies chunked
     /// storage.

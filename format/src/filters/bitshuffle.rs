@@ -177,6 +177,17 @@ pub(crate) fn block(src: &[u8], dst: &mut [u8], elem: usize, dir: Direction) {
     }
 }
 
+/// Bitshuffle `src`, a whole number of groups of 8 `elem`-byte elements, into `dst` (one
+/// Blosc block).
+pub(crate) fn shuffle_block(src: &[u8], dst: &mut [u8], elem: usize) {
+    block(src, dst, elem, Direction::Shuffle);
+}
+
+/// Undo [`shuffle_block`].
+pub(crate) fn unshuffle_block(src: &[u8], dst: &mut [u8], elem: usize) {
+    block(src, dst, elem, Direction::Unshuffle);
+}
+
 /// The blocks of a chunk of `n` elements: (first element, element count), then the count of
 /// trailing elements copied as they are.
 fn blocks(n: usize, block_len: usize) -> (impl Iterator<Item = (usize, usize)>, usize) {

@@ -12,7 +12,9 @@
 //! decoding, even when this crate does not know them.
 
 pub mod bitshuffle;
+pub mod blosc;
 pub mod blosc2;
+pub mod blosclz;
 pub mod bzip2;
 pub mod codec;
 pub mod deflate;

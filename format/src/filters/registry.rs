@@ -10,8 +10,8 @@ use std::sync::{Arc, RwLock};
 
 use super::codec::FilterCodec;
 use super::{
-    bitshuffle, blosc2, bzip2, deflate, fletcher32, lz4, lzf, nbit, scaleoffset, shuffle, szip,
-    zfp, zstd,
+    bitshuffle, blosc, blosc2, bzip2, deflate, fletcher32, lz4, lzf, nbit, scaleoffset, shuffle,
+    szip, zfp, zstd,
 };
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
@@ -51,6 +51,7 @@ pub fn builtin(filter_id: u16) -> Option<&'static dyn FilterCodec> {
         id::LZ4 => &lz4::Lz4,
         id::ZSTD => &zstd::Zstd,
         id::BITSHUFFLE => &bitshuffle::Bitshuffle,
+        id::BLOSC => &blosc::Blosc,
         id::BZIP2 => &bzip2::Bzip2,
         id::BLOSC2 => &blosc2::Blosc2,
         id::SZIP => &szip::Szip,

@@ -2,9 +2,6 @@
 //! PyTables' `blosc2:*` complibs and pandas' `HDFStore(complib="blosc2:lz4")` write must read
 //! as h5py with hdf5plugin loaded reads them (dumplib's dump); files we write with every
 //! codec, filter and level must read back exactly in h5py + hdf5plugin.
-//!
-//! BloscLZ is not built in yet (`filters/blosclz.rs` comes with the Blosc1 filter): its tests
-//! are `#[ignore]`d until then.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -126,7 +123,6 @@ fn files_from_hdf5plugin_read_as_h5py_reads_them() {
 }
 
 #[test]
-#[ignore = "needs filters/blosclz.rs (the Blosc1 helper's BloscLZ): enable after merging it"]
 fn blosclz_files_from_hdf5plugin_read_as_h5py_reads_them() {
     let dir = scratch("read-blosclz");
     let path = dir.join("blosc2.h5");
@@ -192,7 +188,6 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
 }
 
 #[test]
-#[ignore = "needs filters/blosclz.rs (the Blosc1 helper's BloscLZ): enable after merging it"]
 fn blosclz_files_from_pytables_read_as_h5py_reads_them() {
     let dir = scratch("tables-blosclz");
     let path = dir.join("tables.h5");
@@ -340,7 +335,6 @@ fn files_we_write_read_back_exactly_in_h5py() {
 }
 
 #[test]
-#[ignore = "needs filters/blosclz.rs (the Blosc1 helper's BloscLZ): enable after merging it"]
 fn blosclz_files_we_write_read_back_exactly_in_h5py() {
     let dir = scratch("write-blosclz");
     let path = dir.join("ours.h5");

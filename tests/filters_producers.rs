@@ -33,7 +33,6 @@ use jangada_hdf5::{Dataset, Error, File, Group, Node};
 /// Filter ids the corpus uses that this crate does not read (yet). Delete an id when its
 /// filter lands: its files are then compared with h5py's reading.
 const PENDING: &[u16] = &[
-    32001, // Blosc
     // Never supported here (their files must keep failing with the unsupported-filter error):
     305,   // LZO (PyTables)
     32017, // SZ

@@ -15,6 +15,7 @@
 //! | `zstd`, `zstd:N` | Zstandard, level (default 3) |
 //! | `bzip2`, `bzip2:N` | BZip2, block size 1-9 (default 9) |
 //! | `bitshuffle`, `bitshuffle:lz4`, `bitshuffle:zstd[:N]`, `bitshuffle:none` | Bitshuffle (default +LZ4) |
+//! | `blosc[:CODEC[:N[:SHUFFLE]]]` | Blosc: codec `blosclz` (default, PyTables'), `lz4`, `lz4hc`, `zlib`, `zstd`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle` |
 //! | `blosc2[:CODEC[:N[:SHUFFLE]]]` | Blosc2: codec `blosclz`, `lz4` (default), `lz4hc`, `zlib`, `zstd`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle`, `delta` |
 //! | `szip`, `szip:nn:N`, `szip:ec:N` | SZIP, N pixels per block (default `nn:8`, h5py's) |
 //! | `nbit` | N-bit packing (the datatype's precision) |
@@ -28,7 +29,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use jangada_hdf5::{
-    BitshuffleMode, Blosc2Codec, Blosc2Filter, DatasetBuilder, ScaleOffset, SzipCoding, ZfpMode,
+    BitshuffleMode, Blosc2Codec, Blosc2Filter, BloscCodec, BloscShuffle, DatasetBuilder,
+    ScaleOffset, SzipCoding, ZfpMode,
 };
 
 use crate::error::{Error, Result};
@@ -53,6 +55,8 @@ pub enum Filter {
     Bzip2(u32),
     /// Bitshuffle then a compressor.
     Bitshuffle(BitshuffleMode),
+    /// Blosc: codec, level (0-9) and shuffle.
+    Blosc(BloscCodec, u8, BloscShuffle),
     /// Blosc2: codec, level (0-9) and shuffle filter.
     Blosc2(Blosc2Codec, u8, Blosc2Filter),
     /// SZIP with a coding method and pixels per block.
@@ -174,6 +178,28 @@ impl Compression {
                     };
                     Filter::Bitshuffle(mode)
                 }
+                "blosc" => {
+                    at_most(3)?;
+                    let codec = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+                        None | Some("blosclz") => BloscCodec::BloscLz,
+                        Some("lz4") => BloscCodec::Lz4,
+                        Some("lz4hc") => BloscCodec::Lz4Hc,
+                        Some("zlib") => BloscCodec::Zlib,
+                        Some("zstd") => BloscCodec::Zstd,
+                        Some(other) => return Err(bad(format!("blosc codec {other:?}"))),
+                    };
+                    let level = num(1, 5)?;
+                    if level > 9 {
+                        return Err(bad(format!("blosc level {level} is not 0-9")));
+                    }
+                    let shuffle = match args.get(2).map(|a| a.to_ascii_lowercase()).as_deref() {
+                        None | Some("shuffle") => BloscShuffle::Byte,
+                        Some("bitshuffle") => BloscShuffle::Bit,
+                        Some("noshuffle") => BloscShuffle::None,
+                        Some(other) => return Err(bad(format!("blosc shuffle {other:?}"))),
+                    };
+                    Filter::Blosc(codec, level as u8, shuffle)
+                }
                 "blosc2" => {
                     at_most(3)?;
                     let codec = match args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
@@ -287,6 +313,7 @@ impl Compression {
                 Filter::Zstd(level) => builder.zstd(*level),
                 Filter::Bzip2(size) => builder.bzip2(*size),
                 Filter::Bitshuffle(mode) => builder.bitshuffle(*mode),
+                Filter::Blosc(codec, level, shuffle) => builder.blosc(*codec, *level, *shuffle),
                 Filter::Blosc2(codec, level, shuffle) => builder.blosc2(*codec, *level, *shuffle),
                 Filter::Szip(coding, pixels) => builder.szip(*coding, *pixels),
                 Filter::Nbit => builder.nbit(),
@@ -325,6 +352,21 @@ impl fmt::Display for Compression {
                 Filter::Bitshuffle(BitshuffleMode::None) => f.write_str("bitshuffle:none")?,
                 Filter::Bitshuffle(BitshuffleMode::Lz4) => f.write_str("bitshuffle:lz4")?,
                 Filter::Bitshuffle(BitshuffleMode::Zstd(l)) => write!(f, "bitshuffle:zstd:{l}")?,
+                Filter::Blosc(codec, level, shuffle) => {
+                    let codec = match codec {
+                        BloscCodec::BloscLz => "blosclz",
+                        BloscCodec::Lz4 => "lz4",
+                        BloscCodec::Lz4Hc => "lz4hc",
+                        BloscCodec::Zlib => "zlib",
+                        BloscCodec::Zstd => "zstd",
+                    };
+                    let shuffle = match shuffle {
+                        BloscShuffle::None => "noshuffle",
+                        BloscShuffle::Byte => "shuffle",
+                        BloscShuffle::Bit => "bitshuffle",
+                    };
+                    write!(f, "blosc:{codec}:{level}:{shuffle}")?
+                }
                 Filter::Blosc2(codec, level, shuffle) => {
                     let codec = match codec {
                         Blosc2Codec::BloscLz => "blosclz",
@@ -396,6 +438,9 @@ mod tests {
             ("bitshuffle:none", "bitshuffle:none"),
             ("filter:32001:2:2:4", "filter:32001:2:2:4"),
             ("ZSTD:1", "zstd:1"),
+            ("blosc", "blosc:blosclz:5:shuffle"),
+            ("blosc:lz4:9:bitshuffle", "blosc:lz4:9:bitshuffle"),
+            ("blosc:zstd:1:noshuffle", "blosc:zstd:1:noshuffle"),
             ("blosc2", "blosc2:lz4:5:shuffle"),
             ("blosc2:zstd:9:bitshuffle", "blosc2:zstd:9:bitshuffle"),
             ("blosc2:blosclz:1:noshuffle", "blosc2:blosclz:1:noshuffle"),
@@ -431,6 +476,8 @@ mod tests {
             "filter:70000",
             "shuffle,,gzip",
             "lzf:1",
+            "blosc:snappy",
+            "blosc:lz4:5:delta",
             "blosc2:lz5",
             "blosc2:lz4:10",
             "szip:xx:8",

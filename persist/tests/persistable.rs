@@ -793,6 +793,8 @@ struct Pipelines {
     lzf: ArrayD<f32>,
     #[jangada(compression = "blosc2:zstd:5:bitshuffle")]
     blosc2: ArrayD<f64>,
+    #[jangada(compression = "blosc:lz4:5:bitshuffle")]
+    blosc: ArrayD<u16>,
     #[jangada(compression = "szip:nn:16")]
     szip: ArrayD<i32>,
     #[jangada(compression = "scaleoffset:int,shuffle,gzip:1")]
@@ -810,9 +812,12 @@ fn per_field_filter_pipelines() {
         bitshuffle: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 300) as u16),
         lzf: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 17) as f32),
         blosc2: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] as f64).sqrt()),
+        blosc: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] / 7) as u16),
         szip: ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] as i32 - 1500) * 3),
         scaleoffset: ArrayD::from_shape_fn(IxDyn(&[n]), |i| 1_000_000 + (i[0] % 100) as i64),
-        zfp: ArrayD::from_shape_fn(IxDyn(&[60, 50]), |i| (i[0] as f64 * 0.1).cos() * i[1] as f64),
+        zfp: ArrayD::from_shape_fn(IxDyn(&[60, 50]), |i| {
+            (i[0] as f64 * 0.1).cos() * i[1] as f64
+        }),
     };
     let path = obj.save(tmp_dir().join("pipelines")).unwrap();
     let file = jangada::hdf5::File::open(&path).unwrap();
@@ -829,6 +834,7 @@ fn per_field_filter_pipelines() {
     assert_eq!(ids("bitshuffle"), [32008]);
     assert_eq!(ids("lzf"), [32000]);
     assert_eq!(ids("blosc2"), [32026]);
+    assert_eq!(ids("blosc"), [32001]);
     assert_eq!(ids("szip"), [4]);
     assert_eq!(ids("scaleoffset"), [6, 2, 1]);
     assert_eq!(ids("zfp"), [32013]);

@@ -232,7 +232,7 @@ impl DatasetBuilder {
 
     /// Blosc2 (filter 32026, hdf5plugin's `Blosc2(cname, clevel, filters)`): `filter` then
     /// `codec` at `clevel` (0-9; 0 stores the chunk uncompressed) on blocks of each chunk.
-    /// BloscLZ is not built in yet (an error when writing). Implies chunked storage.
+    /// Implies chunked storage.
     pub fn blosc2(
         self,
         codec: crate::filters::blosc2::Blosc2Codec,

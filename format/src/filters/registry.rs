@@ -74,6 +74,7 @@ pub fn builtin_ids() -> &'static [u16] {
         id::SCALE_OFFSET,
         id::BZIP2,
         id::LZF,
+        id::BLOSC,
         id::LZ4,
         id::BITSHUFFLE,
         id::ZFP,

@@ -4,7 +4,7 @@
 
 use super::Blosc2Codec;
 use crate::error::{Error, Result};
-use crate::filters::{deflate, zstd};
+use crate::filters::{blosclz, deflate, zstd};
 
 const STRUCTURE: &str = "blosc2 stream";
 
@@ -34,7 +34,9 @@ pub(crate) fn decompress(
     };
     match format {
         FORMAT_BLOSCLZ => {
-            let got = blosclz::decompress(src, dst)?;
+            let got = blosclz::decompress(src, dst).ok_or_else(|| {
+                Error::corrupt(STRUCTURE, offset, "invalid BloscLZ stream".to_string())
+            })?;
             if got != want {
                 return Err(wrong(got));
             }
@@ -73,7 +75,7 @@ pub(crate) fn compress(codec: Blosc2Codec, clevel: u8, src: &[u8]) -> Result<Opt
     let out = match codec {
         Blosc2Codec::BloscLz => {
             let mut out = Vec::with_capacity(src.len());
-            let n = blosclz::compress(src, &mut out, clevel)?;
+            let n = blosclz::compress(src, &mut out, clevel);
             out.truncate(n);
             out
         }
@@ -82,27 +84,4 @@ pub(crate) fn compress(codec: Blosc2Codec, clevel: u8, src: &[u8]) -> Result<Opt
         Blosc2Codec::Zstd => zstd::encode(src),
     };
     Ok((!out.is_empty() && out.len() < src.len()).then_some(out))
-}
-
-/// BloscLZ, through `filters/blosclz.rs` (written alongside the Blosc1 filter). Until that
-/// module is merged these return an unsupported-codec error; then their bodies become
-/// `crate::filters::blosclz::decompress(src, dst)` / `::compress(src, out, clevel)`.
-mod blosclz {
-    use crate::error::{Error, Result};
-
-    fn unsupported() -> Error {
-        Error::Unsupported("blosc2 codec blosclz (not built into this crate yet)".into())
-    }
-
-    /// Decompress one BloscLZ stream into `dst`; the bytes produced.
-    pub(super) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<usize> {
-        let _ = (src, dst);
-        Err(unsupported())
-    }
-
-    /// Compress `src` into `out`; the bytes produced (0: cannot shrink it).
-    pub(super) fn compress(src: &[u8], out: &mut Vec<u8>, clevel: u8) -> Result<usize> {
-        let _ = (src, out, clevel);
-        Err(unsupported())
-    }
 }

@@ -172,9 +172,7 @@ pub fn run(opts: &Options, s: W11Sizes) -> Res<()> {
     let wanted: Vec<&Entry> = FILTERS
         .iter()
         .filter(|(n, _)| {
-            selected(opts, "W11")
-                || selected(opts, &format!("W11-{n}-write"))
-                || selected(opts, &format!("W11-{n}-read"))
+            selected(opts, &format!("W11-{n}-write")) || selected(opts, &format!("W11-{n}-read"))
         })
         .collect();
     if wanted.is_empty() {
@@ -187,7 +185,7 @@ pub fn run(opts: &Options, s: W11Sizes) -> Res<()> {
         let name = entry.0;
         let w = format!("W11-{name}-write");
         let mut size = 0u64;
-        if selected(opts, "W11") || selected(opts, &w) {
+        if selected(opts, &w) {
             bench(opts, &w, &format!("encode {name}"), bytes, &mut || {
                 remove(&path)?;
                 let t = Instant::now();
@@ -201,7 +199,7 @@ pub fn run(opts: &Options, s: W11Sizes) -> Res<()> {
             println!("{{\"side\":\"rust\",\"workload\":\"{w}\",\"file_bytes\":{size}}}");
         }
         let r = format!("W11-{name}-read");
-        if selected(opts, "W11") || selected(opts, &r) {
+        if selected(opts, &r) {
             let reference = reference(&opts.dir, name);
             let (src, source) = if reference.is_file() {
                 (reference, "h5py")

@@ -195,7 +195,13 @@ fn parse_args() -> Res<Options> {
 /// Whether `workload` was selected with `--only` (all are by default).
 fn selected(opts: &Options, workload: &str) -> bool {
     match &opts.only {
-        Some(only) => only.iter().any(|w| w == workload),
+        // A group (`W11`) selects its workloads (`W11-...`).
+        Some(only) => only.iter().any(|w| {
+            w == workload
+                || workload
+                    .strip_prefix(w.as_str())
+                    .is_some_and(|rest| rest.starts_with('-') && w == "W11")
+        }),
         None => true,
     }
 }

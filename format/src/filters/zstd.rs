@@ -156,8 +156,18 @@ mod tests {
         for level in [1, 5, 19, 0xFFFF_FFFF] {
             assert_eq!(decode(&encode(&data, level), data.len(), 0).unwrap(), data);
         }
-        // The content size is in the header (FCS flag 3, 8 bytes after the window byte).
-        assert_eq!(z[4] >> 6, 3);
-        assert_eq!(&z[6..14], &(data.len() as u64).to_le_bytes());
+        // The content size is in the header (hdf5plugin's decoder needs it): the field after
+        // the window byte (none when single segment), 1, 2, 4 or 8 bytes (2: value - 256).
+        let (flag, single) = (z[4] >> 6, z[4] & 0x20 != 0);
+        assert_eq!(z[4] & 3, 0, "no dictionary id");
+        let at = if single { 5 } else { 6 };
+        let size = match (flag, single) {
+            (0, true) => u64::from(z[at]),
+            (1, _) => u64::from(u16::from_le_bytes([z[at], z[at + 1]])) + 256,
+            (2, _) => u64::from(u32::from_le_bytes(z[at..at + 4].try_into().unwrap())),
+            (3, _) => u64::from_le_bytes(z[at..at + 8].try_into().unwrap()),
+            _ => panic!("no content size in the frame header"),
+        };
+        assert_eq!(size, data.len() as u64);
     }
 }

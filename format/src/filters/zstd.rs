@@ -166,7 +166,7 @@ mod tests {
             (1, _) => u64::from(u16::from_le_bytes([z[at], z[at + 1]])) + 256,
             (2, _) => u64::from(u32::from_le_bytes(z[at..at + 4].try_into().unwrap())),
             (3, _) => u64::from_le_bytes(z[at..at + 8].try_into().unwrap()),
-            _ => panic!("no content size in the frame header"),
+            _ => 0, // no content size: fails below
         };
         assert_eq!(size, data.len() as u64);
     }

@@ -16,6 +16,11 @@ Linux >= 4.0); after it, VmHWM is read from /proc/self/status. Reported: the lar
 the timed runs (`rss_peak_kib`) and the largest growth over the RSS at the reset
 (`rss_growth_kib`); both absent when the reset is not supported.
 
+W11 (filter throughput, see `benches/src/filters.rs`): h5py with hdf5plugin's C filters,
+one entry of `W11_FILTERS` per filter (the same names as `FILTERS` there). `--prepare` with
+`--only W11-x-read` (or `W11`) only writes the reference file(s) that both sides then decode,
+`w11-x.h5` in `--dir`, and exits.
+
 Output: one JSON object per line on stdout (same fields as the Rust side, "side": "h5py").
 """
 
@@ -37,6 +42,9 @@ SMOKE = dict(big_len=256 * 1024, appends=200, append_len=1_000, cycles=50, cycle
 # W8-W10 (as `MetaSizes` in src/main.rs).
 FULL.update(items=1_000, lazy_len=32 * 1024 * 1024, lazy_slices=1_000, files=10_000)
 SMOKE.update(items=50, lazy_len=256 * 1024, lazy_slices=50, files=100)
+# W11 (as `W11Sizes` in src/main.rs): elements of each of the 3 datasets, bytes per chunk.
+FULL.update(w11_len=4 * 1024 * 1024, w11_chunk=1 << 20)
+SMOKE.update(w11_len=64 * 1024, w11_chunk=64 << 10)
 
 MASK64 = (1 << 64) - 1
 
@@ -89,15 +97,19 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--only", default=None)
+    ap.add_argument("--prepare", action="store_true", help="W11: only write the reference files")
     opts = ap.parse_args()
     if opts.reps < 1:
         sys.exit("--reps must be at least 1")
     only = None if opts.only is None else [w.strip() for w in opts.only.split(",")]
     s = SMOKE if opts.smoke else FULL
     os.makedirs(opts.dir, exist_ok=True)
+    if opts.prepare:
+        w11_prepare(opts, s, only)
+        return
 
     def bench(workload, what, nbytes, run, side="h5py"):
-        if only is not None and workload not in only:
+        if only is not None and workload not in only and not (workload.startswith("W11-") and "W11" in only):
             return
         for _ in range(opts.warmup):
             run()
@@ -321,6 +333,7 @@ def main():
     del sm
 
     meta(opts, s, bench, wanted)
+    w11(opts, s, bench, only)
 
     # Physical limits, as seen from Python.
     dest = np.ones_like(big)
@@ -607,6 +620,142 @@ def w10(opts, s, bench, wanted):
         return d
 
     bench("W10-read", "read 10,000 tiny files", n * 80, w10_read)
+
+
+# W11: name -> the h5py `create_dataset` keyword arguments of that filter (hdf5plugin's C
+# filters; a function, so that hdf5plugin is imported only for W11). One line per filter, the
+# same names as `FILTERS` in src/filters.rs.
+W11_FILTERS = {
+    "lzf": lambda hp: dict(compression="lzf"),
+    "lz4": lambda hp: dict(hp.LZ4()),
+    "zstd1": lambda hp: dict(hp.Zstd(clevel=1)),
+    "zstd5": lambda hp: dict(hp.Zstd(clevel=5)),
+    "bitshuffle": lambda hp: dict(hp.Bitshuffle(cname="none")),
+    "bitshuffle-lz4": lambda hp: dict(hp.Bitshuffle(cname="lz4")),
+    "bitshuffle-zstd": lambda hp: dict(hp.Bitshuffle(cname="zstd", clevel=3)),
+    "deflate": lambda hp: dict(compression="gzip", compression_opts=4),
+    "shuffle-deflate": lambda hp: dict(shuffle=True, compression="gzip", compression_opts=4),
+}
+
+
+def w11_plugin():
+    """hdf5plugin, its filters restricted to one thread (Blosc's own pool included)."""
+    os.environ.setdefault("BLOSC_NTHREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import hdf5plugin
+    return hdf5plugin
+
+
+def w11_data(n):
+    """The W11 series (`series` in src/filters.rs: the same integer formulas, bit-identical)."""
+    i = np.arange(n, dtype=np.uint64)
+    z = i + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    h = z ^ (z >> np.uint64(31))
+
+    def tri(p, amp):
+        x = np.abs(2 * (i % np.uint64(p)).astype(np.int64) - p)
+        return amp * x // p
+
+    def bits(shift, mask):
+        return ((h >> np.uint64(shift)) & np.uint64(mask)).astype(np.int64)
+
+    f8 = (tri(100_003, 40_000) + bits(0, 7)).astype(np.float64) * 1e-3
+    f4 = ((tri(7_919, 5_000) + bits(8, 3)).astype(np.float64) * 0.01).astype(np.float32)
+    i4 = (1_000 + tri(2_053, 600) + bits(16, 15)).astype(np.int32)
+    return dict(f8=f8, f4=f4, i4=i4)
+
+
+def w11_names(only):
+    """The W11 filter names selected by `only` (None: all)."""
+    return [n for n in W11_FILTERS
+            if only is None or "W11" in only or f"W11-{n}-write" in only or f"W11-{n}-read" in only]
+
+
+def w11_write(path, data, chunk_bytes, kwargs):
+    with h5py.File(path, "w") as f:
+        for name, a in data.items():
+            chunk = max(1, min(len(a), chunk_bytes // a.dtype.itemsize))
+            f.create_dataset(name, data=a, chunks=(chunk,), **kwargs)
+
+
+def w11_read(path):
+    with h5py.File(path, "r") as f:
+        return {name: f[name][...] for name in ("f8", "f4", "i4")}
+
+
+def w11_check(what, data, back):
+    for k, a in data.items():
+        if back[k].dtype != a.dtype or not np.array_equal(back[k], a):
+            raise SystemExit(f"{what}: {k} read back differs from the data written")
+
+
+def w11_reference(d, name):
+    return os.path.join(d, f"w11-{name}.h5")
+
+
+def w11_prepare(opts, s, only):
+    """Write the reference files both sides decode in W11-x-read."""
+    names = [n for n in w11_names(only) if only is None or "W11" in only or f"W11-{n}-read" in only]
+    if not names:
+        return
+    hp, data = w11_plugin(), w11_data(s["w11_len"])
+    for n in names:
+        w11_write(w11_reference(opts.dir, n), data, s["w11_chunk"], W11_FILTERS[n](hp))
+
+
+def w11(opts, s, bench, only):
+    """W11: encode and decode throughput of each filter (see src/filters.rs)."""
+    names = w11_names(only)
+    if not names:
+        return
+    hp, data = w11_plugin(), w11_data(s["w11_len"])
+    nbytes = sum(a.nbytes for a in data.values())
+    path = os.path.join(opts.dir, "h5py_w11.h5")
+
+    def sel(w):
+        return only is None or "W11" in only or w in only
+
+    for n in names:
+        kwargs = W11_FILTERS[n](hp)
+        w = f"W11-{n}-write"
+        size = [0]
+
+        def write():
+            remove(path)
+            t = time.perf_counter()
+            w11_write(path, data, s["w11_chunk"], kwargs)
+            d = time.perf_counter() - t
+            size[0] = os.path.getsize(path)
+            w11_check(w, data, w11_read(path))
+            remove(path)
+            return d
+
+        if sel(w):
+            bench(w, f"encode {n}", nbytes, write)
+            print(json.dumps(dict(side="h5py", workload=w, file_bytes=size[0])), flush=True)
+        r = f"W11-{n}-read"
+        if not sel(r):
+            continue
+        ref = w11_reference(opts.dir, n)
+        src, source = (ref, "h5py") if os.path.isfile(ref) else (path, "ours")
+        if source == "ours":
+            remove(path)
+            w11_write(path, data, s["w11_chunk"], kwargs)
+        back = [None]
+
+        def read():
+            t = time.perf_counter()
+            got = w11_read(src)
+            d = time.perf_counter() - t
+            back[0] = got
+            return d
+
+        bench(r, f"decode {n}", nbytes, read)
+        w11_check(r, data, back[0])
+        print(json.dumps(dict(side="h5py", workload=r, source=source)), flush=True)
+        remove(path)
 
 
 if __name__ == "__main__":

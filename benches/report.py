@@ -1,6 +1,11 @@
 """Join the JSON lines of `jangada-bench` (Rust) and `h5py_bench.py` into the Markdown report.
 
-usage: report.py RESULTS_JSONL OUT_MD [--smoke] [--reps N] [--warmup N]
+usage: report.py RESULTS_JSONL OUT_MD [--smoke] [--reps N] [--warmup N] [--keep OLD_JSONL]
+
+Lines with the same side and workload are merged (W11 adds `file_bytes` / `source` in lines
+of their own). `--keep OLD_JSONL`: the workloads RESULTS_JSONL does not have are taken from
+OLD_JSONL (a partial run keeps the earlier rows of the others; the report lists them), and
+RESULTS_JSONL is rewritten with the merged lines.
 
 Reads only the standard library so that it runs with any Python 3; versions of h5py/HDF5 are
 passed in by run.sh through the environment (BENCH_H5PY, BENCH_HDF5, BENCH_NUMPY, BENCH_PY).
@@ -128,13 +133,27 @@ def main():
     smoke = "--smoke" in args
     reps = args[args.index("--reps") + 1] if "--reps" in args else "?"
     warmup = args[args.index("--warmup") + 1] if "--warmup" in args else "?"
+    def load(path):
+        out = []
+        for line in open(path):
+            line = line.strip()
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+    raw = load(src)
+    kept = []
+    if "--keep" in args:
+        old = args[args.index("--keep") + 1]
+        if os.path.isfile(old):
+            ran = {r["workload"] for r in raw}
+            kept = [r for r in load(old) if r["workload"] not in ran]
+            raw += kept
+            with open(src, "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in raw)
     rows = {}
-    for line in open(src):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        r = json.loads(line)
-        rows[(r["side"], r["workload"])] = r
+    for r in raw:
+        rows.setdefault((r["side"], r["workload"]), {}).update(r)
 
     def med(side, w):
         r = rows.get((side, w))
@@ -209,6 +228,58 @@ def main():
             f"{'n/a' if theirs is None else f'{theirs:,.0f}'} | **{ratio(ours, theirs)}** |"
         )
     lines.append("")
+    w11 = []
+    for (side, w) in rows:
+        if w.startswith("W11-") and (w.endswith("-write") or w.endswith("-read")):
+            name = w[4:].rsplit("-", 1)[0]
+            if name not in w11:
+                w11.append(name)
+    w11_rows = [f"W11-{n}-{d}" for n in w11 for d in ("write", "read")]
+    if w11:
+        lines.append("### W11: filters, ours vs h5py + hdf5plugin (C)\n")
+        lines.append(
+            "Encode: write a file of three chunked datasets (1 MiB chunks) with the filter: "
+            f"`f8` smooth float64, `f4` smooth float32, `i4` an int32 sensor-like series, "
+            f"{fmt_size(sizes.get(f'W11-{w11[0]}-write', 0))} in all; decode: open the file "
+            "h5py + hdf5plugin wrote and read the three datasets whole (both sides decode the "
+            "same bytes). MB/s = 10^6 bytes of unfiltered data per second (median run); "
+            "ours / h5py > 1 means we are faster (targets: decode >= 1.0, encode >= 0.8). "
+            "Compression ratio = unfiltered bytes / file size, of each side's own output. "
+            "h5py: hdf5plugin's filters, one thread; ours: the public API, which compresses "
+            "the chunks of a write on up to `available_parallelism` threads (here nproc) and "
+            "decodes on the reading thread.\n"
+        )
+        lines.append("| filter | encode ours | encode h5py | **ours / h5py** | decode ours | decode h5py | "
+                     "**ours / h5py** | ratio ours | ratio h5py |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+        def mbs(side, w):
+            t = med(side, w)
+            return None if t is None or t == 0 else sizes.get(w, 0) / t / 1e6
+
+        def fmt_rate(v):
+            return "n/a" if v is None else f"{v:,.0f}"
+
+        def comp(side, w):
+            r = rows.get((side, w))
+            if r is None or not r.get("file_bytes"):
+                return "n/a"
+            return f"{sizes.get(w, 0) / r['file_bytes']:.2f}"
+
+        for n in w11:
+            wr, rd = f"W11-{n}-write", f"W11-{n}-read"
+            eo, eh, do, dh = mbs("rust", wr), mbs("h5py", wr), mbs("rust", rd), mbs("h5py", rd)
+            sources = {rows.get((side, rd), {}).get("source") for side in ("rust", "h5py")}
+            note = "" if sources <= {"h5py", None} else " (decode: each side its own file)"
+            lines.append(
+                f"| {n}{note} | {fmt_rate(eo)} | {fmt_rate(eh)} | **{ratio(eo, eh)}** | {fmt_rate(do)} | "
+                f"{fmt_rate(dh)} | **{ratio(do, dh)}** | {comp('rust', wr)} | {comp('h5py', wr)} |"
+            )
+        lines.append("")
+    if kept:
+        names = sorted({r["workload"] for r in kept})
+        lines.append("Rows of workloads not run this time are kept from the previous results "
+                     f"(`benches/results.jsonl`): {', '.join(names)}.\n")
     lines.append("### Peak memory (RSS)\n")
     lines.append(
         "Peak resident set size of the benchmark process during the timed runs (largest over the "
@@ -227,7 +298,7 @@ def main():
             return "n/a"
         return f"{r[key] / 1024:.1f} MiB"
 
-    for w in WORKLOADS:
+    for w in list(WORKLOADS) + w11_rows:
         if not any(rows.get((side, w)) for side in ("rust", "h5py", "jangada")):
             continue
         lines.append(
@@ -251,7 +322,7 @@ def main():
     lines.append("### Spread (fastest - slowest timed run)\n")
     lines.append("| workload | ours | h5py | Python jangada |")
     lines.append("| --- | --- | --- | --- |")
-    for w in list(WORKLOADS) + list(FLOORS):
+    for w in list(WORKLOADS) + w11_rows + list(FLOORS):
         jang = spread("jangada", w) if w in JANGADA else ""
         lines.append(f"| {w} | {spread('rust', w)} | {spread('h5py', w)} | {jang} |")
     lines.append("")

@@ -3,6 +3,10 @@
 #
 #   bash benches/run.sh [--smoke] [--reps N] [--warmup N] [--only W1,W2,...] [--thp]
 #
+# --only takes workload names and the group W11 (every W11-<filter>-write / -read, listed by
+# the Rust binary's `--list W11`). A run that does not cover every workload keeps the rows of
+# the others from benches/results.jsonl (the report lists which).
+#
 # --thp runs the Rust side with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc >= 2.35: large
 # allocations get madvise(MADV_HUGEPAGE), as numpy does for its arrays); off by default.
 #
@@ -22,7 +26,7 @@ SMOKE=0
 THP=0
 REPS=5
 WARMUP=1
-ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,W8-save,W8-load,W9,W10-write,W10-read,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
+ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,W8-save,W8-load,W9,W10-write,W10-read,W11,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -51,7 +55,7 @@ fi
 
 echo "run.sh: building jangada-bench (release)" >&2
 cargo build --release -q -p jangada-bench
-BIN="$ROOT/target/release/jangada-bench"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/jangada-bench"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/jangada-bench.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
@@ -59,8 +63,25 @@ RAW="$TMP/results.jsonl"
 : > "$RAW"
 
 i=0
-IFS=',' read -ra WORKLOADS <<< "$ONLY"
+# Groups expanded into their workloads.
+IFS=',' read -ra ASKED <<< "$ONLY"
+WORKLOADS=()
+for w in "${ASKED[@]}"; do
+    if [ "$w" = W11 ] && [ "$SMOKE" = 1 ]; then
+        # Smoke: the whole group in one process per side (interpreter start-ups dominate).
+        WORKLOADS+=("$w")
+    elif [ "$w" = W11 ]; then
+        IFS=',' read -ra GROUP <<< "$("$BIN" --list W11)"
+        WORKLOADS+=("${GROUP[@]}")
+    else
+        WORKLOADS+=("$w")
+    fi
+done
 for w in "${WORKLOADS[@]}"; do
+    # W11 decode: both sides read the file h5py + hdf5plugin writes (untimed, here).
+    if [[ "$w" == W11-*-read || "$w" == W11 ]]; then
+        "$PY" "$ROOT/benches/h5py_bench.py" --dir "$TMP/data" --only "$w" --prepare "${SIZE_FLAG[@]}"
+    fi
     rust=(env)
     [ "$THP" = 1 ] && rust+=(GLIBC_TUNABLES=glibc.malloc.hugetlb=1)
     rust+=("$BIN" --dir "$TMP/data" --reps "$REPS" --warmup "$WARMUP" --only "$w" "${SIZE_FLAG[@]}")
@@ -73,6 +94,7 @@ for w in "${WORKLOADS[@]}"; do
         "${python[@]}" >> "$RAW"; "${rust[@]}" >> "$RAW"
     fi
     i=$((i + 1))
+    rm -f "$TMP"/data/w11-*.h5
 done
 
 BENCH_PY="$("$PY" -c 'import platform; print(platform.python_version())')"
@@ -89,7 +111,9 @@ if [ "$SMOKE" = 1 ]; then
     "$PY" "$ROOT/benches/report.py" "$RAW" "$OUT" --smoke --reps "$REPS" --warmup "$WARMUP"
 else
     OUT="$ROOT/benches/RESULTS.md"
-    "$PY" "$ROOT/benches/report.py" "$RAW" "$OUT" --reps "$REPS" --warmup "$WARMUP"
+    # Rows of workloads this run did not cover are kept from the previous results.
+    "$PY" "$ROOT/benches/report.py" "$RAW" "$OUT" --reps "$REPS" --warmup "$WARMUP" \
+        --keep "$ROOT/benches/results.jsonl"
     cp "$RAW" "$ROOT/benches/results.jsonl"
 fi
 echo "run.sh: wrote $OUT" >&2

@@ -37,13 +37,15 @@
 //! - P-window (W6-read's floor): copy the 512x512 window out of the 8192x8192 float32 array in
 //!   memory, 1,000 times (row by row into a new buffer).
 //!
-//! W8-W10 (the `jangada` object layer, lazy proxies, many tiny files) live in [`meta`].
+//! W8-W10 (the `jangada` object layer, lazy proxies, many tiny files) live in [`meta`], W11
+//! (filter throughput against hdf5plugin's C filters) in [`filters`].
 //!
 //! Peak memory: before each run the process's peak RSS (`VmHWM`) is reset by writing `5` to
 //! `/proc/self/clear_refs` (Linux >= 4.0); after the run `VmHWM` is read from
 //! `/proc/self/status`. Reported per workload: the largest peak over the timed runs
 //! (`rss_peak_kib`) and the largest growth over the RSS at the reset (`rss_growth_kib`).
 
+mod filters;
 mod meta;
 
 use std::error::Error;
@@ -84,6 +86,8 @@ struct Sizes {
     smooth_len: usize,
     /// W8-W10.
     meta: meta::MetaSizes,
+    /// W11.
+    w11: filters::W11Sizes,
 }
 
 const FULL: Sizes = Sizes {
@@ -104,6 +108,11 @@ const FULL: Sizes = Sizes {
         lazy_slices: 1_000,
         slice_len: 100,
         files: 10_000,
+    },
+    // 64 MiB: 4 Mi float64 + 4 Mi float32 + 4 Mi int32, 1 MiB chunks.
+    w11: filters::W11Sizes {
+        len: 4 * 1024 * 1024,
+        chunk_bytes: 1 << 20,
     },
 };
 
@@ -126,6 +135,11 @@ const SMOKE: Sizes = Sizes {
         slice_len: 100,
         files: 100,
     },
+    // 1 MiB, 64 KiB chunks.
+    w11: filters::W11Sizes {
+        len: 64 * 1024,
+        chunk_bytes: 64 << 10,
+    },
 };
 
 struct Options {
@@ -137,7 +151,9 @@ struct Options {
 }
 
 fn usage() -> String {
-    "usage: jangada-bench --dir DIR [--reps N] [--warmup N] [--smoke] [--only W1,W2,...]".into()
+    "usage: jangada-bench --dir DIR [--reps N] [--warmup N] [--smoke] [--only W1,W2,...] \
+     | --list W11"
+        .into()
 }
 
 fn parse_args() -> Res<Options> {
@@ -156,6 +172,14 @@ fn parse_args() -> Res<Options> {
             "--reps" => opts.reps = value()?.parse()?,
             "--warmup" => opts.warmup = value()?.parse()?,
             "--smoke" => opts.sizes = SMOKE,
+            "--list" => {
+                // The workloads of a group (run.sh expands `--only W11` with it).
+                if value()? != "W11" {
+                    return Err(usage().into());
+                }
+                println!("{}", filters::names().join(","));
+                std::process::exit(0);
+            }
             "--only" => {
                 opts.only = Some(value()?.split(',').map(|s| s.trim().to_string()).collect())
             }
@@ -171,7 +195,13 @@ fn parse_args() -> Res<Options> {
 /// Whether `workload` was selected with `--only` (all are by default).
 fn selected(opts: &Options, workload: &str) -> bool {
     match &opts.only {
-        Some(only) => only.iter().any(|w| w == workload),
+        // A group (`W11`) selects its workloads (`W11-...`).
+        Some(only) => only.iter().any(|w| {
+            w == workload
+                || workload
+                    .strip_prefix(w.as_str())
+                    .is_some_and(|rest| rest.starts_with('-') && w == "W11")
+        }),
         None => true,
     }
 }
@@ -641,6 +671,9 @@ fn main() -> Res<()> {
 
     // W8-W10: see `meta`.
     meta::run(&opts, s.meta)?;
+
+    // W11: filters, see `filters`.
+    filters::run(&opts, s.w11)?;
 
     // Physical limits.
     if !["P-memcpy", "P-write", "P-read", "P-slices"]

@@ -193,9 +193,8 @@ impl DatasetBuilder {
         self.filter(id::LZ4, &[0])
     }
 
-    /// Zstandard (filter 32015, hdf5plugin's `Zstd(clevel=level)`). The level is stored;
-    /// this crate's encoder compresses at one level (about zstd's 1) whatever it is.
-    /// Implies chunked storage.
+    /// Zstandard (filter 32015, hdf5plugin's `Zstd(clevel=level)`) at zstd's `level`
+    /// (1-22; 0: the default, 3). Implies chunked storage.
     pub fn zstd(self, level: u32) -> Self {
         self.filter(id::ZSTD, &[level])
     }

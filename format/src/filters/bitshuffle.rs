@@ -13,7 +13,7 @@
 //! uncopied tail raw at the end.
 
 use super::codec::{be32, be64, truncated, usize_of, FilterCodec, FilterContext, LocalContext};
-use super::zstd;
+use super::{shuffle, zstd};
 use crate::error::{Error, Result};
 use crate::messages::filter_pipeline::id;
 
@@ -48,6 +48,8 @@ struct Params {
     elem: usize,
     block: usize,
     compression: u32,
+    /// The Zstandard level (client data 5; absent: libzstd's default).
+    level: u32,
 }
 
 fn params(ctx: &FilterContext<'_>) -> Result<Params> {
@@ -80,6 +82,7 @@ fn params(ctx: &FilterContext<'_>) -> Result<Params> {
         elem,
         block,
         compression,
+        level: ctx.cd_values.get(5).copied().unwrap_or(zstd::DEFAULT_LEVEL),
     })
 }
 
@@ -149,43 +152,114 @@ fn transpose8(mut x: u64) -> u64 {
 }
 
 /// Bitshuffle (or undo it on) one block of `n` elements (`n` a multiple of 8) of `elem`
-/// bytes: `src` and `dst` are `n * elem` bytes.
-pub(crate) fn block(src: &[u8], dst: &mut [u8], elem: usize, dir: Direction) {
+/// bytes: `src` and `dst` are `n * elem` bytes; `scratch` is reused between blocks.
+///
+/// In two steps: the byte planes of the block (plane `j`: byte `j` of every element, as the
+/// shuffle filter lays them out), then each plane's bits, 8 elements (one 8x8 bit matrix) at
+/// a time: bit row `8 j + t` gets bit `t` of plane `j`'s bytes.
+pub(crate) fn block(
+    src: &[u8],
+    dst: &mut [u8],
+    elem: usize,
+    dir: Direction,
+    scratch: &mut Vec<u8>,
+) {
     let n = src.len() / elem;
-    let groups = n / 8;
-    for j in 0..elem {
-        for g in 0..groups {
-            let mut x = 0u64;
-            for t in 0..8 {
-                let at = match dir {
-                    Direction::Shuffle => (8 * g + t) * elem + j,
-                    Direction::Unshuffle => (8 * j + t) * groups + g,
-                };
-                x |= u64::from(src.get(at).copied().unwrap_or_default()) << (8 * t);
-            }
-            let y = transpose8(x).to_le_bytes();
-            for (t, &b) in y.iter().enumerate() {
-                let at = match dir {
-                    Direction::Shuffle => (8 * j + t) * groups + g,
-                    Direction::Unshuffle => (8 * g + t) * elem + j,
-                };
-                if let Some(slot) = dst.get_mut(at) {
-                    *slot = b;
-                }
+    if n == 0 {
+        return;
+    }
+    scratch.resize(src.len(), 0);
+    match dir {
+        Direction::Shuffle => {
+            shuffle::shuffle_into(src, elem, scratch);
+            for (plane, rows) in scratch.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
+                plane_to_rows(plane, rows);
             }
         }
+        Direction::Unshuffle => {
+            for (rows, plane) in src.chunks_exact(n).zip(scratch.chunks_exact_mut(n)) {
+                rows_to_plane(rows, plane);
+            }
+            shuffle::unshuffle_into(scratch, elem, dst);
+        }
+    }
+}
+
+/// The little-endian `u64` at `at` of `b` (0 past the end; callers stay inside).
+fn le64(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// Store `v` little-endian at `at` of `b`.
+fn put64(b: &mut [u8], at: usize, v: u64) {
+    if let Some(d) = b.get_mut(at..at + 8) {
+        d.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// The 8 bit rows of one byte plane of `8 g` bytes: row `t` (`g` bytes) holds bit `t` of
+/// every byte.
+fn plane_to_rows(plane: &[u8], rows: &mut [u8]) {
+    let groups = plane.len() / 8;
+    let mut g = 0;
+    // 8 groups at a time: 8 bit matrices, then their bytes regrouped by row.
+    while g + 8 <= groups {
+        let mut m = [0u64; 8];
+        for (k, x) in m.iter_mut().enumerate() {
+            *x = transpose8(le64(plane, 8 * (g + k)));
+        }
+        for (t, row) in shuffle::transpose8(m).into_iter().enumerate() {
+            put64(rows, t * groups + g, row);
+        }
+        g += 8;
+    }
+    for g in g..groups {
+        for (t, b) in transpose8(le64(plane, 8 * g))
+            .to_le_bytes()
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(slot) = rows.get_mut(t * groups + g) {
+                *slot = b;
+            }
+        }
+    }
+}
+
+/// Undo [`plane_to_rows`].
+fn rows_to_plane(rows: &[u8], plane: &mut [u8]) {
+    let groups = plane.len() / 8;
+    let mut g = 0;
+    while g + 8 <= groups {
+        let mut m = [0u64; 8];
+        for (t, x) in m.iter_mut().enumerate() {
+            *x = le64(rows, t * groups + g);
+        }
+        for (k, x) in shuffle::transpose8(m).into_iter().enumerate() {
+            put64(plane, 8 * (g + k), transpose8(x));
+        }
+        g += 8;
+    }
+    for g in g..groups {
+        let mut x = [0u8; 8];
+        for (t, b) in x.iter_mut().enumerate() {
+            *b = rows.get(t * groups + g).copied().unwrap_or_default();
+        }
+        put64(plane, 8 * g, transpose8(u64::from_le_bytes(x)));
     }
 }
 
 /// Bitshuffle `src`, a whole number of groups of 8 `elem`-byte elements, into `dst` (one
 /// Blosc block).
 pub(crate) fn shuffle_block(src: &[u8], dst: &mut [u8], elem: usize) {
-    block(src, dst, elem, Direction::Shuffle);
+    block(src, dst, elem, Direction::Shuffle, &mut Vec::new());
 }
 
 /// Undo [`shuffle_block`].
 pub(crate) fn unshuffle_block(src: &[u8], dst: &mut [u8], elem: usize) {
-    block(src, dst, elem, Direction::Unshuffle);
+    block(src, dst, elem, Direction::Unshuffle, &mut Vec::new());
 }
 
 /// The blocks of a chunk of `n` elements: (first element, element count), then the count of
@@ -222,10 +296,11 @@ fn plain(
     let n = elements(input.len(), elem, offset)?;
     let mut out = vec![0u8; input.len()];
     let (list, _) = blocks(n, block_len);
+    let mut scratch = Vec::new();
     for (first, count) in list {
         let span = first * elem..(first + count) * elem;
         if let (Some(src), Some(dst)) = (input.get(span.clone()), out.get_mut(span)) {
-            block(src, dst, elem, dir);
+            block(src, dst, elem, dir, &mut scratch);
         }
     }
     let tail = n / 8 * 8 * elem;
@@ -245,17 +320,18 @@ fn compress(input: &[u8], p: &Params) -> Result<Vec<u8>> {
     out.extend_from_slice(&block_bytes.to_be_bytes());
     let (list, _) = blocks(n, p.block);
     let mut tmp = vec![0u8; p.block * p.elem];
+    let mut scratch = Vec::new();
     for (first, count) in list {
         let bytes = count * p.elem;
         let src = input
             .get(first * p.elem..first * p.elem + bytes)
             .unwrap_or_default();
         let shuffled = tmp.get_mut(..bytes).unwrap_or_default();
-        block(src, shuffled, p.elem, Direction::Shuffle);
+        block(src, shuffled, p.elem, Direction::Shuffle, &mut scratch);
         let packed = if p.compression == COMPRESS_LZ4 {
             lz4_flex::block::compress(shuffled)
         } else {
-            zstd::encode(shuffled)
+            zstd::encode(shuffled, p.level)
         };
         let size = u32::try_from(packed.len())
             .map_err(|_| Error::Invalid("bitshuffle: block too large".into()))?;
@@ -287,6 +363,8 @@ fn decompress(input: &[u8], p: &Params, limit: usize, offset: u64) -> Result<Vec
     let n = elements(total, p.elem, offset)?;
     let mut out = vec![0u8; total];
     let mut tmp = vec![0u8; (block_len * p.elem).min(total)];
+    let mut scratch = Vec::new();
+    let mut zdec = structured_zstd::decoding::FrameDecoder::new();
     let mut at = HEADER;
     let (list, _) = blocks(n, block_len);
     for (first, count) in list {
@@ -301,12 +379,7 @@ fn decompress(input: &[u8], p: &Params, limit: usize, offset: u64) -> Result<Vec
             lz4_flex::block::decompress_into(src, shuffled)
                 .map_err(|e| corrupt(format!("block at byte {}: invalid LZ4 data: {e}", at - 4)))?
         } else {
-            let v = zstd::decode(src, bytes, offset)?;
-            let len = v.len();
-            if let Some(d) = shuffled.get_mut(..len) {
-                d.copy_from_slice(&v);
-            }
-            len
+            zstd::decode_into(&mut zdec, src, shuffled, offset)?
         };
         if got != bytes {
             return Err(corrupt(format!(
@@ -318,7 +391,7 @@ fn decompress(input: &[u8], p: &Params, limit: usize, offset: u64) -> Result<Vec
         let dst = out
             .get_mut(first * p.elem..first * p.elem + bytes)
             .unwrap_or_default();
-        block(shuffled, dst, p.elem, Direction::Unshuffle);
+        block(shuffled, dst, p.elem, Direction::Unshuffle, &mut scratch);
     }
     let tail = n / 8 * 8 * p.elem;
     let rest = input
@@ -360,6 +433,40 @@ mod tests {
         // 8 elements all 1: bit row 0 is all ones, the rest zero.
         let out = plain(&[1u8; 8], 1, 8, Direction::Shuffle, 0).unwrap();
         assert_eq!(out, [0xff, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// The definition: bit `k` of byte `j` of element `i` is bit `i % 8` of byte `i / 8` of
+    /// row `8 j + k`.
+    fn naive(src: &[u8], elem: usize) -> Vec<u8> {
+        let n = src.len() / elem;
+        let mut out = vec![0u8; src.len()];
+        for i in 0..n {
+            for j in 0..elem {
+                for k in 0..8 {
+                    let bit = (src[i * elem + j] >> k) & 1;
+                    out[(8 * j + k) * (n / 8) + i / 8] |= bit << (i % 8);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_match_the_definition() {
+        let mut scratch = Vec::new();
+        for elem in [1usize, 2, 3, 4, 8, 12] {
+            for n in [8usize, 16, 56, 64, 72, 128, 136, 2048] {
+                let src: Vec<u8> = (0..n * elem)
+                    .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_right(13) as u8)
+                    .collect();
+                let mut dst = vec![0u8; src.len()];
+                block(&src, &mut dst, elem, Direction::Shuffle, &mut scratch);
+                assert_eq!(dst, naive(&src, elem), "elem {elem} n {n}");
+                let mut back = vec![0u8; src.len()];
+                block(&dst, &mut back, elem, Direction::Unshuffle, &mut scratch);
+                assert_eq!(back, src, "elem {elem} n {n}");
+            }
+        }
     }
 
     #[test]

@@ -53,11 +53,18 @@ fn active(len: usize, size: usize) -> bool {
 
 /// Shuffle `data` (writing direction).
 pub fn shuffle(data: &[u8], size: usize) -> Vec<u8> {
+    let mut out = vec![0u8; data.len()];
+    shuffle_into(data, size, &mut out);
+    out
+}
+
+/// [`shuffle`] into `out`, which holds as many bytes as `data`.
+pub(crate) fn shuffle_into(data: &[u8], size: usize, out: &mut [u8]) {
     if !active(data.len(), size) {
-        return data.to_vec();
+        out.copy_from_slice(data);
+        return;
     }
     let n = data.len() / size;
-    let mut out = vec![0u8; data.len()];
     let (body, tail) = out.split_at_mut(n * size);
     let mut planes: Vec<&mut [u8]> = body.chunks_exact_mut(n).collect();
     let done = match size {
@@ -74,16 +81,22 @@ pub fn shuffle(data: &[u8], size: usize) -> Vec<u8> {
         }
     }
     tail.copy_from_slice(data.get(n * size..).unwrap_or_default());
-    out
 }
 
 /// Undo [`shuffle`] (reading direction).
 pub fn unshuffle(data: &[u8], size: usize) -> Vec<u8> {
+    let mut out = vec![0u8; data.len()];
+    unshuffle_into(data, size, &mut out);
+    out
+}
+
+/// [`unshuffle`] into `out`, which holds as many bytes as `data`.
+pub(crate) fn unshuffle_into(data: &[u8], size: usize, out: &mut [u8]) {
     if !active(data.len(), size) {
-        return data.to_vec();
+        out.copy_from_slice(data);
+        return;
     }
     let n = data.len() / size;
-    let mut out = vec![0u8; data.len()];
     let (body, tail) = out.split_at_mut(n * size);
     let mut planes: Vec<&[u8]> = data.chunks_exact(n).take(size).collect();
     let done = match size {
@@ -99,7 +112,6 @@ pub fn unshuffle(data: &[u8], size: usize) -> Vec<u8> {
         }
     }
     tail.copy_from_slice(data.get(n * size..).unwrap_or_default());
-    out
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -132,7 +144,7 @@ impl Planes for Vec<&[u8]> {
 
 /// Transpose an 8x8 byte matrix held as 8 little-endian rows (byte `j` of row `i` becomes
 /// byte `i` of row `j`); its own inverse.
-fn transpose8(rows: [u64; 8]) -> [u64; 8] {
+pub(crate) fn transpose8(rows: [u64; 8]) -> [u64; 8] {
     fn swap(a: u64, b: u64, shift: u32, mask: u64) -> (u64, u64) {
         (
             (a & mask) | ((b << shift) & !mask),

@@ -125,7 +125,8 @@ fn copy(src: &[u8], dst: &mut [u8]) -> usize {
 /// unchanged) when the stream would not be shorter than `src`.
 ///
 /// LZ4HC is written as plain LZ4 (fast mode), which is a valid LZ4HC stream: the two share
-/// one format and every LZ4 decoder reads it. Zstandard compresses at `ruzstd`'s one level.
+/// one format and every LZ4 decoder reads it. Zstandard compresses at c-blosc's level for
+/// `clevel` ([`zstd::blosc_level`]).
 pub fn compress(codec: Codec, src: &[u8], out: &mut Vec<u8>, clevel: u8) -> Result<usize> {
     let at = out.len();
     match codec {
@@ -137,7 +138,7 @@ pub fn compress(codec: Codec, src: &[u8], out: &mut Vec<u8>, clevel: u8) -> Resu
             out.truncate(at.saturating_add(n).min(out.len()));
         }
         Codec::Zlib => out.extend_from_slice(&deflate::encode(src, u32::from(clevel))?),
-        Codec::Zstd => out.extend_from_slice(&zstd::encode(src)),
+        Codec::Zstd => out.extend_from_slice(&zstd::encode(src, zstd::blosc_level(clevel))),
         Codec::Snappy => return Err(snappy(0)),
     }
     let n = out.len() - at;

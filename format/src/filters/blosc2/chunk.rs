@@ -499,7 +499,7 @@ pub(crate) fn bitunshuffle(block: &mut [u8], tmp: &mut Vec<u8>, ts: usize, versi
     tmp.clear();
     tmp.extend_from_slice(block.get(..n).unwrap_or_default());
     if let Some(dst) = block.get_mut(..n) {
-        bitshuffle::block(tmp, dst, ts, Direction::Unshuffle);
+        bitshuffle::block(tmp, dst, ts, Direction::Unshuffle, &mut Vec::new());
     }
 }
 
@@ -509,7 +509,7 @@ pub(crate) fn bitshuffle_block(src: &[u8], ts: usize) -> Vec<u8> {
     let n = src.len() / ts / 8 * 8 * ts;
     if let (Some(s), Some(d)) = (src.get(..n), out.get_mut(..n)) {
         if n > 0 {
-            bitshuffle::block(s, d, ts, Direction::Shuffle);
+            bitshuffle::block(s, d, ts, Direction::Shuffle, &mut Vec::new());
         }
     }
     out

@@ -81,7 +81,7 @@ pub(crate) fn compress(codec: Blosc2Codec, clevel: u8, src: &[u8]) -> Result<Opt
         }
         Blosc2Codec::Lz4 | Blosc2Codec::Lz4Hc => lz4_flex::block::compress(src),
         Blosc2Codec::Zlib => deflate::encode(src, u32::from(clevel))?,
-        Blosc2Codec::Zstd => zstd::encode(src),
+        Blosc2Codec::Zstd => zstd::encode(src, zstd::blosc_level(clevel)),
     };
     Ok((!out.is_empty() && out.len() < src.len()).then_some(out))
 }

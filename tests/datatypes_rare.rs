@@ -209,8 +209,11 @@ fn float_layouts_read_as_h5py_reads_them() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("floats.h5");
     let bad = dir.join("floats_bad.h5");
-    let printed = run_python(MAKE_FLOATS, &[path.to_str().unwrap(), bad.to_str().unwrap()])
-        .unwrap();
+    let printed = run_python(
+        MAKE_FLOATS,
+        &[path.to_str().unwrap(), bad.to_str().unwrap()],
+    )
+    .unwrap();
     let expected: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
 
     let ours = dump_file(&path).unwrap();
@@ -228,7 +231,10 @@ fn float_layouts_read_as_h5py_reads_them() {
         assert_eq!(f8.len(), want8.len(), "{name}");
         for (i, (got, w)) in f8.iter().zip(want8).enumerate() {
             let w = f64::from_bits(w.as_u64().unwrap());
-            assert!(same_f64(*got, w), "{name}[{i}] as f64: ours {got:e}, h5py {w:e}");
+            assert!(
+                same_f64(*got, w),
+                "{name}[{i}] as f64: ours {got:e}, h5py {w:e}"
+            );
         }
         for (i, (got, w)) in f4.iter().zip(want4).enumerate() {
             let w = f32::from_bits(w.as_u64().unwrap() as u32);

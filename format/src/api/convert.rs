@@ -107,7 +107,13 @@ pub(crate) fn is_ieee(class: &TypeClass, size: u32) -> bool {
             ..
         } => {
             matches!(
-                (size, *precision, *exponent_size, *mantissa_size, *exponent_bias),
+                (
+                    size,
+                    *precision,
+                    *exponent_size,
+                    *mantissa_size,
+                    *exponent_bias
+                ),
                 (2, 16, 5, 10, 15) | (4, 32, 8, 23, 127) | (8, 64, 11, 52, 1023)
             ) && *exponent_location == *mantissa_size
                 && u16::from(*sign_location) + 1 == *precision

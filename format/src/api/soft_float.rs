@@ -170,7 +170,7 @@ fn pow2(k: i64) -> f64 {
 fn field(bytes: &[u8], big: bool, pos: u32, len: u32) -> u64 {
     let n = bytes.len();
     let first = (pos / 8) as usize;
-    let last = ((pos + len + 7) / 8) as usize;
+    let last = (pos + len).div_ceil(8) as usize;
     let mut v: u128 = 0;
     for k in (first..last).rev() {
         let index = if big { n.checked_sub(k + 1) } else { Some(k) };
@@ -213,12 +213,24 @@ mod tests {
     #[test]
     fn ieee_layouts_decode_as_the_hardware_does() {
         let f4 = FloatLayout::of(&float(4, (0, 32, 31, 23, 8, 0, 23), 127)).unwrap();
-        for v in [0.0f32, -0.0, 1.5, -3.25, f32::MAX, f32::MIN_POSITIVE, 1e-45, -1e-40] {
+        for v in [
+            0.0f32,
+            -0.0,
+            1.5,
+            -3.25,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            -1e-40,
+        ] {
             let got = f4.decode(&v.to_le_bytes(), false);
             assert_eq!(got.to_bits(), f64::from(v).to_bits(), "{v}");
             assert_eq!(f4.decode(&v.to_be_bytes(), true).to_bits(), got.to_bits());
         }
-        assert_eq!(f4.decode(&f32::INFINITY.to_le_bytes(), false), f64::INFINITY);
+        assert_eq!(
+            f4.decode(&f32::INFINITY.to_le_bytes(), false),
+            f64::INFINITY
+        );
         assert!(f4.decode(&f32::NAN.to_le_bytes(), false).is_nan());
         let f8 = FloatLayout::of(&float(8, (0, 64, 63, 52, 11, 0, 52), 1023)).unwrap();
         for v in [f64::MAX, f64::MIN_POSITIVE, 5e-324, -2.5e-310, -1.0] {

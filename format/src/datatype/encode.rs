@@ -10,7 +10,8 @@
 //! version 4.
 
 use super::{
-    ByteOrder, CharacterSet, Datatype, Normalization, ReferenceKind, StringPadding, TypeClass, MAX_DEPTH,
+    ByteOrder, CharacterSet, Datatype, Normalization, ReferenceKind, StringPadding, TypeClass,
+    MAX_DEPTH,
 };
 use crate::error::{Error, Result};
 use crate::io::bytes_needed;

@@ -6,8 +6,8 @@
 //! recursively with a depth limit.
 
 use super::{
-    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, Normalization, ReferenceKind, StringPadding,
-    TypeClass,
+    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, Normalization, ReferenceKind,
+    StringPadding, TypeClass,
 };
 use crate::error::{Error, Result};
 use crate::io::{bytes_needed, Cursor};

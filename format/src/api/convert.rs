@@ -6,10 +6,11 @@
 
 use num_complex::Complex;
 
-use crate::datatype::{ByteOrder, Datatype, TypeClass};
+use crate::datatype::{ByteOrder, Datatype, Normalization, TypeClass};
 use crate::error::{Error, Result};
 
 use super::read::Sink;
+use super::soft_float::FloatLayout;
 
 /// How stored elements are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +52,18 @@ pub enum Plan {
         /// Big-endian.
         big: bool,
     },
+    /// Any other float layout that decodes exactly into `f64` (see [`FloatLayout`]): a
+    /// reduced-precision (N-bit) float, one at a bit offset, one with no normalization, or
+    /// one wider than its value. Converted to `f64` exactly, then as from [`Plan::Float`]
+    /// (to `f32` rounding to nearest, ties to even).
+    SoftFloat {
+        /// Bytes.
+        size: usize,
+        /// Big-endian.
+        big: bool,
+        /// Where the fields are.
+        layout: FloatLayout,
+    },
     /// h5py boolean (enum of int8).
     Bool,
     /// Complex with float parts of `part` bytes.
@@ -66,7 +79,10 @@ impl Plan {
     /// Bytes per element.
     pub fn size(&self) -> usize {
         match *self {
-            Plan::Int { size, .. } | Plan::Packed { size, .. } | Plan::Float { size, .. } => size,
+            Plan::Int { size, .. }
+            | Plan::Packed { size, .. }
+            | Plan::Float { size, .. }
+            | Plan::SoftFloat { size, .. } => size,
             Plan::Timeval { .. } => 8,
             Plan::Bool => 1,
             Plan::Complex { part, .. } => 2 * part,
@@ -74,18 +90,34 @@ impl Plan {
     }
 }
 
+/// Whether `class` is exactly IEEE binary16, binary32 or binary64 of `size` bytes (any byte
+/// order): the layouts decoded by the hardware.
 pub(crate) fn is_ieee(class: &TypeClass, size: u32) -> bool {
     match class {
         TypeClass::Float {
             bit_offset: 0,
             precision,
+            sign_location,
+            exponent_location,
             exponent_size,
+            mantissa_location: 0,
             mantissa_size,
+            exponent_bias,
+            normalization: Normalization::Implied,
             ..
-        } => matches!(
-            (size, *precision, *exponent_size, *mantissa_size),
-            (2, 16, 5, 10) | (4, 32, 8, 23) | (8, 64, 11, 52)
-        ),
+        } => {
+            matches!(
+                (
+                    size,
+                    *precision,
+                    *exponent_size,
+                    *mantissa_size,
+                    *exponent_bias
+                ),
+                (2, 16, 5, 10, 15) | (4, 32, 8, 23, 127) | (8, 64, 11, 52, 1023)
+            ) && *exponent_location == *mantissa_size
+                && u16::from(*sign_location) + 1 == *precision
+        }
         _ => false,
     }
 }
@@ -123,6 +155,11 @@ pub fn numeric_plan(dtype: &Datatype) -> Result<Plan> {
         TypeClass::Float { order, .. } if is_ieee(&dtype.class, dtype.size) => Ok(Plan::Float {
             size: dtype.size(),
             big: *order == ByteOrder::Big,
+        }),
+        TypeClass::Float { order, .. } => Ok(Plan::SoftFloat {
+            size: dtype.size(),
+            big: *order == ByteOrder::Big,
+            layout: FloatLayout::of(dtype)?,
         }),
         TypeClass::Enum { base, .. } => numeric_plan(base),
         _ => Err(Error::Type(format!(
@@ -306,6 +343,11 @@ fn convert_number<T: FromNumber>(plan: &Plan, src: &[u8], dst: &mut [T]) {
         Plan::Float { size, big } => {
             for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
                 *d = T::from_f64(float(s, size, big));
+            }
+        }
+        Plan::SoftFloat { size, big, layout } => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(size)) {
+                *d = T::from_f64(layout.decode(s, big));
             }
         }
         Plan::Timeval { big } => {

@@ -13,6 +13,7 @@ mod group;
 mod node;
 mod read;
 mod selection;
+mod soft_float;
 mod value;
 mod values;
 mod virtual_builder;
@@ -22,7 +23,7 @@ mod write;
 pub use crate::dataspace::selection::{RegularDim, Selection as SpaceSelection};
 pub use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
 pub use crate::datatype::{
-    ByteOrder, CharacterSet, Datatype, ReferenceKind, StringPadding, TypeClass,
+    ByteOrder, CharacterSet, Datatype, Normalization, ReferenceKind, StringPadding, TypeClass,
 };
 pub use crate::heap::vds_block::Mapping as VirtualMapping;
 pub use crate::messages::external::{ExternalFiles, Segment};
@@ -37,6 +38,7 @@ pub use file::{File, Mode, DEFAULT_READ_LIMIT};
 pub use group::Group;
 pub use node::{NamedDatatype, Node};
 pub use selection::{Selection, SliceArg};
+pub use soft_float::FloatLayout;
 pub use value::{
     decode_element, decode_number, describe, numpy_str, DynArray, Element, RegionRef, VlenReader,
 };

@@ -178,13 +178,44 @@ pub fn numpy_str(dtype: &Datatype) -> Option<String> {
         TypeClass::Bitfield { order: o, .. } => {
             Some(format!("{}u{}", order(o, dtype.size), dtype.size))
         }
-        TypeClass::Float { order: o, .. } => {
-            Some(format!("{}f{}", order(o, dtype.size), dtype.size))
-        }
+        TypeClass::Float {
+            order: o,
+            exponent_size,
+            mantissa_size,
+            exponent_bias,
+            ..
+        } => h5py_float_size(dtype.size, *exponent_size, *mantissa_size, *exponent_bias)
+            .map(|n| format!("{}f{n}", order(o, n))),
         TypeClass::String { .. } => Some(format!("|S{}", dtype.size)),
         TypeClass::Opaque { .. } => Some(format!("|V{}", dtype.size)),
         _ => None,
     }
+}
+
+/// The numpy float h5py reads a float type of `size` bytes into (h5py's
+/// `TypeFloatID.py_dtype`): the first of float16, float32, float64 and the x86-64 long double
+/// (`f16`) at least `size` bytes wide whose mantissa and exponent range hold the type's;
+/// `None` when none does (h5py refuses the type).
+fn h5py_float_size(size: u32, exponent_size: u8, mantissa_size: u8, bias: u32) -> Option<u32> {
+    // (bytes, mantissa bits, numpy's `finfo.maxexp`, `finfo.minexp`)
+    const NUMPY_FLOATS: [(u32, u8, i128, i128); 4] = [
+        (2, 10, 16, -14),
+        (4, 23, 128, -126),
+        (8, 52, 1024, -1022),
+        (16, 63, 16384, -16382),
+    ];
+    let max_exponent = 1i128
+        .checked_shl(u32::from(exponent_size))
+        .filter(|_| exponent_size < 120)?
+        - i128::from(bias)
+        - 1;
+    let min_exponent = 1 - i128::from(bias);
+    NUMPY_FLOATS
+        .iter()
+        .find(|&&(n, mant, maxexp, minexp)| {
+            n >= size && mantissa_size <= mant && max_exponent <= maxexp && min_exponent >= minexp
+        })
+        .map(|&(n, ..)| n)
 }
 
 /// Decode a whole array held in memory (an attribute's value).
@@ -261,6 +292,7 @@ pub fn decode_number(dtype: &Datatype, bytes: &[u8]) -> Result<Element> {
             })
         }
         Plan::Float { size, big } => Ok(Element::Float(float(bytes, size, big))),
+        Plan::SoftFloat { big, layout, .. } => Ok(Element::Float(layout.decode(bytes, big))),
         Plan::Timeval { big } => {
             let raw = if big {
                 bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))

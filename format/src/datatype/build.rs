@@ -2,8 +2,8 @@
 //! and h5py's conventions (spec IV.A.2.d; h5py's boolean enum and `r`/`i` complex compound).
 
 use super::{
-    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, ReferenceKind, StringPadding,
-    TypeClass,
+    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, Normalization, ReferenceKind,
+    StringPadding, TypeClass,
 };
 use crate::error::{Error, Result};
 
@@ -92,6 +92,7 @@ impl Datatype {
                 mantissa_location: 0,
                 mantissa_size,
                 exponent_bias,
+                normalization: Normalization::Implied,
             },
         }
     }

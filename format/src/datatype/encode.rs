@@ -10,7 +10,8 @@
 //! version 4.
 
 use super::{
-    ByteOrder, CharacterSet, Datatype, ReferenceKind, StringPadding, TypeClass, MAX_DEPTH,
+    ByteOrder, CharacterSet, Datatype, Normalization, ReferenceKind, StringPadding, TypeClass,
+    MAX_DEPTH,
 };
 use crate::error::{Error, Result};
 use crate::io::bytes_needed;
@@ -110,33 +111,24 @@ fn member_count(n: usize, what: &str) -> Result<u32> {
         .map_err(|_| invalid(format!("{what} with {n} members (at most 65535)")))
 }
 
-/// Floating-point class bits: byte order, mantissa normalization and sign location.
-///
-/// The model does not keep the normalization field; libhdf5 writes "implied" (2) for every
-/// IEEE layout (sign bit above the exponent above the mantissa, all contiguous from the
-/// bit offset), which is what is written here for such layouts, and "none" (0) otherwise.
+/// Floating-point class bits: byte order (bits 0 and 6), mantissa normalization (bits 4-5)
+/// and sign location (bits 8-15). Padding bits 1-3 are written as zero (libhdf5's default).
 fn float_bits(class: &TypeClass) -> u32 {
     let TypeClass::Float {
         order,
-        bit_offset,
-        precision,
         sign_location,
-        exponent_location,
-        exponent_size,
-        mantissa_location,
-        mantissa_size,
+        normalization,
         ..
     } = class
     else {
         return 0;
     };
-    let ieee = u32::from(*mantissa_location) == u32::from(*bit_offset)
-        && u32::from(*exponent_location)
-            == u32::from(*mantissa_location) + u32::from(*mantissa_size)
-        && u32::from(*sign_location) == u32::from(*exponent_location) + u32::from(*exponent_size)
-        && u32::from(*mantissa_size) + u32::from(*exponent_size) + 1 == u32::from(*precision);
-    let norm = if ieee { 2u32 << 4 } else { 0 };
-    order_bit(*order) | norm | u32::from(*sign_location) << 8
+    let norm = match normalization {
+        Normalization::None => 0u32,
+        Normalization::MsbSet => 1,
+        Normalization::Implied => 2,
+    };
+    order_bit(*order) | norm << 4 | u32::from(*sign_location) << 8
 }
 
 fn encode_into(t: &Datatype, out: &mut Vec<u8>, depth: u32) -> Result<()> {
@@ -601,8 +593,13 @@ mod tests {
             any::<bool>(),
             any::<[u8; 5]>(),
             any::<u32>(),
+            prop_oneof![
+                Just(Normalization::None),
+                Just(Normalization::MsbSet),
+                Just(Normalization::Implied)
+            ],
         )
-            .prop_map(|(size, ord, ieee, raw, bias)| {
+            .prop_map(|(size, ord, ieee, raw, bias, norm)| {
                 let mut t = Datatype::float(size).unwrap();
                 if let TypeClass::Float {
                     order,
@@ -612,11 +609,13 @@ mod tests {
                     mantissa_location,
                     mantissa_size,
                     exponent_bias,
+                    normalization,
                     ..
                 } = &mut t.class
                 {
                     *order = ord;
                     if !ieee {
+                        *normalization = norm;
                         *sign_location = raw[0];
                         *exponent_location = raw[1];
                         *exponent_size = raw[2];

@@ -19,6 +19,19 @@ pub enum ByteOrder {
     Big,
 }
 
+/// How a float's mantissa is normalized (class bit field bits 4-5 of the floating-point
+/// class, spec IV.A.2.d).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Normalization {
+    /// 0: no normalization; the mantissa's leading one is stored wherever it falls
+    /// (`H5T_NORM_NONE`, e.g. the x87 80-bit extended type).
+    None,
+    /// 1: the mantissa's most significant bit is always set and stored (`H5T_NORM_MSBSET`).
+    MsbSet,
+    /// 2: the mantissa's leading one is implied, not stored (`H5T_NORM_IMPLIED`, IEEE).
+    Implied,
+}
+
 /// How a fixed-length string is padded (class bit field bits 0-3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StringPadding {
@@ -104,6 +117,8 @@ pub enum TypeClass {
         mantissa_size: u8,
         /// Exponent bias.
         exponent_bias: u32,
+        /// Mantissa normalization.
+        normalization: Normalization,
     },
     /// Class 2: time (obsolete, read as raw integers).
     Time {

@@ -6,8 +6,8 @@
 //! recursively with a depth limit.
 
 use super::{
-    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, ReferenceKind, StringPadding,
-    TypeClass,
+    ByteOrder, CharacterSet, CompoundMember, Datatype, EnumMember, Normalization, ReferenceKind,
+    StringPadding, TypeClass,
 };
 use crate::error::{Error, Result};
 use crate::io::{bytes_needed, Cursor};
@@ -179,8 +179,15 @@ fn parse_float(c: &mut Cursor<'_>, bits: u32, start: u64) -> Result<TypeClass> {
         }
         _ => return Err(c.error("floating-point byte order value 2 is reserved")),
     };
+    let normalization = match (bits >> 4) & 0x03 {
+        0 => Normalization::None,
+        1 => Normalization::MsbSet,
+        2 => Normalization::Implied,
+        _ => return Err(c.error("floating-point mantissa normalization value 3 is reserved")),
+    };
     Ok(TypeClass::Float {
         order,
+        normalization,
         sign_location: ((bits >> 8) & 0xff) as u8,
         bit_offset: c.u16()?,
         precision: c.u16()?,
@@ -413,6 +420,7 @@ mod tests {
                 mantissa_location: 0,
                 mantissa_size: ms,
                 exponent_bias: bias,
+                normalization: Normalization::Implied,
             },
         }
     }

@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn a_real_chunk_decodes_and_garbage_is_an_error() {
         let data: Vec<u8> = (0..4000u32).flat_map(|i| (i / 7).to_le_bytes()).collect();
-        let stored = jangada_hdf5::filters::zstd::encode(&data);
+        let stored = jangada_hdf5::filters::zstd::encode(&data, 3);
         let good = input(32015, &[3], 4, 16_000, 0, &stored);
         assert_eq!(
             filter_decode(&good).and_then(|r| r.ok()),

@@ -635,6 +635,15 @@ W11_FILTERS = {
     "bitshuffle-zstd": lambda hp: dict(hp.Bitshuffle(cname="zstd", clevel=3)),
     "deflate": lambda hp: dict(compression="gzip", compression_opts=4),
     "shuffle-deflate": lambda hp: dict(shuffle=True, compression="gzip", compression_opts=4),
+    "bzip2": lambda hp: dict(hp.BZip2(blocksize=9)),
+    "blosc-blosclz": lambda hp: dict(hp.Blosc(cname="blosclz", clevel=5, shuffle=hp.Blosc.SHUFFLE)),
+    "blosc-lz4": lambda hp: dict(hp.Blosc(cname="lz4", clevel=5, shuffle=hp.Blosc.SHUFFLE)),
+    "blosc-zstd": lambda hp: dict(hp.Blosc(cname="zstd", clevel=5, shuffle=hp.Blosc.SHUFFLE)),
+    "blosc2-lz4": lambda hp: dict(hp.Blosc2(cname="lz4", clevel=5, filters=hp.Blosc2.SHUFFLE)),
+    "blosc2-zstd": lambda hp: dict(hp.Blosc2(cname="zstd", clevel=5, filters=hp.Blosc2.SHUFFLE)),
+    "szip": lambda hp: dict(compression="szip", compression_opts=("nn", 16)),
+    "zfp-rate16": lambda hp: dict(hp.Zfp(rate=16.0)),
+    "zfp-reversible": lambda hp: dict(hp.Zfp(reversible=True)),
 }
 
 

@@ -176,3 +176,26 @@ pub fn run_python(script: &str, args: &[&str]) -> Result<String, String> {
         ))
     }
 }
+
+/// Our dump of `path` (`jangada dump --json`'s document) must equal h5py's reading of it
+/// (dumplib's, with hdf5plugin loaded: see [`h5py_dump`]).
+pub fn assert_same_as_h5py(path: &Path) {
+    let ours =
+        jangada::cli::dump::dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let theirs = h5py_dump(path);
+    if let Some(d) = json_diff("", &ours, &theirs) {
+        panic!("{}: {d}", path.display());
+    }
+}
+
+/// A fresh, empty scratch directory for test `name` of this test binary and process.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("jangada-{binary}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -13,43 +13,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{json_diff, repo_root, run_python};
-use jangada::cli::dump::dump_file;
+use common::run_python;
 use jangada_hdf5::{BloscCodec, BloscShuffle, DatasetBuilder, File};
 use ndarray::{ArrayD, IxDyn};
-
-/// dumplib's dump of `path` with hdf5plugin loaded.
-fn plugin_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  import hdf5plugin\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn assert_same_as_h5py(path: &Path) {
-    let ours = dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let theirs = plugin_dump(path);
-    if let Some(d) = json_diff("", &ours, &theirs) {
-        panic!("{}: {d}", path.display());
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-blosc-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 const MAKE: &str = r#"
 import sys
@@ -120,7 +86,7 @@ with h5py.File(big, "w") as f:
 
 #[test]
 fn files_from_hdf5plugin_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let path = dir.join("blosc.h5");
     let big = dir.join("big.h5");
     run_python(MAKE, &[path.to_str().unwrap(), big.to_str().unwrap()]).unwrap();
@@ -129,7 +95,7 @@ fn files_from_hdf5plugin_read_as_h5py_reads_them() {
     assert_eq!(d.filters()[0].id, 32001);
     assert_eq!(d.filters()[0].client_data, [2, 2, 8, 5600, 9, 2, 5]);
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
 
     // The 1 MiB chunks, against the raw values.
     let f4: Vec<f32> = std::fs::read(dir.join("big.h5.f4"))
@@ -188,7 +154,7 @@ df.to_hdf(store, key="fixed", complib="blosc:lz4", complevel=9, format="fixed")
 
 #[test]
 fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
-    let dir = scratch("pytables");
+    let dir = common::scratch_dir("pytables");
     let path = dir.join("pytables.h5");
     let store = dir.join("pandas.h5");
     run_python(PYTABLES, &[path.to_str().unwrap(), store.to_str().unwrap()]).unwrap();
@@ -196,15 +162,15 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
     let d = file.dataset("blosc_zstd_9_f8").unwrap();
     assert_eq!(d.filters()[0].id, 32001);
     drop(file);
-    assert_same_as_h5py(&path);
-    assert_same_as_h5py(&store);
+    common::assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Snappy frames are refused with an error naming the codec, not misread.
 #[test]
 fn snappy_is_a_clear_error() {
-    let dir = scratch("snappy");
+    let dir = common::scratch_dir("snappy");
     let path = dir.join("snappy.h5");
     let script = r#"
 import sys, h5py, hdf5plugin, numpy as np
@@ -275,7 +241,7 @@ fn write_all(g: &jangada_hdf5::Group, b: impl Fn(DatasetBuilder) -> DatasetBuild
 /// Our encoder for every codec x shuffle x level: h5py + hdf5plugin read back the values.
 #[test]
 fn files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     let mut names = Vec::new();
     {
@@ -318,7 +284,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
         assert!(b.iter().copied().eq(noise(5003)), "{name}");
     }
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     let check = r#"
 import sys
 import h5py, hdf5plugin, numpy as np

@@ -11,43 +11,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{json_diff, repo_root, run_python};
-use jangada::cli::dump::dump_file;
+use common::run_python;
 use jangada_hdf5::{Blosc2Codec, Blosc2Filter, DatasetBuilder, File};
 use ndarray::{ArrayD, IxDyn};
-
-/// dumplib's dump of `path` with hdf5plugin loaded.
-fn plugin_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  import hdf5plugin\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn assert_same_as_h5py(path: &Path) {
-    let ours = dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let theirs = plugin_dump(path);
-    if let Some(d) = json_diff("", &ours, &theirs) {
-        panic!("{}: {d}", path.display());
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-blosc2-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Makes `argv[1]` with hdf5plugin: one group per cname x filters x clevel (cnames from
 /// `argv[2]`), each with 1-D, 2-D and 3-D chunks (b2nd for rank > 1), partial edge chunks,
@@ -106,7 +72,7 @@ const CNAMES: &str = "lz4,lz4hc,zlib,zstd";
 
 #[test]
 fn files_from_hdf5plugin_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let path = dir.join("blosc2.h5");
     run_python(MAKE, &[path.to_str().unwrap(), CNAMES]).unwrap();
     let file = File::open(&path).unwrap();
@@ -118,16 +84,16 @@ fn files_from_hdf5plugin_read_as_h5py_reads_them() {
         .collect();
     assert_eq!(a.iter().copied().collect::<Vec<_>>(), want);
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn blosclz_files_from_hdf5plugin_read_as_h5py_reads_them() {
-    let dir = scratch("read-blosclz");
+    let dir = common::scratch_dir("read-blosclz");
     let path = dir.join("blosc2.h5");
     run_python(MAKE, &[path.to_str().unwrap(), "blosclz"]).unwrap();
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -165,7 +131,7 @@ if sys.argv[3] == "pandas":
 
 #[test]
 fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
-    let dir = scratch("tables");
+    let dir = common::scratch_dir("tables");
     let path = dir.join("tables.h5");
     run_python(
         TABLES,
@@ -183,20 +149,20 @@ fn files_from_pytables_and_pandas_read_as_h5py_reads_them() {
         (0..10000).collect::<Vec<_>>()
     );
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn blosclz_files_from_pytables_read_as_h5py_reads_them() {
-    let dir = scratch("tables-blosclz");
+    let dir = common::scratch_dir("tables-blosclz");
     let path = dir.join("tables.h5");
     run_python(
         TABLES,
         &[path.to_str().unwrap(), "blosc2,blosc2:blosclz", "no"],
     )
     .unwrap();
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -285,7 +251,7 @@ print("ok")
 
 #[test]
 fn files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     let mut names = Vec::new();
     {
@@ -328,7 +294,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
         assert_eq!(b.iter().copied().collect::<Vec<_>>(), noise(5003), "{n}");
     }
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     let out = run_python(CHECK, &[path.to_str().unwrap(), &names.join(",")]).unwrap();
     assert_eq!(out.trim(), "ok");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -336,7 +302,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
 
 #[test]
 fn blosclz_files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write-blosclz");
+    let dir = common::scratch_dir("write-blosclz");
     let path = dir.join("ours.h5");
     let mut names = Vec::new();
     {
@@ -354,7 +320,7 @@ fn blosclz_files_we_write_read_back_exactly_in_h5py() {
         }
         file.close().unwrap();
     }
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     let out = run_python(CHECK, &[path.to_str().unwrap(), &names.join(",")]).unwrap();
     assert_eq!(out.trim(), "ok");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -389,7 +355,7 @@ fn corrupt_plugin_chunks_are_errors_not_panics() {
     use jangada_hdf5::messages::filter_pipeline::FilterPipeline;
     use jangada_hdf5::Filter;
 
-    let dir = scratch("corrupt");
+    let dir = common::scratch_dir("corrupt");
     let path = dir.join("blosc2.h5");
     run_python(MAKE, &[path.to_str().unwrap(), CNAMES]).unwrap();
     let out = run_python(RAW_CHUNKS, &[path.to_str().unwrap()]).unwrap();

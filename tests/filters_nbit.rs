@@ -15,34 +15,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 
-use common::{json_diff, repo_root, run_python};
+use common::{json_diff, run_python};
 use jangada::cli::dump::dump_file;
 use jangada_hdf5::datatype::ByteOrder;
 use jangada_hdf5::{Datatype, File, ScaleOffset, Selection};
 use ndarray::{ArrayD, IxDyn};
-
-fn h5py_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-nbit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Python: `relaxed(path)` creates a file in which libhdf5 2.0 accepts datatypes with
 /// unused bits (`H5Pset_relax_file_integrity_checks`, which h5py does not wrap).
@@ -185,7 +163,7 @@ json.dump(raw, sys.stdout)
 
 #[test]
 fn files_from_h5py_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let path = dir.join("h5py.h5");
     let floats = dir.join("floats.h5");
     let raw = run_python(
@@ -217,7 +195,7 @@ fn files_from_h5py_read_as_h5py_reads_them() {
     }
     // Scale-offset datasets (and the N-bit integers) dump as h5py reads them.
     let ours = dump_file(&path).unwrap();
-    let theirs = h5py_dump(&path);
+    let theirs = common::h5py_dump(&path);
     if let Some(d) = json_diff("", &ours, &theirs) {
         panic!("{d}");
     }
@@ -344,7 +322,7 @@ fn values(case: &Case) -> Vec<f64> {
 
 #[test]
 fn files_we_write_read_back_in_h5py_as_libhdf5_writes_them() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     let cases = cases();
     {
@@ -385,7 +363,7 @@ fn files_we_write_read_back_in_h5py_as_libhdf5_writes_them() {
     drop(file);
     // h5py reads the whole file as we do.
     let ours = dump_file(&path).unwrap();
-    let theirs = h5py_dump(&path);
+    let theirs = common::h5py_dump(&path);
     if let Some(d) = json_diff("", &ours, &theirs) {
         panic!("{d}");
     }

@@ -13,43 +13,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{json_diff, repo_root, run_python};
-use jangada::cli::dump::dump_file;
+use common::run_python;
 use jangada_hdf5::{BitshuffleMode, DatasetBuilder, File};
 use ndarray::{ArrayD, IxDyn};
-
-/// dumplib's dump of `path` with hdf5plugin loaded (h5py alone cannot read these files).
-fn plugin_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  import hdf5plugin\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn assert_same_as_h5py(path: &Path) {
-    let ours = dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let theirs = plugin_dump(path);
-    if let Some(d) = json_diff("", &ours, &theirs) {
-        panic!("{}: {d}", path.display());
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-plugins-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 const MAKE: &str = r#"
 import sys
@@ -110,14 +76,14 @@ with h5py.File(path, "w") as f:
 
 #[test]
 fn files_from_hdf5plugin_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let path = dir.join("plugins.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
     // Every dataset opens with its plugin filter and reads.
     let file = File::open(&path).unwrap();
     let d = file.dataset("bszstd_8_9/f8_noise").unwrap();
     assert_eq!(d.filters()[0].id, 32008);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     // An incompressible LZF chunk was stored unfiltered (mask bit 0): still read.
     let noise: ArrayD<i32> = file.dataset("lzf/i4_noise").unwrap().read().unwrap();
     assert_eq!(noise.len(), 1003);
@@ -163,7 +129,7 @@ fn noise(n: usize) -> Vec<i32> {
 
 #[test]
 fn files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     {
         let file = File::create_truncate(&path).unwrap();
@@ -207,7 +173,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
     }
     drop(file);
     // h5py + hdf5plugin read the same, and the values we wrote.
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     let check = r#"
 import sys
 import h5py, hdf5plugin, numpy as np
@@ -277,7 +243,7 @@ fn corrupt_plugin_chunks_are_errors_not_panics() {
     use jangada_hdf5::messages::filter_pipeline::FilterPipeline;
     use jangada_hdf5::Filter;
 
-    let dir = scratch("corrupt");
+    let dir = common::scratch_dir("corrupt");
     let path = dir.join("plugins.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
     let out = run_python(RAW_CHUNKS, &[path.to_str().unwrap()]).unwrap();

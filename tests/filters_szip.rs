@@ -16,43 +16,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{json_diff, repo_root, run_python};
-use jangada::cli::dump::dump_file;
+use common::run_python;
 use jangada_hdf5::datatype::{ByteOrder, Datatype, TypeClass};
 use jangada_hdf5::{DatasetBuilder, File, H5Write, SzipCoding};
 use ndarray::{ArrayD, IxDyn};
-
-/// dumplib's dump of `path` (h5py reads SZIP itself: its libhdf5 has libaec).
-fn h5py_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn assert_same_as_h5py(path: &Path) {
-    let ours = dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let theirs = h5py_dump(path);
-    if let Some(d) = json_diff("", &ours, &theirs) {
-        panic!("{}: {d}", path.display());
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-szip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The even pixels-per-block values h5py accepts.
 const PPB: [u32; 16] = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32];
@@ -133,7 +100,7 @@ with netCDF4.Dataset(sys.argv[1], "w") as nc:
 
 #[test]
 fn files_from_h5py_and_netcdf4_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let path = dir.join("szip.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
     let file = File::open(&path).unwrap();
@@ -143,14 +110,14 @@ fn files_from_h5py_and_netcdf4_read_as_h5py_reads_them() {
     let d = file.dataset("ec32/be_u2_wide").unwrap();
     assert_eq!(d.filters()[0].client_data, [149, 32, 16, 600]);
     drop(file);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
 
     let nc = dir.join("szip.nc");
     run_python(MAKE_NETCDF, &[nc.to_str().unwrap()]).unwrap();
     let file = File::open(&nc).unwrap();
     assert_eq!(file.dataset("nn16_f4").unwrap().filters()[0].id, 4);
     drop(file);
-    assert_same_as_h5py(&nc);
+    common::assert_same_as_h5py(&nc);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -216,7 +183,7 @@ fn write_one<T: H5Write + Clone>(
 
 #[test]
 fn files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     type Cast = fn(DatasetBuilder, &[usize], &str);
     let types: Vec<(&str, Cast)> = vec![
@@ -347,7 +314,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
     }
     drop(file);
     // h5py reads the same as we do.
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     // libhdf5 would store the same client data, and our chunks are SZIP-coded (filter mask
     // 0) wherever libaec codes the same data, to about the same size.
     let check = r#"
@@ -423,7 +390,7 @@ fn corrupt_szip_chunks_are_errors_not_panics() {
     use jangada_hdf5::messages::filter_pipeline::FilterPipeline;
     use jangada_hdf5::Filter;
 
-    let dir = scratch("corrupt");
+    let dir = common::scratch_dir("corrupt");
     let path = dir.join("szip.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
     let out = run_python(RAW_CHUNKS, &[path.to_str().unwrap()]).unwrap();

@@ -21,43 +21,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json_diff, repo_root, run_python};
-use jangada::cli::dump::dump_file;
+use common::run_python;
 use jangada_hdf5::filters::zfp::Zfp;
 use jangada_hdf5::filters::{FilterCodec, FilterContext, LocalContext};
 use jangada_hdf5::{DatasetBuilder, File, ZfpMode};
 use ndarray::{ArrayD, IxDyn};
-
-/// dumplib's dump of `path` with hdf5plugin loaded.
-fn plugin_dump(path: &Path) -> serde_json::Value {
-    let script = "import sys\n\
-                  sys.path.insert(0, sys.argv[1])\n\
-                  import dumplib\n\
-                  import hdf5plugin\n\
-                  sys.stdout.write(dumplib.to_json(dumplib.dump_file(sys.argv[2])))\n";
-    let fixtures = repo_root().join("fixtures");
-    let out = run_python(
-        script,
-        &[fixtures.to_str().unwrap(), path.to_str().unwrap()],
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&out).unwrap()
-}
-
-fn assert_same_as_h5py(path: &Path) {
-    let ours = dump_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let theirs = plugin_dump(path);
-    if let Some(d) = json_diff("", &ours, &theirs) {
-        panic!("{}: {d}", path.display());
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-zfp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -158,13 +126,13 @@ fn u32s(v: &serde_json::Value) -> Vec<u32> {
 
 #[test]
 fn files_from_hdf5plugin_read_as_h5py_reads_them() {
-    let dir = scratch("read");
+    let dir = common::scratch_dir("read");
     let (path, records) = make(&dir);
     assert_eq!(records.len(), 12 * 4 * 5 * 2);
     let file = File::open(&path).unwrap();
     let d = file.dataset("rate4/f8_4d_noise").unwrap();
     assert_eq!(d.filters()[0].id, 32013);
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     // Lossless modes give back exactly what was written.
     let ints: ArrayD<i32> = file
         .dataset("special/i4_extremes_rev")
@@ -189,7 +157,7 @@ fn files_from_hdf5plugin_read_as_h5py_reads_them() {
 /// Our `set_local` stores what H5Z-ZFP stores, and our encoder writes zfp's chunk bytes.
 #[test]
 fn set_local_and_encoder_match_h5z_zfp_bit_for_bit() {
-    let dir = scratch("exact");
+    let dir = common::scratch_dir("exact");
     let (path, records) = make(&dir);
     let file = File::open(&path).unwrap();
     let mut checked = 0;
@@ -248,7 +216,7 @@ fn corrupt_zfp_chunks_are_errors_not_panics() {
     use jangada_hdf5::messages::filter_pipeline::FilterPipeline;
     use jangada_hdf5::Filter;
 
-    let dir = scratch("corrupt");
+    let dir = common::scratch_dir("corrupt");
     let (_, records) = make(&dir);
     let mut errors = 0;
     for r in records.iter().step_by(3) {
@@ -340,7 +308,7 @@ fn apply(b: DatasetBuilder, mode: ZfpMode, chunks: &[u64]) -> DatasetBuilder {
 
 #[test]
 fn files_we_write_read_back_exactly_in_h5py() {
-    let dir = scratch("write");
+    let dir = common::scratch_dir("write");
     let path = dir.join("ours.h5");
     {
         let file = File::create_truncate(&path).unwrap();
@@ -397,7 +365,7 @@ fn files_we_write_read_back_exactly_in_h5py() {
     }
     drop(file);
     // h5py + hdf5plugin read what we read.
-    assert_same_as_h5py(&path);
+    common::assert_same_as_h5py(&path);
     let check = r#"
 import sys
 import h5py, hdf5plugin, numpy as np

@@ -18,7 +18,10 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use jangada_hdf5::{BitshuffleMode, DatasetBuilder, File, H5Type, H5Write};
+use jangada_hdf5::{
+    BitshuffleMode, Blosc2Codec, Blosc2Filter, BloscCodec, BloscShuffle, DatasetBuilder, File,
+    H5Type, H5Write, SzipCoding, ZfpMode,
+};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::{bench, check, remove, selected, Options, Res};
@@ -39,6 +42,25 @@ pub const FILTERS: &[Entry] = &[
     ("bitshuffle-zstd", |b| b.bitshuffle(BitshuffleMode::Zstd(3))),
     ("deflate", |b| b.deflate(4)),
     ("shuffle-deflate", |b| b.shuffle().deflate(4)),
+    ("bzip2", |b| b.bzip2(9)),
+    ("blosc-blosclz", |b| {
+        b.blosc(BloscCodec::BloscLz, 5, BloscShuffle::Byte)
+    }),
+    ("blosc-lz4", |b| {
+        b.blosc(BloscCodec::Lz4, 5, BloscShuffle::Byte)
+    }),
+    ("blosc-zstd", |b| {
+        b.blosc(BloscCodec::Zstd, 5, BloscShuffle::Byte)
+    }),
+    ("blosc2-lz4", |b| {
+        b.blosc2(Blosc2Codec::Lz4, 5, Blosc2Filter::Shuffle)
+    }),
+    ("blosc2-zstd", |b| {
+        b.blosc2(Blosc2Codec::Zstd, 5, Blosc2Filter::Shuffle)
+    }),
+    ("szip", |b| b.szip(SzipCoding::Nn, 16)),
+    ("zfp-rate16", |b| b.zfp(ZfpMode::Rate(16.0))),
+    ("zfp-reversible", |b| b.zfp(ZfpMode::Reversible)),
 ];
 
 /// Elements of each W11 dataset and of its chunks.

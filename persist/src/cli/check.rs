@@ -14,8 +14,8 @@
 //!    no further than twice the file's size). The readers verify every checksum on the way.
 //!
 //! Not everything the reader cannot handle is damage. These are **warnings**, which do not
-//! make a file fail the check: datasets whose filters this crate cannot decode (szip, blosc,
-//! scale-offset: the data is fine, we just cannot read it), other valid features the crate
+//! make a file fail the check: datasets whose filters this crate cannot decode (LZO, SZ, SZ3,
+//! unregistered third-party filters: the data is fine, we just cannot read it), other valid features the crate
 //! does not implement ([`Error::Unsupported`]), hard links that lead back to an ancestor
 //! group (legal in HDF5; not followed), and structures whose file space the walk cannot
 //! account for exactly (overlap checks are then partial). Dangling soft links and external

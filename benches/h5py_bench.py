@@ -642,7 +642,6 @@ W11_FILTERS = {
     "blosc2-lz4": lambda hp: dict(hp.Blosc2(cname="lz4", clevel=5, filters=hp.Blosc2.SHUFFLE)),
     "blosc2-zstd": lambda hp: dict(hp.Blosc2(cname="zstd", clevel=5, filters=hp.Blosc2.SHUFFLE)),
     "szip": lambda hp: dict(compression="szip", compression_opts=("nn", 16)),
-    "zfp-rate16": lambda hp: dict(hp.Zfp(rate=16.0)),
     "zfp-reversible": lambda hp: dict(hp.Zfp(reversible=True)),
 }
 

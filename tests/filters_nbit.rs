@@ -15,7 +15,6 @@
 
 mod common;
 
-
 use common::{json_diff, run_python};
 use jangada::cli::dump::dump_file;
 use jangada_hdf5::datatype::ByteOrder;

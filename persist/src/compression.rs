@@ -15,7 +15,7 @@
 //! | `zstd`, `zstd:N` | Zstandard, level (default 3) |
 //! | `bzip2`, `bzip2:N` | BZip2, block size 1-9 (default 9) |
 //! | `bitshuffle`, `bitshuffle:lz4`, `bitshuffle:zstd[:N]`, `bitshuffle:none` | Bitshuffle (default +LZ4) |
-//! | `blosc[:CODEC[:N[:SHUFFLE]]]` | Blosc: codec `blosclz` (default, PyTables'), `lz4`, `lz4hc`, `zlib`, `zstd`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle` |
+//! | `blosc[:CODEC[:N[:SHUFFLE]]]` | Blosc: codec `blosclz` (default, PyTables'), `lz4`, `lz4hc`, `zlib`, `zstd`, `snappy`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle` |
 //! | `blosc2[:CODEC[:N[:SHUFFLE]]]` | Blosc2: codec `blosclz`, `lz4` (default), `lz4hc`, `zlib`, `zstd`; level (default 5); `shuffle` (default), `bitshuffle`, `noshuffle`, `delta` |
 //! | `szip`, `szip:nn:N`, `szip:ec:N` | SZIP, N pixels per block (default `nn:8`, h5py's) |
 //! | `nbit` | N-bit packing (the datatype's precision) |
@@ -186,6 +186,7 @@ impl Compression {
                         Some("lz4hc") => BloscCodec::Lz4Hc,
                         Some("zlib") => BloscCodec::Zlib,
                         Some("zstd") => BloscCodec::Zstd,
+                        Some("snappy") => BloscCodec::Snappy,
                         Some(other) => return Err(bad(format!("blosc codec {other:?}"))),
                     };
                     let level = num(1, 5)?;
@@ -359,6 +360,7 @@ impl fmt::Display for Compression {
                         BloscCodec::Lz4Hc => "lz4hc",
                         BloscCodec::Zlib => "zlib",
                         BloscCodec::Zstd => "zstd",
+                        BloscCodec::Snappy => "snappy",
                     };
                     let shuffle = match shuffle {
                         BloscShuffle::None => "noshuffle",
@@ -441,6 +443,7 @@ mod tests {
             ("blosc", "blosc:blosclz:5:shuffle"),
             ("blosc:lz4:9:bitshuffle", "blosc:lz4:9:bitshuffle"),
             ("blosc:zstd:1:noshuffle", "blosc:zstd:1:noshuffle"),
+            ("blosc:snappy", "blosc:snappy:5:shuffle"),
             ("blosc2", "blosc2:lz4:5:shuffle"),
             ("blosc2:zstd:9:bitshuffle", "blosc2:zstd:9:bitshuffle"),
             ("blosc2:blosclz:1:noshuffle", "blosc2:blosclz:1:noshuffle"),
@@ -476,7 +479,6 @@ mod tests {
             "filter:70000",
             "shuffle,,gzip",
             "lzf:1",
-            "blosc:snappy",
             "blosc:lz4:5:delta",
             "blosc2:lz5",
             "blosc2:lz4:10",

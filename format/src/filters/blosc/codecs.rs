@@ -1,6 +1,6 @@
 //! The codecs of one Blosc stream (c-blosc 1.x `blosc.c`'s `*_wrap_compress` and
 //! `*_wrap_decompress`): BloscLZ ([`crate::filters::blosclz`]), LZ4 block format (LZ4HC
-//! writes the same format), zlib (RFC 1950), Zstandard frames, and Snappy (not supported).
+//! writes the same format), zlib (RFC 1950), Zstandard frames, and raw Snappy (`snap`).
 
 use crate::error::{Error, Result};
 use crate::filters::{blosclz, deflate, zstd};
@@ -14,7 +14,7 @@ pub enum Codec {
     Lz4,
     /// LZ4HC: stored as LZ4 blocks.
     Lz4Hc,
-    /// Snappy (recognised, not supported).
+    /// Snappy (the raw format).
     Snappy,
     /// zlib.
     Zlib,
@@ -84,12 +84,6 @@ impl Codec {
     }
 }
 
-fn snappy(offset: u64) -> Error {
-    Error::Unsupported(format!(
-        "blosc codec snappy (chunk at offset {offset}): no pure-Rust Snappy codec is built in"
-    ))
-}
-
 /// Decompress one stream `src` into all of `dst`; anything but exactly `dst.len()` bytes
 /// is an error.
 pub fn decompress(codec: Codec, src: &[u8], dst: &mut [u8], offset: u64) -> Result<()> {
@@ -102,7 +96,18 @@ pub fn decompress(codec: Codec, src: &[u8], dst: &mut [u8], offset: u64) -> Resu
             .map_err(|e| corrupt(format!("invalid LZ4 data: {e}")))?,
         Codec::Zlib => copy(&deflate::decode(src, want, offset)?, dst),
         Codec::Zstd => copy(&zstd::decode(src, want, offset)?, dst),
-        Codec::Snappy => return Err(snappy(offset)),
+        Codec::Snappy => {
+            let n = snap::raw::decompress_len(src)
+                .map_err(|e| corrupt(format!("invalid snappy data: {e}")))?;
+            if n != want {
+                return Err(corrupt(format!(
+                    "snappy stream decodes to {n} bytes, expected {want}"
+                )));
+            }
+            snap::raw::Decoder::new()
+                .decompress(src, dst)
+                .map_err(|e| corrupt(format!("invalid snappy data: {e}")))?
+        }
     };
     if got != want {
         return Err(corrupt(format!(
@@ -139,7 +144,12 @@ pub fn compress(codec: Codec, src: &[u8], out: &mut Vec<u8>, clevel: u8) -> Resu
         }
         Codec::Zlib => out.extend_from_slice(&deflate::encode(src, u32::from(clevel))?),
         Codec::Zstd => out.extend_from_slice(&zstd::encode(src, zstd::blosc_level(clevel))),
-        Codec::Snappy => return Err(snappy(0)),
+        Codec::Snappy => {
+            let packed = snap::raw::Encoder::new()
+                .compress_vec(src)
+                .map_err(|e| Error::Invalid(format!("snappy compression failed: {e}")))?;
+            out.extend_from_slice(&packed);
+        }
     }
     let n = out.len() - at;
     if n == 0 || n >= src.len() {

@@ -49,8 +49,10 @@ pub enum BloscCodec {
     Lz4Hc,
     /// zlib.
     Zlib,
-    /// Zstandard (written at `ruzstd`'s one level; the level is recorded).
+    /// Zstandard (at c-blosc's zstd level for the clevel).
     Zstd,
+    /// Snappy.
+    Snappy,
 }
 
 impl BloscCodec {
@@ -61,6 +63,7 @@ impl BloscCodec {
             BloscCodec::Lz4Hc => Codec::Lz4Hc,
             BloscCodec::Zlib => Codec::Zlib,
             BloscCodec::Zstd => Codec::Zstd,
+            BloscCodec::Snappy => Codec::Snappy,
         }
     }
 

@@ -160,9 +160,8 @@ fn corrupt_headers_are_errors() {
     assert!(with(&|h| h.flags = (h.flags & 0x1f) | (5 << 5))
         .unwrap_err()
         .contains("codec"));
-    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (2 << 5))
-        .unwrap_err()
-        .contains("snappy"));
+    // The stream is not snappy data.
+    assert!(with(&|h| h.flags = (h.flags & 0x1f) | (2 << 5)).is_err());
     assert!(with(&|h| h.typesize = 0).is_err());
     assert!(with(&|h| h.blocksize = 0).is_err());
     assert!(with(&|h| h.blocksize = h.nbytes + 1).is_err());

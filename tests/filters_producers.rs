@@ -23,7 +23,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use common::{json_diff, repo_root, run_python};
@@ -116,25 +115,6 @@ fn unsupported_id(e: &Error) -> Option<u16> {
     match e {
         Error::UnsupportedFilter { id, .. } => Some(*id),
         _ => None,
-    }
-}
-
-/// The message of a caught panic.
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic)".to_string()
-    }
-}
-
-/// `f()`, with a panic turned into an `Err` naming it (one file must not hide the others).
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => Err(format!("PANIC: {}", panic_message(p.as_ref()))),
     }
 }
 
@@ -257,7 +237,7 @@ fn every_corpus_file_reads_as_h5py_reads_it_or_names_its_pending_filter() {
     let mut all_ids = BTreeSet::new();
     let mut pending_files = 0;
     for h5 in &files {
-        let outcome = guarded(|| {
+        let outcome = common::guarded(|| {
             let sets = filtered_datasets(h5);
             let ids: BTreeSet<u16> = sets.iter().flat_map(|(_, i)| i.iter().copied()).collect();
             all_ids.extend(ids.iter().copied());
@@ -298,7 +278,7 @@ fn every_corpus_file_reads_as_h5py_reads_it_or_names_its_pending_filter() {
     }
     let theirs = plugin_dumps(&compare);
     for h5 in &compare {
-        let outcome = guarded(|| {
+        let outcome = common::guarded(|| {
             let expected = theirs
                 .get(h5.to_str().unwrap())
                 .ok_or("not dumped by h5py")?

@@ -22,7 +22,6 @@
 
 mod common;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -61,25 +60,6 @@ fn away_from_corpus() {
 
 fn name_of(h5: &Path) -> String {
     h5.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-/// The message of a caught panic.
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic)".to_string()
-    }
-}
-
-/// `f()`, with a panic turned into an `Err` naming it (one file must not hide the others).
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => Err(format!("PANIC: {}", panic_message(p.as_ref()))),
-    }
 }
 
 /// Long messages (a whole check report) cut to their first lines.
@@ -126,7 +106,7 @@ fn every_producer_file_dumps_as_h5py_reads_it() {
         }
         compared += 1;
         let theirs = read_json(&expected);
-        let outcome = guarded(|| {
+        let outcome = common::guarded(|| {
             let ours = dump_file(&h5).map_err(|e| format!("error: {e}"))?;
             match json_diff("", &ours, &theirs) {
                 None => Ok(()),
@@ -164,7 +144,7 @@ fn producer_files_that_must_fail_give_the_expected_error() {
         let spec = read_json(&spec);
         let path = spec["path"].as_str().unwrap().to_string();
         let want = spec["error_contains"].as_str().unwrap().to_string();
-        let outcome = guarded(|| {
+        let outcome = common::guarded(|| {
             match dump_file(&h5) {
                 Ok(_) => {
                     return Err(format!(
@@ -218,7 +198,7 @@ fn check_reports_no_problem_in_readable_producer_files() {
             continue;
         }
         checked += 1;
-        let outcome = guarded(|| {
+        let outcome = common::guarded(|| {
             let report = check_file(&h5).map_err(|e| format!("check error: {e}"))?;
             if report.is_ok() {
                 Ok(())

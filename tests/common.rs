@@ -218,3 +218,58 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         Err(p) => Err(format!("PANIC: {}", panic_message(p.as_ref()))),
     }
 }
+
+/// One stored chunk as the interop tests' `RAW_CHUNKS` scripts print it (JSON objects with
+/// `name`, `filters` as `[id, flags, [cd_values]]`, `raw` hex bytes, `elem`, `nbytes`,
+/// `mask` and `offset`).
+pub struct RawChunk {
+    pub name: String,
+    pub pipeline: jangada_hdf5::messages::filter_pipeline::FilterPipeline,
+    pub raw: Vec<u8>,
+    pub elem: usize,
+    pub nbytes: usize,
+    pub mask: u32,
+    pub offset: u64,
+}
+
+/// The chunks of a `RAW_CHUNKS` script's output (a JSON array of [`RawChunk`] objects).
+pub fn raw_chunks(json: &str) -> Vec<RawChunk> {
+    let doc: serde_json::Value = serde_json::from_str(json).unwrap();
+    let int = |v: &serde_json::Value| v.as_u64().unwrap();
+    doc.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let hex = c["raw"].as_str().unwrap();
+            RawChunk {
+                name: c["name"].as_str().unwrap().to_string(),
+                pipeline: jangada_hdf5::messages::filter_pipeline::FilterPipeline {
+                    filters: c["filters"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| jangada_hdf5::Filter {
+                            id: int(&f[0]) as u16,
+                            name: None,
+                            flags: int(&f[1]) as u16,
+                            client_data: f[2]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|v| int(v) as u32)
+                                .collect(),
+                        })
+                        .collect(),
+                },
+                raw: (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect(),
+                elem: int(&c["elem"]) as usize,
+                nbytes: int(&c["nbytes"]) as usize,
+                mask: int(&c["mask"]) as u32,
+                offset: int(&c["offset"]),
+            }
+        })
+        .collect()
+}

@@ -240,48 +240,24 @@ print(json.dumps(out))
 #[test]
 fn corrupt_plugin_chunks_are_errors_not_panics() {
     use jangada_hdf5::filters::decode_chunk_at;
-    use jangada_hdf5::messages::filter_pipeline::FilterPipeline;
-    use jangada_hdf5::Filter;
 
     let dir = common::scratch_dir("corrupt");
     let path = dir.join("plugins.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
     let out = run_python(RAW_CHUNKS, &[path.to_str().unwrap()]).unwrap();
-    let chunks: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let chunks = chunks.as_array().unwrap();
+    let chunks = common::raw_chunks(&out);
     assert!(chunks.len() >= 13 * 4, "{}", chunks.len());
     let mut errors = 0;
     for c in chunks {
-        let name = c["name"].as_str().unwrap();
-        let pipeline = FilterPipeline {
-            filters: c["filters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| Filter {
-                    id: f[0].as_u64().unwrap() as u16,
-                    name: None,
-                    flags: f[1].as_u64().unwrap() as u16,
-                    client_data: f[2]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.as_u64().unwrap() as u32)
-                        .collect(),
-                })
-                .collect(),
-        };
-        let hex = c["raw"].as_str().unwrap();
-        let raw: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        let (elem, nbytes) = (
-            c["elem"].as_u64().unwrap() as usize,
-            c["nbytes"].as_u64().unwrap() as usize,
-        );
-        let mask = c["mask"].as_u64().unwrap() as u32;
-        let at = c["offset"].as_u64().unwrap();
+        let common::RawChunk {
+            name,
+            pipeline,
+            raw,
+            elem,
+            nbytes,
+            mask,
+            offset: at,
+        } = c;
         let good = decode_chunk_at(&pipeline, mask, &raw, elem, nbytes, at).unwrap();
         assert_eq!(good.len(), nbytes, "{name}");
         if mask != 0 {

@@ -178,8 +178,20 @@ function treeItem(node, label) {
   return li;
 }
 
-/** The details panel of `node`; for a dataset, its preview too. */
+/**
+ * The details panel of `node`; for a dataset, its preview too. `#details[data-done]` is
+ * the path once everything is drawn (the test waits for it).
+ */
 async function select(span, node) {
+  delete $('details').dataset.done;
+  try {
+    await showDetails(span, node);
+  } finally {
+    $('details').dataset.done = node.path;
+  }
+}
+
+async function showDetails(span, node) {
   for (const s of document.querySelectorAll('.node.selected')) s.classList.remove('selected');
   span.classList.add('selected');
   showError(node.error ? `${node.path}: ${node.error}` : '');
@@ -346,7 +358,17 @@ function drawImage(canvas, { data, w, h }) {
   $('range').textContent = `${w}×${h} pixels, ${map}: ${lo} … ${hi} (non-finite: magenta)`;
 }
 
+/** Open a picked file; `body[data-opened]` is its name once done (the test waits for it). */
 async function openFile(file) {
+  delete document.body.dataset.opened;
+  try {
+    await openPicked(file);
+  } finally {
+    document.body.dataset.opened = file.name;
+  }
+}
+
+async function openPicked(file) {
   showError('');
   $('details').hidden = true;
   $('tree').textContent = '';
@@ -364,7 +386,7 @@ async function openFile(file) {
     `${file.name}: ${bytesText(answer.size)}, superblock v${answer.superblock}, read in ${ms} ms`;
   drawTree(answer.tree);
   const first = document.querySelector('#tree .node');
-  if (first) first.click();
+  if (first) await select(first, answer.tree);
 }
 
 window.addEventListener('DOMContentLoaded', async () => {

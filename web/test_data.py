@@ -84,7 +84,7 @@ expected = {
         "line": first(out / "big.h5", "/series/line", np.s_[:4096]),
         "units": attr(out / "big.h5", "/image", "units"),
     },
-    "sz": {"file": str(fixtures / "filters" / "h5py_sz.h5"), "dataset": "/abs"},
+    "sz": {"file": str(fixtures / "filters" / "h5py_sz.h5"), "dataset": "/abs/f4"},
     "badchunk": str(out / "badchunk.h5"),
     "corrupt": str(out / "corrupt.h5"),
 }

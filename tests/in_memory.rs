@@ -1,6 +1,8 @@
 //! Files created in memory (`File::create_in_memory`, what the browser demo offers for
 //! download): the same bytes as the same file created on disk, and h5py and h5dump read them.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{h5dump_ok, h5py_dump, json_diff, scratch_dir};

@@ -32,8 +32,8 @@ thread_local! {
 
 /// Store `answer` as the output and give its length.
 fn respond(state: &mut State, answer: &Value) -> usize {
-    state.output = serde_json::to_vec(answer).unwrap_or_else(|e| {
-        format!("{{\"ok\":false,\"error\":\"the answer is not JSON: {e}\"}}").into_bytes()
+    state.output = serde_json::to_vec(answer).unwrap_or_else(|_| {
+        br#"{"ok":false,"error":"the answer could not be written as JSON"}"#.to_vec()
     });
     state.output.len()
 }
@@ -77,12 +77,17 @@ pub unsafe extern "C" fn jangada_open(ptr: *mut u8, len: usize) -> usize {
 /// answer at [`jangada_output`].
 ///
 /// # Safety
-/// `ptr[..len]` is readable memory (a buffer of [`jangada_alloc`], still the caller's).
+/// `ptr[..len]` is readable memory (a buffer of [`jangada_alloc`], still the caller's);
+/// `ptr` is not read when `len` is 0.
 #[no_mangle]
 pub unsafe extern "C" fn jangada_preview(ptr: *const u8, len: usize) -> usize {
-    // SAFETY: the caller guarantees `len` readable bytes at `ptr`, which nothing else
-    // writes during this call (one thread).
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let bytes = if len == 0 || ptr.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: the caller guarantees `len` readable bytes at `ptr` (not null), which
+        // nothing writes during this call (one thread).
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    };
     STATE.with_borrow_mut(|state| {
         let path = String::from_utf8_lossy(bytes);
         let answer = state.viewer.preview(&path);

@@ -13,6 +13,9 @@ use jangada_hdf5::{describe, Attribute, Dataset, File, Group, LinkTarget, Node, 
 pub const ATTR_VALUES_MAX: usize = 256;
 /// Most objects listed for one file (the rest is counted in the root's `"truncated"`).
 pub const NODES_MAX: usize = 20_000;
+/// Deepest group nesting listed (deeper groups get an `"error"`): the walk recurses, and
+/// the browser's wasm stack is small.
+pub const DEPTH_MAX: usize = 256;
 
 /// The tree of `file` as JSON: the root group's node.
 pub fn tree(file: &File) -> Result<Value> {
@@ -22,7 +25,7 @@ pub fn tree(file: &File) -> Result<Value> {
         nodes: 0,
         skipped: 0,
     };
-    let mut node = walk.group(&root, "/");
+    let mut node = walk.group(&root, "/", 0);
     if walk.skipped > 0 {
         if let Value::Object(map) = &mut node {
             map.insert("truncated".into(), json!(walk.skipped));
@@ -43,10 +46,14 @@ struct Walk {
 }
 
 impl Walk {
-    fn group(&mut self, group: &Group, name: &str) -> Value {
+    fn group(&mut self, group: &Group, name: &str, depth: usize) -> Value {
         let mut node = base("group", name, group.path());
         let mut problems = Vec::new();
         node.insert("attrs".into(), attrs_or(group.attrs(), &mut problems));
+        if depth >= DEPTH_MAX {
+            let e = format!("groups nested deeper than {DEPTH_MAX} levels are not listed");
+            return finish(node, &[e]);
+        }
         self.seen
             .insert(group.addr().get(), group.path().to_string());
         let mut members = Vec::new();
@@ -58,7 +65,7 @@ impl Walk {
                         continue;
                     }
                     self.nodes += 1;
-                    members.push(self.link(group, &link.name, &link.target));
+                    members.push(self.link(group, &link.name, &link.target, depth));
                 }
             }
             Err(e) => problems.push(e.to_string()),
@@ -67,7 +74,7 @@ impl Walk {
         finish(node, &problems)
     }
 
-    fn link(&mut self, group: &Group, name: &str, target: &LinkTarget) -> Value {
+    fn link(&mut self, group: &Group, name: &str, target: &LinkTarget, depth: usize) -> Value {
         let path = join(group.path(), name);
         match target {
             LinkTarget::Hard(_) | LinkTarget::Soft(_) => {}
@@ -101,7 +108,7 @@ impl Walk {
                     n.insert("same_as".into(), json!(first));
                     Value::Object(n)
                 }
-                None => self.group(g, name),
+                None => self.group(g, name, depth + 1),
             },
             Node::Dataset(d) => dataset(d, name),
             Node::Datatype(t) => {

@@ -267,7 +267,28 @@ fn the_exports_move_bytes_in_and_json_out() {
         (&json!("image"), &json!([20, 20]))
     );
     jangada_close();
-    // SAFETY: a zero-length read of no buffer.
-    let answer = unsafe { output(jangada_preview(std::ptr::NonNull::dangling().as_ptr(), 0)) };
+    // SAFETY: a zero-length path at a null pointer is not read.
+    let answer = unsafe { output(jangada_preview(std::ptr::null(), 0)) };
     assert_eq!(answer["ok"], false);
+}
+
+#[test]
+fn deep_nesting_stops_the_listing_with_an_error() {
+    use jangada_web::tree::DEPTH_MAX;
+    let file = jangada_hdf5::File::create_in_memory().unwrap();
+    let mut group = file.root().unwrap();
+    for _ in 0..DEPTH_MAX + 5 {
+        group = group.create_group("g").unwrap();
+    }
+    let answer = Viewer::new().open(file.to_bytes().unwrap());
+    let mut node = &answer["tree"];
+    for _ in 0..DEPTH_MAX {
+        node = &node["members"][0];
+    }
+    assert_eq!(node["path"].as_str().unwrap().len(), 2 * DEPTH_MAX);
+    assert!(
+        node["error"].as_str().unwrap().contains("nested deeper"),
+        "{node}"
+    );
+    assert!(node.get("members").is_none());
 }

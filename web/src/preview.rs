@@ -202,7 +202,7 @@ pub fn plan(dims: Option<&[u64]>, numeric: bool) -> Plan {
 /// other layouts, or when the chunk index cannot be read).
 pub fn preview(ds: &Dataset) -> Result<Value> {
     let dims = (!ds.is_null()).then(|| ds.shape());
-    let plan = plan(dims, is_numeric(ds.dtype()));
+    let plan = plan(dims.as_deref(), is_numeric(ds.dtype()));
     let data = match plan.kind {
         Kind::Empty => Vec::new(),
         _ => ds.read_dyn_slice(&plan.selection())?.elements,

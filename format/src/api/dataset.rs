@@ -201,14 +201,35 @@ impl Dataset {
         &self.datatype
     }
 
-    /// The dataspace.
-    pub fn dataspace(&self) -> &Dataspace {
-        &self.dataspace
+    /// The dataspace (its extent as the file holds it now, see [`Dataset::shape`]).
+    pub fn dataspace(&self) -> Dataspace {
+        let mut space = self.dataspace.clone();
+        if let std::borrow::Cow::Owned(dims) = self.dims_now() {
+            space.dims = dims;
+        }
+        space
     }
 
-    /// Current shape (`[]` for scalar and null dataspaces).
-    pub fn shape(&self) -> &[u64] {
-        &self.dataspace.dims
+    /// Current shape (`[]` for scalar and null dataspaces). Always the dataset as the file
+    /// holds it now, also after `append`/`resize` through this or another handle.
+    pub fn shape(&self) -> Vec<u64> {
+        self.dims_now().into_owned()
+    }
+
+    /// The current extent: the one decoded at open for a read-only file (which cannot
+    /// change), else what the write session or the header holds now.
+    fn dims_now(&self) -> std::borrow::Cow<'_, [u64]> {
+        if !self.file.writable() {
+            return self.dataspace.dims.as_slice().into();
+        }
+        if let Some(dims) = self.file.pending_shape(self.addr) {
+            return dims.into();
+        }
+        match self.reload() {
+            Ok(now) => now.dataspace.dims.into(),
+            // The dataset is gone (unlinked and its space reused): what it last was.
+            Err(_) => self.dataspace.dims.as_slice().into(),
+        }
     }
 
     /// Whether the dataspace is null (h5py's `Empty`).
@@ -227,9 +248,14 @@ impl Dataset {
 
     /// Number of elements.
     pub fn size(&self) -> u64 {
-        // A dataspace whose element count overflows is refused when parsed and when
-        // built, so the fallback is never taken.
-        self.dataspace.element_count().unwrap_or(0)
+        if self.is_null() {
+            return 0;
+        }
+        // An extent whose element count overflows is refused when parsed, when built and
+        // when resized, so the saturation is never reached.
+        self.dims_now()
+            .iter()
+            .fold(1u64, |n, &d| n.saturating_mul(d))
     }
 
     /// The storage layout.

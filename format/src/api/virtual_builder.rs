@@ -115,7 +115,7 @@ impl VirtualSource {
     /// dataset goes to the same file; else the name to find its file by, relative to the
     /// virtual dataset's file or absolute).
     pub fn from_dataset(file: &str, dataset: &Dataset) -> Self {
-        Self::new(file, dataset.path(), dataset.shape())
+        Self::new(file, dataset.path(), &dataset.shape())
     }
 
     /// Select numpy-style slices of the source (resolved against its shape).

@@ -131,7 +131,7 @@ pub(crate) fn open(
                 let sdim = regular_dim(&m.source, sd)?;
                 match sources.dataset(&m.file, &m.dataset)? {
                     Some(src) => {
-                        let e = source_extent(src.shape(), sd, src.path())?;
+                        let e = source_extent(&src.shape(), sd, src.path())?;
                         virtual_clip(vdim, positions_below(sdim, e))
                     }
                     None => 0,

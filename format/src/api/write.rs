@@ -508,7 +508,7 @@ impl Dataset {
                 self.path()
             )));
         }
-        let sel = selection.resolve(self.shape())?;
+        let sel = selection.resolve(&self.shape())?;
         let shape = sel
             .iter()
             .filter(|a| a.keep)
@@ -727,5 +727,53 @@ mod tests {
         assert_eq!(vlen_count(u32::MAX as usize).ok(), Some(u32::MAX));
         let e = vlen_count(u32::MAX as usize + 1).map_err(|e| e.to_string());
         assert!(matches!(&e, Err(m) if m.contains("4-byte")), "{e:?}");
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::api::file::File;
+    use ndarray::{ArrayD, IxDyn};
+
+    /// A handle describes the dataset as it is now: after appends and resizes through it,
+    /// through another handle, and after a flush (which rewrites the header).
+    #[test]
+    fn a_handle_never_reports_a_stale_shape() {
+        let dir = std::env::temp_dir().join(format!("jangada-shape-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = File::create_truncate(dir.join("grow.h5")).unwrap();
+        let rows = |n: usize, base: i32| {
+            ArrayD::from_shape_fn(IxDyn(&[n, 3]), |i| base + (i[0] * 3 + i[1]) as i32)
+        };
+        let ds = f
+            .root()
+            .unwrap()
+            .new_dataset("t")
+            .chunks(&[4, 3])
+            .maxshape(&[None, Some(3)])
+            .write(&rows(2, 0))
+            .unwrap();
+        let other = f.dataset("t").unwrap();
+        for k in 1..=5u64 {
+            ds.append(&rows(k as usize, 100)).unwrap();
+            let n = 2 + k * (k + 1) / 2;
+            assert_eq!(ds.shape(), vec![n, 3], "after append {k}");
+            assert_eq!(other.shape(), vec![n, 3], "other handle, after append {k}");
+            assert_eq!(ds.size(), n * 3);
+            assert_eq!(ds.dataspace().dims, vec![n, 3]);
+            assert_eq!(ds.read::<i32>().unwrap().shape(), &[n as usize, 3]);
+        }
+        assert_eq!(ds.maxshape(), vec![None, Some(3)]);
+        f.flush().unwrap();
+        assert_eq!(ds.shape(), vec![17, 3]);
+        ds.resize(&[4, 3]).unwrap();
+        assert_eq!((ds.shape(), other.size()), (vec![4, 3], 12));
+        f.flush().unwrap();
+        assert_eq!(other.shape(), vec![4, 3]);
+        drop((ds, other));
+        f.close().unwrap();
+        let again = File::open(dir.join("grow.h5")).unwrap();
+        assert_eq!(again.dataset("t").unwrap().shape(), vec![4, 3]);
     }
 }

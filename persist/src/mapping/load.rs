@@ -254,7 +254,7 @@ pub fn read_array(ds: &Dataset) -> Result<ArrayValue> {
     }
     Ok(match k {
         Kind::Str => {
-            let shape = to_usize(ds.shape(), at)?;
+            let shape = to_usize(&ds.shape(), at)?;
             ArrayValue::Str(shaped(shape, ds.read_strings()?, at)?)
         }
         Kind::Bytes => read_bytes(ds, &Selection::all())?,

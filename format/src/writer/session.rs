@@ -218,39 +218,53 @@ impl Session {
     /// changes a few bytes of it).
     pub fn commit(&mut self, store: &Store, emit: &Emit) -> Result<()> {
         self.dirty = true;
-        let snap = store.snapshot()?;
         let (fresh, live): (Vec<_>, Vec<_>) = emit
             .blocks
             .iter()
             .partition(|(addr, bytes)| self.space.is_fresh(*addr, bytes.len() as u64));
-        for (addr, bytes) in fresh {
-            self.write_changed(store, &snap, *addr, bytes)?;
-        }
+        self.write_changed(store, &fresh)?;
         if !live.is_empty() && self.existing {
             self.publish_eof(store, false)?;
         }
-        for (addr, bytes) in live {
-            self.write_changed(store, &snap, *addr, bytes)?;
-        }
+        self.write_changed(store, &live)?;
         self.space.clear_fresh();
         self.vlen.committed(emit);
         Ok(())
     }
 
-    /// Write the part of `bytes` that differs from what `snap` holds at `addr`.
-    fn write_changed(
-        &self,
-        store: &Store,
-        snap: &crate::store::Snapshot,
-        addr: Addr,
-        bytes: &[u8],
-    ) -> Result<()> {
-        let at = self.absolute(addr)?;
-        let (skip, len) = changed_span(snap.bytes(), at, bytes);
-        match bytes.get(skip..skip + len).filter(|p| !p.is_empty()) {
-            Some(part) => store.write_at(at + skip as u64, part),
-            None => Ok(()),
+    /// Write the part of each block that differs from what the file holds at its address.
+    /// The spans are found first and the snapshot dropped before writing: where the file
+    /// is an image in memory (no maps), a snapshot held across a write would make the
+    /// write copy the whole image.
+    fn write_changed(&self, store: &Store, blocks: &[&(Addr, Vec<u8>)]) -> Result<()> {
+        let mut spans = Vec::with_capacity(blocks.len());
+        for (addr, bytes) in blocks {
+            spans.push((self.absolute(*addr)?, bytes.len() as u64));
         }
+        // Blocks that overlap one another are written whole: comparing a later one with
+        // the file as it was before the earlier one is not what the file will hold.
+        spans.sort_unstable();
+        let overlap = spans
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.0.saturating_add(a.1) > b.0));
+        let snap = store.snapshot()?;
+        let mut writes = Vec::with_capacity(blocks.len());
+        for (addr, bytes) in blocks {
+            let at = self.absolute(*addr)?;
+            let (skip, len) = if overlap {
+                (0, bytes.len())
+            } else {
+                changed_span(snap.bytes(), at, bytes)
+            };
+            if let Some(part) = bytes.get(skip..skip + len).filter(|p| !p.is_empty()) {
+                writes.push((at + skip as u64, part));
+            }
+        }
+        drop(snap);
+        for (at, part) in writes {
+            store.write_at(at, part)?;
+        }
+        Ok(())
     }
 
     /// The absolute file offset of `addr`.

@@ -79,6 +79,51 @@ fn a_file_made_in_memory_is_the_file_made_on_disk() {
     h5dump_ok(&copy).unwrap();
 }
 
+/// Writing many objects into a file in memory never copies the whole image (a snapshot
+/// held across a write would, making the work quadratic in the file's size).
+#[test]
+fn writing_in_memory_does_not_copy_the_image() {
+    let f = File::create_in_memory().unwrap();
+    fill(&f);
+    let root = f.root().unwrap();
+    for i in 0..200 {
+        let g = root.create_group(&format!("g{i}")).unwrap();
+        g.set_attr("i", i as i64).unwrap();
+        let part = ArrayD::from_shape_fn(IxDyn(&[10, 10]), |p| (p[0] + p[1] + i) as f64);
+        let ds = g
+            .new_dataset("d")
+            .dtype_of::<f64>()
+            .shape(&[25, 25])
+            .chunks(&[8, 8])
+            .deflate(1)
+            .create()
+            .unwrap();
+        // Partial chunks: the stored ones are read back and rewritten.
+        ds.write_slice(
+            &jangada_hdf5::Selection::new([
+                jangada_hdf5::SliceArg::range(3, 13),
+                jangada_hdf5::SliceArg::range(5, 15),
+            ]),
+            &part,
+        )
+        .unwrap();
+        ds.write_slice(
+            &jangada_hdf5::Selection::new([
+                jangada_hdf5::SliceArg::range(0, 10),
+                jangada_hdf5::SliceArg::range(0, 10),
+            ]),
+            &part,
+        )
+        .unwrap();
+    }
+    f.flush().unwrap();
+    assert_eq!(f.image_copies().unwrap(), 0);
+    let back = File::from_bytes(f.to_bytes().unwrap()).unwrap();
+    let d = back.dataset("g7/d").unwrap().read::<f64>().unwrap();
+    assert_eq!(d[[3, 5]], 3.0 + 5.0 + 7.0);
+    assert_eq!(d[[12, 14]], (9 + 9 + 7) as f64);
+}
+
 #[test]
 fn a_read_only_file_in_memory_refuses_writes() {
     let memory = File::create_in_memory().unwrap();

@@ -350,6 +350,14 @@ impl File {
         self.inner.store.write_calls()
     }
 
+    /// Times a write copied the whole in-memory image of the file (files in memory, and
+    /// files on platforms without maps) because a snapshot held it (see
+    /// `Store::image_copies`).
+    #[doc(hidden)]
+    pub fn image_copies(&self) -> Result<u64> {
+        self.inner.store.image_copies()
+    }
+
     /// The decoded superblock.
     pub fn superblock(&self) -> Superblock {
         match self.inner.superblock.read() {

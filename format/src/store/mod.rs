@@ -212,6 +212,8 @@ struct State {
     wmap_failed: bool,
     /// Small writes so far (the map is made after [`MAPPED_AFTER`] of them).
     small_writes: u32,
+    /// Times a write had to copy the in-memory image because a snapshot held it.
+    image_copies: u64,
 }
 
 impl State {
@@ -259,7 +261,10 @@ impl State {
         let mut image = match Arc::try_unwrap(current) {
             Ok(Bytes::Owned(v)) => v,
             Ok(other) => other.as_slice().to_vec(),
-            Err(shared) => shared.as_slice().to_vec(),
+            Err(shared) => {
+                self.image_copies = self.image_copies.saturating_add(1);
+                shared.as_slice().to_vec()
+            }
         };
         let out = f(&mut image);
         self.current = Arc::new(Bytes::Owned(image));
@@ -499,6 +504,7 @@ impl Store {
                 wmap: None,
                 wmap_failed: !sys::MAPS_FOR_WRITING,
                 small_writes: 0,
+                image_copies: 0,
             }),
             held: key.map(|k| (k, writable)),
             storage: None,
@@ -543,6 +549,7 @@ impl Store {
                 wmap: None,
                 wmap_failed: true,
                 small_writes: 0,
+                image_copies: 0,
             }),
             held: None,
             storage: None,
@@ -764,6 +771,14 @@ impl Store {
     #[doc(hidden)]
     pub fn write_calls(&self) -> Result<u64> {
         Ok(self.lock()?.writes)
+    }
+
+    /// Times a write copied the whole in-memory image (of a file without maps) because a
+    /// snapshot still held it: the writer keeps this near zero, or writing many objects
+    /// would take time quadratic in the file's size.
+    #[doc(hidden)]
+    pub fn image_copies(&self) -> Result<u64> {
+        Ok(self.lock()?.image_copies)
     }
 
     /// Flush written data to the storage device.

@@ -18,7 +18,7 @@ use crate::hyperslab::{self, AxisSel};
 use crate::io::{Addr, FileImage};
 use crate::messages::filter_pipeline::FilterPipeline;
 use crate::messages::layout::ChunkedLayout;
-use crate::store::{Snapshot, Store};
+use crate::store::Store;
 use crate::writer::session::Session;
 
 /// Largest run of consecutive unfiltered chunks gathered into one write.
@@ -146,7 +146,6 @@ pub(super) fn write_chunks(
         return Ok(());
     }
     chunk_state(session, store, addr, meta)?;
-    let snap = store.snapshot()?;
     let mut gather = Gather::default();
     let result = Writer {
         session,
@@ -156,7 +155,6 @@ pub(super) fn write_chunks(
         layout,
         sel,
         data,
-        snap: &snap,
         copy_on_write,
     }
     .run(&touched, &mut gather);
@@ -174,7 +172,6 @@ struct Writer<'a> {
     layout: &'a ChunkedLayout,
     sel: &'a [AxisSel],
     data: &'a dyn ElementSource,
-    snap: &'a Snapshot,
     copy_on_write: bool,
 }
 
@@ -352,7 +349,11 @@ impl<'a> Writer<'a> {
         );
         Ok(match (existing, covered) {
             (Some(c), false) => {
-                let img = FileImage::new(self.snap.bytes(), self.session.base, self.session.sizes);
+                // A snapshot of the moment, not one held across the call's writes: where the
+                // file is an image in memory, a held snapshot makes every write copy it.
+                // (The stored chunk is read before anything overwrites or frees it.)
+                let snap = self.store.snapshot()?;
+                let img = FileImage::new(snap.bytes(), self.session.base, self.session.sizes);
                 let stored = img.slice(c.addr, c.size, "chunk")?;
                 if meta.pipeline.filters.is_empty() {
                     stored

@@ -67,6 +67,14 @@ pub enum Error {
     Io(#[from] io::Error),
 }
 
+/// An array whose shape does not fit its data (e.g. `Array::from_shape_vec` with the
+/// wrong length) is the caller's invalid argument.
+impl From<ndarray::ShapeError> for Error {
+    fn from(e: ndarray::ShapeError) -> Self {
+        Error::Invalid(format!("array shape: {e}"))
+    }
+}
+
 impl Error {
     /// Shorthand for [`Error::Corrupt`].
     pub fn corrupt(structure: &'static str, offset: u64, detail: impl Into<String>) -> Self {
@@ -75,5 +83,24 @@ impl Error {
             offset,
             detail: detail.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shape that does not fit the data is reported as the caller's invalid argument,
+    /// and `?` converts it.
+    #[test]
+    fn shape_errors_convert() {
+        fn build() -> Result<ndarray::ArrayD<u8>> {
+            Ok(ndarray::ArrayD::from_shape_vec(
+                ndarray::IxDyn(&[2, 3]),
+                vec![1u8; 5],
+            )?)
+        }
+        let err = build().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("invalid argument: array shape"), "{err}");
     }
 }

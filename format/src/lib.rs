@@ -48,3 +48,8 @@ pub use filters::blosc2::{Blosc2Codec, Blosc2Filter};
 pub use filters::scaleoffset::ScaleOffset;
 pub use filters::szip::SzipCoding;
 pub use filters::zfp::ZfpMode;
+/// The `ndarray` this crate reads into and writes from: use it rather than pinning a
+/// matching version.
+pub use ndarray;
+/// The `num_complex` of the complex element types.
+pub use num_complex;

@@ -87,6 +87,10 @@ pub use file::{
 pub use handle::{open, Handle, LazyField, LazyObject, LazyValue, Mode, ObjectAccess, Schema};
 pub use jangada_derive::Persistable;
 pub use jangada_hdf5 as hdf5;
+/// The `ndarray` of array values (the same as `jangada::hdf5::ndarray`).
+pub use jangada_hdf5::ndarray;
+/// The `num_complex` of complex values.
+pub use jangada_hdf5::num_complex;
 pub use jangada_hdf5::{Selection, SliceArg};
 pub use lazy::{H5Elem, IntoSelection, ProxyDataset};
 pub use mapping::custom::{is_dataset_type, register_dataset_type, remove_dataset_type};

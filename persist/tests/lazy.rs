@@ -209,8 +209,15 @@ fn multidimensional_selections() {
         m.get::<i32>((0..2, SliceArg::stepped(0, 3, 2))).unwrap(),
         arr2(&[[1, 3], [4, 6]]).into_dyn()
     );
-    let sel = vec![SliceArg::Index(-1), SliceArg::range(0, 2)].into_selection();
+    let sel = vec![SliceArg::Index(-1), SliceArg::range(0, 2)]
+        .into_selection()
+        .unwrap();
     assert_eq!(m.get::<i64>(sel).unwrap(), arr1(&[4, 5]).into_dyn());
+    // ndarray's s![] is a selection too (the same story as the HDF5 crate's).
+    assert_eq!(
+        m.get::<i32>(ndarray::s![.., 0..3;2]).unwrap(),
+        arr2(&[[1, 3], [4, 6]]).into_dyn()
+    );
     let err = m.get::<i32>((0, 0, 0)).unwrap_err().to_string();
     assert!(
         err.contains("selection has 3 axes but the dataset has 2"),

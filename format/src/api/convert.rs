@@ -512,14 +512,45 @@ pub fn decode_all<T: H5Type>(dtype: &Datatype, raw: &[u8]) -> Result<Vec<T>> {
     Ok(out)
 }
 
-/// A sink converting elements straight into a `Vec<T>` (no intermediate byte buffer).
-pub(crate) struct TypedSink<T> {
+/// A sink converting elements straight into a `Vec<T>` or a caller's buffer (no
+/// intermediate byte buffer).
+pub(crate) struct TypedSink<T, O = Vec<T>> {
     plan: Plan,
-    out: Vec<T>,
+    out: O,
+    _elem: std::marker::PhantomData<T>,
 }
 
 impl<T: H5Type> TypedSink<T> {
     pub(crate) fn new(dtype: &Datatype, n: usize) -> Result<Self> {
+        let plan = Self::plan_for(dtype)?;
+        // A huge selection: an error, not an abort on allocation failure.
+        let out = crate::hugepage::try_vec_of(n, T::default())
+            .map_err(|_| Error::LimitExceeded(format!("cannot allocate {n} elements")))?;
+        Ok(TypedSink {
+            plan,
+            out,
+            _elem: std::marker::PhantomData,
+        })
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        self.out
+    }
+}
+
+impl<'a, T: H5Type> TypedSink<T, &'a mut [T]> {
+    /// A sink writing into `out` (sized by the caller).
+    pub(crate) fn borrowed(dtype: &Datatype, out: &'a mut [T]) -> Result<Self> {
+        Ok(TypedSink {
+            plan: Self::plan_for(dtype)?,
+            out,
+            _elem: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<T: H5Type, O> TypedSink<T, O> {
+    fn plan_for(dtype: &Datatype) -> Result<Plan> {
         let plan = T::plan(dtype)?;
         if plan.size() != dtype.size() {
             return Err(Error::Type(format!(
@@ -528,22 +559,16 @@ impl<T: H5Type> TypedSink<T> {
                 dtype.size
             )));
         }
-        // A huge selection: an error, not an abort on allocation failure.
-        let out = crate::hugepage::try_vec_of(n, T::default())
-            .map_err(|_| Error::LimitExceeded(format!("cannot allocate {n} elements")))?;
-        Ok(TypedSink { plan, out })
-    }
-
-    pub(crate) fn into_vec(self) -> Vec<T> {
-        self.out
+        Ok(plan)
     }
 }
 
-impl<T: H5Type> Sink for TypedSink<T> {
+impl<T: H5Type, O: AsMut<[T]>> Sink for TypedSink<T, O> {
     fn put(&mut self, dst: usize, src: &[u8]) -> Result<()> {
         let n = src.len() / self.plan.size();
         let slot = self
             .out
+            .as_mut()
             .get_mut(dst..dst + n)
             .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
         T::convert(&self.plan, src, slot);
@@ -555,6 +580,7 @@ impl<T: H5Type> Sink for TypedSink<T> {
         T::convert(&self.plan, elem, &mut one);
         let slot = self
             .out
+            .as_mut()
             .get_mut(dst..dst + n)
             .ok_or_else(|| Error::Invalid("output position out of range".into()))?;
         slot.fill(one[0]);
@@ -562,12 +588,12 @@ impl<T: H5Type> Sink for TypedSink<T> {
     }
 
     fn raw_mut(&mut self, dst: usize, n: usize) -> Option<&mut [u8]> {
-        let slot = self.out.get_mut(dst..dst.checked_add(n)?)?;
+        let slot = self.out.as_mut().get_mut(dst..dst.checked_add(n)?)?;
         T::stored_bytes_mut(&self.plan, slot)
     }
 
     fn raw_all(&mut self) -> Option<&mut [u8]> {
-        T::stored_bytes_mut(&self.plan, &mut self.out)
+        T::stored_bytes_mut(&self.plan, self.out.as_mut())
     }
 }
 

@@ -573,7 +573,8 @@ impl Dataset {
     }
 
     /// Raw element bytes of a selection, in the file's encoding, and the output shape.
-    pub fn read_raw(&self, selection: &Selection) -> Result<(Vec<usize>, Vec<u8>)> {
+    pub fn read_raw(&self, selection: impl super::IntoSelection) -> Result<(Vec<usize>, Vec<u8>)> {
+        let selection = &selection.into_selection()?;
         if self.file.writable() {
             return self.reload()?.read_raw_now(selection);
         }
@@ -605,12 +606,110 @@ impl Dataset {
         self.read_slice(&Selection::all())
     }
 
-    /// A hyperslab selection as an array of `T`; only the chunks it touches are read.
-    pub fn read_slice<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
+    /// A selection as an array of `T`; only the chunks it touches are read. The selection
+    /// is a [`Selection`], ranges and indices (`(10..20, 3)`) or ndarray's `s![10..20, ..;2]`
+    /// (see [`IntoSelection`](super::IntoSelection)).
+    pub fn read_slice<T: H5Type>(&self, selection: impl super::IntoSelection) -> Result<ArrayD<T>> {
+        let selection = selection.into_selection()?;
         if self.file.writable() {
-            return self.reload()?.read_slice_now(selection);
+            return self.reload()?.read_slice_now(&selection);
         }
-        self.read_slice_now(selection)
+        self.read_slice_now(&selection)
+    }
+
+    /// The whole dataset as a one-dimensional array; an error naming the dataset when it
+    /// has another number of dimensions.
+    pub fn read_1d<T: H5Type>(&self) -> Result<ndarray::Array1<T>> {
+        self.read_dim::<T, ndarray::Ix1>()
+    }
+
+    /// The whole dataset as a two-dimensional array (see [`Dataset::read_1d`]).
+    pub fn read_2d<T: H5Type>(&self) -> Result<ndarray::Array2<T>> {
+        self.read_dim::<T, ndarray::Ix2>()
+    }
+
+    /// The whole dataset as an array of the static dimensionality `D` (`Ix1`, `Ix3`, ...).
+    pub fn read_dim<T: H5Type, D: ndarray::Dimension>(&self) -> Result<ndarray::Array<T, D>> {
+        let rank = self.shape().len();
+        if D::NDIM.is_some_and(|n| n != rank) {
+            return Err(Error::Type(format!(
+                "dataset {} has {rank} dimensions, not the {} asked for",
+                self.path,
+                D::NDIM.unwrap_or(rank)
+            )));
+        }
+        let a = self.read::<T>()?;
+        a.into_dimensionality::<D>()
+            .map_err(|e| Error::Type(format!("dataset {}: {e}", self.path)))
+    }
+
+    /// The whole dataset's elements in row-major order, as a flat vector.
+    pub fn read_vec<T: H5Type>(&self) -> Result<Vec<T>> {
+        let a = self.read::<T>()?;
+        // `read` builds standard-layout arrays: taking the vector does not copy.
+        Ok(a.into_raw_vec_and_offset().0)
+    }
+
+    /// Read a selection into `out` (row-major), allocating nothing for the result: for loops
+    /// over many slices into one reused buffer. `out` must hold exactly the selected number
+    /// of elements; returns the selection's shape.
+    pub fn read_slice_into<T: H5Type>(
+        &self,
+        selection: impl super::IntoSelection,
+        out: &mut [T],
+    ) -> Result<Vec<usize>> {
+        let selection = selection.into_selection()?;
+        if self.file.writable() {
+            return self.reload()?.read_slice_into_now(&selection, out);
+        }
+        self.read_slice_into_now(&selection, out)
+    }
+
+    fn read_slice_into_now<T: H5Type>(
+        &self,
+        selection: &Selection,
+        out: &mut [T],
+    ) -> Result<Vec<usize>> {
+        let (sel, shape) = self.resolve(selection)?;
+        let n = hyperslab::selected_count(&sel)?;
+        if out.len() != n {
+            return Err(Error::Invalid(format!(
+                "dataset {}: the selection has {n} elements (shape {shape:?}) but the output \
+                 buffer holds {}",
+                self.path,
+                out.len()
+            )));
+        }
+        let mut sink = convert::TypedSink::<T, &mut [T]>::borrowed(&self.datatype, out)?;
+        self.read_into(&sel, &mut sink)?;
+        Ok(shape)
+    }
+
+    /// Read a selection into the array view `out` (its shape must be the selection's),
+    /// allocating nothing when the view is contiguous in row-major order.
+    pub fn read_slice_into_view<T: H5Type, D: ndarray::Dimension>(
+        &self,
+        selection: impl super::IntoSelection,
+        mut out: ndarray::ArrayViewMut<'_, T, D>,
+    ) -> Result<()> {
+        let selection = selection.into_selection()?;
+        let me = self.reload()?;
+        let (_, shape) = me.resolve(&selection)?;
+        if out.shape() != shape.as_slice() {
+            return Err(Error::Invalid(format!(
+                "dataset {}: the selection has shape {shape:?} but the output view has {:?}",
+                self.path,
+                out.shape()
+            )));
+        }
+        match out.as_slice_mut() {
+            Some(flat) => me.read_slice_into_now(&selection, flat).map(drop),
+            None => {
+                let a = me.read_slice_now::<T>(&selection)?;
+                out.iter_mut().zip(a.iter()).for_each(|(o, v)| *o = *v);
+                Ok(())
+            }
+        }
     }
 
     fn read_slice_now<T: H5Type>(&self, selection: &Selection) -> Result<ArrayD<T>> {
@@ -643,7 +742,8 @@ impl Dataset {
     }
 
     /// A selection decoded dynamically.
-    pub fn read_dyn_slice(&self, selection: &Selection) -> Result<DynArray> {
+    pub fn read_dyn_slice(&self, selection: impl super::IntoSelection) -> Result<DynArray> {
+        let selection = &selection.into_selection()?;
         if self.is_null() {
             return Ok(DynArray {
                 dtype: self.datatype.clone(),

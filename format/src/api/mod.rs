@@ -12,6 +12,7 @@ mod file;
 mod group;
 mod node;
 mod read;
+mod select;
 mod selection;
 mod soft_float;
 mod value;
@@ -37,6 +38,7 @@ pub use dataset::{Dataset, LayoutKind};
 pub use file::{File, Mode, DEFAULT_READ_LIMIT};
 pub use group::Group;
 pub use node::{NamedDatatype, Node};
+pub use select::{IntoSelection, IntoSliceArg};
 pub use selection::{Selection, SliceArg};
 pub use soft_float::FloatLayout;
 pub use value::{

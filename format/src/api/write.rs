@@ -491,9 +491,9 @@ impl GroupBuilder {
 impl Dataset {
     fn resolve_for_write(
         &self,
-        selection: &Selection,
+        selection: impl super::IntoSelection,
     ) -> Result<(Vec<hyperslab::AxisSel>, Vec<usize>)> {
-        self.reload()?.resolve_current(selection)
+        self.reload()?.resolve_current(&selection.into_selection()?)
     }
 
     /// Resolve `selection` against this handle's shape (current when the handle was just
@@ -518,7 +518,7 @@ impl Dataset {
     }
 
     /// Write raw element bytes (the dataset's encoding, selection order).
-    pub fn write_raw(&self, selection: &Selection, bytes: &[u8]) -> Result<()> {
+    pub fn write_raw(&self, selection: impl super::IntoSelection, bytes: &[u8]) -> Result<()> {
         let (sel, _) = self.resolve_for_write(selection)?;
         let file = self.file_inner();
         let mut session = file.session()?;
@@ -530,9 +530,15 @@ impl Dataset {
         self.write_slice(&Selection::all(), data)
     }
 
-    /// Write `data` into a selection; its shape must equal the selection's (dropped axes
-    /// removed), or `data` may be a single value written everywhere.
-    pub fn write_slice<T: H5Write>(&self, selection: &Selection, data: &ArrayD<T>) -> Result<()> {
+    /// Write `data` into a selection (a [`Selection`], ranges and indices, or ndarray's
+    /// `s![..]`: see [`IntoSelection`](super::IntoSelection)); its shape must equal the
+    /// selection's (dropped axes removed), or `data` may be a single value written
+    /// everywhere.
+    pub fn write_slice<T: H5Write>(
+        &self,
+        selection: impl super::IntoSelection,
+        data: &ArrayD<T>,
+    ) -> Result<()> {
         let (sel, shape) = self.resolve_for_write(selection)?;
         self.write_resolved(&sel, &shape, data)
     }
@@ -584,7 +590,11 @@ impl Dataset {
     }
 
     /// Write strings into a selection of a string dataset.
-    pub fn write_strings(&self, selection: &Selection, values: &[String]) -> Result<()> {
+    pub fn write_strings(
+        &self,
+        selection: impl super::IntoSelection,
+        values: &[String],
+    ) -> Result<()> {
         let (sel, _) = self.resolve_for_write(selection)?;
         let n = hyperslab::selected_count(&sel)?;
         if values.len() != n {

@@ -32,12 +32,11 @@ use crate::mapping::{time, DATASET_TYPE};
 use crate::value::{ArrayValue, CustomDataset, DatetimeIndex, Timestamp, Value};
 
 mod dtype;
-mod select;
 mod text;
 use dtype::dtype_str;
 use dtype::safe_cast;
 pub use dtype::H5Elem;
-pub use select::{IntoSelection, IntoSliceArg};
+pub use jangada_hdf5::{IntoSelection, IntoSliceArg};
 
 /// A lazily read (and, in `r+`/`a`/`w` mode, written) dataset of an open file: an array
 /// (`numpy.ndarray`), a time value (`pandas.Timestamp`, `pandas.DatetimeIndex`) or a
@@ -186,13 +185,13 @@ impl<'h> ProxyDataset<'h> {
     /// A selection read as `T` (numeric conversions as h5py does them; a time dataset
     /// gives its stored wall-clock nanoseconds, see [`ProxyDataset::get_timestamps`]).
     pub fn get<T: H5Type>(&self, sel: impl IntoSelection) -> Result<ArrayD<T>> {
-        Ok(self.current()?.read_slice::<T>(&sel.into_selection())?)
+        Ok(self.current()?.read_slice::<T>(&sel.into_selection()?)?)
     }
 
     /// A selection as an array of the stored element type.
     pub fn get_dyn(&self, sel: impl IntoSelection) -> Result<ArrayValue> {
         let ds = self.current()?;
-        let sel = sel.into_selection();
+        let sel = sel.into_selection()?;
         let dt = dtype_str(&ds);
         let t = dt.trim_start_matches(['<', '>', '|', '=']);
         Ok(match t {
@@ -243,7 +242,7 @@ impl<'h> ProxyDataset<'h> {
     /// flattened in selection order, with the zone.
     pub fn get_timestamps(&self, sel: impl IntoSelection) -> Result<DatetimeIndex> {
         self.time_only("read timestamps from")?;
-        let wall = self.current()?.read_slice::<i64>(&sel.into_selection())?;
+        let wall = self.current()?.read_slice::<i64>(&sel.into_selection()?)?;
         let wall: Vec<i64> = wall.iter().copied().collect();
         Ok(DatetimeIndex {
             ns: time::to_instant(&wall, self.tz.as_deref())?,
@@ -255,7 +254,7 @@ impl<'h> ProxyDataset<'h> {
     /// for time datasets a [`Timestamp`] (one element selected from a 0-d dataset or by
     /// an index) or a [`DatetimeIndex`], for custom dataset types a [`Value::Custom`].
     pub fn get_value(&self, sel: impl IntoSelection) -> Result<Value> {
-        let sel = sel.into_selection();
+        let sel = sel.into_selection()?;
         match self.kind {
             DatasetType::NdArray => return Ok(Value::Array(self.get_dyn(sel)?)),
             DatasetType::Custom => {
@@ -423,7 +422,7 @@ impl<'h> ProxyDataset<'h> {
         self.array_only()?;
         let ds = self.current()?;
         self.check_dtype(&ds, T::DTYPE)?;
-        let sel = sel.into_selection();
+        let sel = sel.into_selection()?;
         self.check_fits(&ds, &sel, data.shape())?;
         let ds = self.grow_for(ds, &sel)?;
         Ok(ds.write_slice(&sel, &data.to_owned().into_dyn())?)
@@ -445,7 +444,7 @@ impl<'h> ProxyDataset<'h> {
         self.time_only("write timestamps to")?;
         self.check_tz(times.tz.as_deref())?;
         let wall = time::to_wall(&times.ns, times.tz.as_deref())?;
-        let sel = sel.into_selection();
+        let sel = sel.into_selection()?;
         let n = wall.len();
         let ds = self.current()?;
         let data_shape: &[usize] = if n == 1 { &[] } else { &[n] };

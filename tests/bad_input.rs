@@ -139,7 +139,7 @@ fn hdf5_sample() -> Vec<u8> {
         .shape(&[2])
         .create()
         .unwrap();
-    fstr.write_strings(&Selection::all(), &strings(&["abc", "d"]))
+    fstr.write_strings(Selection::all(), &strings(&["abc", "d"]))
         .unwrap();
     r.new_dataset("empty")
         .dtype_of::<f64>()
@@ -213,7 +213,7 @@ fn run_hdf5_case(table: &str, n: usize, case: &str, expect: &str, mode: HMode, o
         ext.append(&arr2(&[[5i32, 6]]).into_dyn()).unwrap();
         f.dataset("vstr")
             .unwrap()
-            .write_strings(&sel(&[idx(0)]), &strings(&["zz"]))
+            .write_strings(sel(&[idx(0)]), &strings(&["zz"]))
             .unwrap();
         drop((r, ext));
         f.close().unwrap();
@@ -299,7 +299,7 @@ fn hdf5_reads() {
             Ok(())
         }),
         ("dynamic read out of range", "out of range", |f| {
-            f.dataset("ext")?.read_dyn_slice(&sel(&[idx(-3)]))?;
+            f.dataset("ext")?.read_dyn_slice(sel(&[idx(-3)]))?;
             Ok(())
         }),
         ("numbers read from strings", "type|string", |f| {
@@ -370,7 +370,7 @@ fn hdf5_clamped_and_reversed_slices_follow_numpy() {
     f.flush().unwrap();
     let before = bytes(&p);
     // Writing nothing to an empty selection is a no-op, as in h5py.
-    ds.write_slice(&sel(&[rng(2, 1)]), &a1(Vec::<u8>::new()))
+    ds.write_slice(sel(&[rng(2, 1)]), &a1(Vec::<u8>::new()))
         .unwrap();
     f.flush().unwrap();
     assert!(bytes(&p) == before, "an empty write changed the file");
@@ -384,39 +384,39 @@ fn hdf5_clamped_and_reversed_slices_follow_numpy() {
 fn hdf5_writes() {
     let cases: &[(&str, &str, FOp)] = &[
         ("write index past the end", "out of range", |f| {
-            f.dataset("contig")?.write_slice(&sel(&[idx(3)]), &a0(1u8))
+            f.dataset("contig")?.write_slice(sel(&[idx(3)]), &a0(1u8))
         }),
         (
             "write negative index before the start",
             "out of range",
             |f| {
                 f.dataset("ext")?
-                    .write_slice(&sel(&[idx(-3)]), &a1(vec![1i32, 2]))
+                    .write_slice(sel(&[idx(-3)]), &a1(vec![1i32, 2]))
             },
         ),
         ("write zero step", "step", |f| {
             f.dataset("contig")?
-                .write_slice(&sel(&[step(0, 3, 0)]), &a0(1u8))
+                .write_slice(sel(&[step(0, 3, 0)]), &a0(1u8))
         }),
         ("write negative step", "step", |f| {
             f.dataset("contig")?
-                .write_slice(&sel(&[step(2, 0, -1)]), &a1(vec![1u8, 2]))
+                .write_slice(sel(&[step(2, 0, -1)]), &a1(vec![1u8, 2]))
         }),
         ("write to a reversed range", "shape", |f| {
             f.dataset("contig")?
-                .write_slice(&sel(&[rng(2, 0)]), &a1(vec![1u8, 2]))
+                .write_slice(sel(&[rng(2, 0)]), &a1(vec![1u8, 2]))
         }),
         ("write past the end of a clamped range", "shape", |f| {
             f.dataset("contig")?
-                .write_slice(&sel(&[rng(1, 5)]), &a1(vec![1u8, 2, 3, 4]))
+                .write_slice(sel(&[rng(1, 5)]), &a1(vec![1u8, 2, 3, 4]))
         }),
         ("write with too many axes", "axes", |f| {
             f.dataset("contig")?
-                .write_slice(&sel(&[idx(0), idx(0)]), &a0(1u8))
+                .write_slice(sel(&[idx(0), idx(0)]), &a0(1u8))
         }),
         ("write an index of a 0-d dataset", "0-d|scalar", |f| {
             f.dataset("scalar")?
-                .write_slice(&sel(&[idx(0)]), &a0(1.0f64))
+                .write_slice(sel(&[idx(0)]), &a0(1.0f64))
         }),
         ("write whole with a wrong shape", "shape", |f| {
             f.dataset("contig")?.write(&a1(vec![1u8, 2]))
@@ -426,7 +426,7 @@ fn hdf5_writes() {
         }),
         ("write too few axes of data", "shape", |f| {
             f.dataset("ext")?
-                .write_slice(&sel(&[rng(0, 2)]), &a1(vec![1i32, 2]))
+                .write_slice(sel(&[rng(0, 2)]), &a1(vec![1i32, 2]))
         }),
         ("write an array into a 0-d dataset", "shape", |f| {
             f.dataset("scalar")?.write(&a1(vec![1.0f64, 2.0]))
@@ -442,36 +442,36 @@ fn hdf5_writes() {
         }),
         ("write strings into numbers", "string", |f| {
             f.dataset("contig")?
-                .write_strings(&Selection::all(), &strings(&["a", "b", "c"]))
+                .write_strings(Selection::all(), &strings(&["a", "b", "c"]))
         }),
         ("write too few strings", "strings", |f| {
             f.dataset("vstr")?
-                .write_strings(&Selection::all(), &strings(&["a"]))
+                .write_strings(Selection::all(), &strings(&["a"]))
         }),
         ("write strings out of range", "out of range", |f| {
             f.dataset("vstr")?
-                .write_strings(&sel(&[idx(2)]), &strings(&["a"]))
+                .write_strings(sel(&[idx(2)]), &strings(&["a"]))
         }),
         ("write a fixed string too long", "longer", |f| {
             f.dataset("fstr")?
-                .write_strings(&Selection::all(), &strings(&["abcd", "e"]))
+                .write_strings(Selection::all(), &strings(&["abcd", "e"]))
         }),
         ("write to a null dataset", "null|no data", |f| {
             f.dataset("empty")?.write(&a0(1.0f64))
         }),
         ("write strings to a null dataset", "null|no data", |f| {
             f.dataset("empty")?
-                .write_strings(&Selection::all(), &strings(&[]))
+                .write_strings(Selection::all(), &strings(&[]))
         }),
         ("write_raw with too few bytes", "bytes", |f| {
-            f.dataset("contig")?.write_raw(&Selection::all(), &[1, 2])
+            f.dataset("contig")?.write_raw(Selection::all(), &[1, 2])
         }),
         ("write_raw with too many bytes", "bytes", |f| {
             f.dataset("contig")?
-                .write_raw(&Selection::all(), &[1, 2, 3, 4])
+                .write_raw(Selection::all(), &[1, 2, 3, 4])
         }),
         ("write_raw out of range", "out of range", |f| {
-            f.dataset("contig")?.write_raw(&sel(&[idx(7)]), &[1])
+            f.dataset("contig")?.write_raw(sel(&[idx(7)]), &[1])
         }),
     ];
     run_hdf5_table("hdf5_writes", HMode::ReadWrite, cases);
@@ -1295,19 +1295,18 @@ fn hdf5_read_only() {
                 .write(&ArrayD::from_elem(IxDyn(&[2, 2]), 0i32))
         }),
         ("write_slice", "read-only", |f| {
-            f.dataset("contig")?.write_slice(&sel(&[idx(0)]), &a0(9u8))
+            f.dataset("contig")?.write_slice(sel(&[idx(0)]), &a0(9u8))
         }),
         ("write_raw", "read-only", |f| {
-            f.dataset("contig")?
-                .write_raw(&Selection::all(), &[1, 2, 3])
+            f.dataset("contig")?.write_raw(Selection::all(), &[1, 2, 3])
         }),
         ("write_strings", "read-only", |f| {
             f.dataset("vstr")?
-                .write_strings(&Selection::all(), &strings(&["x", "y"]))
+                .write_strings(Selection::all(), &strings(&["x", "y"]))
         }),
         ("write_strings fixed", "read-only", |f| {
             f.dataset("fstr")?
-                .write_strings(&Selection::all(), &strings(&["x", "y"]))
+                .write_strings(Selection::all(), &strings(&["x", "y"]))
         }),
         ("resize", "read-only", |f| f.dataset("ext")?.resize(&[4, 4])),
         ("append", "read-only", |f| {
@@ -2320,9 +2319,9 @@ fn hdf5_numeric_conversions_follow_h5py() {
     std::fs::write(&p, sample_bytes()).unwrap();
     let f = File::open_rw(&p).unwrap();
     let ds = f.dataset("ext").unwrap();
-    ds.write_slice(&sel(&[idx(0)]), &a1(vec![1.7f64, -2.9]))
+    ds.write_slice(sel(&[idx(0)]), &a1(vec![1.7f64, -2.9]))
         .unwrap();
-    ds.write_slice(&sel(&[idx(1)]), &a1(vec![f64::NAN, 1e300]))
+    ds.write_slice(sel(&[idx(1)]), &a1(vec![f64::NAN, 1e300]))
         .unwrap();
     assert_eq!(
         ds.read::<i32>().unwrap(),

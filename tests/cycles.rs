@@ -203,7 +203,7 @@ fn one_heap_object_referenced_by_every_element_is_bounded() {
     let (_, raw) = file
         .dataset("s")
         .unwrap()
-        .read_raw(&Selection::all())
+        .read_raw(Selection::all())
         .unwrap();
     assert_eq!(file.dataset("s").unwrap().read_strings().unwrap(), values);
     assert_eq!(raw[..4], 100_000u32.to_le_bytes());
@@ -251,11 +251,11 @@ fn selections_too_large_to_allocate_are_errors_not_aborts() {
     let ds = file.dataset("h").unwrap();
     assert_eq!(ds.size(), 1 << 50);
     // The read limit refuses it first...
-    let e = ds.read_raw(&Selection::all()).unwrap_err().to_string();
+    let e = ds.read_raw(Selection::all()).unwrap_err().to_string();
     assert!(e.contains("read limit"), "{e}");
     // ...and without a limit the allocation itself fails cleanly.
     file.set_read_limit(u64::MAX);
-    let e = ds.read_raw(&Selection::all()).unwrap_err().to_string();
+    let e = ds.read_raw(Selection::all()).unwrap_err().to_string();
     assert!(e.contains("cannot allocate"), "{e}");
     let e = ds.read::<u8>().unwrap_err().to_string();
     assert!(e.contains("cannot allocate"), "{e}");

@@ -90,7 +90,7 @@ fn external_storage_reads_writes_and_resolves_as_libhdf5() {
     let part: ArrayD<i32> = file
         .dataset("two_files")
         .unwrap()
-        .read_slice(&Selection::new([SliceArg::stepped(15, 26, 2)]))
+        .read_slice(Selection::new([SliceArg::stepped(15, 26, 2)]))
         .unwrap();
     assert_eq!(
         part.as_slice().unwrap(),
@@ -181,7 +181,7 @@ fn external_storage_reads_writes_and_resolves_as_libhdf5() {
             .create()
             .unwrap();
         let v = ArrayD::from_shape_vec(IxDyn(&[3]), vec![7i64, 8, 9]).unwrap();
-        d.write_slice(&Selection::new([SliceArg::range(4, 7)]), &v)
+        d.write_slice(Selection::new([SliceArg::range(4, 7)]), &v)
             .unwrap();
         // Refused: segments too small, filters with external storage.
         assert!(root

@@ -177,8 +177,8 @@ fn files_from_h5py_read_as_h5py_reads_them() {
         assert_eq!(a.filters()[0].id, 5);
         let b = ff.dataset(&format!("{name}_plain")).unwrap();
         assert_eq!(
-            a.read_raw(&Selection::all()).unwrap(),
-            b.read_raw(&Selection::all()).unwrap(),
+            a.read_raw(Selection::all()).unwrap(),
+            b.read_raw(Selection::all()).unwrap(),
             "{name}"
         );
     }
@@ -188,7 +188,7 @@ fn files_from_h5py_read_as_h5py_reads_them() {
     for (name, hex) in raw.as_object().unwrap() {
         let ds = file.dataset(name).unwrap();
         assert_eq!(ds.filters()[0].id, 5, "{name}");
-        let (_, bytes) = ds.read_raw(&Selection::all()).unwrap();
+        let (_, bytes) = ds.read_raw(Selection::all()).unwrap();
         let ours: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(&ours, hex.as_str().unwrap(), "{name}");
     }
@@ -353,8 +353,8 @@ fn files_we_write_read_back_in_h5py_as_libhdf5_writes_them() {
         let a = file.dataset(&format!("f/{}", c.name)).unwrap();
         let b = file.dataset(&format!("orig/{}", c.name)).unwrap();
         assert_eq!(
-            a.read_raw(&Selection::all()).unwrap(),
-            b.read_raw(&Selection::all()).unwrap(),
+            a.read_raw(Selection::all()).unwrap(),
+            b.read_raw(Selection::all()).unwrap(),
             "{}",
             c.name
         );

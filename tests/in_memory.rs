@@ -100,7 +100,7 @@ fn writing_in_memory_does_not_copy_the_image() {
             .unwrap();
         // Partial chunks: the stored ones are read back and rewritten.
         ds.write_slice(
-            &jangada_hdf5::Selection::new([
+            jangada_hdf5::Selection::new([
                 jangada_hdf5::SliceArg::range(3, 13),
                 jangada_hdf5::SliceArg::range(5, 15),
             ]),
@@ -108,7 +108,7 @@ fn writing_in_memory_does_not_copy_the_image() {
         )
         .unwrap();
         ds.write_slice(
-            &jangada_hdf5::Selection::new([
+            jangada_hdf5::Selection::new([
                 jangada_hdf5::SliceArg::range(0, 10),
                 jangada_hdf5::SliceArg::range(0, 10),
             ]),

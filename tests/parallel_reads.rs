@@ -40,10 +40,10 @@ fn make(path: &PathBuf, apply: fn(jangada_hdf5::DatasetBuilder) -> jangada_hdf5:
     .create()
     .unwrap();
     let top = ArrayD::from_shape_fn(IxDyn(&[700, 1100]), |i| value(i[0], i[1]));
-    ds.write_slice(&Selection::new([SliceArg::range(0, 700)]), &top)
+    ds.write_slice(Selection::new([SliceArg::range(0, 700)]), &top)
         .unwrap();
     let bottom = ArrayD::from_shape_fn(IxDyn(&[600, 1100]), |i| value(i[0] + 900, i[1]));
-    ds.write_slice(&Selection::new([SliceArg::range(900, 1500)]), &bottom)
+    ds.write_slice(Selection::new([SliceArg::range(900, 1500)]), &bottom)
         .unwrap();
     f.close().unwrap();
 }

@@ -116,7 +116,7 @@ fn writes_appends_and_shrinks_stay_readable_by_h5py() {
                 // becomes whole and is filtered), then grow to a new partial edge.
                 let d = file.dataset(&format!("ea_{tag}")).unwrap();
                 let part = ArrayD::from_shape_vec(IxDyn(&[2]), vec![-1i32, -2]).unwrap();
-                d.write_slice(&Selection::new([SliceArg::range(101, 103)]), &part)
+                d.write_slice(Selection::new([SliceArg::range(101, 103)]), &part)
                     .unwrap();
                 let more: Vec<i32> = (0..14).map(|i| 1000 + i).collect();
                 d.append(&ArrayD::from_shape_vec(IxDyn(&[14]), more).unwrap())
@@ -125,7 +125,7 @@ fn writes_appends_and_shrinks_stay_readable_by_h5py() {
                 let f = file.dataset(&format!("fa_{tag}")).unwrap();
                 let block = ArrayD::from_elem(IxDyn(&[4, 4]), 0.5f64);
                 f.write_slice(
-                    &Selection::new([SliceArg::range(33, 37), SliceArg::range(19, 23)]),
+                    Selection::new([SliceArg::range(33, 37), SliceArg::range(19, 23)]),
                     &block,
                 )
                 .unwrap();

@@ -39,14 +39,14 @@ fn reads_over_the_limit_are_refused_and_slices_under_it_read() {
     for err in [
         huge.read::<f64>().unwrap_err(),
         huge.read_dyn().unwrap_err(),
-        huge.read_raw(&Selection::all()).unwrap_err(),
+        huge.read_raw(Selection::all()).unwrap_err(),
     ] {
         assert!(matches!(err, Error::LimitExceeded(_)), "{err}");
         assert!(err.to_string().contains("read limit"), "{err}");
     }
     // A slice of it reads (fill values).
     let part: ArrayD<f64> = huge
-        .read_slice(&Selection::new([
+        .read_slice(Selection::new([
             SliceArg::range(0, 2),
             SliceArg::range(0, 3),
         ]))
@@ -61,7 +61,7 @@ fn reads_over_the_limit_are_refused_and_slices_under_it_read() {
         "{err}"
     );
     let half: ArrayD<f64> = x
-        .read_slice(&Selection::new([SliceArg::range(0, 500)]))
+        .read_slice(Selection::new([SliceArg::range(0, 500)]))
         .unwrap();
     assert_eq!(half[[499]], 499.0);
     std::fs::remove_dir_all(&dir).unwrap();

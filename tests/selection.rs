@@ -135,7 +135,7 @@ fn selections_equal_slices_of_the_whole() {
     });
     for (name, d, expected) in &all {
         if expected.ndim() == 0 {
-            let v: ArrayD<f64> = d.read_slice(&Selection::all()).unwrap();
+            let v: ArrayD<f64> = d.read_slice(Selection::all()).unwrap();
             assert!(same(&v, expected), "{name}");
             continue;
         }
@@ -143,7 +143,7 @@ fn selections_equal_slices_of_the_whole() {
         runner
             .run(&strategy, |(args, info)| {
                 let ours: ArrayD<f64> = d
-                    .read_slice(&Selection::new(args.clone()))
+                    .read_slice(Selection::new(args.clone()))
                     .map_err(|e| TestCaseError::fail(format!("{name} {args:?}: {e}")))?;
                 let theirs = expected.slice(info.as_slice()).to_owned();
                 prop_assert!(
@@ -192,7 +192,7 @@ fn a_selection_reads_only_the_chunks_it_touches() {
         );
         let first = d.chunks().unwrap()[0] as i64;
         let part: ArrayD<f64> = spoiled
-            .read_slice(&Selection::new([SliceArg::range(0, first)]))
+            .read_slice(Selection::new([SliceArg::range(0, first)]))
             .unwrap();
         assert!(
             same(

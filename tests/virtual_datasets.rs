@@ -153,7 +153,7 @@ fn virtual_datasets_match_h5py() {
         }
         let several = f.dataset("several").unwrap();
         let s = several
-            .read_dyn_slice(&Selection::new([SliceArg::stepped(12, 33, 3)]))
+            .read_dyn_slice(Selection::new([SliceArg::stepped(12, 33, 3)]))
             .unwrap();
         assert_eq!(ints(&s.elements), json_ints(&want["several_slice"]));
         let strided = f.dataset("strided").unwrap();

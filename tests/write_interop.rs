@@ -624,7 +624,7 @@ fn dataset_dtypes_and_strings() {
             .create()
             .unwrap();
         fixed
-            .write_strings(&Selection::all(), &["ab".into(), "abcde".into(), "".into()])
+            .write_strings(Selection::all(), &["ab".into(), "abcde".into(), "".into()])
             .unwrap();
         f.close().unwrap();
     }
@@ -720,7 +720,7 @@ fn filters_and_fill_values() {
             .create()
             .unwrap();
         fc.write_slice(
-            &Selection::new([SliceArg::range(0, 2), SliceArg::range(0, 2)]),
+            Selection::new([SliceArg::range(0, 2), SliceArg::range(0, 2)]),
             &arr(&[2, 2], vec![1i16, 2, 3, 4]),
         )
         .unwrap();
@@ -775,19 +775,19 @@ fn write_slice_resize_append() {
             let ds = b.create().unwrap();
             // Every other row, columns 1, 4, 7.
             ds.write_slice(
-                &Selection::new([SliceArg::stepped(0, 6, 2), SliceArg::stepped(1, 8, 3)]),
+                Selection::new([SliceArg::stepped(0, 6, 2), SliceArg::stepped(1, 8, 3)]),
                 &arr(&[3, 3], (1..=9).collect()),
             )
             .unwrap();
             // One row by index (a dropped axis), negative positions.
             ds.write_slice(
-                &Selection::new([SliceArg::Index(-1), SliceArg::range(-3, 8)]),
+                Selection::new([SliceArg::Index(-1), SliceArg::range(-3, 8)]),
                 &arr(&[3], vec![-1, -2, -3]),
             )
             .unwrap();
             // A broadcast scalar.
             ds.write_slice(
-                &Selection::new([SliceArg::range(1, 2), SliceArg::range(0, 2)]),
+                Selection::new([SliceArg::range(1, 2), SliceArg::range(0, 2)]),
                 &arr(&[], vec![99]),
             )
             .unwrap();
@@ -800,7 +800,7 @@ fn write_slice_resize_append() {
             .create()
             .unwrap();
         d3.write_slice(
-            &Selection::new([
+            Selection::new([
                 SliceArg::stepped(1, 4, 2),
                 SliceArg::Index(2),
                 SliceArg::stepped(0, 6, 5),
@@ -884,7 +884,7 @@ fn write_slice_resize_append() {
         for i in 0..10 {
             aps.resize(&[i + 1]).unwrap();
             aps.write_strings(
-                &Selection::new([SliceArg::range(i as i64, i as i64 + 1)]),
+                Selection::new([SliceArg::range(i as i64, i as i64 + 1)]),
                 &[format!("s{i}")],
             )
             .unwrap();

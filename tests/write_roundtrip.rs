@@ -802,7 +802,7 @@ fn bad_shapes() {
     });
     refused("write_slice shape mismatch", |f| {
         f.dataset("ext")?.write_slice(
-            &Selection::new([SliceArg::range(0, 2), SliceArg::range(0, 1)]),
+            Selection::new([SliceArg::range(0, 2), SliceArg::range(0, 1)]),
             &ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![1i32, 2, 3, 4]).unwrap(),
         )
     });
@@ -811,19 +811,19 @@ fn bad_shapes() {
     });
     refused("selection out of range", |f| {
         f.dataset("contig")?.write_slice(
-            &Selection::new([SliceArg::range(2, 5)]),
+            Selection::new([SliceArg::range(2, 5)]),
             &a1(vec![1u8, 2, 3]),
         )
     });
     refused("index out of range", |f| {
         f.dataset("contig")?.write_slice(
-            &Selection::new([SliceArg::Index(3)]),
+            Selection::new([SliceArg::Index(3)]),
             &ArrayD::from_shape_vec(IxDyn(&[]), vec![1u8]).unwrap(),
         )
     });
     refused("too many selection axes", |f| {
         f.dataset("contig")?.write_slice(
-            &Selection::new([SliceArg::Index(0), SliceArg::Index(0)]),
+            Selection::new([SliceArg::Index(0), SliceArg::Index(0)]),
             &ArrayD::from_shape_vec(IxDyn(&[]), vec![1u8]).unwrap(),
         )
     });
@@ -917,7 +917,7 @@ fn bad_shapes() {
     });
     refused("strings into a number dataset", |f| {
         f.dataset("contig")?
-            .write_strings(&Selection::all(), &["a".into(), "b".into(), "c".into()])
+            .write_strings(Selection::all(), &["a".into(), "b".into(), "c".into()])
     });
     refused("complex into an integer dataset", |f| {
         f.dataset("contig")?

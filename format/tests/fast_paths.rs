@@ -60,7 +60,7 @@ fn h5py_reads_our_parallel_deflate() {
         .create()
         .unwrap();
     ds.write_slice(
-        &Selection::new([SliceArg::range(1000, 99_999)]),
+        Selection::new([SliceArg::range(1000, 99_999)]),
         &smooth(98_999),
     )
     .unwrap();

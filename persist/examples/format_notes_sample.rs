@@ -56,7 +56,7 @@ fn main() -> Result<()> {
         .deflate(4)
         .fill_value(-1i32)?
         .create()?
-        .write_slice(&Selection::all(), &arr(vec![7i32; 8]))?;
+        .write_slice(Selection::all(), &arr(vec![7i32; 8]))?;
     let ea = root
         .new_dataset("ext")
         .dtype_of::<f64>()

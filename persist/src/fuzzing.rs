@@ -171,12 +171,12 @@ impl Walk {
             return;
         }
         let _ = d.read_dyn();
-        let _ = d.read_raw(&Selection::all());
+        let _ = d.read_raw(Selection::all());
         // A few slices: the first element, every other element, the last along axis 0.
         let first = Selection::new(d.shape().iter().map(|_| SliceArg::range(0, 1)));
         let _ = d.read_dyn_slice(&first);
-        let _ = d.read_dyn_slice(&Selection::new([SliceArg::stepped(0, i64::MAX, 2)]));
-        let _ = d.read_dyn_slice(&Selection::new([SliceArg::Index(-1)]));
+        let _ = d.read_dyn_slice(Selection::new([SliceArg::stepped(0, i64::MAX, 2)]));
+        let _ = d.read_dyn_slice(Selection::new([SliceArg::Index(-1)]));
     }
 }
 

@@ -205,7 +205,7 @@ pub fn preview(ds: &Dataset) -> Result<Value> {
     let plan = plan(dims.as_deref(), is_numeric(ds.dtype()));
     let data = match plan.kind {
         Kind::Empty => Vec::new(),
-        _ => ds.read_dyn_slice(&plan.selection())?.elements,
+        _ => ds.read_dyn_slice(plan.selection())?.elements,
     };
     let stored_bytes = ds
         .chunks()

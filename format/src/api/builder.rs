@@ -542,7 +542,7 @@ impl DatasetBuilder {
             )));
         }
         let ds = self.create()?;
-        ds.write_strings(&Selection::all(), values)?;
+        ds.write_strings(Selection::all(), values)?;
         Ok(ds)
     }
 }

@@ -603,7 +603,7 @@ impl Dataset {
 
     /// The whole dataset as an array of `T`.
     pub fn read<T: H5Type>(&self) -> Result<ArrayD<T>> {
-        self.read_slice(&Selection::all())
+        self.read_slice(Selection::all())
     }
 
     /// A selection as an array of `T`; only the chunks it touches are read. The selection
@@ -738,7 +738,7 @@ impl Dataset {
 
     /// The whole dataset decoded dynamically (any datatype).
     pub fn read_dyn(&self) -> Result<DynArray> {
-        self.read_dyn_slice(&Selection::all())
+        self.read_dyn_slice(Selection::all())
     }
 
     /// A selection decoded dynamically.

@@ -647,7 +647,7 @@ mod tests {
         let part = grid(10, 20);
         sparse
             .write_slice(
-                &Selection::new([SliceArg::range(9, 19), SliceArg::range(30, 50)]),
+                Selection::new([SliceArg::range(9, 19), SliceArg::range(30, 50)]),
                 &part,
             )
             .unwrap();
@@ -685,7 +685,7 @@ mod tests {
             .create()
             .unwrap();
         let raw: Vec<u8> = g.iter().flat_map(|v| v.to_be_bytes()).collect();
-        ds.write_raw(&Selection::all(), &raw).unwrap();
+        ds.write_raw(Selection::all(), &raw).unwrap();
         f.close().unwrap();
     }
 
@@ -757,8 +757,8 @@ mod tests {
             let (d, m) = (disk.dataset(name).unwrap(), memory.dataset(name).unwrap());
             assert_eq!(d.read::<u16>().unwrap(), m.read::<u16>().unwrap(), "{name}");
             assert_eq!(
-                d.read_raw(&Selection::all()).unwrap(),
-                m.read_raw(&Selection::all()).unwrap()
+                d.read_raw(Selection::all()).unwrap(),
+                m.read_raw(Selection::all()).unwrap()
             );
         }
         let line = disk.dataset("line").unwrap().read::<u16>().unwrap();

@@ -789,7 +789,7 @@ fn read_box(src: &Dataset, lo: &[u64], hi: &[u64]) -> Result<Vec<u8>> {
             Ok(SliceArg::range(l, h + 1))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(src.read_raw(&Selection::new(args))?.1)
+    Ok(src.read_raw(Selection::new(args))?.1)
 }
 
 #[cfg(test)]

@@ -527,7 +527,7 @@ impl Dataset {
 
     /// Write the whole dataset.
     pub fn write<T: H5Write>(&self, data: &ArrayD<T>) -> Result<()> {
-        self.write_slice(&Selection::all(), data)
+        self.write_slice(Selection::all(), data)
     }
 
     /// Write `data` into a selection (a [`Selection`], ranges and indices, or ndarray's

@@ -370,7 +370,7 @@ fn read_chunks(ds: &Dataset, chunk_dims: &[u64]) -> Result<()> {
             args.push(SliceArg::range(to_i64(*start), to_i64(stop)));
         }
         if inside {
-            ds.read_dyn_slice(&Selection::new(args))?;
+            ds.read_dyn_slice(Selection::new(args))?;
         }
     }
     Ok(())
@@ -414,7 +414,7 @@ fn read_in_blocks(ds: &Dataset, budget: u64) -> Result<()> {
             let mut args: Vec<SliceArg> =
                 index.iter().map(|i| SliceArg::Index(to_i64(*i))).collect();
             args.push(SliceArg::range(to_i64(start), to_i64(stop)));
-            ds.read_dyn_slice(&Selection::new(args))?;
+            ds.read_dyn_slice(Selection::new(args))?;
             read = read.saturating_add((stop - start).saturating_mul(inner));
             start = stop;
         }

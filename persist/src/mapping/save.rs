@@ -455,7 +455,7 @@ fn write_array(
             }
             let ds = builder.dtype(bytes_datatype(n)).shape(&shape).create()?;
             if !raw.is_empty() {
-                ds.write_raw(&Selection::all(), &raw)?;
+                ds.write_raw(Selection::all(), &raw)?;
             }
             Ok(ds)
         }

@@ -135,7 +135,7 @@ def main():
     big_bytes = big_len * 8
     # The 256 MiB source array only when a workload needs it (so that the peak RSS of the
     # other workloads does not include it).
-    needs_big = any(wanted(w) for w in ("W1", "W2", "W3", "P-memcpy", "P-write", "P-read", "P-slices"))
+    needs_big = any(wanted(w) for w in ("W1", "W2", "W3", "W3-buf", "P-memcpy", "P-write", "P-read", "P-slices"))
     big = np.arange(big_len if needs_big else 0, dtype=np.float64)
     h5 = os.path.join(opts.dir, "h5py_bench.h5")
     raw = os.path.join(opts.dir, "h5py_bench.bin")
@@ -167,7 +167,7 @@ def main():
     bench("W1", "write chunked f64, maxshape=(None,)", big_bytes, w1)
 
     # W2
-    if wanted("W2") or wanted("W3"):
+    if wanted("W2") or wanted("W3") or wanted("W3-buf"):
         remove(h5)
         write_big()
 
@@ -199,6 +199,23 @@ def main():
         return d
 
     bench("W3", "random 100-element slices", s["slices"] * sl * 8, w3)
+
+    # W3-buf: into one reused array (h5py's read_direct)
+    def w3_buf():
+        t = time.perf_counter()
+        first_sum = 0.0
+        buf = np.empty(sl, dtype=np.float64)
+        with h5py.File(h5, "r") as f:
+            ds = f["data"]
+            for o in offs:
+                ds.read_direct(buf, np.s_[o:o + sl])
+                first_sum += buf[0]
+        d = time.perf_counter() - t
+        if first_sum != float(sum(offs)):
+            raise SystemExit(f"W3-buf first elements sum to {first_sum}")
+        return d
+
+    bench("W3-buf", "random 100-element slices into a reused buffer", s["slices"] * sl * 8, w3_buf)
     remove(h5)
 
     # W4

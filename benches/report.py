@@ -23,6 +23,7 @@ WORKLOADS = {
     "W1": ("P-write", "write a 1-D float64 array as a chunked dataset, maxshape=(None,), default chunk guess; close"),
     "W2": ("P-read", "open and read that dataset whole"),
     "W3": ("P-slices", "open that file, read {slices} slices of 100 elements at fixed pseudo-random offsets (same LCG both sides); close"),
+    "W3-buf": ("P-slices", "the same slices, each read into one reused buffer (Rust: read_slice_into; h5py: read_direct)"),
     "W4": ("P-append", "one open file: {appends} appends of {append_len} float64 (resize + write)"),
     "W5": ("P-reopen", "{cycles} cycles of open r+ / append {cycle_len} float64 / close"),
     "W6-write": ("P-write", "write a {square}x{square} float32 array chunked, maxshape=(None, {square}), default chunk guess; close"),

@@ -26,7 +26,7 @@ SMOKE=0
 THP=0
 REPS=5
 WARMUP=1
-ONLY="W1,W2,W3,W4,W5,W6-write,W6-read,W7-write,W7-read,W8-save,W8-load,W9,W10-write,W10-read,W11,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
+ONLY="W1,W2,W3,W3-buf,W4,W5,W6-write,W6-read,W7-write,W7-read,W8-save,W8-load,W9,W10-write,W10-read,W11,P-memcpy,P-write,P-read,P-slices,P-append,P-reopen,P-window"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;

@@ -406,7 +406,7 @@ fn main() -> Res<()> {
     // The 256 MiB source array only when a workload needs it (so that the peak RSS of the
     // other workloads does not include it).
     let needs_big = [
-        "W1", "W2", "W3", "P-memcpy", "P-write", "P-read", "P-slices",
+        "W1", "W2", "W3", "W3-buf", "P-memcpy", "P-write", "P-read", "P-slices",
     ]
     .iter()
     .any(|w| selected(&opts, w));
@@ -432,7 +432,7 @@ fn main() -> Res<()> {
     )?;
 
     // W2: read it back whole (the file is written once, untimed).
-    if selected(&opts, "W2") || selected(&opts, "W3") {
+    if selected(&opts, "W2") || selected(&opts, "W3") || selected(&opts, "W3-buf") {
         remove(&h5)?;
         write_big(&h5, &big)?;
     }
@@ -476,6 +476,35 @@ fn main() -> Res<()> {
                 .sum();
             check(first_sum == want, || {
                 format!("W3 first elements sum to {first_sum}, want {want}")
+            })?;
+            Ok(d)
+        },
+    )?;
+
+    // W3-buf: the same slices read into one reused buffer (no allocation per slice).
+    bench(
+        &opts,
+        "W3-buf",
+        "random 100-element slices into a reused buffer",
+        (s.slices * s.slice_len * 8) as u64,
+        || {
+            let t = Instant::now();
+            let file = File::open(&h5)?;
+            let ds = file.dataset("data")?;
+            let mut buf = vec![0f64; s.slice_len];
+            let mut first_sum = 0f64;
+            for o in Offsets::new(s.big_len, s.slice_len).take(s.slices) {
+                ds.read_slice_into(o..o + s.slice_len, &mut buf)?;
+                first_sum += buf.first().copied().unwrap_or(f64::NAN);
+            }
+            drop(file);
+            let d = t.elapsed();
+            let want: f64 = Offsets::new(s.big_len, s.slice_len)
+                .take(s.slices)
+                .map(|o| o as f64)
+                .sum();
+            check(first_sum == want, || {
+                format!("W3-buf first elements sum to {first_sum}, want {want}")
             })?;
             Ok(d)
         },

@@ -2192,10 +2192,7 @@ fn persist_save_and_load_refusals() {
         (
             "a path that is not UTF-8",
             "utf-8",
-            with(vec![(
-                "p",
-                Value::Path(non_utf8_path()),
-            )]),
+            with(vec![("p", Value::Path(non_utf8_path()))]),
             exact(),
         ),
         (

@@ -52,7 +52,10 @@ fn every_fixture_passes() {
 
 #[test]
 fn unsupported_filter_is_a_warning_not_a_problem() {
-    if common::skip_unless(common::Needs::HostTools, "unsupported_filter_is_a_warning_not_a_problem") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "unsupported_filter_is_a_warning_not_a_problem",
+    ) {
         return;
     }
     // SZ3 (filter 32024, hdf5plugin's): a filter this crate does not decode.
@@ -276,7 +279,10 @@ fn garbage_and_empty_files_are_problems_and_missing_files_errors() {
 /// (libver earliest); the second one's data address is patched to the first one's.
 #[test]
 fn overlapping_structures_are_reported() {
-    if common::skip_unless(common::Needs::HostTools, "overlapping_structures_are_reported") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "overlapping_structures_are_reported",
+    ) {
         return;
     }
     let path = scratch("overlap.h5");
@@ -321,7 +327,10 @@ fn overlapping_structures_are_reported() {
 
 #[test]
 fn the_command_prints_problems_and_exits_with_1_0_or_2() {
-    if common::skip_unless(common::Needs::HostTools, "the_command_prints_problems_and_exits_with_1_0_or_2") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "the_command_prints_problems_and_exits_with_1_0_or_2",
+    ) {
         return;
     }
     let exe = env!("CARGO_BIN_EXE_jangada");

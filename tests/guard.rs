@@ -84,7 +84,10 @@ pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + S
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     if cfg!(target_family = "wasm") {
         let peak = watch(f);
-        assert!(peak <= limit, "{what}: allocated {peak} bytes (limit {limit})");
+        assert!(
+            peak <= limit,
+            "{what}: allocated {peak} bytes (limit {limit})"
+        );
         return;
     }
     let (tx, rx) = mpsc::channel();

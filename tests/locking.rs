@@ -139,7 +139,10 @@ fn env_values_are_read_like_libhdf5() {
 
 #[test]
 fn h5py_writer_excludes_our_readers_and_writers() {
-    if common::skip_unless(common::Needs::HostTools, "h5py_writer_excludes_our_readers_and_writers") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "h5py_writer_excludes_our_readers_and_writers",
+    ) {
         return;
     }
     if !locking_on() {
@@ -189,7 +192,10 @@ fn our_writer_excludes_h5py() {
 
 #[test]
 fn readers_share_and_exclude_writers() {
-    if common::skip_unless(common::Needs::HostTools, "readers_share_and_exclude_writers") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "readers_share_and_exclude_writers",
+    ) {
         return;
     }
     if !locking_on() {
@@ -257,7 +263,10 @@ fn within_one_process_a_writer_excludes_a_second_open_until_closed() {
 
 #[test]
 fn the_environment_variable_disables_locking_like_libhdf5() {
-    if common::skip_unless(common::Needs::HostTools, "the_environment_variable_disables_locking_like_libhdf5") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "the_environment_variable_disables_locking_like_libhdf5",
+    ) {
         return;
     }
     let path = scratch("env.h5");
@@ -291,7 +300,10 @@ fn the_environment_variable_disables_locking_like_libhdf5() {
 
 #[test]
 fn many_threads_reading_one_open_file_get_correct_values() {
-    if common::skip_unless(common::Needs::Threads, "many_threads_reading_one_open_file_get_correct_values") {
+    if common::skip_unless(
+        common::Needs::Threads,
+        "many_threads_reading_one_open_file_get_correct_values",
+    ) {
         return;
     }
     let path = scratch("threads.h5");

@@ -143,7 +143,10 @@ with h5py.File(sys.argv[1], "r") as f:
 
 #[test]
 fn attributes_given_at_creation_equal_set_attr_each() {
-    if common::skip_unless(common::Needs::HostTools, "attributes_given_at_creation_equal_set_attr_each") {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "attributes_given_at_creation_equal_set_attr_each",
+    ) {
         return;
     }
     let cases = [

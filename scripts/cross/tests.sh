@@ -31,7 +31,8 @@ cross_build_tests() {
         --message-format=json-render-diagnostics >"$LOG/$tg.tests.json" 2>"$LOG/$tg.tests.log"
     rc=$?
     jq -r 'select(.reason == "compiler-artifact" and .profile.test == true and .executable != null)
-        | "\(.target.name) \(.executable)"' "$LOG/$tg.tests.json" >"$LOG/$tg.tests"
+        | "\(.target.name)\(if .target.kind[0] == "test" then "" else "-" + .target.kind[0] end)"
+          + " \(.executable)"' "$LOG/$tg.tests.json" >"$LOG/$tg.tests"
     return $rc
 }
 

@@ -773,7 +773,10 @@ mod tests {
     #[test]
     fn concurrent_readers_and_a_writer_in_the_process() {
         use crate::portable::{skip_unless, Needs};
-        if skip_unless(Needs::Threads, "concurrent_readers_and_a_writer_in_the_process") {
+        if skip_unless(
+            Needs::Threads,
+            "concurrent_readers_and_a_writer_in_the_process",
+        ) {
             return;
         }
         let path = scratch("concurrent.h5");

@@ -99,7 +99,7 @@ impl<'a> ExternalIo<'a> {
                 let pos = at.checked_add(done as u64).ok_or_else(|| {
                     Error::LimitExceeded(format!("external segment {k} reaches past 2^64 bytes"))
                 })?;
-                let n = read_at(file, rest, pos)?;
+                let n = crate::store::read_at(file, rest, pos)?;
                 if n == 0 {
                     // Past the end of the external file: zeros, as libhdf5 reads them.
                     rest.fill(0);
@@ -117,7 +117,7 @@ impl<'a> ExternalIo<'a> {
             let src = bytes
                 .get(span(lo, hi)?)
                 .ok_or_else(|| Error::Invalid("external write outside its buffer".into()))?;
-            write_at(io.file(k)?, src, at)
+            Ok(crate::store::write_all_at(io.file(k)?, src, at)?)
         })
     }
 
@@ -212,20 +212,6 @@ fn span(lo: u64, hi: u64) -> Result<std::ops::Range<usize>> {
     Ok(lo..hi)
 }
 
-#[cfg(unix)]
-fn read_at(file: &fs::File, buf: &mut [u8], at: u64) -> Result<usize> {
-    use std::os::unix::fs::FileExt;
-    Ok(file.read_at(buf, at)?)
-}
-
-#[cfg(not(unix))]
-fn read_at(file: &fs::File, buf: &mut [u8], at: u64) -> Result<usize> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = file;
-    f.seek(SeekFrom::Start(at))?;
-    Ok(f.read(buf)?)
-}
-
 /// Where a write goes: as [`resolve`], but a relative name that exists nowhere yet is
 /// created beside the HDF5 file (where reading looks first).
 fn resolve_for_write(name: &str, hdf5: Option<&Path>) -> PathBuf {
@@ -237,18 +223,4 @@ fn resolve_for_write(name: &str, hdf5: Option<&Path>) -> PathBuf {
         Some(dir) if prefix().is_none() => dir.join(name),
         _ => found,
     }
-}
-
-#[cfg(unix)]
-fn write_at(file: &fs::File, bytes: &[u8], at: u64) -> Result<()> {
-    use std::os::unix::fs::FileExt;
-    Ok(file.write_all_at(bytes, at)?)
-}
-
-#[cfg(not(unix))]
-fn write_at(file: &fs::File, bytes: &[u8], at: u64) -> Result<()> {
-    use std::io::{Seek, SeekFrom, Write};
-    let mut f = file;
-    f.seek(SeekFrom::Start(at))?;
-    Ok(f.write_all(bytes)?)
 }

@@ -57,25 +57,9 @@ pub fn advise<T>(buf: &[T]) {
         return;
     };
     if end > first {
-        advise_range(first, end - first);
+        crate::store::advise_hugepage(first, end - first);
     }
 }
-
-#[cfg(target_os = "linux")]
-fn advise_range(start: usize, len: usize) {
-    // SAFETY: `madvise` with `MADV_HUGEPAGE` only marks the mapping as eligible for huge
-    // pages; it neither changes nor invalidates the memory's contents, so it cannot break
-    // any reference to it. `start..start + len` lies inside a live buffer of the caller
-    // (`advise` rounds the buffer's range inwards to 2 MiB boundaries, which are also page
-    // boundaries, as `madvise` requires). A failure (e.g. `EINVAL` on a kernel without
-    // transparent huge pages) only means no advice; the result is deliberately ignored.
-    unsafe {
-        libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_range(_start: usize, _len: usize) {}
 
 #[cfg(test)]
 mod tests {
@@ -98,9 +82,11 @@ mod tests {
         advise::<u8>(&[]);
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
     fn large_buffers_are_advised() {
+        if !crate::store::REPORTS_HUGEPAGES {
+            return;
+        }
         // With THP in `madvise` or `always` mode, the kernel reports the advised range
         // in /proc/self/smaps with the `hg` flag; where THP is off there is nothing to see.
         let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")

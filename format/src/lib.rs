@@ -23,6 +23,7 @@ pub mod checksum;
 pub mod chunk_index;
 pub mod dataspace;
 pub mod datatype;
+pub mod emit;
 pub mod error;
 pub(crate) mod external;
 pub mod filters;

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use jangada_hdf5::checksum;
+use jangada_hdf5::emit::{Emit, MemSpace};
 use jangada_hdf5::io::{Addr, FileImage};
 use jangada_hdf5::links::dense::build::{build_dense_attributes, build_dense_links, DenseEntry};
 use jangada_hdf5::links::dense::{attribute_objects, link_objects};
@@ -30,7 +31,6 @@ use jangada_hdf5::messages::attribute_info::AttributeInfo;
 use jangada_hdf5::messages::link::Link;
 use jangada_hdf5::messages::link_info::LinkInfo;
 use jangada_hdf5::object_header::ObjectHeader;
-use jangada_hdf5::writer::{Emit, MemSpace};
 use jangada_hdf5::File;
 
 fn scratch(name: &str) -> PathBuf {

@@ -35,6 +35,7 @@ use jangada_hdf5::checksum::metadata;
 use jangada_hdf5::chunk_index::extensible_array::{self, EaParams, ExtensibleArrayHeader};
 use jangada_hdf5::chunk_index::fixed_array::{self, FixedArrayHeader};
 use jangada_hdf5::chunk_index::{btree_v1, Chunk, IndexParams};
+use jangada_hdf5::emit::{Emit, MemSpace};
 use jangada_hdf5::heap::local::LocalHeap;
 use jangada_hdf5::io::{Addr, FileImage, Sizes};
 use jangada_hdf5::links::symbol_table::{build_group, SymbolTableEntry};
@@ -43,7 +44,6 @@ use jangada_hdf5::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use jangada_hdf5::messages::symbol_table::SymbolTableMessage;
 use jangada_hdf5::object_header::ObjectHeader;
 use jangada_hdf5::superblock::Superblock;
-use jangada_hdf5::writer::{Emit, MemSpace};
 use jangada_hdf5::File;
 
 /// Remove scratch files once a test is done with them.

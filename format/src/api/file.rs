@@ -290,6 +290,22 @@ impl File {
         Self::from_store(Store::from_vec(bytes), None, None)
     }
 
+    /// Create a file in memory (nothing touches the file system): write to it as to any
+    /// new file, then take its bytes with [`File::to_bytes`] (to save elsewhere, send, or
+    /// offer for download in a browser).
+    pub fn create_in_memory() -> Result<File> {
+        let store = Store::in_memory();
+        let (superblock, session) = Session::create(&store, Sizes::default())?;
+        Self::from_parts(store, superblock, None, Some(session))
+    }
+
+    /// The file's bytes as they are now, flushed first when it is writable: a complete
+    /// HDF5 file (what [`File::from_bytes`] or any reader opens).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.flush()?;
+        self.inner.store.to_vec()
+    }
+
     fn from_store(store: Store, path: Option<&Path>, session: Option<Session>) -> Result<File> {
         let superblock = Superblock::read(store.snapshot()?.bytes())?;
         Self::from_parts(store, superblock, path, session)

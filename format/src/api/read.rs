@@ -709,12 +709,15 @@ mod tests {
         make(&path);
         let disk = File::open(&path).unwrap();
         let memory = File::from_bytes(std::fs::read(&path).unwrap()).unwrap();
-        assert!(disk
-            .dataset("chunked")
-            .unwrap()
-            .file_inner()
-            .store
-            .reads_file());
+        // Files are read positionally where they are mapped (else they are in memory too).
+        assert_eq!(
+            disk.dataset("chunked")
+                .unwrap()
+                .file_inner()
+                .store
+                .reads_file(),
+            crate::store::maps_files()
+        );
         assert!(!memory
             .dataset("chunked")
             .unwrap()
@@ -834,6 +837,10 @@ mod tests {
             .write(&data)
             .unwrap();
         f.close().unwrap();
+        if !crate::store::maps_files() {
+            // Unmapped files are read whole at open: a cut afterwards changes nothing.
+            return;
+        }
         let disk = File::open(&path).unwrap();
         let ds = disk.dataset("data").unwrap();
         assert!(disk.len() > 400_000);

@@ -4,13 +4,14 @@ use ndarray::ArrayD;
 
 use crate::dataspace::{Dataspace, UNLIMITED};
 use crate::datatype::Datatype;
+use crate::emit::Emit;
 use crate::error::{Error, Result};
 use crate::hyperslab;
 use crate::io::Addr;
 use crate::messages::attribute::{AttributeMessage, MaybeShared};
 use crate::messages::link::{Link, LinkTarget};
 use crate::writer::datasets;
-use crate::writer::{attrs, groups, Emit};
+use crate::writer::{attrs, groups};
 
 use super::builder::DatasetBuilder;
 use super::dataset::Dataset;

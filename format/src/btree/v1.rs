@@ -14,11 +14,11 @@
 use std::collections::HashSet;
 
 use crate::chunk_index::{Chunk, IndexParams};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
 use crate::links::symbol_table::SymbolTableEntry;
-use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about B-tree nodes.
 const NODE: &str = "v1 B-tree node";

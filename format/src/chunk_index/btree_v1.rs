@@ -12,9 +12,9 @@
 
 use super::{Chunk, IndexParams};
 use crate::btree::v1::{build_tree, chunk_key};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
-use crate::writer::{Emit, Space};
 
 /// Node type of chunk B-trees.
 const CHUNK_NODE: u8 = 1;

@@ -9,9 +9,9 @@
 
 use super::{Chunk, IndexParams};
 use crate::btree::v2::{self as bt2, ChunkRecord};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
-use crate::writer::{Emit, Space};
 
 const STRUCTURE: &str = "v2 B-tree chunk index";
 

@@ -16,10 +16,10 @@ use super::common::{
 };
 use super::{Chunk, IndexParams};
 use crate::checksum::verify_trailing;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage};
-use crate::writer::{Emit, Space};
 
 const HEADER: &str = "fixed array header";
 const BLOCK: &str = "fixed array data block";

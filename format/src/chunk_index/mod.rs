@@ -12,10 +12,10 @@ pub mod implicit;
 pub mod single_chunk;
 
 use crate::dataspace::UNLIMITED;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage};
 use crate::messages::layout::{ChunkIndexKind, ChunkedLayout};
-use crate::writer::{Emit, Space};
 
 /// libhdf5's default K of chunk B-trees (`HDF5_BTREE_CHUNK_IK_DEF`).
 pub const BTREE_V1_K: u16 = 32;
@@ -233,8 +233,8 @@ mod build_tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::extensible_array::EaParams;
     use super::*;
+    use crate::emit::MemSpace;
     use crate::io::Sizes;
-    use crate::writer::MemSpace;
     use proptest::prelude::*;
 
     /// Every grid position (scaled coordinates) of a grid with `counts` chunks per axis.

@@ -11,10 +11,10 @@
 
 use std::collections::HashMap;
 
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage, Sizes};
-use crate::writer::{Emit, Space};
 
 /// Structure name used in errors.
 const COLLECTION: &str = "global heap collection";
@@ -388,8 +388,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+    use crate::emit::MemSpace;
     use crate::io::Sizes;
-    use crate::writer::MemSpace;
 
     #[test]
     fn writer_packs_collections_that_read_back() {

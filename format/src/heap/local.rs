@@ -5,10 +5,10 @@
 //! read objects and is not followed. [`LocalHeapBuilder`] writes new heaps as libhdf5 lays
 //! them out (`H5HL.c`, `H5HLcache.c`).
 
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, FileImage, Sizes};
-use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about the heap header.
 const HEADER: &str = "local heap";
@@ -218,7 +218,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
-    use crate::writer::MemSpace;
+    use crate::emit::MemSpace;
 
     #[test]
     fn a_heap_its_lengths_cannot_describe_is_refused_before_allocating() {

@@ -10,13 +10,13 @@
 
 use crate::btree::v1::build_tree;
 use crate::datatype::CharacterSet;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::heap::local::{LocalHeap, LocalHeapBuilder};
 use crate::io::PutLe;
 use crate::io::{Addr, Cursor, FileImage, Sizes};
 use crate::messages::link::{Link, LinkTarget};
 use crate::messages::symbol_table::SymbolTableMessage;
-use crate::writer::{Emit, Space};
 
 /// Structure name used in errors about entries.
 const ENTRY: &str = "symbol table entry";
@@ -291,8 +291,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+    use crate::emit::MemSpace;
     use crate::io::Sizes;
-    use crate::writer::MemSpace;
 
     fn hard(addr: u64) -> SymbolTableEntry {
         SymbolTableEntry {

@@ -165,9 +165,9 @@ fn parse_messages(mut c: Cursor<'_>) -> Result<Vec<RawMessage<'_>>> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
+    use crate::emit::{MemSpace, Space};
     use crate::io::Sizes;
     use crate::object_header::encode_continuation;
-    use crate::writer::{MemSpace, Space};
 
     fn msg(kind: u16, flags: u8, data: &[u8]) -> MessageBytes {
         MessageBytes {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::header::HeaderEditor;
 use super::session::{DenseAttrs, Session};
-use super::Emit;
+use crate::emit::Emit;
 use crate::error::{Error, Result};
 use crate::io::{Addr, Cursor, Sizes};
 use crate::links::dense;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::header::HeaderEditor;
 use super::session::{group_messages, GroupLinks, Session};
-use super::Emit;
+use crate::emit::Emit;
 use crate::error::{Error, Result};
 use crate::io::Addr;
 use crate::links::dense;

@@ -11,7 +11,7 @@
 //! write of chunk 0 switches the header from the old state to the new one.
 
 use super::space::FileSpace;
-use super::{Emit, Space};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::{Addr, FileImage, Sizes};
 use crate::messages::kind;

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Space;
+use crate::emit::Space;
 use crate::error::{Error, Result};
 use crate::io::{Addr, Sizes};
 
@@ -312,7 +312,7 @@ mod tests {
             offset: 4,
             length: 4,
         };
-        let mut m = crate::writer::MemSpace::new(s4, 0);
+        let mut m = crate::emit::MemSpace::new(s4, 0);
         m.end = 0xffff_fff0;
         assert!(m.alloc(0xf).is_err());
         assert_eq!(m.end, 0xffff_fff0);

@@ -3,7 +3,7 @@
 //! keep their addresses, so the caches in parents' entries and the superblock stay valid).
 
 use super::space::FileSpace;
-use super::Emit;
+use crate::emit::Emit;
 use crate::error::Result;
 use crate::heap::local::{LocalHeap, LocalHeapBuilder};
 use crate::io::{Addr, FileImage};

@@ -3,7 +3,7 @@
 //! current collection, and a new collection when it is full.
 
 use super::space::FileSpace;
-use super::{Emit, Space};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::heap::global::GlobalHeapId;
 use crate::io::PutLe;
@@ -253,9 +253,9 @@ impl VlenHeap {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::emit::MemSpace;
     use crate::heap::global::GlobalHeapReader;
     use crate::io::FileImage;
-    use crate::writer::MemSpace;
 
     /// Objects read back across collections. Only the change is queued once a collection
     /// is in the file; a queue that never reached the file (a failed operation) is queued

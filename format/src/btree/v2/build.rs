@@ -10,10 +10,10 @@
 
 use super::{BTreeV2Header, NodeLevels, MAX_DEPTH, NODE_PREFIX};
 use crate::checksum;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
-use crate::writer::{Emit, Space};
 
 /// Split percentage libhdf5 uses for every v2 B-tree it creates.
 pub const SPLIT_PERCENT: u8 = 100;

@@ -127,7 +127,7 @@ fn mismatched_params_are_errors() {
 
 mod build_tests {
     use super::*;
-    use crate::writer::{Emit, MemSpace};
+    use crate::emit::{Emit, MemSpace};
     use proptest::prelude::*;
 
     fn grid(p: &IndexParams<'_>, keep: impl Fn(usize) -> bool) -> Vec<Chunk> {

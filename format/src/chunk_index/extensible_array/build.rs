@@ -12,10 +12,10 @@ use crate::chunk_index::common::{
     bit_set, index_chunks, seal, set_bit, Grid, Record, RecordFormat,
 };
 use crate::chunk_index::{Chunk, IndexParams};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{Addr, Sizes};
-use crate::writer::{Emit, Space};
 
 /// Creation parameters of an extensible array chunk index (the fields of the layout
 /// message and of the `EAHD` header).

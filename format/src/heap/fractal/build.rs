@@ -14,10 +14,10 @@
 use crate::btree::v2::build as bt2build;
 use crate::btree::v2::HugeObjectRecord;
 use crate::checksum;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::io::PutLe;
 use crate::io::{bytes_needed, Addr, Sizes};
-use crate::writer::{Emit, Space};
 
 /// Creation parameters of a fractal heap.
 #[derive(Clone, Debug, PartialEq, Eq)]

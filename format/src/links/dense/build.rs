@@ -15,11 +15,11 @@ use crate::btree::v2::{
     AttributeNameRecord, AttributeOrderRecord, LinkNameRecord, LinkOrderRecord,
 };
 use crate::checksum;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::heap::fractal::build::{build_heap, HeapParams};
 use crate::messages::attribute_info::AttributeInfo;
 use crate::messages::link_info::LinkInfo;
-use crate::writer::{Emit, Space};
 
 /// One link or attribute to store densely.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 use super::source::{self, ElementSource};
 use super::{chunk_state, covers_chunk, element_count, usize_of, DatasetMeta};
 use crate::chunk_index::Chunk;
+use crate::emit::Space;
 use crate::error::{Error, Result};
 use crate::filters;
 use crate::hyperslab::{self, AxisSel};
@@ -19,7 +20,6 @@ use crate::messages::filter_pipeline::FilterPipeline;
 use crate::messages::layout::ChunkedLayout;
 use crate::store::{Snapshot, Store};
 use crate::writer::session::Session;
-use crate::writer::Space;
 
 /// Largest run of consecutive unfiltered chunks gathered into one write.
 const GATHER_BYTES: usize = 4 << 20;

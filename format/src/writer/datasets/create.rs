@@ -4,6 +4,7 @@
 use super::{element_count, usize_of, DatasetSpec, StorageChoice, MAX_COMPACT_BYTES};
 use crate::chunk_index::{self, IndexChoice};
 use crate::dataspace::{SpaceKind, UNLIMITED};
+use crate::emit::Emit;
 use crate::error::{Error, Result};
 use crate::heap::local::LocalHeapBuilder;
 use crate::io::{Addr, Sizes};
@@ -15,7 +16,6 @@ use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 use crate::writer::session::Session;
-use crate::writer::Emit;
 
 /// Create a dataset's object header (not yet linked) with the attributes `attrs` and return
 /// its address.

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 
 use super::header::HeaderEditor;
 use super::session::{ChunkState, Session};
-use super::{Emit, Space};
 use crate::chunk_index::{self, Chunk, IndexParams};
 use crate::dataspace::Dataspace;
 use crate::datatype::Datatype;
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::external::ExternalIo;
 use crate::hyperslab::{self, AxisSel};

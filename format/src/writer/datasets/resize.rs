@@ -4,6 +4,7 @@
 use super::{chunk_state, meta, params, write_chunks, DatasetMeta};
 use crate::chunk_index::{self, Chunk, IndexChoice};
 use crate::dataspace::{Dataspace, SpaceKind, UNLIMITED};
+use crate::emit::{Emit, Space};
 use crate::error::{Error, Result};
 use crate::hyperslab::{self, AxisSel};
 use crate::io::Addr;
@@ -12,7 +13,6 @@ use crate::messages::layout::{ChunkIndexKind, ChunkedLayout, Layout};
 use crate::object_header::MessageBytes;
 use crate::store::Store;
 use crate::writer::session::Session;
-use crate::writer::{Emit, Space};
 
 fn choice_of(index: &ChunkIndexKind) -> IndexChoice {
     match index {

@@ -26,12 +26,12 @@
 
 use crate::dataspace::selection::{RegularDim, Selection};
 use crate::dataspace::UNLIMITED;
+use crate::emit::Emit;
 use crate::error::{Error, Result};
 use crate::heap::global::GlobalHeapId;
 use crate::heap::vds_block::Mapping;
 use crate::store::Store;
 use crate::writer::session::Session;
-use crate::writer::Emit;
 
 /// One mapping to write: what is stored, and the extent of the source its source
 /// selection is made for (h5py's `VirtualSource(shape=...)`; libhdf5's source dataspace).

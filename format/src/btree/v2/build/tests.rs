@@ -5,7 +5,7 @@ use crate::btree::v2::{
     self as bt2, AttributeNameRecord, AttributeOrderRecord, ChunkRecord, HugeObjectRecord,
     LinkNameRecord, LinkOrderRecord, RawRecord,
 };
-use crate::writer::MemSpace;
+use crate::emit::MemSpace;
 use proptest::prelude::*;
 use std::cmp::Ordering;
 

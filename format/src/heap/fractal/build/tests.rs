@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::btree::v2 as bt2;
+use crate::emit::MemSpace;
 use crate::heap::fractal::FractalHeap;
 use crate::io::FileImage;
-use crate::writer::MemSpace;
 use proptest::prelude::*;
 
 /// Small tables so that child indirect blocks appear quickly: width 2, blocks of 64 and 128

@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::btree::v2 as bt2;
+use crate::emit::MemSpace;
 use crate::io::{Addr, Sizes};
 use crate::links::dense::{attribute_objects, dense_attributes, dense_links, link_objects};
 use crate::messages::link::LinkTarget;
-use crate::writer::MemSpace;
 use proptest::prelude::*;
 
 /// A version 1 Link message body for a hard link (1-byte name length), with the creation

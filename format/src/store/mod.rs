@@ -1,36 +1,152 @@
-//! The bytes of an open file: a read-only memory map for decoding, positional writes for
-//! modifying. Readers take a [`Snapshot`] (a shared map of the file as it was); after
-//! writes that grow the file, the next snapshot remaps it. Writes and the map share the
-//! operating system's page cache, so a snapshot sees in-place writes at once. Once a store
-//! has made many small writes (metadata-heavy work: thousands of headers, attributes and
-//! links), writes of a few KiB are copied into a shared writable map of the file instead of
-//! being one system call each; they reach the same page cache, so nothing else changes
-//! (ordering, visibility, what a killed process leaves).
+//! The storage layer: the bytes of an open file, and everything in the crate that depends on
+//! the platform (the only module that names one).
+//!
+//! A [`Storage`] is the file underneath: positional reads and writes, its length, syncing,
+//! and, as optional capabilities, advisory locks and the operating-system file behind it (for
+//! memory maps). [`FileStorage`] implements it over `std::fs::File` with one back-end per
+//! platform, chosen at compile time:
+//! - Unix (`unix.rs`): `pread`/`pwrite`, memory maps for reading and for small writes,
+//!   `flock` locks, `madvise` hints;
+//! - Windows (`windows.rs`): `seek_read`/`seek_write`, memory maps for reading,
+//!   `LockFileEx` locks with the same shared/exclusive semantics;
+//! - anything else with a file system, WASI among them (`portable.rs`): seek-and-read files,
+//!   no maps, the standard library's locks where it has them.
+//!
+//! A [`Store`] is an open file's bytes as the decoder and writer see them. Readers take a
+//! [`Snapshot`] (a view of the whole file as it was). Where the platform maps files, a
+//! snapshot is a read-only map; after writes that grow the file, the next snapshot remaps it.
+//! Writes and the map share the operating system's page cache, so a snapshot sees in-place
+//! writes at once. Once a store has made many small writes (metadata-heavy work: thousands of
+//! headers, attributes and links), writes of a few KiB are copied into a shared writable map
+//! of the file instead of being one system call each; they reach the same page cache, so
+//! nothing else changes (ordering, visibility, what a killed process leaves).
+//!
+//! Where files are not mapped (WASI; or anywhere when the environment variable `JANGADA_MMAP`
+//! is `0`, which is how the host's tests exercise this path), the whole file is read into
+//! memory at open and every write goes both to the storage and to that image, so snapshots
+//! never read the file again. Files held only in memory ([`Store::from_vec`],
+//! [`Store::in_memory`]) are such an image with no storage under it: the image is the file,
+//! and [`Store::to_vec`] hands its bytes out (e.g. to offer a download in a browser).
 //!
 //! # File locking
 //!
-//! Like libhdf5 (1.10 and later), an open file holds an advisory `flock` lock: shared when
-//! opened read-only, exclusive when opened for writing. A second writer, or a reader while a
-//! writer holds the file (in this or another process, through this crate or libhdf5), gets
+//! Like libhdf5 (1.10 and later), an open file holds an advisory lock: shared when opened
+//! read-only, exclusive when opened for writing. A second writer, or a reader while a writer
+//! holds the file (in this or another process, through this crate or libhdf5), gets
 //! [`Error::Locked`] at open. The lock is released when the file is closed (the last handle
 //! dropped). Locks are per open file description: one process opening the same file twice,
 //! once for writing, conflicts with itself, as with libhdf5 when it cannot tell the two
 //! opens apart; such a conflict within the process is reported as [`Error::Invalid`] (close
-//! the other handles first), one with another process as [`Error::Locked`]. A conflict is retried for about a quarter of a second before it is
-//! reported, because a child process being started by another thread briefly holds copies of
-//! every descriptor, and with them their locks.
+//! the other handles first) where the platform identifies files (Unix), one with another
+//! process as [`Error::Locked`]. A conflict is retried for about a quarter of a second
+//! before it is reported, because a child process being started by another thread briefly
+//! holds copies of every descriptor, and with them their locks.
 //!
 //! The environment variable `HDF5_USE_FILE_LOCKING` is honoured as libhdf5 reads it:
 //! `FALSE` or `0` disables locking; `TRUE` or `1` enables it and makes a file system without
 //! lock support an error; `BEST_EFFORT`, unset, or any other value enables it but opens the
-//! file unlocked where the file system does not support locks (libhdf5's default build).
+//! file unlocked where the file system (or the platform: WASI) does not support locks
+//! (libhdf5's default build).
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+
+#[cfg(unix)]
+#[path = "unix.rs"]
+mod sys;
+#[cfg(windows)]
+#[path = "windows.rs"]
+mod sys;
+#[cfg(not(any(unix, windows)))]
+#[path = "portable.rs"]
+mod sys;
+
+#[cfg(test)]
+pub(crate) use sys::REPORTS_HUGEPAGES;
+pub(crate) use sys::{advise_hugepage, read_at, write_all_at};
+
+/// The file under an open [`Store`]: positional I/O, length, sync; locks and the operating
+/// system's file (for memory maps) are optional capabilities.
+pub trait Storage: std::fmt::Debug + Send + Sync {
+    /// Fill `buf` with the bytes at `offset`; a storage that ends first is an error
+    /// (`UnexpectedEof`).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+    /// Write all of `data` at `offset`, growing the storage if needed.
+    fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()>;
+    /// The storage's length in bytes.
+    fn len(&self) -> io::Result<u64>;
+    /// Whether the storage holds no bytes.
+    fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
+    /// Cut or extend (with zeros) the storage to `len` bytes.
+    fn set_len(&self, len: u64) -> io::Result<()>;
+    /// Make written data durable.
+    fn sync(&self) -> io::Result<()>;
+    /// Take an advisory lock without waiting: exclusive or shared. The default has no locks
+    /// (an `Unsupported` error, which `HDF5_USE_FILE_LOCKING`'s default accepts).
+    fn try_lock(&self, exclusive: bool) -> std::result::Result<(), fs::TryLockError> {
+        let _ = exclusive;
+        Err(fs::TryLockError::Error(io::ErrorKind::Unsupported.into()))
+    }
+    /// The operating system's file behind the storage, when there is one (for memory maps
+    /// and to recognise two opens of one file).
+    fn os_file(&self) -> Option<&fs::File> {
+        None
+    }
+}
+
+/// A [`Storage`] over a file of the file system, through this platform's back-end.
+#[derive(Debug)]
+pub struct FileStorage {
+    file: fs::File,
+}
+
+impl FileStorage {
+    /// The storage of an open file.
+    pub fn new(file: fs::File) -> FileStorage {
+        FileStorage { file }
+    }
+}
+
+impl Storage for FileStorage {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        sys::read_exact_at(&self.file, buf, offset)
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        sys::write_all_at(&self.file, data, offset)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.file.set_len(len)
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    fn try_lock(&self, exclusive: bool) -> std::result::Result<(), fs::TryLockError> {
+        if exclusive {
+            self.file.try_lock()
+        } else {
+            self.file.try_lock_shared()
+        }
+    }
+
+    fn os_file(&self) -> Option<&fs::File> {
+        Some(&self.file)
+    }
+}
 
 /// The mapped or owned bytes behind a snapshot.
 #[derive(Debug)]
@@ -72,12 +188,14 @@ impl Snapshot {
 
 #[derive(Debug)]
 struct State {
-    file: Option<fs::File>,
+    /// The file's bytes: a map (when `mapped`) or the whole file in memory.
     current: Arc<Bytes>,
+    /// Whether `current` maps the storage's file (else it is kept in step with every write).
+    mapped: bool,
     /// Logical length of the file (what has been written).
     len: u64,
-    /// Physical length on disk: writes that grow the file extend it geometrically, so
-    /// that the memory map is rebuilt rarely; `set_len` trims it back.
+    /// Physical length of the storage: writes that grow the file extend it geometrically,
+    /// so that the memory map is rebuilt rarely; `set_len` trims it back.
     physical: u64,
     writable: bool,
     /// Calls that changed the file (writes, length changes) so far.
@@ -88,8 +206,9 @@ struct State {
     /// A shared writable map of the file's first `physical` bytes (as long as it was when
     /// mapped), through which small writes go (see [`Store::write_at`]).
     wmap: Option<memmap2::MmapMut>,
-    /// Whether mapping the file for writing failed (a file system without shared
-    /// writable maps): small writes then use `pwrite` like the others.
+    /// Whether mapping the file for writing failed or is not done here (a file system
+    /// without shared writable maps, a platform without them): small writes then go to
+    /// the storage like the others.
     wmap_failed: bool,
     /// Small writes so far (the map is made after [`MAPPED_AFTER`] of them).
     small_writes: u32,
@@ -100,7 +219,7 @@ impl State {
     fn spend(&mut self) -> Result<()> {
         if let Some(left) = self.fault_after.as_mut() {
             if *left == 0 {
-                return Err(Error::Io(std::io::Error::other(
+                return Err(Error::Io(io::Error::other(
                     "injected fault: the write budget set by the crash-safety test hook is spent",
                 )));
             }
@@ -112,12 +231,11 @@ impl State {
 
     /// The writable map, (re)made to cover the first `end` bytes; `None` when the file
     /// cannot be mapped for writing.
-    fn wmap_covering(&mut self, end: u64) -> Option<&mut memmap2::MmapMut> {
+    fn wmap_covering(&mut self, file: &fs::File, end: u64) -> Option<&mut memmap2::MmapMut> {
         let covers = self.wmap.as_ref().is_some_and(|m| m.len() as u64 >= end);
         if !covers && !self.wmap_failed {
             self.wmap = None;
             let len = usize::try_from(self.physical).ok()?;
-            let file = self.file.as_ref()?;
             // SAFETY: the map covers no byte past the end of the file (`physical` is its
             // length on disk; every change of that length drops the map first), and it is
             // only written through while the state's lock is held. Other processes
@@ -125,15 +243,61 @@ impl State {
             // mapped file; the exclusive lock taken at open keeps cooperating ones away.
             match unsafe { memmap2::MmapOptions::new().len(len).map_mut(file) } {
                 Ok(m) => {
-                    // Faults bring in the page written, not a readahead window of pages
-                    // (of a file mostly being appended to: holes, zero-filled for nothing).
-                    let _ = m.advise(memmap2::Advice::Random);
+                    sys::advise_random(&m);
                     self.wmap = Some(m);
                 }
                 Err(_) => self.wmap_failed = true,
             }
         }
         self.wmap.as_mut().filter(|m| m.len() as u64 >= end)
+    }
+
+    /// Run `f` on the in-memory image (unmapped stores), which is copied first when a
+    /// snapshot still holds it (snapshots never change under their holders).
+    fn with_image<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let current = std::mem::replace(&mut self.current, Arc::new(Bytes::Empty));
+        let mut image = match Arc::try_unwrap(current) {
+            Ok(Bytes::Owned(v)) => v,
+            Ok(other) => other.as_slice().to_vec(),
+            Err(shared) => shared.as_slice().to_vec(),
+        };
+        let out = f(&mut image);
+        self.current = Arc::new(Bytes::Owned(image));
+        out
+    }
+
+    /// Copy `data` into the in-memory image at `offset` (zeros fill any gap).
+    fn image_write(&mut self, offset: usize, data: &[u8]) -> Result<()> {
+        let end = offset
+            .checked_add(data.len())
+            .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
+        self.with_image(|image| {
+            if image.len() < end {
+                image
+                    .try_reserve(end - image.len())
+                    .map_err(|_| Error::LimitExceeded(format!("{end} bytes of file in memory")))?;
+                image.resize(end, 0);
+            }
+            if let Some(slot) = image.get_mut(offset..end) {
+                slot.copy_from_slice(data);
+            }
+            Ok(())
+        })
+    }
+
+    /// Cut or extend (with zeros) the in-memory image to `len` bytes.
+    fn image_resize(&mut self, len: u64) -> Result<()> {
+        let len = usize::try_from(len)
+            .map_err(|_| Error::LimitExceeded(format!("{len} bytes of file in memory")))?;
+        self.with_image(|image| {
+            if len > image.len() {
+                image
+                    .try_reserve(len - image.len())
+                    .map_err(|_| Error::LimitExceeded(format!("{len} bytes of file in memory")))?;
+            }
+            image.resize(len, 0);
+            Ok(())
+        })
     }
 }
 
@@ -158,21 +322,16 @@ pub struct Store {
     /// The file's identity (device, inode) and whether this store writes it, for the
     /// record of files this process holds.
     held: Option<((u64, u64), bool)>,
-    /// A second descriptor of the open file (same open file description, so same lock),
-    /// outside the mutex, for [`Store::read_at`]; `None` for in-memory stores.
-    reader: Option<fs::File>,
+    /// The storage under the file, outside the mutex for [`Store::read_at`]; `None` for
+    /// files held only in memory.
+    storage: Option<Box<dyn Storage>>,
 }
 
 /// Files this process holds open through a [`Store`]: (device, inode) -> (readers, writers).
 /// Only used to word a lock conflict: one with ourselves is a misuse, not another process.
 static HELD: Mutex<BTreeMap<(u64, u64), (u32, u32)>> = Mutex::new(BTreeMap::new());
 
-fn file_key(file: &fs::File) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    file.metadata().ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// Record (`delta` +1) or forget (-1) a store holding `key`.
+/// Record (`add`) or forget a store holding `key`.
 fn note_held(key: (u64, u64), writer: bool, add: bool) {
     let Ok(mut held) = HELD.lock() else { return };
     let entry = held.entry(key).or_insert((0, 0));
@@ -211,6 +370,13 @@ fn map(file: &fs::File, len: u64) -> Result<Bytes> {
     Ok(Bytes::Mapped(m))
 }
 
+/// Whether files are memory-mapped here: where the platform can, unless the environment
+/// variable `JANGADA_MMAP` is `0` (which makes the host take the path of platforms
+/// without maps, for tests).
+pub(crate) fn maps_files() -> bool {
+    sys::MAPS_FOR_READING && std::env::var_os("JANGADA_MMAP").is_none_or(|v| v != "0")
+}
+
 /// The environment variable that controls file locking (libhdf5's name).
 pub const LOCKING_ENV: &str = "HDF5_USE_FILE_LOCKING";
 
@@ -242,22 +408,15 @@ impl LockPolicy {
     }
 }
 
-/// Take the advisory lock on an open file: exclusive for writers, shared for readers,
-/// without waiting. Follows [`LockPolicy::from_env`]. The lock lasts as long as the file
-/// descriptor (all its duplicates) stays open.
-pub fn lock_file(file: &fs::File, exclusive: bool) -> Result<()> {
+/// Take the advisory lock on a storage: exclusive for writers, shared for readers, without
+/// waiting. Follows [`LockPolicy::from_env`]. The lock lasts as long as the storage (its
+/// file, all its duplicates) stays open.
+pub fn lock_storage(storage: &dyn Storage, exclusive: bool) -> Result<()> {
     let policy = LockPolicy::from_env();
     if policy == LockPolicy::Off {
         return Ok(());
     }
-    let try_once = || {
-        if exclusive {
-            file.try_lock()
-        } else {
-            file.try_lock_shared()
-        }
-    };
-    let mut attempt = try_once();
+    let mut attempt = storage.try_lock(exclusive);
     // A conflict may be transient: while another thread of this process starts a child
     // process, the child holds copies of every descriptor (and so their locks) until it
     // executes its program. Retry for about a quarter of a second before giving up.
@@ -265,16 +424,13 @@ pub fn lock_file(file: &fs::File, exclusive: bool) -> Result<()> {
     while matches!(attempt, Err(fs::TryLockError::WouldBlock)) && wait_ms <= LOCK_RETRY_MAX_MS {
         std::thread::sleep(std::time::Duration::from_millis(wait_ms));
         wait_ms *= 2;
-        attempt = try_once();
+        attempt = storage.try_lock(exclusive);
     }
     match attempt {
         Ok(()) => Ok(()),
         Err(fs::TryLockError::WouldBlock) => Err(Error::Locked),
         Err(fs::TryLockError::Error(e)) => {
-            let unsupported = e.kind() == std::io::ErrorKind::Unsupported
-                || e.raw_os_error() == Some(ENOSYS)
-                || e.raw_os_error() == Some(EOPNOTSUPP);
-            if unsupported && policy == LockPolicy::BestEffort {
+            if sys::lock_unsupported(&e) && policy == LockPolicy::BestEffort {
                 Ok(())
             } else {
                 Err(Error::Io(e))
@@ -285,11 +441,6 @@ pub fn lock_file(file: &fs::File, exclusive: bool) -> Result<()> {
 
 /// Longest single wait between lock attempts (waits double from 1 ms: 255 ms in all).
 const LOCK_RETRY_MAX_MS: u64 = 128;
-
-/// Linux `ENOSYS` (locking not implemented by the file system).
-const ENOSYS: i32 = 38;
-/// Linux `EOPNOTSUPP`.
-const EOPNOTSUPP: i32 = 95;
 
 impl Store {
     /// Open `path` for reading only (taking a shared lock, see the module docs).
@@ -302,8 +453,20 @@ impl Store {
     /// file's lock first (exclusive when `writable`, shared otherwise; see the module
     /// docs): [`Error::Locked`] when another open holds a conflicting lock.
     pub fn from_file(file: fs::File, writable: bool) -> Result<Store> {
-        let key = file_key(&file);
-        if let Err(e) = lock_file(&file, writable) {
+        Self::from_storage(Box::new(FileStorage::new(file)), writable)
+    }
+
+    /// Use a storage; `writable` when it may be written. Locks it as
+    /// [`Store::from_file`] does.
+    pub fn from_storage(storage: Box<dyn Storage>, writable: bool) -> Result<Store> {
+        Self::open_storage(storage, writable, maps_files())
+    }
+
+    /// [`Store::from_storage`], mapping the file only when `may_map` (and the storage has
+    /// an operating-system file to map).
+    fn open_storage(storage: Box<dyn Storage>, writable: bool, may_map: bool) -> Result<Store> {
+        let key = storage.os_file().and_then(sys::identity);
+        if let Err(e) = lock_storage(storage.as_ref(), writable) {
             return Err(match (e, key.and_then(held_here)) {
                 (Error::Locked, Some((_, writers))) if writers > 0 => Error::Invalid(
                     "the file is already open for writing in this process: close every \
@@ -323,37 +486,58 @@ impl Store {
         if let Some(key) = key {
             note_held(key, writable, true);
         }
-        let len = file.metadata()?.len();
-        let current = Arc::new(map(&file, len)?);
-        let reader = file.try_clone().ok();
-        Ok(Store {
+        // Built before anything below can fail, so that dropping it forgets the file again.
+        let mut store = Store {
             state: Mutex::new(State {
-                file: Some(file),
-                current,
-                len,
-                physical: len,
+                current: Arc::new(Bytes::Empty),
+                mapped: false,
+                len: 0,
+                physical: 0,
                 writable,
                 writes: 0,
                 fault_after: None,
                 wmap: None,
-                wmap_failed: false,
+                wmap_failed: !sys::MAPS_FOR_WRITING,
                 small_writes: 0,
             }),
             held: key.map(|k| (k, writable)),
-            reader,
-        })
+            storage: None,
+        };
+        let len = storage.len()?;
+        let (current, mapped) = match storage.os_file() {
+            Some(file) if may_map => (map(file, len)?, true),
+            _ => (Bytes::Owned(read_whole(storage.as_ref(), len)?), false),
+        };
+        let st = store.state.get_mut().map_err(|_| poisoned())?;
+        st.current = Arc::new(current);
+        st.mapped = mapped;
+        st.wmap_failed |= !mapped;
+        st.len = len;
+        st.physical = len;
+        store.storage = Some(storage);
+        Ok(store)
     }
 
     /// A read-only store over bytes in memory.
     pub fn from_vec(bytes: Vec<u8>) -> Store {
+        Self::memory(bytes, false)
+    }
+
+    /// A writable store in memory, empty: a file is created in it and its bytes taken with
+    /// [`Store::to_vec`].
+    pub fn in_memory() -> Store {
+        Self::memory(Vec::new(), true)
+    }
+
+    fn memory(bytes: Vec<u8>, writable: bool) -> Store {
         let len = bytes.len() as u64;
         Store {
             state: Mutex::new(State {
-                file: None,
                 current: Arc::new(Bytes::Owned(bytes)),
+                mapped: false,
                 len,
                 physical: len,
-                writable: false,
+                writable,
                 writes: 0,
                 fault_after: None,
                 wmap: None,
@@ -361,21 +545,19 @@ impl Store {
                 small_writes: 0,
             }),
             held: None,
-            reader: None,
+            storage: None,
         }
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        self.state
-            .lock()
-            .map_err(|_| Error::Invalid("file state poisoned by a panic in another thread".into()))
+        self.state.lock().map_err(|_| poisoned())
     }
 
     /// The current bytes of the file, remapped if the file grew since the last snapshot.
     pub fn snapshot(&self) -> Result<Snapshot> {
         let mut st = self.lock()?;
-        if (st.current.as_slice().len() as u64) < st.len {
-            if let Some(file) = &st.file {
+        if st.mapped && (st.current.as_slice().len() as u64) < st.len {
+            if let Some(file) = self.storage.as_ref().and_then(|s| s.os_file()) {
                 let fresh = map(file, st.physical)?;
                 st.current = Arc::new(fresh);
             }
@@ -386,25 +568,30 @@ impl Store {
         })
     }
 
-    /// Whether [`Store::read_at`] reads from a file (else the store is in memory, and reads
-    /// copy from its snapshot).
+    /// A copy of the file's bytes (of a file in memory: the file to save or offer for
+    /// download).
+    pub fn to_vec(&self) -> Result<Vec<u8>> {
+        Ok(self.snapshot()?.bytes().to_vec())
+    }
+
+    /// Whether [`Store::read_at`] reads from the storage (else the file's bytes are all in
+    /// memory, and reads copy from a snapshot).
     pub fn reads_file(&self) -> bool {
-        self.reader.is_some()
+        self.storage.is_some() && self.lock().map(|st| st.mapped).unwrap_or(false)
     }
 
     /// Fill `buf` with the file's bytes at absolute `offset` with positional reads (no
     /// memory map involved: large data is copied from the page cache straight into `buf`).
     /// Sees every write made so far, like a snapshot. The caller checks the range against
     /// the file's length first; a file that ends early (cut by another process) is an
-    /// error. In-memory stores have no file to read: [`Error::Invalid`].
+    /// error. Files held in memory have no storage to read: [`Error::Invalid`].
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        use std::os::unix::fs::FileExt;
-        let file = self
-            .reader
+        let storage = self
+            .storage
             .as_ref()
             .ok_or_else(|| Error::Invalid("in-memory files have no file to read".into()))?;
-        file.read_exact_at(buf, offset).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        storage.read_at(offset, buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
                 Error::corrupt(
                     "file",
                     offset,
@@ -442,24 +629,27 @@ impl Store {
 
     /// Write `data` at absolute `offset`, growing the file if needed.
     pub fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
-        use std::os::unix::fs::FileExt;
         let mut st = self.lock()?;
         if !st.writable {
             return Err(Error::Invalid("the file is open read-only".into()));
         }
-        if st.file.is_none() {
-            return Err(Error::Invalid("in-memory files cannot be written".into()));
-        }
         let end = offset
             .checked_add(data.len() as u64)
             .ok_or_else(|| Error::LimitExceeded("file offset".into()))?;
+        let Some(storage) = &self.storage else {
+            st.spend()?;
+            let at = usize::try_from(offset)
+                .map_err(|_| Error::LimitExceeded(format!("file offset {offset:#x} in memory")))?;
+            st.image_write(at, data)?;
+            st.len = st.len.max(end);
+            st.physical = st.len;
+            return Ok(());
+        };
         let grown = (end > st.physical)
             .then(|| end.max(st.physical + st.physical / 2).div_ceil(GROW_STEP) * GROW_STEP);
         if let Some(g) = grown {
             st.spend()?;
-            if let Some(file) = &st.file {
-                file.set_len(g)?;
-            }
+            storage.set_len(g)?;
             st.physical = g;
         }
         st.spend()?;
@@ -467,24 +657,31 @@ impl Store {
         if small {
             st.small_writes = st.small_writes.saturating_add(1);
         }
-        let mapped = if small && st.small_writes > MAPPED_AFTER {
-            let range = usize::try_from(offset)
-                .ok()
-                .and_then(|o| Some(o..o.checked_add(data.len())?));
-            st.wmap_covering(end)
-                .and_then(|m| m.get_mut(range?))
-                .map(|slot| slot.copy_from_slice(data))
-                .is_some()
-        } else {
-            false
+        let mapped = match storage.os_file() {
+            Some(file) if small && st.small_writes > MAPPED_AFTER => {
+                let range = usize::try_from(offset)
+                    .ok()
+                    .and_then(|o| Some(o..o.checked_add(data.len())?));
+                st.wmap_covering(file, end)
+                    .and_then(|m| m.get_mut(range?))
+                    .map(|slot| slot.copy_from_slice(data))
+                    .is_some()
+            }
+            _ => false,
         };
         if !mapped {
-            if let Some(file) = &st.file {
-                file.write_all_at(data, offset)?;
-            }
+            storage.write_at(offset, data)?;
+        }
+        if !st.mapped {
+            let at = usize::try_from(offset)
+                .map_err(|_| Error::LimitExceeded(format!("file offset {offset:#x} in memory")))?;
+            st.image_write(at, data)?;
         }
         if end > st.len {
             st.len = end;
+            if !st.mapped {
+                st.image_resize(end)?;
+            }
         }
         Ok(())
     }
@@ -492,18 +689,21 @@ impl Store {
     /// Make the file at least `len` bytes long (zeros past the old end).
     pub fn ensure_len(&self, len: u64) -> Result<()> {
         let mut st = self.lock()?;
-        if !st.writable || st.file.is_none() {
+        if !st.writable {
             return Err(Error::Invalid("the file is open read-only".into()));
         }
         if len > st.physical {
             st.spend()?;
-            if let Some(file) = &st.file {
-                file.set_len(len)?;
+            if let Some(storage) = &self.storage {
+                storage.set_len(len)?;
             }
             st.physical = len;
         }
         if len > st.len {
             st.len = len;
+            if !st.mapped {
+                st.image_resize(len)?;
+            }
         }
         Ok(())
     }
@@ -511,34 +711,43 @@ impl Store {
     /// Cut or extend the file to exactly `len` bytes.
     pub fn set_len(&self, len: u64) -> Result<()> {
         let mut st = self.lock()?;
-        if st.file.is_none() {
+        let Some(storage) = &self.storage else {
+            if !st.writable {
+                return Ok(());
+            }
+            if len != st.len {
+                st.spend()?;
+                st.image_resize(len)?;
+            }
+            st.len = len;
+            st.physical = len;
             return Ok(());
-        }
+        };
         let changes = len != st.physical;
         if changes {
             st.spend()?;
             // The writable map must never reach past the end of the file.
             st.wmap = None;
         }
-        let remapped = match &st.file {
-            Some(file) => {
-                if changes {
-                    file.set_len(len)?;
-                }
-                // Never keep a map past the end of the file (reading it would fault).
-                if (st.current.as_slice().len() as u64) > len {
-                    Some(Arc::new(map(file, len)?))
-                } else {
-                    None
-                }
+        let shrinks_map = st.mapped && (st.current.as_slice().len() as u64) > len;
+        if shrinks_map {
+            // Never keep a map past the end of the file (reading it would fault); and some
+            // systems (Windows) refuse to cut a file while it is mapped.
+            st.current = Arc::new(Bytes::Empty);
+        }
+        if changes {
+            storage.set_len(len)?;
+        }
+        if shrinks_map {
+            if let Some(file) = storage.os_file() {
+                st.current = Arc::new(map(file, len)?);
             }
-            None => None,
-        };
+        }
+        if !st.mapped {
+            st.image_resize(len)?;
+        }
         st.len = len;
         st.physical = len;
-        if let Some(m) = remapped {
-            st.current = m;
-        }
         Ok(())
     }
 
@@ -563,13 +772,36 @@ impl Store {
         if let Some(m) = &st.wmap {
             m.flush()?;
         }
-        if let Some(file) = &st.file {
+        if let Some(storage) = &self.storage {
             if st.writable {
-                file.sync_data()?;
+                storage.sync()?;
             }
         }
         Ok(())
     }
+}
+
+fn poisoned() -> Error {
+    Error::Invalid("file state poisoned by a panic in another thread".into())
+}
+
+/// The whole storage, read into memory (platforms without maps).
+fn read_whole(storage: &dyn Storage, len: u64) -> Result<Vec<u8>> {
+    let n = usize::try_from(len)
+        .map_err(|_| Error::LimitExceeded(format!("a file of {len} bytes in memory")))?;
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(n)
+        .map_err(|_| Error::LimitExceeded(format!("a file of {len} bytes in memory")))?;
+    bytes.resize(n, 0);
+    storage.read_at(0, &mut bytes).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            Error::corrupt("file", 0, "the file shrank while it was being read")
+        } else {
+            Error::Io(e)
+        }
+    })?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -614,7 +846,10 @@ mod tests {
             let at = i * 9_973 % (3 * GROW_STEP as usize);
             put(&store, &mut expect, at, &[i as u8; 100]);
         }
-        assert!(store.lock().unwrap().wmap.is_some());
+        assert_eq!(
+            store.lock().unwrap().wmap.is_some(),
+            sys::MAPS_FOR_WRITING && maps_files()
+        );
         put(&store, &mut expect, 1000, &vec![7u8; MAPPED_WRITE_MAX + 1]);
         put(&store, &mut expect, 5 * GROW_STEP as usize, &[9u8; 10]);
         let check = |store: &Store, expect: &[u8]| {
@@ -640,6 +875,57 @@ mod tests {
         let disk = fs::read(&p).unwrap();
         same(&disk[..expect.len()], &expect);
         assert!(disk[expect.len()..].iter().all(|&b| b == 0));
+    }
+
+    /// The same writes through the path of platforms without maps (the file read into
+    /// memory, every write going to both) and through a store held only in memory: the
+    /// file, snapshots and the bytes handed out agree.
+    #[test]
+    fn unmapped_and_memory_stores_keep_their_image_in_step() {
+        let p = scratch("unmapped.bin");
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
+        let file = Store::open_storage(Box::new(FileStorage::new(f)), true, false).unwrap();
+        let memory = Store::in_memory();
+        assert!(!file.reads_file() && !memory.reads_file());
+        let mut on_disk = Vec::new();
+        for (i, store) in [&file, &memory].into_iter().enumerate() {
+            let held = store.snapshot().unwrap();
+            let mut expect = Vec::new();
+            for k in 0..200usize {
+                let at = k * 7_919 % (3 * GROW_STEP as usize);
+                let data = vec![(k + i) as u8; 1 + k % 300];
+                store.write_at(at as u64, &data).unwrap();
+                if expect.len() < at + data.len() {
+                    expect.resize(at + data.len(), 0);
+                }
+                expect[at..at + data.len()].copy_from_slice(&data);
+            }
+            // A snapshot taken before the writes still shows the file as it was.
+            assert_eq!(held.bytes(), b"");
+            same(store.snapshot().unwrap().bytes(), &expect);
+            store.ensure_len(expect.len() as u64 + 10).unwrap();
+            expect.resize(expect.len() + 10, 0);
+            same(&store.to_vec().unwrap(), &expect);
+            store.set_len(1000).unwrap();
+            expect.truncate(1000);
+            same(store.snapshot().unwrap().bytes(), &expect);
+            store.sync().unwrap();
+            if i == 0 {
+                on_disk = expect;
+            }
+        }
+        drop(file);
+        same(&fs::read(&p).unwrap(), &on_disk);
+        // A read-only memory store refuses writes and keeps its bytes.
+        let ro = Store::from_vec(vec![1, 2, 3]);
+        assert!(ro.write_at(0, &[9]).is_err());
+        assert_eq!(ro.to_vec().unwrap(), vec![1, 2, 3]);
     }
 
     /// `a == b`, reporting the first difference (not the whole buffers).

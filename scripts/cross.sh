@@ -58,9 +58,9 @@ mkdir -p "$LOG" "$TMPW"
 # compare with h5py or h5dump throughout).
 FORMAT_TESTS=(chunk_indexes guess_chunk messages_real set_attrs fast_paths)
 PERSIST_TESTS=(fixtures selection corruption cycles fuzz_regressions bad_input read_limit
-    parallel_reads producers persist_mapping write_roundtrip check locking)
+    parallel_reads producers persist_mapping write_roundtrip check locking in_memory)
 CI_FORMAT_TESTS=(chunk_indexes guess_chunk messages_real)
-CI_PERSIST_TESTS=(fixtures selection cycles)
+CI_PERSIST_TESTS=(fixtures selection cycles in_memory)
 if [ $CI = 1 ]; then
     FORMAT_TESTS=("${CI_FORMAT_TESTS[@]}") PERSIST_TESTS=("${CI_PERSIST_TESTS[@]}")
 fi

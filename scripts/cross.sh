@@ -103,6 +103,9 @@ ROWS=()
 for tg in "${TARGETS[@]}"; do
     bs=$(build_std "$tg")
     echo "== $tg"
+    if [ "$tg" = x86_64-pc-windows-gnu ] && ! cross_wine_prefix; then
+        echo "   wine prefix set-up failed: $LOG/wineboot.log"
+    fi
     t=$(now)
     # Targets with tests build with the test profile, whose dependencies the test binaries
     # then reuse; lib-only targets are checked in --ci (no codegen) and built otherwise.

@@ -19,15 +19,15 @@
 
 CROSS_APT="rustc-web cargo-web rust-web-src lld-22 llvm-22 gcc-mingw-w64-x86-64 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-tools libunwind-22-dev wasi-libc wine64 \
-qemu-user"
+qemu-user jq"
 
 # apt packages: one dpkg query when all are installed (the usual case).
 cross_apt() {
+    local want have
+    want=$(echo "$CROSS_APT" | wc -w)
     # shellcheck disable=SC2086
-    if dpkg-query -W -f='${Status}\n' $CROSS_APT 2>/dev/null | grep -vc 'install ok installed' \
-        | grep -qx 0; then
-        return 0
-    fi
+    have=$(dpkg-query -W -f='${Status}\n' $CROSS_APT 2>/dev/null | grep -c 'install ok installed')
+    [ "$have" -eq "$want" ] && return 0
     echo "installing: $CROSS_APT"
     export DEBIAN_FRONTEND=noninteractive
     local sudo=""

@@ -12,8 +12,10 @@
 # - x86_64 musl binaries: LLVM's libunwind.a (Debian builds it against glibc) plus an
 #   `__fprintf_chk` forwarding to `vfprintf`, which that libunwind references.
 # - wasm32-wasip1 binaries: Debian's 2022 wasi-libc lacks the pthread_* functions std 1.96
-#   references; stubs return "not supported" (ENOTSUP) from pthread_create, so spawning a
-#   thread is an error the caller sees (jangada-hdf5 then decodes on one thread).
+#   references, and `realpath` (std::fs::canonicalize, used by virtual datasets); stubs:
+#   pthread_create returns "not supported" (ENOTSUP), so spawning a thread is an error the
+#   caller sees (jangada-hdf5 then decodes on one thread); realpath returns NULL, so
+#   canonicalize is an error (virtual datasets then resolve sources without it).
 #
 # Needs: $ROOT, $TARGET_DIR, $LOG. Sets: $SHIMS, CARGO env, $WINE, $QEMU_AARCH64.
 
@@ -51,21 +53,21 @@ cross_shims() {
             ar rs "$SHIMS/libunwind.a.tmp" "$SHIMS/fprintf_chk.o" 2>/dev/null &&
             mv "$SHIMS/libunwind.a.tmp" "$SHIMS/libunwind.a" || return 1
     fi
-    if [ ! -f "$SHIMS/pthread_stubs.o" ]; then
+    if [ ! -f "$SHIMS/wasi_stubs.o" ]; then
         local f n args
         {
             echo .text
             for f in pthread_attr_init:1 pthread_attr_destroy:1 pthread_attr_setstacksize:2 \
-                pthread_create:4 pthread_join:2 pthread_detach:1; do
+                pthread_create:4 pthread_join:2 pthread_detach:1 realpath:2; do
                 n=${f%:*}
                 args=$(printf 'i32,%.0s' $(seq "${f#*:}"))
                 printf '.globl %s\n.type %s,@function\n%s:\n.functype %s (%s) -> (i32)\n' \
                     "$n" "$n" "$n" "$n" "${args%,}"
                 printf 'i32.const %s\nend_function\n' "$([ "$n" = pthread_create ] && echo 58 || echo 0)"
             done
-        } >"$SHIMS/pthread_stubs.s"
-        llvm-mc-22 -triple=wasm32-wasi -filetype=obj "$SHIMS/pthread_stubs.s" \
-            -o "$SHIMS/pthread_stubs.o" || return 1
+        } >"$SHIMS/wasi_stubs.s"
+        llvm-mc-22 -triple=wasm32-wasi -filetype=obj "$SHIMS/wasi_stubs.s" \
+            -o "$SHIMS/wasi_stubs.o" || return 1
     fi
 }
 
@@ -79,7 +81,7 @@ cross_env() {
     export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C link-self-contained=no -L native=$SHIMS"
     export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C link-self-contained=no \
 -L native=/usr/lib/wasm32-wasi -C link-arg=/usr/lib/wasm32-wasi/crt1-command.o \
--C link-arg=$SHIMS/pthread_stubs.o"
+-C link-arg=$SHIMS/wasi_stubs.o"
     # Runners (used by scripts/cross/tests.sh).
     WINE=/usr/lib/wine/wine64
     export WINEDEBUG=-all WINEPREFIX=$TARGET_DIR/cross-wine

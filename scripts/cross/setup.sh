@@ -7,7 +7,7 @@
 # rust-lld. Runners: wine (Windows), qemu-user (aarch64), Node's node:wasi (WASI,
 # scripts/cross/wasi-run.mjs).
 #
-# Two link-time shims, built under $SHIMS (never part of the libraries or the binary's
+# Two link-time shims (and a DLL for wine, see cross_wine_prefix), built under $SHIMS (never part of the libraries or the binary's
 # source; no C is compiled into them beyond these stubs):
 # - x86_64 musl binaries: LLVM's libunwind.a (Debian builds it against glibc) plus an
 #   `__fprintf_chk` forwarding to `vfprintf`, which that libunwind references.
@@ -88,11 +88,28 @@ cross_env() {
     QEMU_AARCH64="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 }
 
-# A throwaway wine prefix, initialised once (the first start takes ~20 s).
+# A throwaway wine prefix, initialised once (the first start takes ~20 s). Wine 8.0 has no
+# bcryptprimitives.dll, whose ProcessPrng std 1.96 imports (random numbers): a stand-in
+# built with mingw (ProcessPrng through advapi32's RtlGenRandom) goes into its system32.
 cross_wine_prefix() {
-    [ -f "$WINEPREFIX/system.reg" ] && return 0
-    mkdir -p "$WINEPREFIX"
-    DISPLAY= "$WINE" wineboot --init >"$LOG/wineboot.log" 2>&1
-    /usr/lib/wine/wineserver -w 2>/dev/null || true
-    [ -f "$WINEPREFIX/system.reg" ]
+    local sys=$WINEPREFIX/drive_c/windows/system32
+    if [ ! -f "$WINEPREFIX/system.reg" ]; then
+        mkdir -p "$WINEPREFIX"
+        DISPLAY= "$WINE" wineboot --init >"$LOG/wineboot.log" 2>&1
+        /usr/lib/wine/wineserver -w 2>/dev/null || true
+    fi
+    [ -f "$sys/bcryptprimitives.dll" ] && return 0
+    printf '%s\n' '#include <windows.h>' \
+        'BOOLEAN WINAPI SystemFunction036(PVOID buf, ULONG len); /* RtlGenRandom */' \
+        'BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {' \
+        '    while (len) {' \
+        '        ULONG n = len > 0x40000000 ? 0x40000000 : (ULONG)len;' \
+        '        if (!SystemFunction036(data, n)) return FALSE;' \
+        '        data += n; len -= n;' \
+        '    }' \
+        '    return TRUE;' \
+        '}' >"$SHIMS/bcryptprimitives.c"
+    x86_64-w64-mingw32-gcc -shared -O2 -o "$SHIMS/bcryptprimitives.dll" \
+        "$SHIMS/bcryptprimitives.c" -ladvapi32 &&
+        cp "$SHIMS/bcryptprimitives.dll" "$sys/"
 }

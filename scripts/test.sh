@@ -50,6 +50,13 @@ bash benches/run.sh --smoke
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
 
+# The other targets (Windows, aarch64, musl, WASI, wasm32): builds, and the format and persist
+# suites under wine, qemu-user and Node's WASI; the bounded form (scripts/cross.sh). Outside
+# the CC=false environment: the two link-time shims for musl and WASI binaries are compiled
+# from a few lines of C (not part of the libraries or the binary).
+step "other targets, bounded (scripts/cross.sh --ci)"
+env -u CC -u CXX bash scripts/cross.sh --ci
+
 # Outside the CC=false environment: libFuzzer is C++. The fuzz harness (fuzz/, a workspace
 # of its own) is test tooling; the library and the jangada binary still need no C.
 step "fuzzing, 60 s per target (scripts/fuzz-ci.sh)"

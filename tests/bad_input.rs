@@ -26,8 +26,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use jangada::cli::check::check_file;
@@ -45,7 +46,7 @@ use num_complex::Complex;
 // ------------------------------------------------------------------------------ helpers
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-bad-input-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-bad-input");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
@@ -169,6 +170,26 @@ fn hdf5_sample() -> Vec<u8> {
 fn sample_bytes() -> &'static [u8] {
     static SAMPLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     SAMPLE.get_or_init(hdf5_sample)
+}
+
+/// A path that is not UTF-8: `/tmp/\xff` on Unix and WASI, a lone surrogate on Windows.
+fn non_utf8_path() -> PathBuf {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(b"/tmp/\xff").to_os_string()
+    };
+    #[cfg(target_os = "wasi")]
+    let path = {
+        use std::os::wasi::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(b"/tmp/\xff").to_os_string()
+    };
+    #[cfg(windows)]
+    let path = {
+        use std::os::windows::ffi::OsStringExt;
+        std::ffi::OsString::from_wide(&[0x74, 0xD800])
+    };
+    PathBuf::from(path)
 }
 
 type FOp = fn(&File) -> hdf5::Result<()>;
@@ -2170,10 +2191,7 @@ fn persist_save_and_load_refusals() {
         (
             "a path that is not UTF-8",
             "utf-8",
-            with(vec![(
-                "p",
-                Value::Path(PathBuf::from(std::ffi::OsStr::from_bytes(b"/tmp/\xff"))),
-            )]),
+            with(vec![("p", Value::Path(non_utf8_path()))]),
             exact(),
         ),
         (

@@ -9,6 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
+// Skips and scratch paths for other targets (scripts/cross.sh); shared with format/tests.
+#[path = "portable.rs"]
+mod portable;
+pub use portable::*;
+
 /// The repository's `fixtures/` folder.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -194,7 +199,7 @@ pub fn scratch_dir(name: &str) -> PathBuf {
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!("jangada-{binary}-{name}-{}", std::process::id()));
+    let dir = scratch_root(&format!("jangada-{binary}-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -27,7 +27,7 @@ use jangada_hdf5::object_header::{encode_continuation, ObjectHeader};
 use jangada_hdf5::{File, Node, Selection};
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("jangada-cycles-{}", std::process::id()));
+    let d = common::scratch_root("jangada-cycles");
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }

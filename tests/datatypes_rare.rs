@@ -82,7 +82,7 @@ with h5py.File(path, "w") as f:
 
 #[test]
 fn rare_datatypes_read_as_h5py_reads_them() {
-    let dir = std::env::temp_dir().join(format!("jangada-rare-types-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-rare-types");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("rare.h5");
     run_python(MAKE, &[path.to_str().unwrap()]).unwrap();
@@ -205,7 +205,7 @@ fn same_f64(a: f64, b: f64) -> bool {
 #[test]
 fn float_layouts_read_as_h5py_reads_them() {
     use jangada_hdf5::Normalization;
-    let dir = std::env::temp_dir().join(format!("jangada-rare-floats-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-rare-floats");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("floats.h5");
     let bad = dir.join("floats_bad.h5");

@@ -20,7 +20,7 @@ use ndarray::ArrayD;
 use serde_json::Value;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-dump-stream-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-dump-stream");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -65,7 +65,7 @@ with h5py.File("ext.h5", "w") as f:
 "#;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-ext-{name}-{}", std::process::id()));
+    let dir = common::scratch_root(&format!("jangada-ext-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -77,19 +77,22 @@ pub fn limit(len: usize) -> usize {
 
 /// Run `f` on a worker thread; panic (naming `what`) if it panics, runs longer than
 /// `timeout`, or its allocation peak exceeds `limit` bytes. One call at a time (the
-/// counters are shared; only the worker thread counts).
+/// counters are shared; only the worker thread counts). On WebAssembly (no threads) `f`
+/// runs on the calling thread: the allocation limit holds, the time limit is the runner's.
 pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + Send + 'static) {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if cfg!(target_family = "wasm") {
+        let peak = watch(f);
+        assert!(
+            peak <= limit,
+            "{what}: allocated {peak} bytes (limit {limit})"
+        );
+        return;
+    }
     let (tx, rx) = mpsc::channel();
     let handle = std::thread::spawn(move || {
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        WATCHED.with(|w| w.set(true));
-        f();
-        WATCHED.with(|w| w.set(false));
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base).max(0) as usize;
-        let _ = tx.send(peak);
+        let _ = tx.send(watch(f));
     });
     match rx.recv_timeout(timeout) {
         Ok(peak) => assert!(
@@ -100,4 +103,14 @@ pub fn survive(what: &str, limit: usize, timeout: Duration, f: impl FnOnce() + S
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: the reader hung for {timeout:?}"),
     }
     assert!(handle.join().is_ok(), "{what}: the reader panicked");
+}
+
+/// `f()` on this thread, counting its allocations: their peak in bytes.
+fn watch(f: impl FnOnce()) -> usize {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    WATCHED.with(|w| w.set(true));
+    f();
+    WATCHED.with(|w| w.set(false));
+    PEAK.load(Ordering::Relaxed).saturating_sub(base).max(0) as usize
 }

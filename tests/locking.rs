@@ -18,7 +18,7 @@ use jangada_hdf5::store::{LockPolicy, LOCKING_ENV};
 use jangada_hdf5::{Error, File, Mode, Selection, SliceArg};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-locking-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-locking");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     let _ = std::fs::remove_file(&p);
@@ -139,6 +139,12 @@ fn env_values_are_read_like_libhdf5() {
 
 #[test]
 fn h5py_writer_excludes_our_readers_and_writers() {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "h5py_writer_excludes_our_readers_and_writers",
+    ) {
+        return;
+    }
     if !locking_on() {
         return;
     }
@@ -163,6 +169,9 @@ fn h5py_writer_excludes_our_readers_and_writers() {
 
 #[test]
 fn our_writer_excludes_h5py() {
+    if common::skip_unless(common::Needs::HostTools, "our_writer_excludes_h5py") {
+        return;
+    }
     if !locking_on() {
         return;
     }
@@ -183,6 +192,12 @@ fn our_writer_excludes_h5py() {
 
 #[test]
 fn readers_share_and_exclude_writers() {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "readers_share_and_exclude_writers",
+    ) {
+        return;
+    }
     if !locking_on() {
         return;
     }
@@ -248,6 +263,12 @@ fn within_one_process_a_writer_excludes_a_second_open_until_closed() {
 
 #[test]
 fn the_environment_variable_disables_locking_like_libhdf5() {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "the_environment_variable_disables_locking_like_libhdf5",
+    ) {
+        return;
+    }
     let path = scratch("env.h5");
     make(&path, 10);
     let exe = env!("CARGO_BIN_EXE_jangada");
@@ -279,6 +300,12 @@ fn the_environment_variable_disables_locking_like_libhdf5() {
 
 #[test]
 fn many_threads_reading_one_open_file_get_correct_values() {
+    if common::skip_unless(
+        common::Needs::Threads,
+        "many_threads_reading_one_open_file_get_correct_values",
+    ) {
+        return;
+    }
     let path = scratch("threads.h5");
     let n = 100_000usize;
     {

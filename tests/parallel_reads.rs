@@ -9,13 +9,15 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::PathBuf;
 
 use jangada_hdf5::{File, Selection, SliceArg};
 use ndarray::{ArrayD, IxDyn};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-parallel-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-parallel");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -70,7 +70,7 @@ fn make(dir: &std::path::Path, libver: &str) -> std::path::PathBuf {
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-partial-{name}-{}", std::process::id()));
+    let dir = common::scratch_root(&format!("jangada-partial-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -24,7 +24,7 @@ use ndarray::{ArrayD, IxDyn};
 use serde_json::Value as Json;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcore-interop-{}", std::process::id()));
+    let dir = common::scratch_root("pcore-interop");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -19,7 +19,7 @@ use jangada::{save_value, ArrayValue, FixedBytes, SaveOptions, Value, F16};
 use ndarray::{ArrayD, IxDyn};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-kinds-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-kinds");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +29,7 @@ mod values;
 use values::{all_arrays, all_times, arr, everything, obj, S};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcore-mapping-{}", std::process::id()));
+    let dir = common::scratch_root("pcore-mapping");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
@@ -547,6 +549,9 @@ fn value_json_contract() {
 
 #[test]
 fn cli_show_and_write() {
+    if common::skip_unless(common::Needs::HostTools, "cli_show_and_write") {
+        return;
+    }
     let exe = env!("CARGO_BIN_EXE_jangada");
     let input = scratch("in.json");
     let out = scratch("out.hdf5");

@@ -52,7 +52,7 @@ fn producer_files() -> Vec<PathBuf> {
 fn away_from_corpus() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("jangada-producers-{}", std::process::id()));
+        let dir = common::scratch_root("jangada-producers");
         std::fs::create_dir_all(&dir).unwrap();
         std::env::set_current_dir(&dir).unwrap();
     });

@@ -9,12 +9,14 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use jangada_hdf5::{Error, File, Selection, SliceArg, DEFAULT_READ_LIMIT};
 use ndarray::{ArrayD, IxDyn};
 
 #[test]
 fn reads_over_the_limit_are_refused_and_slices_under_it_read() {
-    let dir = std::env::temp_dir().join(format!("jangada-limit-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-limit");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("limit.h5");
     {

@@ -17,7 +17,7 @@ use jangada::cli::dump::dump_file;
 use serde_json::Value;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-region-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-region");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -57,7 +57,7 @@ for libver in ("earliest", "latest"):
 
 #[test]
 fn shared_messages_read_as_h5py_reads_them() {
-    let dir = std::env::temp_dir().join(format!("jangada-sohm-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-sohm");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     run_python(MAKE, &[dir.to_str().unwrap()]).unwrap();

@@ -18,7 +18,7 @@ use jangada_hdf5::File;
 use ndarray::{ArrayD, IxDyn};
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-space-reuse-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-space-reuse");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -17,7 +17,7 @@ use jangada_hdf5::{Element, File, Selection, SliceArg};
 use serde_json::Value;
 
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-vds-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-vds");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -27,7 +27,7 @@ use ndarray::{arr1, Array, ArrayD, IxDyn};
 use serde_json::Value;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-vdsw-{}-{name}", std::process::id()));
+    let dir = common::scratch_root(&format!("jangada-vdsw-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -26,7 +26,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// A fresh path in the temp dir.
 fn tmp(name: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("jangada_write_interop_{}", std::process::id()));
+    let dir = common::scratch_root("jangada_write_interop");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("{n}_{name}.h5"));
     let _ = std::fs::remove_file(&p);

@@ -14,7 +14,7 @@ use jangada_hdf5::{File, LinkTarget};
 
 #[test]
 fn hundred_thousand_members_and_ten_thousand_attributes() {
-    let dir = std::env::temp_dir().join(format!("jangada-scale-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-scale");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("big.h5");
     {

@@ -41,6 +41,11 @@ pub mod superblock;
 pub mod usage;
 pub mod writer;
 
+// Scratch paths and skips that let the unit tests run on other targets (scripts/cross.sh).
+#[cfg(test)]
+#[path = "../../tests/portable.rs"]
+pub(crate) mod portable;
+
 pub use api::*;
 pub use error::{Error, Result};
 pub use filters::blosc::{BloscCodec, BloscShuffle};

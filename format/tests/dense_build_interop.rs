@@ -34,7 +34,7 @@ use jangada_hdf5::object_header::ObjectHeader;
 use jangada_hdf5::File;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-dense-interop-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-dense-interop");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

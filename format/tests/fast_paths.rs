@@ -24,7 +24,7 @@ use jangada_hdf5::{File, Selection, SliceArg};
 use ndarray::{ArrayD, IxDyn};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-fast-paths-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-fast-paths");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     let _ = std::fs::remove_file(&p);
@@ -38,6 +38,9 @@ fn smooth(n: usize) -> ArrayD<f64> {
 
 #[test]
 fn h5py_reads_our_parallel_deflate() {
+    if common::skip_unless(common::Needs::HostTools, "h5py_reads_our_parallel_deflate") {
+        return;
+    }
     // 192 chunks of 64 KiB: more than one batch of chunks compressed together.
     let n = 192 * 8192;
     let data = smooth(n);

@@ -54,7 +54,7 @@ fn cleanup(paths: &[&Path]) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jangada-index-build-{}", std::process::id()));
+    let dir = common::scratch_root("jangada-index-build");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -14,7 +14,7 @@ fn attr<T: IntoAttr>(name: &str, v: T) -> (String, AttrData) {
 }
 
 fn path(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("set-attrs-{}", std::process::id()));
+    let d = common::scratch_root("set-attrs");
     std::fs::create_dir_all(&d).unwrap();
     let p = d.join(name);
     let _ = std::fs::remove_file(&p);
@@ -143,6 +143,12 @@ with h5py.File(sys.argv[1], "r") as f:
 
 #[test]
 fn attributes_given_at_creation_equal_set_attr_each() {
+    if common::skip_unless(
+        common::Needs::HostTools,
+        "attributes_given_at_creation_equal_set_attr_each",
+    ) {
+        return;
+    }
     let cases = [
         (0usize, false, false),
         (3, false, false),

@@ -80,6 +80,15 @@ pub fn target_path(path: &Path, opts: &SaveOptions) -> PathBuf {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// A random number drawn once per process, naming its temporary files apart from those of
+/// other processes saving beside the same target. (Not the process id: WebAssembly has none,
+/// and `std::process::id()` panics there.)
+fn process_nonce() -> u64 {
+    use std::hash::BuildHasher;
+    static NONCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *NONCE.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u8))
+}
+
 /// Removes the temporary file unless disarmed.
 struct TempGuard(Option<PathBuf>);
 
@@ -94,7 +103,7 @@ impl Drop for TempGuard {
 /// Save `value` (normally an object) as a jangada file; returns the path written.
 ///
 /// The value is checked first (nothing is written for an unsaveable value); the file is
-/// built as `.<name>.tmp-<pid>-<n>` in the target's folder and renamed over the target
+/// built as `.<name>.tmp-<nonce>-<n>` in the target's folder and renamed over the target
 /// only when complete, so a failed save leaves any previous file intact.
 pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<PathBuf> {
     let target = target_path(path, opts);
@@ -110,7 +119,7 @@ pub fn save_value(path: &Path, value: &Value, opts: &SaveOptions) -> Result<Path
     Ok(target)
 }
 
-/// Run `build` on a temporary path beside `target` (`.<name>.tmp-<pid>-<n>`), then move the
+/// Run `build` on a temporary path beside `target` (`.<name>.tmp-<nonce>-<n>`), then move the
 /// result to `target`: `rename` (replacing) when `overwrite`, otherwise a hard link that
 /// fails if `target` appeared meanwhile. On any error the temporary file is removed and
 /// `target` is untouched.
@@ -125,7 +134,7 @@ fn write_atomically(
         .to_string_lossy()
         .into_owned();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let temp = target.with_file_name(format!(".{name}.tmp-{:x}-{n}", process_nonce()));
     let _guard = TempGuard(Some(temp.clone()));
     build(&temp)?;
     if overwrite {
@@ -186,7 +195,7 @@ mod tests {
     use super::*;
 
     fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("pcore-file-{name}-{}", std::process::id()));
+        let d = crate::portable::scratch_root(&format!("pcore-file-{name}"));
         std::fs::create_dir_all(&d).unwrap();
         d
     }

@@ -79,6 +79,11 @@ pub mod persistable;
 pub mod value;
 mod value_ext;
 
+// Scratch paths and skips that let the unit tests run on other targets (scripts/cross.sh).
+#[cfg(test)]
+#[path = "../../tests/portable.rs"]
+pub(crate) mod portable;
+
 pub use convert::{FromValue, IntoValue, PropCopy};
 pub use error::{Error, Result};
 pub use file::{

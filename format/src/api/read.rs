@@ -613,7 +613,7 @@ mod tests {
     use crate::{File, Selection, SliceArg, Storage};
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("jangada-read-direct-{}", std::process::id()));
+        let dir = crate::portable::scratch_root("jangada-read-direct");
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(name);
         let _ = std::fs::remove_file(&p);
@@ -775,6 +775,13 @@ mod tests {
 
     #[test]
     fn concurrent_readers_and_a_writer_in_the_process() {
+        use crate::portable::{skip_unless, Needs};
+        if skip_unless(
+            Needs::Threads,
+            "concurrent_readers_and_a_writer_in_the_process",
+        ) {
+            return;
+        }
         let path = scratch("concurrent.h5");
         make(&path);
         let disk = File::open(&path).unwrap();

@@ -825,7 +825,7 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("jangada-store-{}", std::process::id()));
+        let d = crate::portable::scratch_root("jangada-store");
         fs::create_dir_all(&d).unwrap();
         d.join(name)
     }

@@ -4,6 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// Skips and scratch paths for other targets (scripts/cross.sh), shared with tests/.
+#[path = "../../../tests/portable.rs"]
+mod portable;
+pub use portable::*;
+
 /// The repository root (the workspace above `format/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -190,7 +190,7 @@ mod tests {
     fn typed_and_raw_writes_agree() {
         use crate::{File, Selection, SliceArg};
         use ndarray::{ArrayD, IxDyn};
-        let dir = std::env::temp_dir().join(format!("jangada-source-{}", std::process::id()));
+        let dir = crate::portable::scratch_root("jangada-source");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("typed_raw.h5");
         let file = File::create(&path).unwrap();

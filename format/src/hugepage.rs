@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn large_buffers_are_advised() {
-        if !crate::store::REPORTS_HUGEPAGES {
+        // Emulators (qemu-user) show the host's /proc/self/smaps, not the program's.
+        if !crate::store::REPORTS_HUGEPAGES
+            || crate::portable::skip_unless(crate::portable::Needs::HostTools, "hugepage")
+        {
             return;
         }
         // With THP in `madvise` or `always` mode, the kernel reports the advised range

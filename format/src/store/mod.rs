@@ -70,6 +70,37 @@ mod sys;
 pub(crate) use sys::REPORTS_HUGEPAGES;
 pub(crate) use sys::{advise_hugepage, read_at, write_all_at};
 
+/// Fill `buf` by calling `read_some(rest, offset of rest)` until it is full or a call reads
+/// nothing (the end of the file); interrupted calls are retried. Returns the bytes read. For
+/// the back-ends whose system calls may read less than asked.
+fn read_until_full(
+    buf: &mut [u8],
+    offset: u64,
+    mut read_some: impl FnMut(&mut [u8], u64) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut done = 0;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        let at = offset
+            .checked_add(done as u64)
+            .ok_or(io::ErrorKind::InvalidInput)?;
+        match read_some(rest, at) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// A read of `got` bytes where `want` were needed: `UnexpectedEof` when short.
+fn expect_full(got: usize, want: usize) -> io::Result<()> {
+    if got < want {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
+}
+
 /// The file under an open [`Store`]: positional I/O, length, sync; locks and the operating
 /// system's file (for memory maps) are optional capabilities.
 pub trait Storage: std::fmt::Debug + Send + Sync {

@@ -24,24 +24,12 @@ pub fn read_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize
     let _held = POSITION.lock().unwrap_or_else(|p| p.into_inner());
     let mut f = file;
     f.seek(SeekFrom::Start(offset))?;
-    let mut done = 0;
-    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
-        match f.read(rest) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
+    super::read_until_full(buf, offset, |rest, _| f.read(rest))
 }
 
 /// Fill `buf` from `offset`; a file that ends first is `UnexpectedEof`.
 pub fn read_exact_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    if read_at(file, buf, offset)? < buf.len() {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(())
+    super::expect_full(read_at(file, buf, offset)?, buf.len())
 }
 
 /// Write all of `data` at `offset`.

@@ -14,13 +14,12 @@ pub const MAPS_FOR_WRITING: bool = true;
 /// Read up to `buf.len()` bytes at `offset`; fewer only at the end of the file.
 pub fn read_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
-    file.read_at(buf, offset)
+    super::read_until_full(buf, offset, |rest, at| file.read_at(rest, at))
 }
 
 /// Fill `buf` from `offset`; a file that ends first is `UnexpectedEof`.
 pub fn read_exact_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
+    super::expect_full(read_at(file, buf, offset)?, buf.len())
 }
 
 /// Write all of `data` at `offset`.

@@ -22,29 +22,16 @@ pub const MAPS_FOR_WRITING: bool = false;
 
 /// Read up to `buf.len()` bytes at `offset`; fewer only at the end of the file.
 pub fn read_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    let mut done = 0;
-    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
-        let at = offset
-            .checked_add(done as u64)
-            .ok_or(io::ErrorKind::InvalidInput)?;
-        match file.seek_read(rest, at) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            // Reading at or past the end of a file is an error on Windows, not 0 bytes.
-            Err(e) if e.raw_os_error() == Some(ERROR_HANDLE_EOF) => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
+    super::read_until_full(buf, offset, |rest, at| match file.seek_read(rest, at) {
+        // Reading at or past the end of a file is an error on Windows, not 0 bytes.
+        Err(e) if e.raw_os_error() == Some(ERROR_HANDLE_EOF) => Ok(0),
+        other => other,
+    })
 }
 
 /// Fill `buf` from `offset`; a file that ends first is `UnexpectedEof`.
 pub fn read_exact_at(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    if read_at(file, buf, offset)? < buf.len() {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(())
+    super::expect_full(read_at(file, buf, offset)?, buf.len())
 }
 
 /// Write all of `data` at `offset`.
